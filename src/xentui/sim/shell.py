@@ -1,0 +1,246 @@
+"""A small POSIX-shell subset for the simulated dom0.
+
+Enough for what an admin or a tool sends over non-interactive SSH:
+command lists joined by `;`, `&&` and `||`; `cat`, `head` (several files,
+`==> name <==` headers as coreutils prints them), `echo`, `hostname [-I]`,
+`true`, `false`, `timeout N cmd`, `bash -c` / `sh -c`, bash's
+`exec 3<>/dev/tcp/HOST/PORT` connect check, and `xe`.
+
+Shell expansion (`$x`, `$(..)`, backticks) outside single quotes is refused
+loudly rather than silently taken literally: a command that relies on
+expansion would behave differently on a real host, so the simulator must not
+pretend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import Awaitable, Callable
+
+from .state import SimHost, SimPool
+from .xe import Result, XeCli
+
+XE_PATHS = {"xe", "/opt/xensource/bin/xe", "/usr/bin/xe"}
+MAX_READ = 64 * 1024 * 1024
+
+
+class ShellSyntaxError(Exception):
+    pass
+
+
+def check_no_expansion(line: str) -> None:
+    """Refuse `$` and backticks outside single quotes (bash would expand them)."""
+    quote: str | None = None
+    escaped = False
+    for ch in line:
+        if escaped:
+            escaped = False
+            continue
+        if quote == "'":
+            if ch == "'":
+                quote = None
+            continue
+        if ch == "\\":
+            escaped = True
+            continue
+        if ch in "\"'" and quote is None:
+            quote = ch
+            continue
+        if ch == '"' and quote == '"':
+            quote = None
+            continue
+        if ch in "$`":
+            raise ShellSyntaxError(f"sim: shell expansion is not simulated ({ch!r} outside single quotes)")
+
+
+def split_list(line: str) -> list[tuple[str, list[str]]]:
+    """Split into (operator, argv) pairs; operator is how it joins the previous one."""
+    lex = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
+    lex.whitespace_split = True
+    items: list[tuple[str, list[str]]] = []
+    op, argv = ";", []
+    for tok in lex:
+        if tok in (";", "&&", "||"):
+            if argv:
+                items.append((op, argv))
+            op, argv = tok, []
+        elif tok and set(tok) <= set(";&|<>"):
+            if tok == "<>" or (tok == "<" or tok == ">"):
+                argv.append(tok)  # part of `exec 3<>/dev/tcp/..`, handled by the caller
+            else:
+                raise ShellSyntaxError(f"sim: operator {tok!r} is not simulated")
+        else:
+            argv.append(tok)
+    if argv:
+        items.append((op, argv))
+    return items
+
+
+class Shell:
+    def __init__(
+        self,
+        pool: SimPool,
+        host: SimHost,
+        root_password: str,
+        read_stdin: Callable[[], Awaitable[str]],
+        on_argv: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        self.pool = pool
+        self.host = host
+        self.root_password = root_password
+        self.read_stdin = read_stdin
+        self.on_argv = on_argv  # tests observe exactly which argv arrived
+
+    async def run_line(self, line: str) -> Result:
+        try:
+            check_no_expansion(line)
+            items = split_list(line)
+        except (ShellSyntaxError, ValueError) as e:
+            return Result(b"", f"bash: {e}\n".encode(), 2)
+        out, errs, status = bytearray(), bytearray(), 0
+        for op, argv in items:
+            if op == "&&" and status != 0:
+                continue
+            if op == "||" and status == 0:
+                continue
+            r = await self.run_argv(argv)
+            out += r.stdout
+            errs += r.stderr
+            status = r.status
+        return Result(bytes(out), bytes(errs), status)
+
+    async def run_argv(self, argv: list[str]) -> Result:
+        if self.on_argv:
+            self.on_argv(list(argv))
+        cmd, args = argv[0], argv[1:]
+        if cmd in XE_PATHS:
+            return await XeCli(self.pool, self.host, self.root_password, self.read_stdin).run(args)
+        handler = {
+            "cat": self.cat,
+            "head": self.head,
+            "echo": self.echo,
+            "hostname": self.hostname,
+            "true": lambda a: _const(0),
+            "false": lambda a: _const(1),
+            "timeout": self.timeout,
+            "bash": self.bash,
+            "sh": self.bash,
+            "exec": self.exec_builtin,
+        }.get(cmd)
+        if handler is None:
+            return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
+        return await handler(args)
+
+    # ---------------------------------------------------------------- builtins and coreutils
+    def _read(self, path: str) -> bytes | str:
+        try:
+            p = self.host.path(path)
+            if p.is_dir():
+                return "Is a directory"
+            with p.open("rb") as f:
+                return f.read(MAX_READ)
+        except FileNotFoundError:
+            return "No such file or directory"
+        except OSError as e:
+            return e.strerror or "Input/output error"
+
+    async def cat(self, args: list[str]) -> Result:
+        out, errs, status = bytearray(), bytearray(), 0
+        for path in args:
+            data = self._read(path)
+            if isinstance(data, str):
+                errs += f"cat: {path}: {data}\n".encode()
+                status = 1
+            else:
+                out += data
+        return Result(bytes(out), bytes(errs), status)
+
+    async def head(self, args: list[str]) -> Result:
+        count_bytes: int | None = None
+        lines = 10
+        files: list[str] = []
+        it = iter(args)
+        for a in it:
+            if a == "-c":
+                count_bytes = int(next(it))
+            elif a.startswith("-c"):
+                count_bytes = int(a[2:])
+            elif a == "-n":
+                lines = int(next(it))
+            elif a.startswith("-n"):
+                lines = int(a[2:])
+            else:
+                files.append(a)
+        out, errs, status = bytearray(), bytearray(), 0
+        first = True
+        for path in files:
+            data = self._read(path)
+            if isinstance(data, str):
+                errs += f"head: cannot open '{path}' for reading: {data}\n".encode()
+                status = 1
+                continue
+            if len(files) > 1:
+                out += (b"" if first else b"\n") + f"==> {path} <==\n".encode()
+            first = False
+            if count_bytes is not None:
+                out += data[:count_bytes]
+            else:
+                out += b"".join(data.splitlines(keepends=True)[:lines])
+        return Result(bytes(out), bytes(errs), status)
+
+    async def echo(self, args: list[str]) -> Result:
+        newline = True
+        if args and args[0] == "-n":
+            newline, args = False, args[1:]
+        return Result((" ".join(args) + ("\n" if newline else "")).encode())
+
+    async def hostname(self, args: list[str]) -> Result:
+        if args[:1] == ["-I"]:
+            return Result(f"{self.host.address} \n".encode())
+        return Result(f"{self.host.name}\n".encode())
+
+    async def timeout(self, args: list[str]) -> Result:
+        if len(args) < 2:
+            return Result(b"", b"timeout: missing operand\n", 125)
+        try:
+            seconds = float(args[0].rstrip("s"))
+        except ValueError:
+            return Result(b"", f"timeout: invalid time interval '{args[0]}'\n".encode(), 125)
+        try:
+            return await asyncio.wait_for(self.run_argv(args[1:]), seconds)
+        except asyncio.TimeoutError:
+            return Result(b"", b"", 124)
+
+    async def bash(self, args: list[str]) -> Result:
+        if len(args) >= 2 and args[0] == "-c":
+            return await self.run_line(args[1])
+        return Result(b"", b"sim: only `bash -c SCRIPT` is simulated\n", 2)
+
+    async def exec_builtin(self, args: list[str]) -> Result:
+        # exec 3<>/dev/tcp/HOST/PORT  -> tokens: "3", "<>", "/dev/tcp/HOST/PORT"
+        target = args[-1] if args else ""
+        if not target.startswith("/dev/tcp/"):
+            return Result(b"", b"sim: only `exec N<>/dev/tcp/HOST/PORT` is simulated\n", 2)
+        host_part, _, port = target.removeprefix("/dev/tcp/").rpartition("/")
+        return await self.tcp_connect(host_part, port, target)
+
+    async def tcp_connect(self, address: str, port: str, target: str) -> Result:
+        if address in ("127.0.0.1", "localhost", "::1", self.host.address):
+            peer = self.host
+        else:
+            peer = self.pool.by_address(address)
+        if peer is None or not self.pool.can_reach(self.host, peer):
+            # Packets dropped: the connect never completes (the caller's timeout ends it).
+            await asyncio.Event().wait()
+        assert peer is not None
+        await asyncio.sleep(self.pool.timing.reach_connect + peer.latency)
+        if port in ("443", "80") and self.pool.xapi_listening(peer):
+            return Result()
+        if port == "22" and peer.powered:
+            return Result()
+        return Result(b"", f"bash: connect: Connection refused\nbash: {target}: Connection refused\n".encode(), 1)
+
+
+async def _const(status: int) -> Result:
+    return Result(b"", b"", status)

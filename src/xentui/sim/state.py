@@ -1,0 +1,697 @@
+"""The simulated pool: one state model shared by the `xe` and XenAPI front ends.
+
+Behaviour follows ../shared/xapi-reference.md (sections 2-5):
+
+* Every host keeps its own copy of the pool database (`PoolDB`).  The master's
+  copy is authoritative; on every write the master pushes a copy to each slave
+  it can reach (`state.db.generation` grows), so the freshest survivor holds
+  the highest generation.
+* A slave whose toolstack is running forwards every normal call to its master
+  and waits for it with no timeout; only a short list of calls run locally.
+* Emergency mode happens only when a slave's toolstack *starts* without its
+  master (error HOST_STILL_BOOTING), or is unknown to it
+  (HOST_UNKNOWN_TO_MASTER).  An emergency slave restarts its toolstack every
+  `emergency_retry` seconds and tries again, like xapi.
+* A master whose toolstack starts asks every known host whether it is a
+  slave; if one answers that it is master, it demotes itself.  Unreachable
+  hosts are skipped, which is how split brain survives a partition.
+
+Nothing here imports from the rest of xentui: the simulator must not be
+shaped by the engine it is used to test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+import shutil
+import time
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+# Calls a slave serves itself, never forwarding them to its master (reference §2).
+LOCAL_CALLS = frozenset(
+    {
+        "pool.emergency_transition_to_master",
+        "pool.emergency_reset_master",
+        "host.is_in_emergency_mode",
+        "host.emergency_ha_disable",
+        "host.management_disable",
+        "host.shutdown_agent",
+        "session.slave_local_login_with_password",
+    }
+)
+
+# Error descriptions, newer wording (reference §6).
+ERROR_TEXT = {
+    "HOST_OFFLINE": "You attempted an operation which involves a host which could not be contacted.",
+    "HOST_IS_SLAVE": "You cannot make regular API calls directly on a supporter. Please pass API calls via the coordinator host.",
+    "HOST_STILL_BOOTING": "The host toolstack is still initialising. Please wait.",
+    "HOST_IS_LIVE": "This operation cannot be completed because the server is still live.",
+    "CANNOT_CONTACT_HOST": "Cannot forward messages because the server cannot be contacted. The server may be switched off or there may be network connectivity problems.",
+    "HOST_IN_EMERGENCY_MODE": "Cannot perform operation as the host is running in emergency mode.",
+    "HOST_MASTER_CANNOT_TALK_BACK": "The coordinator reports that it cannot talk back to the supporter on the supplied management IP address.",
+    "HOST_UNKNOWN_TO_MASTER": "The coordinator says the server is not known to it. Perhaps the server was deleted from the coordinator's database? Perhaps the server is in a different pool?",
+    "HA_IS_ENABLED": "The operation could not be performed because HA is enabled on the Pool",
+    "HOSTS_NOT_HOMOGENEOUS": "The hosts in this pool are not homogeneous.",
+    "UUID_INVALID": "The uuid you supplied was invalid.",
+    "SESSION_AUTHENTICATION_FAILED": "The credentials given by the user are incorrect, so access has been denied, and you have not been issued a session handle.",
+    "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS": "The host joining the pool cannot already be a coordinator of another pool.",
+    "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS": "The host joining the pool cannot contain any shared storage.",
+    "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": "The host joining the pool must have the same API version as the pool coordinator.",
+    "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": "The host joining the pool must have the same database schema as the pool coordinator.",
+    "SR_BACKEND_FAILURE": "Storage backend failure.",
+}
+
+
+class XapiFailure(Exception):
+    """An API error: code plus parameters, as xapi raises them."""
+
+    def __init__(self, code: str, *params: str) -> None:
+        super().__init__(code, *params)
+        self.code = code
+        self.params = list(params)
+
+
+class XapiUnavailable(Exception):
+    """The toolstack is not listening (restarting or stopped)."""
+
+
+def new_uuid(rng: random.Random) -> str:
+    return str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
+
+
+# --------------------------------------------------------------------------- database
+
+
+@dataclass
+class HostRec:
+    uuid: str
+    name_label: str
+    address: str
+    hostname: str
+    software_version: dict[str, str]
+    api_major: int = 2
+    api_minor: int = 21
+    cpu_vendor: str = "GenuineIntel"
+    external_auth_type: str = ""
+    edition: str = "xcp-ng"
+    enabled: bool = True
+    live: bool = True
+    resident_vms: list[str] = field(default_factory=list)
+    control_domain_uuid: str = ""
+    name_description: str = "Default install"
+
+
+@dataclass
+class SRRec:
+    uuid: str
+    name_label: str
+    type: str
+    content_type: str
+    shared: bool
+    host: str | None  # host uuid for a local SR
+    name_description: str = ""
+
+
+@dataclass
+class PBDRec:
+    uuid: str
+    host_uuid: str
+    sr_uuid: str
+    device_config: dict[str, str]
+    currently_attached: bool = True
+
+
+@dataclass
+class UpdateRec:
+    uuid: str
+    name_label: str
+    name_description: str
+    version: str
+    installation_size: int
+    hosts: list[str]
+    after_apply_guidance: str = "restartToolstack"
+    enforce_homogeneity: bool = True
+
+
+@dataclass
+class PoolDB:
+    pool_uuid: str
+    pool_name: str
+    master_uuid: str
+    hosts: dict[str, HostRec]
+    srs: dict[str, SRRec] = field(default_factory=dict)
+    pbds: dict[str, PBDRec] = field(default_factory=dict)
+    updates: dict[str, UpdateRec] = field(default_factory=dict)
+    ha_enabled: bool = False
+    tls_verification_enabled: bool = True
+    default_sr: str = ""
+    generation: int = 1
+
+    def host_by_address(self, address: str) -> HostRec | None:
+        for h in self.hosts.values():
+            if h.address == address:
+                return h
+        return None
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@dataclass
+class SimHost:
+    """One simulated physical host: its disk (a directory), power, cable, toolstack."""
+
+    name: str
+    uuid: str
+    address: str  # simulated management address
+    root: Path  # the host's filesystem
+    db: PoolDB
+    software_version: dict[str, str]
+    # physical state
+    powered: bool = True
+    cable: bool = True
+    xapi_hung: bool = False
+    latency: float = 0.0
+    jitter: float = 0.0
+    # toolstack state
+    xapi_state: str = "running"  # running | restarting | stopped
+    running_role: str = "slave"  # the role xapi loaded when it started
+    running_master_address: str | None = None
+    emergency_error: str | None = None  # set while in emergency mode
+    restart_task: asyncio.Task[None] | None = None
+    ssh_port: int = 0
+    forwarding: bool = True  # sshd allows TCP / stream-local forwarding
+
+    # -- files
+    def path(self, p: str) -> Path:
+        """Map an absolute host path into the host's root directory (jailed)."""
+        parts = [x for x in Path(p).parts if x not in ("/", "", ".")]
+        if ".." in parts:
+            raise PermissionError(p)
+        return self.root.joinpath(*parts)
+
+    def read(self, p: str) -> bytes:
+        return self.path(p).read_bytes()
+
+    def write(self, p: str, data: str | bytes) -> None:
+        target = self.path(p)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+
+    @property
+    def pool_conf(self) -> str:
+        try:
+            return self.read("/etc/xensource/pool.conf").decode(errors="replace").strip()
+        except OSError:
+            return "broken"
+
+    def log(self, line: str) -> None:
+        stamp = time.strftime("%b %d %H:%M:%S", time.gmtime())
+        with self.path("/var/log/xensource.log").open("a") as f:
+            f.write(f"{stamp} {self.name} xapi: [ info|{self.name}|0 |main|xapi] {line}\n")
+
+    def save_generation(self) -> None:
+        self.write("/var/lib/xcp/state.db.generation", f"{self.db.generation}\n")
+
+    @property
+    def is_master(self) -> bool:
+        return self.xapi_state == "running" and self.running_role == "master" and not self.emergency_error
+
+
+# --------------------------------------------------------------------------- the pool
+
+
+@dataclass
+class Timing:
+    """Every wait of the simulator; tests shorten them."""
+
+    fuse: float = 10.0  # toolstack restart after a transition ("in 10. seconds")
+    boot: float = 0.5  # from power-on to xapi start
+    emergency_retry: float = 120.0  # an emergency slave restarts xapi this often
+    reach_connect: float = 0.05  # time a successful TCP connect takes
+
+
+class SimPool:
+    """All simulated hosts, their network, and the toolstack behaviour."""
+
+    def __init__(self, root: Path, timing: Timing | None = None, seed: int = 1) -> None:
+        self.root = root
+        self.timing = timing or Timing()
+        self.rng = random.Random(seed)
+        self.hosts: dict[str, SimHost] = {}
+        self.partitions: set[frozenset[str]] = set()
+        self.changed = asyncio.Condition()
+        self.listeners: list[Callable[[SimHost], Any]] = []  # power/cable observers (the network)
+        self._version = 0
+
+    # -- lookup
+    def host(self, name: str) -> SimHost:
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise KeyError(f"no simulated host {name!r}") from None
+
+    def by_address(self, address: str) -> SimHost | None:
+        for h in self.hosts.values():
+            if h.address == address:
+                return h
+        return None
+
+    def by_uuid(self, uuid: str) -> SimHost | None:
+        for h in self.hosts.values():
+            if h.uuid == uuid:
+                return h
+        return None
+
+    # -- network
+    def can_reach(self, a: SimHost, b: SimHost) -> bool:
+        if a is b:
+            return a.powered
+        return (
+            a.powered
+            and b.powered
+            and a.cable
+            and b.cable
+            and frozenset((a.name, b.name)) not in self.partitions
+        )
+
+    def xapi_listening(self, h: SimHost) -> bool:
+        return h.powered and h.xapi_state == "running"
+
+    # -- change notification (everything waiting on the pool re-checks)
+    def notify(self) -> None:
+        self._version += 1
+
+        async def _wake() -> None:
+            async with self.changed:
+                self.changed.notify_all()
+
+        try:
+            asyncio.get_running_loop().create_task(_wake())
+        except RuntimeError:
+            pass
+
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Wait, with no timeout (like xapi), until predicate() holds."""
+        async with self.changed:
+            await self.changed.wait_for(predicate)
+
+    # ------------------------------------------------------------------ toolstack lifecycle
+    def xapi_start(self, h: SimHost) -> None:
+        """What xapi does when it starts: read pool.conf and take the role."""
+        if not h.powered:
+            return
+        h.xapi_state = "running"
+        h.emergency_error = None
+        conf = h.pool_conf
+        if conf == "master":
+            # check_no_other_masters: ask every known host whether it is a slave.
+            for rec in list(h.db.hosts.values()):
+                if rec.uuid == h.uuid:
+                    continue
+                other = self.by_uuid(rec.uuid)
+                if other is None or not self.can_reach(h, other) or not self.xapi_listening(other):
+                    continue  # unreachable hosts are skipped: split brain survives
+                if other.is_master:
+                    h.log(
+                        "Detected another master in my database of known hosts. Aborting xapi startup "
+                        f"and restarting as slave of host '{other.uuid}' ({other.address})"
+                    )
+                    h.write("/etc/xensource/pool.conf", f"slave:{other.address}")
+                    self.xapi_start(h)
+                    return
+            h.running_role = "master"
+            h.running_master_address = None
+            h.db.master_uuid = h.uuid
+            if h.uuid not in h.db.hosts:
+                h.db.hosts[h.uuid] = self._host_rec(h)
+            h.log("Pool role: master; database engine started")
+            self.commit(h)
+        elif conf.startswith("slave:"):
+            address = conf.split(":", 1)[1]
+            h.running_role = "slave"
+            h.running_master_address = address
+            master = self.by_address(address)
+            if address == h.address:
+                h.emergency_error = "HOST_ITS_OWN_SLAVE"
+            elif master is None or not self.can_reach(h, master) or not master.is_master:
+                h.emergency_error = "HOST_STILL_BOOTING"
+                h.log("Connection to master died. I will continue to retry indefinitely")
+                h.log("Cannot contact master: running in slave emergency mode")
+            elif h.uuid not in master.db.hosts:
+                h.emergency_error = "HOST_UNKNOWN_TO_MASTER"
+                h.log("Cannot contact master: running in slave emergency mode")
+            else:
+                rec = master.db.hosts[h.uuid]
+                rec.live = True
+                h.db = copy.deepcopy(master.db)
+                h.save_generation()
+            if h.emergency_error:
+                self._schedule_restart(h, self.timing.emergency_retry, reason="emergency retry")
+        else:
+            h.running_role = "slave"
+            h.running_master_address = None
+            h.emergency_error = "HOST_STILL_BOOTING"
+            h.log("Cannot contact master: running in slave emergency mode")
+        self.refresh_liveness()
+        self.notify()
+
+    def _schedule_restart(self, h: SimHost, delay: float, reason: str) -> None:
+        if h.restart_task and not h.restart_task.done() and h.restart_task is not asyncio.current_task():
+            h.restart_task.cancel()
+
+        async def _restart() -> None:
+            await asyncio.sleep(delay)
+            if not h.powered:
+                return
+            h.log(f"Restarting toolstack ({reason})")
+            h.xapi_state = "restarting"
+            self.notify()
+            await asyncio.sleep(0)
+            self.xapi_start(h)
+
+        h.restart_task = asyncio.get_running_loop().create_task(_restart())
+
+    def restart_after_fuse(self, h: SimHost, reason: str) -> None:
+        self._schedule_restart(h, self.timing.fuse, reason)
+
+    def power_off(self, h: SimHost) -> None:
+        h.powered = False
+        h.xapi_state = "stopped"
+        if h.restart_task:
+            h.restart_task.cancel()
+        self.refresh_liveness()
+        self._announce(h)
+
+    def power_on(self, h: SimHost) -> None:
+        if h.powered:
+            return
+        h.powered = True
+        h.xapi_state = "restarting"
+        self._announce(h)
+
+        async def _boot() -> None:
+            await asyncio.sleep(self.timing.boot)
+            self.xapi_start(h)
+
+        h.restart_task = asyncio.get_running_loop().create_task(_boot())
+
+    def set_cable(self, h: SimHost, plugged: bool) -> None:
+        h.cable = plugged
+        self.refresh_liveness()
+        self._announce(h)
+
+    def _announce(self, h: SimHost) -> None:
+        for listener in self.listeners:
+            listener(h)
+        self.notify()
+
+    def refresh_liveness(self) -> None:
+        """Each master marks the hosts it cannot reach as not live (host_metrics.live)."""
+        for m in self.hosts.values():
+            if not m.is_master:
+                continue
+            for rec in m.db.hosts.values():
+                other = self.by_uuid(rec.uuid)
+                rec.live = bool(other and self.can_reach(m, other) and self.xapi_listening(other))
+
+    # ------------------------------------------------------------------ database writes
+    def commit(self, master: SimHost) -> None:
+        """A write on the master: bump the generation and replicate to reachable slaves."""
+        master.db.generation += 1
+        master.save_generation()
+        for h in self.hosts.values():
+            if h is master or not self.follows(h, master):
+                continue
+            if self.can_reach(master, h) and self.xapi_listening(h):
+                h.db = copy.deepcopy(master.db)
+                h.save_generation()
+        self.notify()
+
+    def follows(self, h: SimHost, master: SimHost) -> bool:
+        return (
+            h.running_role == "slave"
+            and h.running_master_address == master.address
+            and not h.emergency_error
+        )
+
+    # ------------------------------------------------------------------ calls
+    async def call(self, h: SimHost, name: str, *args: Any) -> Any:
+        """Run API call `name` on host h as xapi would (forwarding from a slave)."""
+        if h.xapi_hung:
+            await self.wait_for(lambda: not h.xapi_hung)
+        if not self.xapi_listening(h):
+            raise XapiUnavailable(h.name)
+        if name in LOCAL_CALLS:
+            return await getattr(self, "op_" + name.replace(".", "_"))(h, *args)
+        if h.emergency_error:
+            raise XapiFailure(h.emergency_error)
+        if h.running_role == "slave":
+            address = h.running_master_address
+            # Forwarded to the master: waits for it forever (no timeout in xapi).
+            await self.wait_for(lambda: self._master_serves(h, address))
+            target = self.by_address(address or "")
+            assert target is not None
+            if target.xapi_hung:
+                await self.wait_for(lambda: not target.xapi_hung)
+            return await getattr(self, "op_" + name.replace(".", "_"))(target, *args)
+        return await getattr(self, "op_" + name.replace(".", "_"))(h, *args)
+
+    def _master_serves(self, h: SimHost, address: str | None) -> bool:
+        if h.running_role != "slave" or h.running_master_address != address or not self.xapi_listening(h):
+            return True  # our own state changed: re-evaluate (the caller re-checks)
+        target = self.by_address(address or "")
+        return bool(target and self.can_reach(h, target) and target.is_master)
+
+    def login_tcp(self, h: SimHost, user: str, password: str, root_password: str) -> str:
+        """session.login_with_password over TCP: a slave answers HOST_IS_SLAVE at once."""
+        if not self.xapi_listening(h):
+            raise XapiUnavailable(h.name)
+        if h.emergency_error:
+            raise XapiFailure(h.emergency_error)
+        if h.running_role == "slave":
+            raise XapiFailure("HOST_IS_SLAVE", h.running_master_address or "")
+        if user != "root" or password != root_password:
+            raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
+        return "OpaqueRef:" + new_uuid(self.rng)
+
+    # ------------------------------------------------------------------ operations (on the serving host)
+    def _host_rec(self, h: SimHost) -> HostRec:
+        return HostRec(
+            uuid=h.uuid,
+            name_label=h.name,
+            address=h.address,
+            hostname=h.name,
+            software_version=dict(h.software_version),
+            control_domain_uuid=new_uuid(self.rng),
+        )
+
+    async def op_db_read(self, m: SimHost) -> PoolDB:
+        return m.db
+
+    async def op_session_login_unix(self, m: SimHost) -> str:
+        return "OpaqueRef:" + new_uuid(self.rng)
+
+    async def op_session_slave_local_login_with_password(self, h: SimHost, *args: Any) -> str:
+        return "OpaqueRef:" + new_uuid(self.rng)
+
+    async def op_host_is_in_emergency_mode(self, h: SimHost) -> bool:
+        return bool(h.emergency_error)
+
+    async def op_pool_emergency_transition_to_master(self, h: SimHost, force: bool = False) -> str:
+        if h.db.ha_enabled:
+            raise XapiFailure("HA_IS_ENABLED")
+        if h.pool_conf == "master" and not force:
+            return "already-master"
+        h.write("/etc/xensource/pool.conf", "master")
+        h.log("Received emergency transition to master request")
+        self.restart_after_fuse(h, "transition to master")
+        return "ok"
+
+    async def op_pool_emergency_reset_master(self, h: SimHost, master_address: str) -> str:
+        h.write("/etc/xensource/pool.conf", f"slave:{master_address}")
+        h.log(f"Received emergency reset master request: new master {master_address}")
+        self.restart_after_fuse(h, f"become slave of {master_address}")
+        return "ok"
+
+    async def op_pool_recover_slaves(self, m: SimHost) -> list[str]:
+        reset: list[str] = []
+        for rec in list(m.db.hosts.values()):
+            if rec.uuid == m.uuid:
+                continue
+            other = self.by_uuid(rec.uuid)
+            # Failures are silently skipped, as in xapi.
+            if other is None or not self.can_reach(m, other) or not self.xapi_listening(other) or other.xapi_hung:
+                continue
+            await self.op_pool_emergency_reset_master(other, m.address)
+            reset.append(rec.uuid)
+        return reset
+
+    async def op_pool_designate_new_master(self, m: SimHost, host_uuid: str) -> None:
+        if m.db.ha_enabled:
+            raise XapiFailure("HA_IS_ENABLED")
+        if host_uuid not in m.db.hosts:
+            raise XapiFailure("UUID_INVALID", "host", host_uuid)
+        target = self.by_uuid(host_uuid)
+        if target is None:
+            raise XapiFailure("HOST_OFFLINE", host_uuid)
+        if target is m:
+            return
+        # The target proposes itself to every host; any unreachable host aborts it.
+        for rec in m.db.hosts.values():
+            other = self.by_uuid(rec.uuid)
+            if other is None or not self.can_reach(target, other) or not self.xapi_listening(other):
+                raise XapiFailure("HOST_OFFLINE", rec.uuid)
+        for rec in m.db.hosts.values():
+            other = self.by_uuid(rec.uuid)
+            assert other is not None
+            if other is target:
+                other.write("/etc/xensource/pool.conf", "master")
+            else:
+                other.write("/etc/xensource/pool.conf", f"slave:{target.address}")
+        target.db = copy.deepcopy(m.db)
+        target.db.master_uuid = target.uuid
+        # Commit the handover: the new master first, then the others, restart xapi.
+        target.running_role = "master"
+        target.running_master_address = None
+        for rec in m.db.hosts.values():
+            other = self.by_uuid(rec.uuid)
+            assert other is not None
+            if other is not target:
+                other.running_role = "slave"
+                other.running_master_address = target.address
+        self.commit(target)
+        self.refresh_liveness()
+
+    async def op_host_forget(self, m: SimHost, host_uuid: str) -> None:
+        if host_uuid not in m.db.hosts:
+            raise XapiFailure("UUID_INVALID", "host", host_uuid)
+        other = self.by_uuid(host_uuid)
+        if other is not None and self.can_reach(m, other) and self.xapi_listening(other):
+            raise XapiFailure("HOST_IS_LIVE", host_uuid)
+        del m.db.hosts[host_uuid]
+        for pbd in [p for p in m.db.pbds.values() if p.host_uuid == host_uuid]:
+            del m.db.pbds[pbd.uuid]
+        self.commit(m)
+
+    async def op_SR_create(
+        self, m: SimHost, host_uuid: str, device_config: dict[str, str], name_label: str,
+        sr_type: str, content_type: str, shared: bool,
+    ) -> str:
+        if host_uuid not in m.db.hosts:
+            raise XapiFailure("UUID_INVALID", "host", host_uuid)
+        target = self.by_uuid(host_uuid)
+        if target is None or not self.can_reach(m, target):
+            raise XapiFailure("HOST_OFFLINE", host_uuid)
+        device = device_config.get("device", "")
+        dev_name = device.removeprefix("/dev/")
+        rows = partitions_of(target)
+        if dev_name not in rows:
+            raise XapiFailure(
+                "SR_BACKEND_FAILURE_90",
+                "",
+                f"The request is missing the device parameter or the device does not exist [opterr={device}]",
+                "",
+            )
+        for pbd in m.db.pbds.values():
+            if pbd.host_uuid != host_uuid:
+                continue
+            used = pbd.device_config.get("device", "").removeprefix("/dev/")
+            if used and (used == dev_name or dev_name.startswith(used) or used.startswith(dev_name)):
+                raise XapiFailure(
+                    "SR_BACKEND_FAILURE_77",
+                    "",
+                    f"Logical Volume group creation failed [opterr=device {device} is in use]",
+                    "",
+                )
+        sr_uuid = new_uuid(self.rng)
+        m.db.srs[sr_uuid] = SRRec(sr_uuid, name_label, sr_type, content_type, shared, None if shared else host_uuid)
+        pbd_uuid = new_uuid(self.rng)
+        m.db.pbds[pbd_uuid] = PBDRec(pbd_uuid, host_uuid, sr_uuid, dict(device_config))
+        self.commit(m)
+        return sr_uuid
+
+    async def op_pool_update_introduce(self, m: SimHost, name_label: str, version: str) -> str:
+        for up in m.db.updates.values():
+            if up.name_label == name_label:
+                raise XapiFailure("UPDATE_ALREADY_EXISTS", up.uuid)
+        up = UpdateRec(new_uuid(self.rng), name_label, f"{name_label} update", version, 1024000, [])
+        m.db.updates[up.uuid] = up
+        self.commit(m)
+        return up.uuid
+
+    async def op_pool_update_apply(self, m: SimHost, update_uuid: str, host_uuid: str) -> None:
+        up = m.db.updates.get(update_uuid)
+        if up is None:
+            raise XapiFailure("UUID_INVALID", "pool_update", update_uuid)
+        if host_uuid not in m.db.hosts:
+            raise XapiFailure("UUID_INVALID", "host", host_uuid)
+        if host_uuid in up.hosts:
+            raise XapiFailure("UPDATE_ALREADY_APPLIED", update_uuid)
+        up.hosts.append(host_uuid)
+        self.commit(m)
+
+    async def op_pool_join(self, joiner: SimHost, master_address: str, user: str, password: str, force: bool, root_password: str) -> None:
+        master = self.by_address(master_address)
+        if master is None or not self.can_reach(joiner, master):
+            raise XapiFailure(
+                "POOL_JOINING_HOST_CONNECTION_FAILED",
+            )
+        if not master.is_master:
+            raise XapiFailure("HOST_IS_SLAVE", master.running_master_address or "")
+        if user != "root" or password != root_password:
+            raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
+        if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
+            raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
+        if any(sr.shared for sr in joiner.db.srs.values()):
+            raise XapiFailure("JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
+        mine = joiner.db.hosts[joiner.uuid]
+        theirs = master.db.hosts[master.uuid]
+        if (mine.api_major, mine.api_minor) != (theirs.api_major, theirs.api_minor):
+            raise XapiFailure("POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION", f"{mine.api_major}.{mine.api_minor}", f"{theirs.api_major}.{theirs.api_minor}")
+        if mine.software_version.get("db_schema") != theirs.software_version.get("db_schema"):
+            raise XapiFailure("POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA", mine.software_version.get("db_schema", ""), theirs.software_version.get("db_schema", ""))
+        if not force:
+            if mine.software_version.get("product_version") != theirs.software_version.get("product_version"):
+                raise XapiFailure("HOSTS_NOT_HOMOGENEOUS", f"Software version on local host {mine.name_label} and pool host {theirs.name_label} differ")
+            if mine.cpu_vendor != theirs.cpu_vendor:
+                raise XapiFailure("HOSTS_NOT_HOMOGENEOUS", f"CPUs differ: local host {mine.name_label} and pool host {theirs.name_label}")
+        local_updates = {u.name_label for u in joiner.db.updates.values() if joiner.uuid in u.hosts and u.enforce_homogeneity}
+        pool_updates = {u.name_label for u in master.db.updates.values() if master.uuid in u.hosts and u.enforce_homogeneity}
+        if local_updates != pool_updates:
+            # Not skipped by force: enforce_homogeneity updates are checked regardless.
+            raise XapiFailure("HOSTS_NOT_HOMOGENEOUS", f"Updates on local host {mine.name_label} and pool host {theirs.name_label} differ")
+        # Accepted: the master learns the joiner, the joiner restarts as its slave.
+        master.db.hosts[joiner.uuid] = copy.deepcopy(mine)
+        for sr in joiner.db.srs.values():
+            master.db.srs[sr.uuid] = copy.deepcopy(sr)
+        for pbd in joiner.db.pbds.values():
+            master.db.pbds[pbd.uuid] = copy.deepcopy(pbd)
+        self.commit(master)
+        joiner.write("/etc/xensource/pool.conf", f"slave:{master.address}")
+        joiner.log(f"Joining pool of {master.address}")
+        self.restart_after_fuse(joiner, "join pool")
+
+
+def partitions_of(h: SimHost) -> dict[str, int]:
+    """Device name -> #blocks, from the host's /proc/partitions."""
+    rows: dict[str, int] = {}
+    try:
+        text = h.read("/proc/partitions").decode(errors="replace")
+    except OSError:
+        return rows
+    for line in text.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) == 4 and cols[2].isdigit():
+            rows[cols[3]] = int(cols[2])
+    return rows
+
+
+def wipe(root: Path) -> None:
+    if root.exists():
+        shutil.rmtree(root)

@@ -1,0 +1,261 @@
+"""The simulated `xe` command (front end over `state.SimPool`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from . import records as R
+from .state import PoolDB, SimHost, SimPool, XapiFailure, XapiUnavailable
+
+UNABLE_TO_CONTACT = "Unable to contact server. Please check server and port settings.\n"
+
+
+@dataclass
+class Result:
+    stdout: bytes = b""
+    stderr: bytes = b""
+    status: int = 0
+
+
+def ok(text: str = "") -> Result:
+    return Result(text.encode())
+
+
+def err(text: str) -> Result:
+    return Result(b"", text.encode(), 1)
+
+
+def ocaml_float(seconds: float) -> str:
+    """OCaml prints 10.0 as `10.`."""
+    return f"{int(seconds)}." if float(seconds).is_integer() else repr(float(seconds))
+
+
+class Args:
+    def __init__(self, argv: list[str]) -> None:
+        self.flags: set[str] = set()
+        self.params: dict[str, str] = {}
+        self.bad: str | None = None
+        for a in argv:
+            if a.startswith("--"):
+                self.flags.add(a)
+            elif "=" in a:
+                k, v = a.split("=", 1)
+                self.params[k] = v
+            else:
+                self.bad = a
+
+    def take(self, key: str) -> str | None:
+        return self.params.pop(key, None)
+
+    @property
+    def minimal(self) -> bool:
+        return "--minimal" in self.flags
+
+
+class MissingParam(Exception):
+    pass
+
+
+class XeCli:
+    """Dispatch `xe <command> args...` on one simulated host."""
+
+    def __init__(self, pool: SimPool, host: SimHost, root_password: str, read_stdin: Callable[[], Awaitable[str]]):
+        self.pool = pool
+        self.host = host
+        self.root_password = root_password
+        self.read_stdin = read_stdin
+
+    async def run(self, argv: list[str]) -> Result:
+        if not argv:
+            return ok("Usage: xe <command> [command specific arguments]\n\nTo get help on a specific command: xe help <command>\n")
+        command, args = argv[0], Args(argv[1:])
+        handler = getattr(self, "cmd_" + command.replace("-", "_"), None)
+        if handler is None:
+            return err(f"Unknown command: {command}\nFor usage run: 'xe help'\n")
+        # Strip connection arguments a caller may give for the local host.
+        for k in ("server", "username", "password", "port"):
+            args.take(k)
+        try:
+            return await handler(args)
+        except MissingParam as e:
+            return err(f"Error: Required parameter not found: {e}\n")
+        except XapiFailure as f:
+            return err(R.format_error(f.code, f.params, self.host.db))
+        except XapiUnavailable:
+            return err(UNABLE_TO_CONTACT)
+
+    def need(self, args: Args, key: str) -> str:
+        v = args.take(key)
+        if v is None:
+            raise MissingParam(key)
+        return v
+
+    async def db(self) -> PoolDB:
+        return await self.pool.call(self.host, "db.read")
+
+    # ---------------------------------------------------------------- list commands
+    async def _list(self, args: Args, kind: str, records: list[R.Record]) -> Result:
+        params_arg = args.take("params")
+        params = params_arg.split(",") if params_arg else None
+        # Remaining key=value arguments are filters on field values.
+        for key, value in args.params.items():
+            records = [r for r in records if R.value_of(r, key) == value]
+        chosen = R.select(records, params, R.DEFAULT_COLUMNS[kind])
+        if args.minimal:
+            if params is None:
+                chosen = R.select(records, ["uuid"], ["uuid"])
+            return ok(R.format_minimal(chosen))
+        return ok(R.format_records(chosen))
+
+    async def cmd_pool_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._list(args, "pool", [R.pool_record(db)])
+
+    async def cmd_host_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._list(args, "host", [R.host_record(db, h) for h in db.hosts.values()])
+
+    async def cmd_sr_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._list(args, "sr", [R.sr_record(db, s) for s in db.srs.values()])
+
+    async def cmd_pbd_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._list(args, "pbd", [R.pbd_record(db, p) for p in db.pbds.values()])
+
+    async def cmd_update_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._list(args, "update", [R.update_record(db, u) for u in db.updates.values()])
+
+    async def cmd_patch_list(self, args: Args) -> Result:
+        await self.db()
+        return await self._list(args, "patch", [])  # 8.x hosts carry updates, not patches
+
+    async def _param_list(self, args: Args, kind: str, records: list[R.Record], what: str) -> Result:
+        uuid = self.need(args, "uuid")
+        for r in records:
+            if R.value_of(r, "uuid") == uuid:
+                return ok(R.format_records([r]))
+        raise XapiFailure("UUID_INVALID", what, uuid)
+
+    async def cmd_host_param_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._param_list(args, "host", [R.host_record(db, h) for h in db.hosts.values()], "host")
+
+    async def cmd_pool_param_list(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._param_list(args, "pool", [R.pool_record(db)], "pool")
+
+    async def _param_get(self, args: Args, records: list[R.Record], what: str) -> Result:
+        uuid = self.need(args, "uuid")
+        name = self.need(args, "param-name")
+        key = args.take("param-key")
+        for r in records:
+            if R.value_of(r, "uuid") != uuid:
+                continue
+            value = R.value_of(r, name)
+            if value is None:
+                return err(f"Error: Unknown field '{name}'\n")
+            if key is not None:
+                for part in value.split("; "):
+                    k, _, v = part.partition(": ")
+                    if k == key:
+                        return ok(v + "\n")
+                return err(f"Error: Key {key} not found in map\n")
+            return ok(value + "\n")
+        raise XapiFailure("UUID_INVALID", what, uuid)
+
+    async def cmd_host_param_get(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._param_get(args, [R.host_record(db, h) for h in db.hosts.values()], "host")
+
+    async def cmd_pool_param_get(self, args: Args) -> Result:
+        db = await self.db()
+        return await self._param_get(args, [R.pool_record(db)], "pool")
+
+    # ---------------------------------------------------------------- emergency & recovery
+    async def cmd_host_is_in_emergency_mode(self, args: Args) -> Result:
+        flag = await self.pool.call(self.host, "host.is_in_emergency_mode")
+        return ok("true\n" if flag else "false\n")
+
+    async def cmd_pool_emergency_transition_to_master(self, args: Args) -> Result:
+        outcome = await self.pool.call(self.host, "pool.emergency_transition_to_master", "--force" in args.flags)
+        if outcome == "already-master":
+            return ok("Host agent is already master. Use '--force' to execute the operation anyway.\n")
+        return ok(f"Host agent will restart and transition to master in {ocaml_float(self.pool.timing.fuse)} seconds...\n")
+
+    async def cmd_pool_emergency_reset_master(self, args: Args) -> Result:
+        address = self.need(args, "master-address")
+        await self.pool.call(self.host, "pool.emergency_reset_master", address)
+        return ok(f"Host agent will restart and become slave of {address} in {ocaml_float(self.pool.timing.fuse)} seconds...\n")
+
+    async def cmd_pool_recover_slaves(self, args: Args) -> Result:
+        reset = await self.pool.call(self.host, "pool.recover_slaves")
+        return ok("".join(u + "\n" for u in reset))
+
+    async def cmd_pool_designate_new_master(self, args: Args) -> Result:
+        host_uuid = self.need(args, "host-uuid")
+        await self.pool.call(self.host, "pool.designate_new_master", host_uuid)
+        return ok()
+
+    async def cmd_host_forget(self, args: Args) -> Result:
+        uuid = self.need(args, "uuid")
+        if "--force" not in args.flags:
+            prompt = (
+                "WARNING: A server should only be forgotten if it is physically unrecoverable;\n"
+                "if possible, servers should be 'ejected' from the pool instead.\n"
+                "Once a server has been forgotten it will have to be re-installed.\n"
+                "If you really want to do this then re-run this command with the --force flag.\n"
+                "Type 'yes' to continue\n"
+            )
+            answer = await self.read_stdin()
+            if answer.strip() != "yes":
+                return Result(prompt.encode(), b"Lost connection to the server.\n", 1)
+        await self.pool.call(self.host, "host.forget", uuid)
+        return ok()
+
+    # ---------------------------------------------------------------- storage
+    async def cmd_sr_create(self, args: Args) -> Result:
+        db = await self.db()
+        device_config = {k.split(":", 1)[1]: v for k, v in list(args.params.items()) if k.startswith("device-config:")}
+        host_uuid = args.take("host-uuid")
+        if host_uuid is None:
+            if len(db.hosts) > 1:
+                raise MissingParam("host-uuid")
+            host_uuid = next(iter(db.hosts))
+        name_label = self.need(args, "name-label")
+        sr_type = args.take("type") or "lvm"
+        content_type = args.take("content-type") or "user"
+        shared = (args.take("shared") or "false").lower() == "true"
+        sr = await self.pool.call(self.host, "SR.create", host_uuid, device_config, name_label, sr_type, content_type, shared)
+        return ok(sr + "\n")
+
+    # ---------------------------------------------------------------- updates & joining
+    async def cmd_update_upload(self, args: Args) -> Result:
+        file_name = self.need(args, "file-name")
+        try:
+            data = self.host.read(file_name)
+        except OSError:
+            return err(f"Error: Failed to open file {file_name}\n")
+        label = file_name.rsplit("/", 1)[-1].removesuffix(".iso")
+        version = "1.0"
+        for line in data.decode(errors="replace").splitlines():
+            if line.startswith("version="):
+                version = line.split("=", 1)[1].strip()
+        uuid = await self.pool.call(self.host, "pool_update.introduce", label, version)
+        return ok(uuid + "\n")
+
+    async def cmd_update_apply(self, args: Args) -> Result:
+        uuid = self.need(args, "uuid")
+        host_uuid = self.need(args, "host-uuid")
+        await self.pool.call(self.host, "pool_update.apply", uuid, host_uuid)
+        return ok()
+
+    async def cmd_pool_join(self, args: Args) -> Result:
+        address = self.need(args, "master-address")
+        user = self.need(args, "master-username")
+        password = self.need(args, "master-password")
+        force = (args.take("force") or "false").lower() == "true"
+        await self.pool.call(self.host, "pool.join", address, user, password, force, self.root_password)
+        return ok(f"Host agent will restart and attempt to join pool in {ocaml_float(self.pool.timing.fuse)} seconds...\n")
