@@ -153,6 +153,8 @@ class HostFront:
             t2 = asyncio.create_task(link.pump(r2, writer))
             link.tasks = [t1, t2, ssh_task]
             await asyncio.gather(t1, t2, return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # simulator stopping: end quietly (a cancelled stream callback is logged as an error)
         finally:
             self.links.discard(link)
             for w in link.writers:

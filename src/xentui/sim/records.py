@@ -32,21 +32,24 @@ def fmt_bool(b: bool) -> str:
 
 
 def format_records(records: list[Record]) -> str:
-    """Width = 4 + longest key; first key padded right, others right-aligned."""
+    """Width = 4 + longest key (with its marker glued on, as cli_printer.ml
+    pads it); first key padded right, others right-aligned."""
     out: list[str] = []
     for rec in records:
         if not rec:
             continue
-        width = 4 + max(len(f.name) for f in rec)
-        for i, f in enumerate(rec):
-            key = f.name.ljust(width) if i == 0 else f.name.rjust(width)
-            out.append(f"{key} {f.marker}: {f.value}\n")
+        keys = [f"{f.name} {f.marker}" for f in rec]
+        width = 4 + max(len(k) for k in keys)
+        for i, (k, f) in enumerate(zip(keys, rec)):
+            key = k.ljust(width) if i == 0 else k.rjust(width)
+            out.append(f"{key}: {f.value}\n")
         out.append("\n\n")
     return "".join(out)
 
 
 def escape_minimal(value: str) -> str:
-    return value.replace(",", "\\,")
+    # cli_printer.ml escape_commas: `\` -> `\\` and `,` -> `\,`.
+    return value.replace("\\", "\\\\").replace(",", "\\,")
 
 
 def format_minimal(records: list[Record]) -> str:
@@ -232,7 +235,9 @@ DEFAULT_COLUMNS = {
 # Parameter names xapi declares for each error, used by the CLI to print them.
 ERROR_PARAMS = {
     "HOST_OFFLINE": ["host"],
-    "HOST_IS_SLAVE": ["master"],
+    "HOST_IS_SLAVE": ["Master IP address"],
+    "HOST_UNKNOWN_TO_MASTER": ["host"],
+    "HOST_MASTER_CANNOT_TALK_BACK": ["ip"],
     "HOST_IS_LIVE": ["host"],
     "CANNOT_CONTACT_HOST": ["host"],
     "HOSTS_NOT_HOMOGENEOUS": ["reason"],

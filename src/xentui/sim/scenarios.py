@@ -110,9 +110,10 @@ def make_host(pool: SimPool, index: int, name: str, db: PoolDB) -> SimHost:
     )
     h.write("/etc/hostname", name + "\n")
     rows = SYSTEM_DISK + SPARE_DISKS.get(index, [])
+    # The kernel's show_partition(): "%4d  %7d %10llu %s\n".
     h.write(
         "/proc/partitions",
-        "major minor  #blocks  name\n\n" + "".join(f"{8:4d} {mi:7d} {bl:10d} {nm}\n" for nm, mi, bl in rows),
+        "major minor  #blocks  name\n\n" + "".join(f"{8:4d}  {mi:7d} {bl:10d} {nm}\n" for nm, mi, bl in rows),
     )
     h.write(
         "/proc/mounts",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -302,7 +303,6 @@ class Simulator:
 
         tls_reader = asyncio.StreamReader()
         proto = asyncio.StreamReaderProtocol(tls_reader, connected)
-        await loop.connect_accepted_socket(lambda: proto, sock=theirs, ssl=server_tls_context(h))
         r2, w2 = await asyncio.open_connection(sock=ours)
 
         async def copy(src: Any, dst: Any) -> None:
@@ -321,7 +321,11 @@ class Simulator:
         a = asyncio.ensure_future(copy(reader, w2))
         b = asyncio.ensure_future(copy(r2, writer))
         try:
+            # The TLS handshake needs the pumps running: start them first.
+            await loop.connect_accepted_socket(lambda: proto, sock=theirs, ssl=server_tls_context(h))
             await asyncio.wait({a, b}, return_when=asyncio.ALL_COMPLETED)
+        except (OSError, ssl.SSLError, asyncio.TimeoutError, ConnectionError):
+            pass  # a client that hangs up mid-handshake ends its channel, never the SSH connection
         finally:
             a.cancel()
             b.cancel()

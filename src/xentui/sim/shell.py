@@ -120,6 +120,7 @@ class Shell:
             "cat": self.cat,
             "head": self.head,
             "echo": self.echo,
+            "printf": self.printf,
             "hostname": self.hostname,
             "true": lambda a: _const(0),
             "false": lambda a: _const(1),
@@ -160,9 +161,15 @@ class Shell:
         count_bytes: int | None = None
         lines = 10
         files: list[str] = []
+        verbose = False
         it = iter(args)
         for a in it:
-            if a == "-c":
+            if a == "--":
+                files.extend(it)
+                break
+            if a in ("-v", "--verbose"):
+                verbose = True
+            elif a == "-c":
                 count_bytes = int(next(it))
             elif a.startswith("-c"):
                 count_bytes = int(a[2:])
@@ -180,7 +187,7 @@ class Shell:
                 errs += f"head: cannot open '{path}' for reading: {data}\n".encode()
                 status = 1
                 continue
-            if len(files) > 1:
+            if len(files) > 1 or verbose:
                 out += (b"" if first else b"\n") + f"==> {path} <==\n".encode()
             first = False
             if count_bytes is not None:
@@ -195,12 +202,31 @@ class Shell:
             newline, args = False, args[1:]
         return Result((" ".join(args) + ("\n" if newline else "")).encode())
 
+    async def printf(self, args: list[str]) -> Result:
+        """printf FORMAT [ARG...] with %s and the usual backslash escapes."""
+        if not args:
+            return Result(b"", b"printf: usage: printf format [arguments]\n", 2)
+        fmt = args[0].replace("\\n", "\n").replace("\\t", "\t")
+        values = args[1:]
+        out, i = [], 0
+        parts = fmt.split("%s")
+        for n, part in enumerate(parts):
+            out.append(part)
+            if n < len(parts) - 1:
+                out.append(values[i] if i < len(values) else "")
+                i += 1
+        return Result("".join(out).encode())
+
     async def hostname(self, args: list[str]) -> Result:
         if args[:1] == ["-I"]:
             return Result(f"{self.host.address} \n".encode())
         return Result(f"{self.host.name}\n".encode())
 
     async def timeout(self, args: list[str]) -> Result:
+        if len(args) < 2:
+            return Result(b"", b"timeout: missing operand\n", 125)
+        while args and args[0].startswith("-"):  # -k DURATION, -s SIGNAL, --preserve-status
+            args = args[2:] if args[0] in ("-k", "-s") else args[1:]
         if len(args) < 2:
             return Result(b"", b"timeout: missing operand\n", 125)
         try:

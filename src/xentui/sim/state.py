@@ -54,7 +54,7 @@ ERROR_TEXT = {
     "CANNOT_CONTACT_HOST": "Cannot forward messages because the server cannot be contacted. The server may be switched off or there may be network connectivity problems.",
     "HOST_IN_EMERGENCY_MODE": "Cannot perform operation as the host is running in emergency mode.",
     "HOST_MASTER_CANNOT_TALK_BACK": "The coordinator reports that it cannot talk back to the supporter on the supplied management IP address.",
-    "HOST_UNKNOWN_TO_MASTER": "The coordinator says the server is not known to it. Perhaps the server was deleted from the coordinator's database? Perhaps the server is in a different pool?",
+    "HOST_UNKNOWN_TO_MASTER": "The coordinator says the server is not known to it. Is the server in the coordinator's database and pointing to the correct coordinator? Are all servers using the same pool secret?",
     "HA_IS_ENABLED": "The operation could not be performed because HA is enabled on the Pool",
     "HOSTS_NOT_HOMOGENEOUS": "The hosts in this pool are not homogeneous.",
     "UUID_INVALID": "The uuid you supplied was invalid.",
@@ -78,6 +78,13 @@ class XapiFailure(Exception):
 
 class XapiUnavailable(Exception):
     """The toolstack is not listening (restarting or stopped)."""
+
+
+def emergency_failure(h: "SimHost") -> XapiFailure:
+    """The stored emergency-mode error, with the parameters xapi stores with it."""
+    if h.emergency_error == "HOST_UNKNOWN_TO_MASTER":
+        return XapiFailure(h.emergency_error, h.uuid)  # [localhost_uuid], a bare uuid
+    return XapiFailure(h.emergency_error or "HOST_STILL_BOOTING")
 
 
 def new_uuid(rng: random.Random) -> str:
@@ -450,7 +457,7 @@ class SimPool:
         if name in LOCAL_CALLS:
             return await getattr(self, "op_" + name.replace(".", "_"))(h, *args)
         if h.emergency_error:
-            raise XapiFailure(h.emergency_error)
+            raise emergency_failure(h)
         if h.running_role == "slave":
             address = h.running_master_address
             # Forwarded to the master: waits for it forever (no timeout in xapi).
@@ -473,7 +480,7 @@ class SimPool:
         if not self.xapi_listening(h):
             raise XapiUnavailable(h.name)
         if h.emergency_error:
-            raise XapiFailure(h.emergency_error)
+            raise emergency_failure(h)
         if h.running_role == "slave":
             raise XapiFailure("HOST_IS_SLAVE", h.running_master_address or "")
         if user != "root" or password != root_password:

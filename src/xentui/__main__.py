@@ -1,0 +1,3 @@
+from xentui.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,1070 @@
+"""The diagnosis: from every host's facts to one verdict and the safe next step.
+
+`diagnose_pool(facts, pool)` is a pure function: no I/O, no clock, no
+randomness.  Same facts in, same `Diagnosis` out.  It is the product's brain,
+so its rules are written down here and the tests follow them.
+(`/work/shared/xapi-reference.md` §2 and §3 are the facts these rules rest on.)
+
+Words
+-----
+* *reachable*: the jump box holds a working SSH session (`SshState.UP`).
+  *unreachable*: SSH was tried and failed (refused, no answer, auth, host key,
+  DNS, error).  A host never probed (`SshState.UNKNOWN`) is neither: it is
+  "not probed yet".
+* *the host's master address*: for a host that does not hold master, the
+  `slave:<addr>` of its pool.conf, else the address its toolstack reported with
+  HOST_IS_SLAVE (`xapi_master_address`).
+* *follows*: the host name that address resolves to (`resolve_address`), or
+  the raw address when no configured host has it.  A host holding master
+  follows itself.
+
+Address resolution (`resolve_address`)
+--------------------------------------
+An address is matched, case-insensitively, against `HostFacts.addresses()`
+of every configured host (jump-box address, configured name, `hostname -I`,
+hostname).  IPv6 brackets are stripped (`[fd00::1]` -> `fd00::1`) and IP
+addresses are compared in canonical form (`fd00:0::1` == `fd00::1`); a
+trailing dot on a DNS name is ignored.  pool.conf is already split on its
+FIRST colon by the parser, so `slave:fd00::1` arrives here as `fd00::1`.  No
+match -> None (the host gets `stale-master-address`).  Short names are never
+guessed into FQDNs.
+
+Who holds master
+----------------
+A host holds master when its pool.conf says `master` or its toolstack acts as
+master (XenAPI login gave a session).  A host whose own role is not known (it is
+unreachable, or pool.conf was not read) still holds master when some host
+follows it: it is counted by what its slaves believe.  A host known to be a
+slave, or whose pool.conf is broken, never holds master; hosts that follow it
+`disagree`.  Only when no configured host holds master do unresolved addresses
+stand in as masters (the master is then simply not in the configuration).
+
+Votes and the majority master
+-----------------------------
+Every reachable host votes for the master it follows (a master for itself);
+every master also counts itself even when unreachable.  The majority master
+is the master with the most votes; ties go to the higher `db_generation`,
+then a configured master, then the name.  Masters that are *down* (see
+below) are only considered when no master is up: a master nobody can reach
+cannot lead a recovery, so after a promotion the promoted host is the majority
+master even while the stranded slaves still point at the dead one.
+
+How a master stands (evidence, strongest first)
+-----------------------------------------------
+Its *followers* are the reachable hosts that follow it.  A follower is
+*served* when its time-bounded `xe pool-list` answered (it is forwarded to
+the master, so an answer proves the master works).  A slave's
+`xe pool-list` that times out or fails with CANNOT_CONTACT_HOST counts as "no
+answer from the master".  A slave's `emergency_mode == False` is NEVER read as "fine": a slave of a dead master
+says false for hours (its xapi retries forever, reference §2); likewise an
+instant HOST_IS_SLAVE login answer proves the slave's toolstack, not the
+master's.
+
+* up: the jump box reaches it and its toolstack answers (`xe pool-list`
+  answered, or a XenAPI login gave a master session), or any follower is
+  served.  Up but unreachable from the jump box -> the jump box's path is the
+  problem: `degraded`, and promote is forbidden.
+* cut off: the jump box reaches it, its toolstack answers, but its followers
+  cannot reach it (TCP 443 check failed) and none is served: a network
+  partition between master and slaves -> `degraded`; promote is forbidden
+  (it would create a second master).
+* hung: the jump box reaches it, its toolstack does not answer (XenAPI login
+  or `xe pool-list` timed out), or its toolstack's state is unknown while its
+  followers cannot reach it / get no answer -> `master-lost`; the first step
+  is restarting its toolstack (`xe-toolstack-restart`), not a promotion.
+* down: not reachable from the jump box, and a follower cannot reach it
+  (`reaches_master` False) or gets no answer from `xe pool-list` ->
+  `master-lost`, promote the candidate.
+* down, unconfirmed: SSH was refused / not answered, and no follower has said
+  anything either way -> `master-lost`, but the recommendation is to
+  confirm from the slaves before promoting.
+* unknown: nothing says either way -> verdict `unknown`.
+
+Verdicts, decided in this order
+-------------------------------
+1. `unknown`: no hosts, nobody reachable, or no master known anywhere.
+2. `split-brain`: two or more hosts hold master (even if one is partitioned),
+   which includes slaves following different masters.  Recommendation:
+   `recover-slaves` on the majority master, when the jump box reaches it and it
+   is up (if it is hung: restart its toolstack first; otherwise investigate).
+   Forbidden: `recover-slaves` on every other master — it would pull the pool
+   back to that master's database.  Hosts following (or being) another master
+   get `follows-minority`.
+3. One master: by how it stands (above): `master-lost` (down / hung /
+   unconfirmed), `unknown`, or else `healthy` when every host is reachable,
+   follows it, and no host has a flag, and `degraded` otherwise.
+
+Per-host flags
+--------------
+`unreachable` (no SSH from the jump box; the note says the cause),
+`orphaned` (HOST_UNKNOWN_TO_MASTER anywhere in the host's toolstack errors:
+forgotten by the pool, only a reinstall or a fresh join fixes it),
+`emergency` (xapi in an emergency view, or `emergency_mode` True),
+`master-unreachable` (the host's own TCP 443 check of its master failed),
+`toolstack-hung` (SSH fine but the toolstack gave no answer where it should:
+a master's XenAPI login or `xe pool-list`; any slave's XenAPI login, which
+answers HOST_IS_SLAVE at once whatever the master; a slave's `xe pool-list`
+while its master is up), `follows-minority` (split brain: follows or is a
+master other than the majority master), `disagrees` (follows something other
+than the pool's master outside split brain: another slave, an unknown
+address), `stale-master-address` (its master address is no configured host's),
+`broken` (pool.conf says `broken`).
+
+The candidate (master-lost only)
+--------------------------------
+Among hosts that do not hold master: reachable by SSH, not orphaned, pool.conf
+not broken, toolstack answering locally — XenAPI login answered SLAVE or an
+emergency error, or else (hardened hosts without the XenAPI channel) the
+local `xe host-is-in-emergency-mode` answered.  A hung toolstack never
+qualifies.  Best first: highest `db_generation` (the freshest copy of the pool
+database), then lowest SSH latency, then name.  (`HostFacts` carries no
+host-to-host reachability beyond the master check, so "reachable by most
+others" cannot be weighed.)
+
+Recommendations (one) and forbidden steps (all that apply)
+----------------------------------------------------------
+* healthy -> `none`.
+* master-lost, down -> `promote` the candidate
+  (`xe pool-emergency-transition-to-master`), then `pool-recover-slaves` on
+  it; no candidate -> `investigate`.  HA enabled -> `investigate` (HA elects a
+  master itself; promote would be refused with HA_IS_ENABLED).
+* degraded -> the most useful single fix: investigate the network (master cut
+  off, or unreachable from the jump box), `reset-master` a slave that follows
+  the wrong address or has a broken pool.conf
+  (`xe pool-emergency-reset-master master-address=<addr>`), `restart-toolstack`
+  on a hung or emergency slave, investigate an orphaned or unreachable host.
+* forbidden, whenever it applies: `host-forget` of every unreachable host
+  (it orphans the host until a reinstall); `designate-new-master` while any
+  host is unreachable (HOST_OFFLINE aborts it), while the master is not up,
+  or in split brain; `promote` while the master still answers (its slaves or
+  the jump box) and whenever HA is enabled; `recover-slaves` on every
+  non-majority master.
+* A recommended (action, host) is never also forbidden, and `recover-slaves`
+  is only ever recommended on the majority master.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from xentui.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
+from xentui.xe import commands as xe_commands
+
+__all__ = [
+    "Action",
+    "Diagnosis",
+    "Forbidden",
+    "HostFlag",
+    "HostVerdict",
+    "Recommendation",
+    "Verdict",
+    "diagnose_pool",
+    "normalize_address",
+    "resolve_address",
+]
+
+
+class Verdict(StrEnum):
+    HEALTHY = "healthy"
+    MASTER_LOST = "master-lost"
+    SPLIT_BRAIN = "split-brain"
+    DEGRADED = "degraded"
+    UNKNOWN = "unknown"
+
+
+class HostFlag(StrEnum):
+    UNREACHABLE = "unreachable"
+    ORPHANED = "orphaned"
+    EMERGENCY = "emergency"
+    MASTER_UNREACHABLE = "master-unreachable"
+    TOOLSTACK_HUNG = "toolstack-hung"
+    FOLLOWS_MINORITY = "follows-minority"
+    DISAGREES = "disagrees"
+    STALE_MASTER_ADDRESS = "stale-master-address"
+    BROKEN = "broken"
+
+
+class Action(StrEnum):
+    NONE = "none"
+    PROMOTE = "promote"  # xe pool-emergency-transition-to-master
+    RECOVER_SLAVES = "recover-slaves"  # xe pool-recover-slaves
+    RESET_MASTER = "reset-master"  # xe pool-emergency-reset-master master-address=…
+    RESTART_TOOLSTACK = "restart-toolstack"  # xe-toolstack-restart
+    INVESTIGATE = "investigate"  # nothing to run: look (power, network, console)
+    HOST_FORGET = "host-forget"  # only ever forbidden
+    DESIGNATE_NEW_MASTER = "designate-new-master"  # only ever forbidden here
+
+
+class HostVerdict(BaseModel):
+    name: str
+    role: str | None = None  # "master" / "slave" / "broken" as diagnosed; None = not known
+    flags: list[HostFlag] = Field(default_factory=list)
+    follows: str | None = None  # host name (or raw address) of the master it follows
+    note: str = ""
+
+
+class Recommendation(BaseModel):
+    action: Action
+    host: str | None = None
+    command: str | None = None
+    reason: str
+
+
+class Forbidden(BaseModel):
+    action: Action
+    host: str | None = None
+    command: str | None = None
+    reason: str
+
+
+class Diagnosis(BaseModel):
+    pool: str = ""
+    verdict: Verdict
+    summary: str
+    master: HostRef | None = None
+    majority_master: HostRef | None = None
+    masters: list[str] = Field(default_factory=list)
+    candidate: str | None = None
+    hosts: dict[str, HostVerdict] = Field(default_factory=dict)
+    recommendation: Recommendation | None = None
+    forbidden: list[Forbidden] = Field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        """The JSON shape of the CLI: like `model_dump(mode="json")`, hosts as a list."""
+        out = self.model_dump(mode="json")
+        out["hosts"] = list(out["hosts"].values())
+        return out
+
+
+# --------------------------------------------------------------------------
+# commands: xentui.xe.commands builds (and quotes, and validates) them; when a
+# value is missing or does not validate, the text shows a placeholder instead.
+
+_XE_TOOLSTACK_RESTART = "/opt/xensource/bin/xe-toolstack-restart"
+
+
+def _cmd_promote() -> str:
+    return xe_commands.pool_emergency_transition_to_master()
+
+
+def _cmd_recover_slaves() -> str:
+    return xe_commands.pool_recover_slaves()
+
+
+def _cmd_reset_master(address: str) -> str:
+    try:
+        return xe_commands.pool_emergency_reset_master(address)
+    except ValueError:
+        return f"{xe_commands.XE} pool-emergency-reset-master master-address={shlex.quote(address)}"
+
+
+def _cmd_restart_toolstack() -> str:
+    return _XE_TOOLSTACK_RESTART
+
+
+def _cmd_host_forget(uuid: str | None, name: str) -> str:
+    try:
+        return xe_commands.host_forget(uuid or "", force=True)
+    except ValueError:
+        return f"{xe_commands.XE} host-forget uuid=<uuid of {name}> --force"
+
+
+def _cmd_designate(uuid: str | None = None) -> str:
+    try:
+        return xe_commands.pool_designate_new_master(uuid or "")
+    except ValueError:
+        return f"{xe_commands.XE} pool-designate-new-master host-uuid=<uuid>"
+
+
+# --------------------------------------------------------------------------
+# addresses
+
+
+def normalize_address(addr: str | None) -> str:
+    """Canonical, comparable form of an address or name ('' for nothing)."""
+    if not addr:
+        return ""
+    a = addr.strip().lower()
+    if a.startswith("["):
+        end = a.find("]")
+        a = a[1:end] if end >= 0 else a[1:]
+    a = a.strip()
+    try:
+        return ipaddress.ip_address(a).compressed
+    except ValueError:
+        return a.rstrip(".")
+
+
+def _host_keys(h: HostFacts) -> set[str]:
+    return {k for k in (normalize_address(a) for a in h.addresses()) if k}
+
+
+def resolve_address(addr: str | None, facts: Sequence[HostFacts]) -> str | None:
+    """The name of the configured host that has `addr`, or None."""
+    key = normalize_address(addr)
+    if not key:
+        return None
+    for h in facts:
+        if key in _host_keys(h):
+            return h.name
+    return None
+
+
+# --------------------------------------------------------------------------
+# internal working state
+
+
+_DOWN = {SshState.REFUSED, SshState.NO_ANSWER}
+
+_SSH_TEXT = {
+    SshState.REFUSED: "connection refused",
+    SshState.NO_ANSWER: "no answer to SSH",
+    SshState.AUTH_FAILED: "SSH authentication failed",
+    SshState.HOST_KEY_UNKNOWN: "host key not yet accepted",
+    SshState.HOST_KEY_CHANGED: "host key CHANGED (possible attack)",
+    SshState.DNS_FAILED: "name does not resolve",
+    SshState.ERROR: "SSH error",
+}
+
+
+class _State(StrEnum):
+    UP = "up"
+    CUT_OFF = "cut-off"
+    HUNG = "hung"
+    DOWN = "down"
+    DOWN_UNCONFIRMED = "down-unconfirmed"
+    UNKNOWN = "unknown"
+
+
+_LOST = {_State.HUNG, _State.DOWN, _State.DOWN_UNCONFIRMED}
+
+
+@dataclass
+class _Host:
+    f: HostFacts
+    claims: bool  # pool.conf master, or xapi acts as master
+    raw: str | None  # master address it points at (None for masters / not known)
+    target: str | None  # configured host that address resolves to
+    key: str | None = None  # what it follows: host name or normalized raw address
+    flags: list[HostFlag] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.f.name
+
+    @property
+    def reachable(self) -> bool:
+        return self.f.ssh is SshState.UP
+
+    @property
+    def unreachable(self) -> bool:
+        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN)
+
+    def flag(self, fl: HostFlag, note: str | None = None) -> None:
+        if fl not in self.flags:
+            self.flags.append(fl)
+        if note:
+            self.notes.append(note)
+
+
+@dataclass
+class _Master:
+    key: str
+    host: _Host | None  # None: an address no configured host has
+    followers: list[_Host]  # reachable hosts following it (not itself)
+    votes: int = 0
+    state: _State = _State.UNKNOWN
+    served: int = 0
+    cannot_reach: int = 0
+    no_answer: int = 0
+    address: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.host.name if self.host else self.key
+
+    @property
+    def generation(self) -> int:
+        g = self.host.f.db_generation if self.host else None
+        return g if g is not None else -1
+
+    def ref(self) -> HostRef:
+        return HostRef(name=self.name, address=self.address, uuid=self.host.f.uuid if self.host else None)
+
+
+def _ssh_cause(f: HostFacts) -> str:
+    if f.ssh_error:
+        return f.ssh_error
+    return _SSH_TEXT.get(f.ssh, str(f.ssh))
+
+
+def _orphaned(f: HostFacts) -> bool:
+    texts = (f.xapi_detail, f.pool_list_error, f.emergency_error, f.reaches_master_detail)
+    return any(t and "HOST_UNKNOWN_TO_MASTER" in t.upper() for t in texts)
+
+
+def _emergency(f: HostFacts) -> bool:
+    return f.xapi is XapiView.EMERGENCY or f.emergency_mode is True
+
+
+def _toolstack_answers_locally(f: HostFacts) -> bool:
+    """The candidate test: the host's own xapi answers (a slave's login, or a local-only xe call)."""
+    if f.xapi is XapiView.NO_ANSWER:
+        return False
+    return f.xapi in (XapiView.SLAVE, XapiView.EMERGENCY) or f.emergency_mode is not None
+
+
+def _pool_list_failed(f: HostFacts) -> bool:
+    """A slave's `xe pool-list` got no answer from its master (timed out, or CANNOT_CONTACT_HOST)."""
+    if f.pool_list is QueryState.NO_ANSWER:
+        return True
+    err = (f.pool_list_error or "").upper()
+    return f.pool_list is QueryState.ERROR and "CANNOT_CONTACT_HOST" in err
+
+
+def _master_toolstack(f: HostFacts) -> bool | None:
+    """True: answers; False: gave no answer; None: not known."""
+    if f.pool_list is QueryState.ANSWERED:
+        return True
+    if f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER:
+        return False
+    if f.xapi is XapiView.MASTER:
+        return True
+    return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _names(xs: Sequence[str], limit: int = 4) -> str:
+    xs = list(xs)
+    if len(xs) <= limit:
+        return ", ".join(xs)
+    return ", ".join(xs[:limit]) + f" and {len(xs) - limit} more"
+
+
+# --------------------------------------------------------------------------
+# the diagnosis
+
+
+def diagnose_pool(facts: Sequence[HostFacts], pool: str = "") -> Diagnosis:
+    """Judge a pool from its hosts' facts (pure; see the module docstring)."""
+    return _Diagnoser(list(facts), pool).run()
+
+
+class _Diagnoser:
+    def __init__(self, facts: list[HostFacts], pool: str) -> None:
+        self.facts = facts
+        self.pool = pool
+        self.hosts: dict[str, _Host] = {}
+        self.forbidden: list[Forbidden] = []
+        self.ha = any(f.ha_enabled is True for f in facts)
+
+    # ---------------------------------------------------------------- set up
+
+    def _build_hosts(self) -> None:
+        for f in self.facts:
+            if f.name in self.hosts:  # duplicate names: the first one wins
+                continue
+            claims = f.role is Role.MASTER or f.xapi is XapiView.MASTER
+            raw: str | None = None
+            if not claims:
+                if f.role is Role.SLAVE and f.master_address:
+                    raw = f.master_address
+                elif f.xapi_master_address:
+                    raw = f.xapi_master_address
+                if raw is not None and not normalize_address(raw):
+                    raw = None
+            target = resolve_address(raw, self.facts) if raw else None
+            h = _Host(f=f, claims=claims, raw=raw, target=target)
+            if claims:
+                h.key = f.name
+            elif target is not None:
+                h.key = target
+            elif raw is not None:
+                h.key = normalize_address(raw)
+            self.hosts[f.name] = h
+
+    def _find_masters(self) -> dict[str, _Master]:
+        hs = self.hosts
+        masters: dict[str, _Master] = {}
+        for h in hs.values():
+            if h.claims:
+                masters[h.name] = _Master(key=h.name, host=h, followers=[])
+        for h in hs.values():
+            if h.target and h.target not in masters:
+                t = hs[h.target]
+                role_unknown = t.raw is None and t.f.role is None and t.f.xapi is not XapiView.SLAVE
+                if role_unknown:  # counted by what its slaves believe
+                    masters[t.name] = _Master(key=t.name, host=t, followers=[])
+        if not masters:  # the master is not configured: unresolved addresses stand in
+            for h in hs.values():
+                if h.key and h.target is None and h.raw and h.key not in masters:
+                    masters[h.key] = _Master(key=h.key, host=None, followers=[])
+        for m in masters.values():
+            m.followers = [h for h in hs.values() if h.key == m.key and h.reachable and h.name != m.key]
+            m.votes = len(m.followers) + 1  # the master counts itself
+            raws = Counter(normalize_address(h.raw) for h in hs.values() if h.key == m.key and h.raw)
+            if raws:
+                m.address = raws.most_common(1)[0][0]
+            elif m.host and m.host.f.own_addresses:
+                m.address = m.host.f.own_addresses[0]
+            elif m.host:
+                m.address = m.host.f.address
+            else:
+                m.address = m.key
+            self._judge(m)
+        return masters
+
+    def _judge(self, m: _Master) -> None:
+        fs = m.followers
+        m.served = sum(1 for h in fs if h.f.pool_list is QueryState.ANSWERED)
+        m.cannot_reach = sum(1 for h in fs if h.f.reaches_master is False)
+        m.no_answer = sum(1 for h in fs if _pool_list_failed(h.f))
+        reach = sum(1 for h in fs if h.f.reaches_master is True)
+        host = m.host
+        jb_up = host is not None and host.reachable
+        toolstack = _master_toolstack(host.f) if host is not None and jb_up else None
+        if jb_up and toolstack is True:
+            cut = m.cannot_reach > 0 and m.served == 0 and reach == 0
+            m.state = _State.CUT_OFF if cut else _State.UP
+        elif m.served:
+            m.state = _State.UP
+        elif jb_up and toolstack is False:
+            m.state = _State.HUNG
+        elif jb_up:
+            m.state = _State.HUNG if (m.cannot_reach or m.no_answer) else _State.UNKNOWN
+        elif m.cannot_reach or m.no_answer:
+            m.state = _State.DOWN
+        elif host is not None and host.f.ssh in _DOWN:
+            m.state = _State.DOWN_UNCONFIRMED
+        else:
+            m.state = _State.UNKNOWN
+
+    @staticmethod
+    def _majority(masters: dict[str, _Master]) -> _Master | None:
+        if not masters:
+            return None
+        pool = [m for m in masters.values() if m.state not in (_State.DOWN, _State.DOWN_UNCONFIRMED)]
+        pool = pool or list(masters.values())
+        return min(pool, key=lambda m: (-m.votes, -m.generation, m.host is None, m.name))
+
+    # ---------------------------------------------------------------- flags
+
+    def _base_flags(self) -> None:
+        for h in self.hosts.values():
+            f = h.f
+            if h.unreachable:
+                h.flag(HostFlag.UNREACHABLE, _ssh_cause(f))
+            elif f.ssh is SshState.UNKNOWN:
+                h.notes.append("not probed yet")
+            if _orphaned(f):
+                h.flag(HostFlag.ORPHANED, "forgotten by the pool (HOST_UNKNOWN_TO_MASTER): reinstall or fresh join")
+            if f.role is Role.BROKEN:
+                h.flag(HostFlag.BROKEN, "pool.conf is broken")
+            if _emergency(f):
+                h.flag(HostFlag.EMERGENCY, "toolstack in emergency mode (started without its master)")
+            if h.raw and h.target is None:
+                h.flag(HostFlag.STALE_MASTER_ADDRESS, f"points at {h.raw}, which no configured host has")
+            if not h.claims and f.reaches_master is False:
+                who = h.target or h.raw or "its master"
+                h.flag(HostFlag.MASTER_UNREACHABLE, f"cannot reach {who} on TCP 443")
+
+    def _hung_flags(self, masters: dict[str, _Master]) -> None:
+        for h in self.hosts.values():
+            if not h.reachable:
+                continue
+            f = h.f
+            if h.name in masters:
+                m = masters[h.name]
+                hung = f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER
+                if hung or m.state is _State.HUNG:
+                    h.flag(HostFlag.TOOLSTACK_HUNG, "SSH works but the toolstack gives no answer")
+                continue
+            hung = f.xapi is XapiView.NO_ANSWER  # a slave's login answers HOST_IS_SLAVE at once
+            followed = masters.get(h.key or "")
+            if f.pool_list is QueryState.NO_ANSWER and followed is not None and followed.state in (
+                _State.UP,
+                _State.CUT_OFF,
+            ):
+                hung = hung or f.reaches_master is not False
+            if hung:
+                h.flag(HostFlag.TOOLSTACK_HUNG, "SSH works but the toolstack gives no answer")
+
+    # ---------------------------------------------------------------- forbidden
+
+    def _forbid(self, action: Action, host: str | None, command: str | None, reason: str) -> None:
+        for i, fb in enumerate(self.forbidden):
+            if fb.action is action and fb.host == host:  # one entry per (action, host): reasons add up
+                if reason not in fb.reason:
+                    self.forbidden[i] = fb.model_copy(update={"reason": f"{fb.reason} {reason}"})
+                return
+        self.forbidden.append(Forbidden(action=action, host=host, command=command, reason=reason))
+
+    def _forbid_common(self, master: _Master | None, split: bool) -> None:
+        unreachable = [h for h in self.hosts.values() if h.unreachable]
+        for h in unreachable:
+            self._forbid(
+                Action.HOST_FORGET,
+                h.name,
+                _cmd_host_forget(h.f.uuid, h.name),
+                f"{h.name} is only unreachable ({_ssh_cause(h.f)}), not gone: forgetting it orphans it "
+                "(HOST_UNKNOWN_TO_MASTER) until it is reinstalled.",
+            )
+        if self.ha:
+            self._forbid(
+                Action.PROMOTE,
+                None,
+                _cmd_promote(),
+                "HA is enabled: pool-emergency-transition-to-master is refused (HA_IS_ENABLED); "
+                "HA elects a new master itself.",
+            )
+            self._forbid(
+                Action.DESIGNATE_NEW_MASTER,
+                None,
+                _cmd_designate(),
+                "HA is enabled: pool-designate-new-master is refused (HA_IS_ENABLED).",
+            )
+        if split:
+            self._forbid(
+                Action.DESIGNATE_NEW_MASTER,
+                None,
+                _cmd_designate(),
+                "Two hosts hold master: heal the split brain with pool-recover-slaves first.",
+            )
+        elif master is not None and master.state in _LOST:
+            self._forbid(
+                Action.DESIGNATE_NEW_MASTER,
+                None,
+                _cmd_designate(),
+                f"pool-designate-new-master needs a live master to hand over, and {master.name} is not answering.",
+            )
+        if unreachable:
+            self._forbid(
+                Action.DESIGNATE_NEW_MASTER,
+                None,
+                _cmd_designate(),
+                f"{_names([h.name for h in unreachable])} unreachable: the handover needs every host and "
+                "would abort with HOST_OFFLINE.",
+            )
+
+    # ---------------------------------------------------------------- run
+
+    def run(self) -> Diagnosis:
+        self._build_hosts()
+        if not self.hosts:
+            rec = Recommendation(action=Action.INVESTIGATE, reason="No hosts are configured: add the pool's hosts.")
+            return self._finish(Verdict.UNKNOWN, "No hosts configured.", None, None, {}, rec, None)
+        self._base_flags()
+        masters = self._find_masters()
+        self._hung_flags(masters)
+        majority = self._majority(masters)
+
+        if not any(h.reachable for h in self.hosts.values()):
+            self._forbid_common(None, False)
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                reason="No host answers SSH from the jump box: check the jump box's own network and the hosts' power "
+                "before anything else.",
+            )
+            return self._finish(
+                Verdict.UNKNOWN,
+                "Nothing known: no host answers SSH from the jump box.",
+                None,
+                majority,
+                masters,
+                rec,
+                None,
+            )
+        if not masters:
+            self._forbid_common(None, False)
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                reason="No host has told which master it follows yet (pool.conf unread or broken): wait for the "
+                "probe or read /etc/xensource/pool.conf by hand.",
+            )
+            return self._finish(Verdict.UNKNOWN, "No master known yet.", None, None, masters, rec, None)
+
+        if len(masters) >= 2:
+            return self._split_brain(masters, majority)
+        (m,) = masters.values()
+        return self._one_master(m, masters)
+
+    # ---------------------------------------------------------------- split brain
+
+    def _split_brain(self, masters: dict[str, _Master], maj: _Master | None) -> Diagnosis:
+        assert maj is not None
+        for m in masters.values():
+            if m is maj:
+                continue
+            if m.host is not None:
+                m.host.flag(HostFlag.FOLLOWS_MINORITY, f"holds master too, against {maj.name}")
+            for h in self.hosts.values():
+                if h.key == m.key and h.name != m.key:
+                    h.flag(HostFlag.FOLLOWS_MINORITY, f"follows {m.name}, not the majority master {maj.name}")
+        self._flag_disagreeing(maj, masters)
+        self._forbid_common(maj, True)
+        others = [m for m in masters.values() if m is not maj]
+        for m in others:
+            self._forbid(
+                Action.RECOVER_SLAVES,
+                m.name,
+                _cmd_recover_slaves(),
+                f"{m.name} is not the master the pool follows: recover-slaves there would pull the pool back to "
+                f"{m.name}'s database and throw away what happened on {maj.name}.",
+            )
+        gen = f", database generation {maj.generation}" if maj.generation >= 0 else ""
+        others_txt = _names([m.name for m in others])
+        dead = [m for m in others if m.state in (_State.DOWN, _State.DOWN_UNCONFIRMED)]
+        if maj.host is not None and maj.host.reachable and maj.state is _State.UP:
+            if any(m.votes > maj.votes for m in others):
+                why = (
+                    f"{maj.name} is the only master that answers{gen} ({_names([m.name for m in dead])} "
+                    "down, its slaves stranded)"
+                )
+            else:
+                why = f"{maj.name} is the master {maj.votes} of {len(self.hosts)} hosts follow{gen}"
+            rec = Recommendation(
+                action=Action.RECOVER_SLAVES,
+                host=maj.name,
+                command=_cmd_recover_slaves(),
+                reason=f"{why}: pool-recover-slaves on it points {others_txt} and their slaves at it "
+                "(check that every expected host UUID is printed).",
+            )
+        elif maj.host is not None and maj.host.reachable and maj.state is _State.HUNG:
+            rec = Recommendation(
+                action=Action.RESTART_TOOLSTACK,
+                host=maj.name,
+                command=_cmd_restart_toolstack(),
+                reason=f"{maj.name} is the master most hosts follow but its toolstack gives no answer: restart it "
+                "before healing the split brain with pool-recover-slaves on it.",
+            )
+        else:
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                host=maj.name if maj.host else None,
+                reason=f"{maj.name} is the master most hosts follow but the jump box cannot run commands on it "
+                f"({maj.state}): reach it before healing the split brain from it.",
+            )
+        holders = sorted(m.name for m in masters.values())
+        both = f"{holders[0]} and {holders[1]} both" if len(holders) == 2 else f"{_names(holders)} all"
+        summary = f"Split brain: {both} hold master; {maj.votes} of {len(self.hosts)} hosts follow {maj.name}."
+        return self._finish(Verdict.SPLIT_BRAIN, summary, None, maj, masters, rec, None)
+
+    def _flag_disagreeing(self, m: _Master, masters: dict[str, _Master]) -> None:
+        """Hosts that follow neither the master nor any other master (a slave, an unknown address)."""
+        for h in self.hosts.values():
+            if h.key is None or h.key in masters:
+                continue
+            what = "which is not a master" if h.target else "which no configured host has"
+            h.flag(HostFlag.DISAGREES, f"follows {h.target or h.raw}, {what}; the pool follows {m.name}")
+
+    # ---------------------------------------------------------------- one master
+
+    def _one_master(self, m: _Master, masters: dict[str, _Master]) -> Diagnosis:
+        self._flag_disagreeing(m, masters)
+        self._forbid_common(m, False)
+        if m.state in _LOST:
+            return self._master_lost(m, masters)
+        if m.state is _State.UNKNOWN:
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                host=m.name if m.host else None,
+                reason=f"Nothing says yet whether {m.name} (master) answers: wait for the probe of it and of its "
+                "slaves' xe pool-list.",
+            )
+            return self._finish(
+                Verdict.UNKNOWN,
+                f"{m.name} holds master, but whether it answers is not known yet.",
+                None,
+                m,
+                masters,
+                rec,
+                None,
+            )
+        # up or cut off: the master is there
+        mh = m.host
+        if mh is not None and not mh.reachable and m.served:
+            self._forbid(
+                Action.PROMOTE,
+                None,
+                _cmd_promote(),
+                f"{m.name} still answers its slaves (xe pool-list answers on {_plural(m.served, 'host')}); only the "
+                "jump box's path to it is broken, and a promotion would make a second master.",
+            )
+        if m.state is _State.CUT_OFF:
+            self._forbid(
+                Action.PROMOTE,
+                None,
+                _cmd_promote(),
+                f"{m.name} still answers the jump box: promoting a slave would make a second master (split brain).",
+            )
+        issues = [h for h in self.hosts.values() if h.flags or h.f.ssh is SshState.UNKNOWN or h.key is None]
+        if mh is not None and mh not in issues and not mh.reachable:
+            issues.append(mh)
+        if not issues:
+            rec = Recommendation(action=Action.NONE, reason="Every host answers and follows the master.")
+            summary = f"Healthy: {m.name} is master and all {len(self.hosts)} hosts follow it."
+            return self._finish(Verdict.HEALTHY, summary, m, m, masters, rec, None)
+        rec = self._degraded_recommendation(m, issues)
+        bad = [h.name for h in issues]
+        stands = "answers" if mh is None or mh.reachable else "serves its slaves, but the jump box cannot reach it"
+        if m.state is _State.CUT_OFF:
+            stands = "answers the jump box, but its slaves cannot reach it"
+        summary = (
+            f"Degraded: {m.name} is master and {stands}; "
+            f"{_plural(len(bad), 'host')} need{'s' if len(bad) == 1 else ''} attention ({_names(bad)})."
+        )
+        return self._finish(Verdict.DEGRADED, summary, m, m, masters, rec, None)
+
+    def _degraded_recommendation(self, m: _Master, issues: list[_Host]) -> Recommendation:
+        mh = m.host
+        addr = m.address or m.name
+
+        def has(h: _Host, *fl: HostFlag) -> bool:
+            return any(x in h.flags for x in fl)
+
+        if m.state is _State.CUT_OFF:
+            return Recommendation(
+                action=Action.INVESTIGATE,
+                host=m.name,
+                reason=f"{m.name} answers the jump box but {_plural(m.cannot_reach, 'slave')} cannot reach it on "
+                "TCP 443: look at the network between them; do not promote.",
+            )
+        if mh is not None and not mh.reachable:
+            return Recommendation(
+                action=Action.INVESTIGATE,
+                host=m.name,
+                reason=f"{m.name} (master) still serves its slaves but the jump box cannot reach it "
+                f"({_ssh_cause(mh.f)}): fix the jump box's path, do not promote.",
+            )
+        if mh is None:
+            return Recommendation(
+                action=Action.INVESTIGATE,
+                host=None,
+                reason=f"The hosts follow {m.name}, which is not in the configuration: add the master so it can "
+                "be checked.",
+            )
+        for h in issues:
+            if (
+                h.reachable
+                and h is not mh
+                and h.key != m.key
+                and not has(h, HostFlag.ORPHANED)
+                and has(h, HostFlag.DISAGREES, HostFlag.STALE_MASTER_ADDRESS, HostFlag.BROKEN)
+            ):
+                return Recommendation(
+                    action=Action.RESET_MASTER,
+                    host=h.name,
+                    command=_cmd_reset_master(addr),
+                    reason=f"{h.name} does not follow {m.name} ({h.notes[0] if h.notes else 'pool.conf'}): point it "
+                    f"at {addr}; its toolstack restarts in 10 s.",
+                )
+        for h in issues:
+            if h.reachable and not has(h, HostFlag.ORPHANED) and has(h, HostFlag.TOOLSTACK_HUNG, HostFlag.EMERGENCY):
+                why = "gives no answer" if has(h, HostFlag.TOOLSTACK_HUNG) else "is in emergency mode"
+                return Recommendation(
+                    action=Action.RESTART_TOOLSTACK,
+                    host=h.name,
+                    command=_cmd_restart_toolstack(),
+                    reason=f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
+                )
+        for h in issues:
+            if has(h, HostFlag.ORPHANED):
+                return Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=h.name,
+                    reason=f"{h.name} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER): only a reinstall or a "
+                    "fresh pool-join brings it back.",
+                )
+        for h in issues:
+            if has(h, HostFlag.MASTER_UNREACHABLE):
+                return Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=h.name,
+                    reason=f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
+                )
+        for h in issues:
+            if h.unreachable:
+                return Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=h.name,
+                    reason=f"{h.name} is unreachable ({_ssh_cause(h.f)}): check its power and console; "
+                    "do not forget it from the pool.",
+                )
+        h = issues[0]
+        return Recommendation(
+            action=Action.INVESTIGATE,
+            host=h.name,
+            reason=f"{h.name} is not fully known yet ({h.notes[0] if h.notes else 'no pool.conf'}): wait for the probe.",
+        )
+
+    # ---------------------------------------------------------------- master lost
+
+    def _evidence(self, m: _Master, slaves_only: bool = False) -> str:
+        parts = []
+        if slaves_only:
+            pass
+        elif m.host is not None and m.host.unreachable:
+            parts.append(_ssh_cause(m.host.f))
+        elif m.state is _State.HUNG:
+            parts.append("its toolstack gives no answer")
+        n = len(m.followers)
+        if m.cannot_reach:
+            parts.append(f"{m.cannot_reach} of {n} slaves cannot reach it")
+        if m.no_answer:
+            parts.append(f"xe pool-list hangs on {m.no_answer} of {n}")
+        return "; ".join(parts) or "no answer"
+
+    def _candidates(self, masters: dict[str, _Master]) -> list[_Host]:
+        ok = [
+            h
+            for h in self.hosts.values()
+            if h.reachable
+            and h.name not in masters
+            and HostFlag.ORPHANED not in h.flags
+            and HostFlag.BROKEN not in h.flags
+            and HostFlag.TOOLSTACK_HUNG not in h.flags
+            and _toolstack_answers_locally(h.f)
+        ]
+
+        def rank(h: _Host) -> tuple[int, float, str]:
+            g = h.f.db_generation
+            lat = h.f.latency_ms
+            return (-(g if g is not None else -1), lat if lat is not None else float("inf"), h.name)
+
+        return sorted(ok, key=rank)
+
+    def _master_lost(self, m: _Master, masters: dict[str, _Master]) -> Diagnosis:
+        for h in m.followers:
+            if HostFlag.MASTER_UNREACHABLE not in h.flags and h.f.pool_list is QueryState.NO_ANSWER:
+                h.notes.append(f"stranded: xe pool-list hangs waiting for {m.name}")
+        mh = m.host
+        if mh is not None:
+            mh.notes.insert(0, f"master, {m.state}")
+        evidence = self._evidence(m)
+        cands = self._candidates(masters)
+        cand = cands[0] if cands else None
+        why = ""
+        if cand is not None:
+            bits = ["reachable", "toolstack answers"]
+            g = cand.f.db_generation
+            if g is not None:
+                rivals = [c.f.db_generation for c in cands[1:] if c.f.db_generation is not None]
+                fresh = "freshest database" if not rivals or g > max(rivals) else "database as fresh as any"
+                bits.append(f"{fresh} (generation {g})")
+            elif cand.f.latency_ms is not None:
+                bits.append(f"lowest latency ({cand.f.latency_ms:.0f} ms)")
+            why = f"{cand.name}: {', '.join(bits)}"
+            cand.notes.append("promotion candidate")
+
+        if m.state is _State.HUNG and mh is not None and mh.reachable:
+            rec = Recommendation(
+                action=Action.RESTART_TOOLSTACK,
+                host=m.name,
+                command=_cmd_restart_toolstack(),
+                reason=f"{m.name} (master) answers SSH but its toolstack gives no answer"
+                + (f" ({self._evidence(m, slaves_only=True)})" if m.followers else "")
+                + ": restart it first; promote only if it stays silent."
+                + (f" Candidate {why}." if why else ""),
+            )
+        elif self.ha:
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                host=m.name if mh else None,
+                reason=f"{m.name} (master) is gone ({evidence}) but HA is enabled: HA should elect a new master by "
+                "itself; a manual promotion is refused with HA_IS_ENABLED.",
+            )
+        elif m.state is _State.DOWN_UNCONFIRMED:
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                host=m.name if mh else None,
+                reason=f"{m.name} (master) does not answer the jump box ({evidence}), but no slave has confirmed it "
+                "is gone: probe the slaves (TCP 443, xe pool-list) before promoting anyone.",
+            )
+        elif cand is None:
+            rec = Recommendation(
+                action=Action.INVESTIGATE,
+                host=None,
+                reason=f"{m.name} (master) is gone ({evidence}) and no slave qualifies for promotion (reachable, "
+                "toolstack answering): get one back first.",
+            )
+        else:
+            rec = Recommendation(
+                action=Action.PROMOTE,
+                host=cand.name,
+                command=_cmd_promote(),
+                reason=f"{m.name} (master) is gone ({evidence}): promote {why}, then run pool-recover-slaves on it.",
+            )
+        summary = f"Master lost: {m.name} ({evidence})."
+        if rec.action is Action.PROMOTE and cand is not None:
+            summary = f"Master lost: {m.name} ({evidence}); promote {cand.name}."
+        return self._finish(Verdict.MASTER_LOST, summary, None, m, masters, rec, cand.name if cand else None)
+
+    # ---------------------------------------------------------------- output
+
+    def _host_verdict(self, h: _Host, masters: dict[str, _Master]) -> HostVerdict:
+        f = h.f
+        if h.name in masters:
+            role: str | None = "master"
+        elif f.role is Role.BROKEN:
+            role = "broken"
+        elif h.raw is not None or f.role is Role.SLAVE or f.xapi is XapiView.SLAVE:
+            role = "slave"
+        else:
+            role = None
+        follows = h.raw if h.raw is not None and h.target is None else h.key  # unresolved: as written
+        if h.name in masters:
+            follows = h.name  # a master follows itself
+        notes = list(dict.fromkeys(h.notes))  # unique, in order
+        if not notes:
+            if h.name in masters:
+                m = masters[h.name]
+                notes = [f"master, followed by {_plural(len(m.followers), 'host')}"]
+            elif role == "slave" and follows:
+                notes = [f"slave of {follows}"]
+            else:
+                notes = ["role not known yet"]
+        note = "; ".join(notes[:2])
+        return HostVerdict(name=h.name, role=role, flags=list(h.flags), follows=follows, note=note)
+
+    def _finish(
+        self,
+        verdict: Verdict,
+        summary: str,
+        master: _Master | None,
+        majority: _Master | None,
+        masters: dict[str, _Master],
+        rec: Recommendation | None,
+        candidate: str | None,
+    ) -> Diagnosis:
+        if rec is not None and rec.action is not Action.NONE:  # never recommend what is forbidden
+            if any(fb.action is rec.action and fb.host in (None, rec.host) for fb in self.forbidden):
+                rec = Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=rec.host,
+                    reason=f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
+                )
+        prefix = f"Pool {self.pool}: " if self.pool else ""
+        return Diagnosis(
+            pool=self.pool,
+            verdict=verdict,
+            summary=prefix + summary,
+            master=master.ref() if master is not None else None,
+            majority_master=majority.ref() if majority is not None else None,
+            masters=sorted(m.name for m in masters.values()),
+            candidate=candidate,
+            hosts={name: self._host_verdict(h, masters) for name, h in self.hosts.items()},
+            recommendation=rec,
+            forbidden=list(self.forbidden),
+        )

@@ -1,0 +1,184 @@
+"""Every host of a pool at once: sessions, probes and the supervisor tasks.
+
+`PoolEngine` turns a pool's config into one `HostSession` per host and runs
+one supervisor task per host (`watch`), or a single concurrent probe of all
+of them (`probe_once`).  Facts are published per host as they arrive; the
+diagnosis is recomputed from the latest facts of every host.  Connection
+attempts are capped by a semaphore so 64+ hosts on 2 cores do not starve the
+event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import PoolConfig, Settings
+from ..diagnosis import Diagnosis, diagnose_pool
+from ..model import HostFacts, Source
+from .probe import ProbeTimeouts, probe_host
+from .sessions import CommandResult, HostSession, HostTarget
+
+FactsListener = Callable[[HostFacts], None]
+
+
+def targets_for(pool: PoolConfig, password: str | None = None) -> list[HostTarget]:
+    return [
+        HostTarget(
+            name=entry.name,
+            host=entry.host,
+            port=entry.port or pool.port,
+            user=pool.user,
+            identity=pool.identity,
+            known_hosts=pool.known_hosts,
+            ssh_config=pool.ssh_config,
+            password=password,
+        )
+        for entry in pool.hosts
+    ]
+
+
+def pool_password(pool: PoolConfig) -> str | None:
+    """The pool's password from its `password_env` variable, if any (memory only)."""
+    return os.environ.get(pool.password_env) if pool.password_env else None
+
+
+@dataclass
+class HostActivity:
+    """The last commands run on one host (for the host pane)."""
+
+    recent: deque[CommandResult] = field(default_factory=lambda: deque(maxlen=20))
+
+
+class PoolEngine:
+    """Sessions, facts and diagnosis for one pool."""
+
+    def __init__(
+        self,
+        pool: PoolConfig,
+        settings: Settings,
+        password: str | None = None,
+        on_command: Callable[[CommandResult], None] | None = None,
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.password = password if password is not None else pool_password(pool)
+        self.limiter = asyncio.Semaphore(settings.max_concurrency)
+        self.on_command = on_command
+        self.activity: dict[str, HostActivity] = {}
+        self.sessions: dict[str, HostSession] = {}
+        for target in targets_for(pool, self.password):
+            self.activity[target.name] = HostActivity()
+            self.sessions[target.name] = HostSession(
+                target,
+                connect_timeout=settings.connect_timeout,
+                keepalive_interval=settings.keepalive_interval,
+                on_command=self._record,
+                limiter=self.limiter,
+            )
+        self.facts: dict[str, HostFacts] = {
+            name: HostFacts(name=s.target.name, address=s.target.host, port=s.target.port)
+            for name, s in self.sessions.items()
+        }
+        self.listeners: list[FactsListener] = []
+        self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def timeouts(self) -> ProbeTimeouts:
+        s = self.settings
+        return ProbeTimeouts(connect=s.connect_timeout, command=s.command_timeout, reach=s.reach_timeout)
+
+    def _record(self, result: CommandResult) -> None:
+        self.activity.setdefault(result.host, HostActivity()).recent.append(result)
+        if self.on_command is not None:
+            self.on_command(result)
+
+    # ------------------------------------------------------------------ facts
+    def _publish(self, facts: HostFacts) -> None:
+        previous = self.facts.get(facts.name)
+        if previous is not None:
+            _carry_stale(previous, facts)
+        self.facts[facts.name] = facts
+        for listener in list(self.listeners):
+            listener(facts)
+
+    def diagnose(self) -> Diagnosis:
+        return diagnose_pool(list(self.facts.values()), pool=self.pool.name)
+
+    # ------------------------------------------------------------------ one probe of everything
+    async def probe_once(self, on_update: FactsListener | None = None) -> Diagnosis:
+        """Probe every host concurrently; bounded by connect + command timeouts."""
+        if on_update is not None:
+            self.listeners.append(on_update)
+        try:
+            await asyncio.gather(*(self.probe_host(name) for name in self.sessions))
+        finally:
+            if on_update is not None:
+                self.listeners.remove(on_update)
+        return self.diagnose()
+
+    async def probe_host(self, name: str) -> HostFacts:
+        return await probe_host(self.sessions[name], self.timeouts, on_update=self._publish, password=self.password)
+
+    # ------------------------------------------------------------------ supervisors (the console)
+    def start(self) -> None:
+        """One supervisor task per host: probe, wait poll_interval (or a refresh), repeat."""
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._supervise(name), name=f"supervise:{name}") for name in self.sessions]
+
+    def refresh(self, name: str | None = None) -> None:
+        for n, event in self._refresh.items():
+            if name is None or n == name:
+                event.set()
+
+    async def _supervise(self, name: str) -> None:
+        session = self.sessions[name]
+        event = self._refresh[name]
+        while True:
+            try:
+                await self.probe_host(name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a bug in one probe must not end the host's supervisor
+                f = HostFacts(name=name, address=session.target.host, ssh_error=f"{name}: probe failed: {e}")
+                self._publish(f)
+            delay = self.settings.poll_interval
+            if session.failures:
+                delay = min(delay, session.backoff(self.settings.reconnect_backoff_min, self.settings.reconnect_backoff_max))
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), delay)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await asyncio.gather(*(s.close() for s in self.sessions.values()))
+
+
+_CARRIED = (
+    "role", "pool_conf_raw", "master_address", "uuid", "hostname", "product_brand",
+    "product_version", "own_addresses", "db_generation",
+)
+
+
+def _carry_stale(previous: HostFacts, new: HostFacts) -> None:
+    """Keep what an earlier probe learned when this one could not learn it, marked stale."""
+    if new.reachable:
+        return
+    for name in _CARRIED:
+        if getattr(new, name) in (None, []) and getattr(previous, name) not in (None, []):
+            setattr(new, name, getattr(previous, name))
+            src = previous.sources.get(name)
+            if src is not None:
+                new.sources[name] = Source(how=src.how, at=src.at, stale=True)
+            else:
+                new.sources[name] = Source(how="earlier probe", at=previous.probed_at or time.time(), stale=True)

@@ -1,0 +1,217 @@
+"""Learn what one host believes: `probe_host(session, timeouts) -> HostFacts`.
+
+One probe is about one round trip: over the single SSH connection, these run
+concurrently on separate channels, each bounded by its own timeout:
+
+* the files (pool.conf, inventory, hostname, DB generation) and `hostname -I`
+  in one `head` call — readable even when xapi is hung;
+* a XenAPI login over a port forward (HOST_IS_SLAVE comes back at once);
+* `xe host-is-in-emergency-mode` (shown, never trusted alone);
+* a time-bounded `xe pool-list` (hangs on a slave whose master is gone);
+* as soon as pool.conf names a master: the host's own TCP connect to the
+  master's address on 443.
+
+`on_update` is called with the facts every time a signal arrives, so the
+fast signals (pool.conf, HOST_IS_SLAVE, the TCP check) reach the diagnosis
+before any `xe` timeout expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from ..model import HostFacts, QueryState, Role, SshState, XapiView
+from ..xe import commands as xc
+from ..xe.errors import parse_xe_error
+from ..xe.files import Inventory, parse_head_sections, parse_inventory, parse_pool_conf
+from ..xe.records import XeParseError, parse_records
+from .sessions import CommandResult, HostSession
+from .xenapi_login import xenapi_login
+
+POOL_CONF = "/etc/xensource/pool.conf"
+INVENTORY = "/etc/xensource-inventory"
+HOSTNAME = "/etc/hostname"
+GENERATION = "/var/lib/xcp/state.db.generation"
+ADDRESSES = "hostname -I"
+
+
+@dataclass(frozen=True)
+class ProbeTimeouts:
+    connect: float = 5.0
+    command: float = 10.0
+    reach: float = 2.0
+
+
+def files_command() -> str:
+    return (
+        xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION])
+        + "; "
+        + xc.section_marker(ADDRESSES)
+        + "; hostname -I"
+    )
+
+
+def reach_command(address: str, seconds: float) -> str:
+    """The host's own TCP connect to its master's :443 (bash's /dev/tcp)."""
+    addr = xc.validate_address(address)
+    return xc.timeout_wrapped(seconds, "bash -c " + shlex.quote(f"exec 3<>/dev/tcp/{addr}/443"), kill_after=None)
+
+
+def apply_files(facts: HostFacts, result: CommandResult) -> None:
+    """Fill the file-based facts from the combined `head` output."""
+    how = "head " + ", ".join([POOL_CONF, INVENTORY, HOSTNAME, GENERATION])
+    if not result.ok and not result.stdout:
+        facts.learned("files_error", result.error or result.stderr.strip() or f"exit {result.exit_status}")
+        return
+    sections = parse_head_sections(result.stdout)
+    conf = parse_pool_conf(sections.get(POOL_CONF))
+    facts.role = Role(conf.role)
+    facts.pool_conf_raw = conf.raw
+    facts.master_address = conf.master_address
+    facts.learned("role", f"cat {POOL_CONF}")
+    if INVENTORY in sections:
+        inv = Inventory.from_text(sections[INVENTORY])
+        facts.uuid = inv.installation_uuid
+        facts.product_brand = inv.product_brand
+        facts.product_version = inv.product_version
+        facts.learned("uuid", f"INSTALLATION_UUID in {INVENTORY}")
+    if HOSTNAME in sections:
+        facts.hostname = sections[HOSTNAME].strip() or None
+        facts.learned("hostname", HOSTNAME)
+    if GENERATION in sections:
+        try:
+            facts.db_generation = int(sections[GENERATION].strip())
+            facts.learned("db_generation", GENERATION)
+        except ValueError:
+            facts.db_generation = None
+    if ADDRESSES in sections:
+        facts.own_addresses = [a for a in sections[ADDRESSES].split() if a]
+        facts.learned("own_addresses", ADDRESSES)
+    facts.learned("files", how)
+
+
+def apply_pool_list(facts: HostFacts, result: CommandResult) -> None:
+    how = "xe pool-list (time-bounded)"
+    if result.timed_out or result.exit_status in xc.TIMED_OUT_EXIT_CODES:
+        facts.pool_list = QueryState.NO_ANSWER
+        facts.pool_list_error = result.error or "no answer (remote timeout)"
+    elif result.ok:
+        try:
+            records = parse_records(result.stdout)
+        except XeParseError as e:
+            facts.pool_list = QueryState.ERROR
+            facts.pool_list_error = f"unreadable pool-list output: {e}"
+        else:
+            facts.pool_list = QueryState.ANSWERED
+            if records:
+                facts.pool_master_uuid = records[0].get("master")
+                ha = records[0].get("ha-enabled")
+                facts.ha_enabled = None if ha is None else ha == "true"
+    else:
+        facts.pool_list = QueryState.ERROR
+        err = parse_xe_error(result.stderr) if result.stderr else None
+        facts.pool_list_error = (err.code or err.description) if err else (result.error or f"exit {result.exit_status}")
+    facts.learned("pool_list", how)
+
+
+def apply_emergency(facts: HostFacts, result: CommandResult) -> None:
+    if result.ok:
+        text = result.stdout.strip()
+        facts.emergency_mode = text == "true" if text in ("true", "false") else None
+        if facts.emergency_mode is None:
+            facts.emergency_error = f"unexpected answer {text[:40]!r}"
+    elif result.timed_out or result.exit_status in xc.TIMED_OUT_EXIT_CODES:
+        facts.emergency_error = result.error or "no answer (remote timeout)"
+    else:
+        err = parse_xe_error(result.stderr) if result.stderr else None
+        facts.emergency_error = (err.code or err.description) if err else (result.error or f"exit {result.exit_status}")
+    facts.learned("emergency_mode", "xe host-is-in-emergency-mode")
+
+
+def apply_reach(facts: HostFacts, result: CommandResult, seconds: float) -> None:
+    if result.ok:
+        facts.reaches_master, facts.reaches_master_detail = True, "TCP 443 connect from the host succeeded"
+    elif result.timed_out or result.exit_status in xc.TIMED_OUT_EXIT_CODES:
+        facts.reaches_master, facts.reaches_master_detail = False, f"no answer in {seconds:g} s from the master's :443"
+    elif result.error:
+        facts.reaches_master, facts.reaches_master_detail = None, result.error
+    else:
+        detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.exit_status}"
+        facts.reaches_master, facts.reaches_master_detail = False, detail
+    facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host")
+
+
+async def probe_host(
+    session: HostSession,
+    timeouts: ProbeTimeouts,
+    on_update: Callable[[HostFacts], None] | None = None,
+    password: str | None = None,
+    user: str = "root",
+) -> HostFacts:
+    """Probe one host. Never raises (but for cancellation); every wait is bounded."""
+    t = session.target
+    facts = HostFacts(name=t.name, address=t.host, port=t.port)
+    started = time.monotonic()
+
+    def publish() -> None:
+        facts.probe_seconds = time.monotonic() - started
+        if on_update is not None:
+            on_update(facts.model_copy(deep=True))
+
+    ok = await session.connect()
+    facts.ssh, facts.ssh_error, facts.host_key_fingerprint = session.state, session.error, session.fingerprint
+    facts.probed_at = time.time()
+    facts.learned("ssh", "SSH connect from the jump box")
+    if not ok:
+        publish()
+        return facts
+    publish()
+
+    async def files_then_reach() -> None:
+        r = await session.run(files_command(), timeouts.command)
+        facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
+        apply_files(facts, r)
+        publish()
+        if facts.role is Role.SLAVE and facts.master_address:
+            try:
+                cmd = reach_command(facts.master_address, timeouts.reach)
+            except ValueError:
+                facts.reaches_master_detail = f"master address {facts.master_address!r} is not a valid address"
+                return
+            rr = await session.run(cmd, timeouts.reach + 2)
+            apply_reach(facts, rr, timeouts.reach)
+            publish()
+
+    async def xapi() -> None:
+        conn = session.conn
+        if conn is None:
+            return
+        answer, forwarding = await xenapi_login(conn, user, password, timeouts.command)
+        facts.xapi, facts.xapi_detail = answer.view, answer.detail
+        facts.xapi_master_address = answer.master_address
+        facts.forwarding = forwarding
+        facts.learned("xapi", "XenAPI login over an SSH port forward to 127.0.0.1:443")
+        publish()
+
+    async def emergency() -> None:
+        cmd = xc.timeout_wrapped(timeouts.command, xc.host_is_in_emergency_mode())
+        apply_emergency(facts, await session.run(cmd, timeouts.command + 1))
+        publish()
+
+    async def pool_list() -> None:
+        cmd = xc.timeout_wrapped(timeouts.command, xc.pool_list(params=["uuid", "master", "ha-enabled"]))
+        apply_pool_list(facts, await session.run(cmd, timeouts.command + 1))
+        publish()
+
+    await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
+    if facts.xapi is XapiView.UNAVAILABLE and facts.forwarding is False and facts.pool_list is QueryState.ANSWERED:
+        # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
+        facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"
+    facts.ssh = SshState.UP if session.state is SshState.UP else session.state
+    facts.probe_seconds = time.monotonic() - started
+    publish()
+    return facts

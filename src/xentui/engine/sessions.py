@@ -1,0 +1,271 @@
+"""SSH sessions to the hosts of a pool (asyncssh).
+
+One `HostSession` per host holds at most one SSH connection and runs every
+remote command through it, each bounded by a timeout: a command that does
+not return in time becomes a `CommandResult` with `timed_out=True`, which
+the probe turns into the finding "no answer in N s".  Connection failures
+are classified into `SshState` values with a one-line cause naming the host.
+
+`~/.ssh/config` (ProxyJump included), the agent, keys and known_hosts are
+asyncssh's own handling; xentui only adds what a pool needs on top: a
+per-pool ssh_config/identity/known_hosts, a password held in memory only,
+and a host key that is never accepted silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import asyncssh
+
+from ..model import SshState
+
+MAX_OUTPUT = 4 * 1024 * 1024  # bytes kept of one command's stdout/stderr
+
+
+@dataclass(frozen=True)
+class HostTarget:
+    """Where and how to reach one host."""
+
+    name: str  # as written in the config
+    host: str  # ssh alias or address
+    port: int | None = None
+    user: str | None = None
+    identity: str | None = None
+    known_hosts: str | None = None
+    ssh_config: str | None = None
+    password: str | None = field(default=None, repr=False)  # memory only, never logged
+
+
+@dataclass
+class CommandResult:
+    """What one remote command did."""
+
+    host: str
+    command: str
+    exit_status: int | None
+    stdout: str
+    stderr: str
+    started: float
+    duration: float
+    timed_out: bool = False
+    error: str | None = None  # transport failure, not a non-zero exit
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0 and not self.timed_out and self.error is None
+
+    @property
+    def outcome(self) -> str:
+        if self.timed_out:
+            return "timeout"
+        if self.error:
+            return "error"
+        return "ok" if self.exit_status == 0 else "failed"
+
+
+class _Client(asyncssh.SSHClient):
+    """Records the host key a server offered when it was not trusted."""
+
+    def __init__(self) -> None:
+        self.offered: asyncssh.SSHKey | None = None
+        self.had_known_key = False
+        self.conn: Any = None
+
+    def connection_made(self, conn: Any) -> None:
+        self.conn = conn
+
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        self.offered = key
+        trusted = getattr(self.conn, "_trusted_host_keys", None)
+        self.had_known_key = bool(trusted)
+        return False  # never accept an unknown key silently
+
+
+def _decode(data: Any) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data[:MAX_OUTPUT].decode("utf-8", errors="replace")
+    return str(data)[:MAX_OUTPUT]
+
+
+class HostSession:
+    """The SSH connection to one host, with bounded commands and reconnects."""
+
+    def __init__(
+        self,
+        target: HostTarget,
+        connect_timeout: float = 5.0,
+        keepalive_interval: float = 15.0,
+        on_command: Callable[[CommandResult], None] | None = None,
+        limiter: asyncio.Semaphore | None = None,
+    ) -> None:
+        self.target = target
+        self.connect_timeout = connect_timeout
+        self.keepalive_interval = keepalive_interval
+        self.on_command = on_command
+        self.limiter = limiter or asyncio.Semaphore(64)
+        self.conn: asyncssh.SSHClientConnection | None = None
+        self.state = SshState.UNKNOWN
+        self.error: str | None = None
+        self.fingerprint: str | None = None
+        self.connect_ms: float | None = None
+        self.failures = 0
+        self._lock = asyncio.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    # ------------------------------------------------------------------ connect
+    def _options(self) -> dict[str, Any]:
+        t = self.target
+        kw: dict[str, Any] = {
+            "connect_timeout": self.connect_timeout,
+            "login_timeout": self.connect_timeout,
+            "keepalive_interval": self.keepalive_interval,
+            "keepalive_count_max": 3,
+            "encoding": None,
+        }
+        if t.ssh_config:
+            kw["config"] = [str(Path(t.ssh_config).expanduser())]
+        if t.port:
+            kw["port"] = t.port
+        if t.user:
+            kw["username"] = t.user
+        if t.identity:
+            kw["client_keys"] = [str(Path(t.identity).expanduser())]
+        if t.known_hosts:
+            kw["known_hosts"] = str(Path(t.known_hosts).expanduser())
+        if t.password:
+            kw["password"] = t.password
+        return kw
+
+    async def connect(self) -> bool:
+        """Connect if not connected; classify any failure. Never raises."""
+        async with self._lock:
+            if self.conn is not None and not self.conn.is_closed():
+                return True
+            client = _Client()
+            started = time.monotonic()
+            try:
+                async with self.limiter:
+                    self.conn = await asyncio.wait_for(
+                        asyncssh.connect(self.target.host, client_factory=lambda: client, **self._options()),
+                        self.connect_timeout + 1,
+                    )
+            except BaseException as e:  # classified below; cancellation re-raised
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+                self.conn = None
+                self.failures += 1
+                self.state, self.error = self._classify(e, client)
+                return False
+            self.connect_ms = (time.monotonic() - started) * 1000
+            self.state, self.error, self.failures = SshState.UP, None, 0
+            key = self.conn.get_server_host_key()
+            self.fingerprint = key.get_fingerprint() if key else None
+            return True
+
+    def _classify(self, e: BaseException, client: _Client) -> tuple[SshState, str]:
+        who = self.target.name
+        if client.offered is not None and isinstance(e, (asyncssh.HostKeyNotVerifiable, asyncssh.DisconnectError)):
+            self.fingerprint = client.offered.get_fingerprint()
+            if client.had_known_key:
+                return (
+                    SshState.HOST_KEY_CHANGED,
+                    f"{who}: HOST KEY CHANGED, now {self.fingerprint} — refused (possible attack); "
+                    "check the host, then fix known_hosts",
+                )
+            return (
+                SshState.HOST_KEY_UNKNOWN,
+                f"{who}: host key unknown ({self.fingerprint}); not accepted — verify it and add it to known_hosts",
+            )
+        if isinstance(e, asyncssh.PermissionDenied):
+            return SshState.AUTH_FAILED, f"{who}: authentication failed ({e.reason or 'permission denied'})"
+        if isinstance(e, (asyncio.TimeoutError, TimeoutError)):
+            return SshState.NO_ANSWER, f"{who}: no answer in {self.connect_timeout:g} s"
+        if isinstance(e, ConnectionRefusedError):
+            return SshState.REFUSED, f"{who}: connection refused"
+        if isinstance(e, socket.gaierror):
+            return SshState.DNS_FAILED, f"{who}: cannot resolve {self.target.host!r} ({e.strerror})"
+        if isinstance(e, asyncssh.ConnectionLost):
+            return SshState.ERROR, f"{who}: connection lost during login"
+        if isinstance(e, asyncssh.DisconnectError):
+            return SshState.ERROR, f"{who}: {e.reason}"
+        if isinstance(e, OSError):
+            return SshState.ERROR, f"{who}: {e.strerror or e}"
+        return SshState.ERROR, f"{who}: {type(e).__name__}: {e}"
+
+    def backoff(self, low: float, high: float) -> float:
+        """Delay before the next reconnect: exponential in failures, with jitter."""
+        base = min(high, low * (2 ** max(0, self.failures - 1)))
+        return base * random.uniform(0.5, 1.0)
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.abort()
+
+    def _drop(self, reason: str) -> None:
+        """The connection failed under a command: forget it so the next call reconnects."""
+        if self.conn is not None:
+            self.conn.abort()
+        self.conn = None
+        self.state, self.error = SshState.NO_ANSWER, f"{self.target.name}: {reason}"
+
+    # ------------------------------------------------------------------ commands
+    async def run(self, command: str, timeout: float, stdin: str | None = None, record: bool = True) -> CommandResult:
+        """Run one command, bounded by `timeout`. Never raises (but for cancellation)."""
+        started_wall, started = time.time(), time.monotonic()
+        result: CommandResult
+        if not await self.connect():
+            result = CommandResult(self.name, command, None, "", "", started_wall, 0.0, error=self.error)
+        else:
+            assert self.conn is not None
+            try:
+                proc = await asyncio.wait_for(
+                    self.conn.run(command, input=stdin.encode() if stdin is not None else None, check=False),
+                    timeout,
+                )
+                result = CommandResult(
+                    self.name, command, proc.exit_status, _decode(proc.stdout), _decode(proc.stderr),
+                    started_wall, time.monotonic() - started,
+                )
+            except (asyncio.TimeoutError, TimeoutError):
+                result = CommandResult(
+                    self.name, command, None, "", "", started_wall, time.monotonic() - started,
+                    timed_out=True, error=f"no answer in {timeout:g} s",
+                )
+                if self.conn is not None and self.conn.is_closed():
+                    self._drop(f"no answer in {timeout:g} s")
+            except (asyncssh.Error, OSError) as e:
+                self._drop(f"connection lost ({e})")
+                result = CommandResult(
+                    self.name, command, None, "", "", started_wall, time.monotonic() - started,
+                    error=f"connection lost: {e}",
+                )
+        if record and self.on_command is not None:
+            self.on_command(result)
+        return result
+
+    async def open_tunnel(self, remote_host: str, remote_port: int, timeout: float) -> asyncssh.SSHListener | None:
+        """A local port forwarded through this host to remote_host:remote_port."""
+        if not await self.connect():
+            return None
+        assert self.conn is not None
+        return await asyncio.wait_for(self.conn.forward_local_port("127.0.0.1", 0, remote_host, remote_port), timeout)
+
+    async def open_connection(self, remote_host: str, remote_port: int, timeout: float) -> tuple[Any, Any]:
+        """A direct-tcpip channel from this host (raises on failure or timeout)."""
+        if not await self.connect():
+            raise ConnectionError(self.error)
+        assert self.conn is not None
+        return await asyncio.wait_for(self.conn.open_connection(remote_host, remote_port), timeout)

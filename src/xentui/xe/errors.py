@@ -1,0 +1,287 @@
+"""What ``xe`` prints on stderr when a command fails, turned into data.
+
+Pure functions, no I/O. Formats from ``/work/shared/xapi-reference.md`` §6 and
+xapi's ``xapi_cli.ml`` / ``cli_util.ml`` / ``newcli.ml``:
+
+* An API error prints the error's description on one line, then one
+  ``<param>: <value>`` line per parameter. Parameter names come from the
+  datamodel and may contain spaces (``Master IP address``); a reference to an
+  object is printed as ``<uuid> (<name-label>)``; a surplus value is printed
+  as ``<extra>: <value>`` and a missing one as ``<param>: <unknown>``.
+* An error code the server has no description for prints
+  ``Error code: <CODE>`` and ``Error parameters: <p1>, <p2>``.
+* CLI-side failures print ``Error: <message>``; parameter problems print
+  ``<what>: <detail>`` then ``For usage run: 'xe help'`` (that is how
+  ``Unknown command: <c>`` looks).
+* Client-side failures: ``Lost connection to the server.`` and
+  ``Unable to contact server. Please check server and port settings.``
+
+Newer releases say coordinator/supporter (and often "server") where older ones
+say master/slave ("host"); both are recognised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xentui.xe.commands import UUID_RE
+
+__all__ = [
+    "ERROR_DESCRIPTIONS",
+    "ERROR_DESCRIPTION_VARIANTS",
+    "XeError",
+    "describe_error",
+    "host_param_name_and_uuid",
+    "parse_xe_error",
+]
+
+# code -> every wording seen, newest first. The first entry of each tuple is
+# the one ERROR_DESCRIPTIONS exposes. API error texts are the datamodel's
+# (xapi ocaml/idl/datamodel_errors.ml across releases); the CLI_*/client codes
+# are this module's own names for texts printed by the CLI itself.
+ERROR_DESCRIPTION_VARIANTS: dict[str, tuple[str, ...]] = {
+    "HOST_OFFLINE": ("You attempted an operation which involves a host which could not be contacted.",),
+    "HOST_IS_SLAVE": (
+        "You cannot make regular API calls directly on a supporter. Please pass API calls via the coordinator host.",
+        "You cannot make regular API calls directly on a slave. Please pass API calls via the master host.",
+    ),
+    "HOST_STILL_BOOTING": ("The host toolstack is still initialising. Please wait.",),
+    "HOST_IS_LIVE": ("This operation cannot be completed because the server is still live.",),
+    "CANNOT_CONTACT_HOST": (
+        "Cannot forward messages because the server cannot be contacted. The server may be switched off "
+        "or there may be network connectivity problems.",
+        "Cannot forward messages because the host cannot be contacted.  The host may be switched off "
+        "or there may be network connectivity problems.",
+    ),
+    "HOST_IN_EMERGENCY_MODE": ("Cannot perform operation as the host is running in emergency mode.",),
+    "HOST_MASTER_CANNOT_TALK_BACK": (
+        "The coordinator reports that it cannot talk back to the supporter on the supplied management IP address.",
+        "The master reports that it cannot talk back to the slave on the supplied management IP address.",
+    ),
+    "HOST_UNKNOWN_TO_MASTER": (
+        "The coordinator says the server is not known to it. Is the server in the coordinator's database "
+        "and pointing to the correct coordinator? Are all servers using the same pool secret?",
+        "The master says the server is not known to it. Is the server in the master's database and "
+        "pointing to the correct master? Are all servers using the same pool secret?",
+        "The master says the host is not known to it. Perhaps the Host was deleted from the master's "
+        "database? Perhaps the slave is pointing to the wrong master?",
+    ),
+    "HA_IS_ENABLED": ("The operation could not be performed because HA is enabled on the Pool",),
+    "HOSTS_NOT_HOMOGENEOUS": ("The hosts in this pool are not homogeneous.",),
+    "UUID_INVALID": ("The uuid you supplied was invalid.",),
+    # A few more that show up around emergency mode and pool joins.
+    "HOST_ITS_OWN_SLAVE": (
+        "The host is its own supporter. Please use pool-emergency-transition-to-master or "
+        "pool-emergency-reset-master.",
+        "The host is its own slave. Please use pool-emergency-transition-to-master or "
+        "pool-emergency-reset-master.",
+    ),
+    "HOST_HAS_NO_MANAGEMENT_IP": (
+        "The server failed to acquire an IP address on its management interface and therefore cannot "
+        "contact the coordinator.",
+        "The host failed to acquire an IP address on its management interface and therefore cannot "
+        "contact the master.",
+    ),
+    "HOST_BROKEN": (
+        "This server failed in the middle of an automatic failover operation and needs to retry the "
+        "failover action.",
+        "This host failed in the middle of an automatic failover operation and needs to retry the "
+        "failover action",
+    ),
+    "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS": (
+        "The server joining the pool cannot already be a coordinator of another pool.",
+    ),
+    "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS": ("The server joining the pool cannot contain any shared storage.",),
+    "INTERNAL_ERROR": (
+        "The server failed to handle your request, due to an internal error. The given message may give "
+        "details useful for debugging the problem.",
+    ),
+    # Printed by the CLI / the xe client rather than from the datamodel.
+    "CLI_ERROR": ("The xe command line refused the command.",),
+    "UNKNOWN_COMMAND": ("xe does not know this command.",),
+    "LOST_CONNECTION": ("Lost connection to the server.",),
+    "UNABLE_TO_CONTACT_SERVER": ("Unable to contact server. Please check server and port settings.",),
+}
+
+ERROR_DESCRIPTIONS: dict[str, str] = {code: texts[0] for code, texts in ERROR_DESCRIPTION_VARIANTS.items()}
+"""Error code → its description in the newer (coordinator/supporter) wording."""
+
+_CLIENT_MESSAGES: dict[str, str] = {
+    "lost connection to the server.": "LOST_CONNECTION",
+    "unable to contact server. please check server and port settings.": "UNABLE_TO_CONTACT_SERVER",
+}
+
+_USAGE_HINT = "For usage run: 'xe help'"
+
+# Wording-independent comparison: case and spacing folded, and the newer
+# vocabulary mapped onto the older one.
+_WORD_MAP = {"coordinator": "master", "coordinator's": "master's", "supporter": "slave", "server": "host",
+             "server's": "host's", "servers": "hosts", "initializing": "initialising"}
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+def _normalise(text: str) -> str:
+    text = " ".join(text.split()).lower()
+    return _WORD.sub(lambda m: _WORD_MAP.get(m.group(0), m.group(0)), text)
+
+
+def _signature(description: str) -> str:
+    """The part of a description that identifies it: its first sentence."""
+    norm = _normalise(description)
+    cut = norm.find(". ")
+    return norm if cut < 0 else norm[: cut + 1]
+
+
+_SIGNATURES: list[tuple[str, str]] = sorted(
+    {
+        (_signature(text), code)
+        for code, texts in ERROR_DESCRIPTION_VARIANTS.items()
+        if code not in ("CLI_ERROR", "UNKNOWN_COMMAND", "LOST_CONNECTION", "UNABLE_TO_CONTACT_SERVER")
+        for text in texts
+    },
+    key=lambda item: -len(item[0]),
+)
+
+
+def _code_for_description(line: str) -> str | None:
+    norm = _normalise(line)
+    for sig, code in _SIGNATURES:
+        if norm.startswith(sig.rstrip(".")):
+            return code
+    return None
+
+
+@dataclass
+class XeError:
+    """A failed ``xe`` command, as read from its stderr.
+
+    ``code`` is the API error code (``HOST_OFFLINE`` …), one of this module's
+    CLI/client codes (``CLI_ERROR``, ``UNKNOWN_COMMAND``, ``LOST_CONNECTION``,
+    ``UNABLE_TO_CONTACT_SERVER``), or ``None`` when the text is not
+    recognised. ``description`` is the description line as printed (for
+    ``CLI_ERROR`` the message after ``Error: ``). ``params`` are the
+    ``(name, value)`` pairs in printed order; ``raw`` is the untouched stderr.
+    """
+
+    code: str | None
+    description: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+    raw: str = ""
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """The value of the first parameter called ``name``."""
+        for key, value in self.params:
+            if key == name:
+                return value
+        return default
+
+    @property
+    def params_dict(self) -> dict[str, str]:
+        """The parameters as a dict (a later duplicate name wins)."""
+        return dict(self.params)
+
+    @property
+    def plain(self) -> str:
+        """The description in the newer wording when the code is known, else as printed."""
+        if self.code in ("CLI_ERROR", "UNKNOWN_COMMAND", None):
+            return self.description
+        return ERROR_DESCRIPTIONS.get(self.code, self.description)
+
+
+def describe_error(code: str) -> str:
+    """Plain words for an error code (newer wording); the code itself if unknown."""
+    return ERROR_DESCRIPTIONS.get(code, code)
+
+
+def _split_param(line: str) -> tuple[str, str] | None:
+    if ": " in line:
+        name, value = line.split(": ", 1)
+        if name.strip():
+            return name, value
+        return None
+    if line.endswith(":") and len(line) > 1:
+        return line[:-1], ""
+    return None
+
+
+def _params_and_rest(lines: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    params: list[tuple[str, str]] = []
+    rest: list[str] = []
+    for line in lines:
+        if line == _USAGE_HINT:
+            continue
+        pair = _split_param(line)
+        if pair is None:
+            rest.append(line)
+        else:
+            params.append(pair)
+    return params, rest
+
+
+def parse_xe_error(stderr: str) -> XeError:
+    """Read ``xe``'s stderr into an :class:`XeError`. Never raises.
+
+    Lines before the first recognised line (for instance an SSH warning) are
+    ignored but stay in ``raw``. When nothing is recognised, ``code`` is
+    ``None``, ``description`` is the first non-blank line and later
+    ``name: value`` lines become ``params``.
+    """
+    lines = [line.rstrip("\r") for line in stderr.split("\n")]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return XeError(code=None, description="", params=[], raw=stderr)
+
+    for idx, line in enumerate(lines):
+        stripped = line.strip()
+        after = lines[idx + 1 :]
+
+        client = _CLIENT_MESSAGES.get(stripped.lower())
+        if client is not None:
+            return XeError(code=client, description=stripped, params=[], raw=stderr)
+
+        if stripped.startswith("Unknown command: "):
+            command = stripped[len("Unknown command: ") :]
+            return XeError(code="UNKNOWN_COMMAND", description=stripped, params=[("command", command)], raw=stderr)
+
+        if stripped.startswith("Error code: "):
+            code = stripped[len("Error code: ") :].strip() or None
+            params, _rest = _params_and_rest(after)
+            return XeError(code=code, description=stripped, params=params, raw=stderr)
+
+        if stripped.startswith("Error: "):
+            message = "\n".join([stripped[len("Error: ") :], *after])
+            return XeError(code="CLI_ERROR", description=message, params=[], raw=stderr)
+
+        if after and after[0].strip() == _USAGE_HINT:
+            # param_error: "<what>: <detail>" then the usage hint
+            # ("Required parameter not found: host-uuid", "Syntax error: …").
+            return XeError(code="CLI_ERROR", description=stripped, params=[], raw=stderr)
+
+        code = _code_for_description(stripped)
+        if code is not None:
+            params, rest = _params_and_rest(after)
+            description = "\n".join([stripped, *rest])
+            return XeError(code=code, description=description, params=params, raw=stderr)
+
+    first = lines[0].strip()
+    params, rest = _params_and_rest(lines[1:])
+    return XeError(code=None, description="\n".join([first, *rest]), params=params, raw=stderr)
+
+
+_NAMED_REF = re.compile(r"(?P<uuid>" + UUID_RE.pattern + r")(?: \((?P<name>.*)\))?", re.ASCII)
+
+
+def host_param_name_and_uuid(value: str) -> tuple[str, str | None]:
+    """Split an error parameter printed as ``<uuid> (<name-label>)``.
+
+    ``"7e1bd2f3-0c51-4a0c-a3d2-3a3f3e6a9d11 (plot7)"`` gives
+    ``("7e1bd2f3-0c51-4a0c-a3d2-3a3f3e6a9d11", "plot7")``; a bare UUID gives
+    ``(uuid, None)``. Anything else (an address, an unresolved reference) is
+    returned unchanged as ``(value, None)``. Never raises.
+    """
+    text = value.strip()
+    m = _NAMED_REF.fullmatch(text)
+    if m is None:
+        return value, None
+    return m.group("uuid"), m.group("name")

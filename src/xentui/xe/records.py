@@ -1,0 +1,249 @@
+"""Parsers for what ``xe`` prints on stdout: record lists, ``--minimal`` lists,
+and the map / set values found inside records.
+
+Pure functions, no I/O. The formats follow ``/work/shared/xapi-reference.md``
+§6, which in turn follows xapi's ``cli_printer.ml``:
+
+* A record is one line per field::
+
+      uuid ( RO)                : 9d41f57b-2da4-492d-8a7e-79309ec72ac7
+                name-label ( RW): plot1
+          name-description ( RW): Default install
+
+  The printer glues the kind marker to the field name (``name-label ( RW)``),
+  pads the first one on the right and right-aligns the others to
+  ``4 + len(longest name-with-marker)``, then writes ``": " + value``. So an
+  empty value leaves a trailing space after the colon.
+* Markers: ``( RO)``/``( RW)`` scalar, ``(SRO)``/``(SRW)`` set,
+  ``(MRO)``/``(MRW)`` map.
+* Every record, the last included, is followed by two blank lines; no records
+  means no output at all.
+* ``--minimal`` prints the first field of each record joined by ``,``; inside a
+  value ``,`` is written ``\\,`` (and, per ``cli_printer.escape_commas``, ``\\``
+  is written ``\\\\``); no match prints an empty line.
+
+Every parser here either returns a result or raises :class:`XeParseError`
+(a :class:`ValueError`); nothing else escapes on arbitrary input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "Field",
+    "FieldKind",
+    "XeParseError",
+    "escape_minimal",
+    "parse_map",
+    "parse_minimal",
+    "parse_records",
+    "parse_records_typed",
+    "parse_set",
+]
+
+FieldKind = Literal["scalar", "set", "map"]
+"""What a record field holds, read from its marker (`( RO)`, `(SRW)`, `(MRO)`, …)."""
+
+
+class XeParseError(ValueError):
+    """Text that does not have the shape ``xe`` prints.
+
+    ``lineno`` (1-based) and ``line`` point at the offending line when the
+    error is about one line; both are ``None`` otherwise.
+    """
+
+    def __init__(self, message: str, *, lineno: int | None = None, line: str | None = None) -> None:
+        if lineno is not None:
+            message = f"line {lineno}: {message}: {line!r}"
+        super().__init__(message)
+        self.lineno = lineno
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a record, with what its marker says about it.
+
+    ``value`` is exactly what followed ``": "`` on the line. ``kind`` is
+    ``"scalar"``, ``"set"`` or ``"map"``; ``writable`` is the ``RW`` half of
+    the marker.
+    """
+
+    value: str
+    kind: FieldKind
+    writable: bool
+
+    def as_set(self, sep: str = "; ") -> list[str]:
+        """The value split as a set (``a; b``; pass ``sep=", "`` for patch/update ``hosts``)."""
+        return parse_set(self.value, sep)
+
+    def as_map(self) -> dict[str, str]:
+        """The value parsed as a map (``k1: v1; k2: v2``); may raise :class:`XeParseError`."""
+        return parse_map(self.value)
+
+
+_MARKERS: dict[str, tuple[FieldKind, bool]] = {
+    " RO": ("scalar", False),
+    " RW": ("scalar", True),
+    "SRO": ("set", False),
+    "SRW": ("set", True),
+    "MRO": ("map", False),
+    "MRW": ("map", True),
+}
+
+# Optional left padding, the field name (no leading blank; non-greedy so the
+# first marker on the line wins even when the value contains one), the marker,
+# optional right padding (first field only), the colon, then the separator
+# space and the value. A missing separator space (someone stripped trailing
+# blanks) is tolerated as an empty value.
+_RECORD_LINE = re.compile(
+    r" *(?P<key>[^ ](?:.*?[^ ])?) \((?P<marker> RO| RW|SRO|SRW|MRO|MRW)\) *:(?: (?P<value>.*))?"
+)
+
+
+def _is_blank(line: str) -> bool:
+    return line.strip(" \t\r") == ""
+
+
+def _parse_fields(text: str) -> list[list[tuple[str, str, str]]]:
+    """Split record output into records of ``(key, marker, value)``."""
+    records: list[list[tuple[str, str, str]]] = []
+    current: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    # Split on "\n" only: str.splitlines() would also split on \x0b, \x1c,
+    # \u2028, … which may legitimately appear inside a value.
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if _is_blank(line):
+            if current:
+                records.append(current)
+                current = []
+                seen = set()
+            continue
+        m = _RECORD_LINE.fullmatch(line)
+        if m is None:
+            raise XeParseError("not a 'key ( XX): value' record line", lineno=lineno, line=line)
+        key = m.group("key")
+        if key in seen:
+            raise XeParseError("field repeated within one record", lineno=lineno, line=line)
+        seen.add(key)
+        value = m.group("value")
+        current.append((key, m.group("marker"), "" if value is None else value))
+    if current:
+        records.append(current)
+    return records
+
+
+def parse_records(text: str) -> list[dict[str, str]]:
+    """Parse ``xe <class>-list`` / ``xe <class>-param-list`` output.
+
+    Returns one dict per record, keys in printed order, without padding or
+    markers; values exactly as printed after the ``": "`` separator (inner
+    and trailing spaces kept). Empty output gives ``[]``. Any number of
+    blank lines separate records (xe prints two).
+
+    Raises :class:`XeParseError` when a non-blank line is not a
+    ``key (XX): value`` line or a field repeats inside one record. A value
+    that itself contained a newline cannot be represented in this format and
+    ends up as such an error.
+    """
+    return [{key: value for key, _marker, value in rec} for rec in _parse_fields(text)]
+
+
+def parse_records_typed(text: str) -> list[dict[str, Field]]:
+    """Like :func:`parse_records`, but each value is a :class:`Field` that also
+    tells whether the field is a scalar, a set or a map and whether it is
+    writable."""
+    out: list[dict[str, Field]] = []
+    for rec in _parse_fields(text):
+        typed: dict[str, Field] = {}
+        for key, marker, value in rec:
+            kind, writable = _MARKERS[marker]
+            typed[key] = Field(value=value, kind=kind, writable=writable)
+        out.append(typed)
+    return out
+
+
+def escape_minimal(value: str) -> str:
+    """Escape one value the way ``xe --minimal`` does (``\\`` → ``\\\\``, ``,`` → ``\\,``)."""
+    return value.replace("\\", "\\\\").replace(",", "\\,")
+
+
+def parse_minimal(text: str) -> list[str]:
+    """Parse ``xe … --minimal`` output into its values.
+
+    The single trailing newline (``\\n``; xe never prints ``\\r``) is removed; an empty
+    line means no match and gives ``[]``. Values are split on unescaped
+    commas; ``\\,`` gives ``,`` and ``\\\\`` gives ``\\``. A backslash before
+    any other character, or at the very end, is kept as a literal backslash.
+    Never raises.
+
+    Note: a single record whose first field is empty also prints an empty
+    line; it is indistinguishable from "no match" and gives ``[]``.
+    """
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text == "":
+        return []
+    values: list[str] = []
+    buf: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] in ",\\":
+            buf.append(text[i + 1])
+            i += 2
+            continue
+        if ch == ",":
+            values.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    values.append("".join(buf))
+    return values
+
+
+def parse_set(value: str, sep: str = "; ") -> list[str]:
+    """Split a set value (``a; b``) into its members; ``""`` gives ``[]``.
+
+    Pass ``sep=", "`` for the ``hosts`` field of ``patch-list`` /
+    ``update-list``. Members are kept exactly (no stripping). Never raises.
+    """
+    if value == "":
+        return []
+    if sep == "":
+        return [value]
+    return value.split(sep)
+
+
+def parse_map(value: str) -> dict[str, str]:
+    """Parse a map value ``k1: v1; k2: v2`` into a dict (``""`` gives ``{}``).
+
+    Entries are split on ``"; "`` and each entry on its first ``": "``. xe does
+    not escape either separator, so a segment without ``": "`` is taken as the
+    continuation of the previous value (a value that contained ``"; "``). A
+    final entry ``k:`` (trailing blank stripped) is read as an empty value.
+    Raises :class:`XeParseError` when the first segment has no ``": "``.
+    """
+    if value == "":
+        return {}
+    out: dict[str, str] = {}
+    last_key: str | None = None
+    segments = value.split("; ")
+    for idx, seg in enumerate(segments):
+        if ": " in seg:
+            key, val = seg.split(": ", 1)
+        elif idx == len(segments) - 1 and seg.endswith(":") and len(seg) > 1:
+            key, val = seg[:-1], ""
+        elif last_key is not None:
+            out[last_key] = out[last_key] + "; " + seg
+            continue
+        else:
+            raise XeParseError(f"map entry without ': ': {seg!r}")
+        out[key] = val
+        last_key = key
+    return out

@@ -1,0 +1,686 @@
+"""The diagnosis: table-driven scenarios as the simulator produces them, edge cases, properties."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xentui.diagnosis import (
+    Action,
+    Diagnosis,
+    HostFlag,
+    Verdict,
+    diagnose_pool,
+    normalize_address,
+    resolve_address,
+)
+from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
+
+N = 8
+
+
+def addr(i: int) -> str:
+    return f"10.0.0.{10 + i}"
+
+
+def base(i: int, **kw: object) -> HostFacts:
+    """plotN as configured: jump-box address is a DNS name, `hostname -I` gives 10.0.0.1N."""
+    fields: dict[str, object] = dict(
+        name=f"plot{i}",
+        address=f"plot{i}.lab",
+        ssh=SshState.UP,
+        latency_ms=5.0 + i,
+        uuid=f"00000000-0000-0000-0000-00000000000{i}",
+        hostname=f"plot{i}",
+        own_addresses=[addr(i)],
+        db_generation=4800,
+        ha_enabled=False,
+    )
+    fields.update(kw)
+    return HostFacts(**fields)  # type: ignore[arg-type]
+
+
+def master(i: int, **kw: object) -> HostFacts:
+    d: dict[str, object] = dict(role=Role.MASTER, xapi=XapiView.MASTER, pool_list=QueryState.ANSWERED)
+    d.update(kw)
+    return base(i, **d)
+
+
+def slave(i: int, of: int | str = 1, **kw: object) -> HostFacts:
+    a = addr(of) if isinstance(of, int) else of
+    d: dict[str, object] = dict(
+        role=Role.SLAVE,
+        master_address=a,
+        xapi=XapiView.SLAVE,
+        xapi_master_address=a,
+        pool_list=QueryState.ANSWERED,
+        reaches_master=True,
+        emergency_mode=False,
+    )
+    d.update(kw)
+    return base(i, **d)
+
+
+def stranded(i: int, of: int | str = 1, **kw: object) -> HostFacts:
+    """A slave of a dead master: HOST_IS_SLAVE at once, pool-list hangs, emergency mode says false."""
+    d: dict[str, object] = dict(reaches_master=False, pool_list=QueryState.NO_ANSWER, emergency_mode=False)
+    d.update(kw)
+    return slave(i, of, **d)
+
+
+def down(i: int, ssh: SshState = SshState.REFUSED, keep_identity: bool = True, **kw: object) -> HostFacts:
+    """A host the jump box cannot reach: only what the config (and maybe an earlier probe) knew."""
+    d: dict[str, object] = dict(
+        name=f"plot{i}",
+        address=f"plot{i}.lab",
+        ssh=ssh,
+        ssh_error=f"plot{i}: {ssh}",
+    )
+    if keep_identity:
+        d.update(uuid=f"00000000-0000-0000-0000-00000000000{i}", own_addresses=[addr(i)], hostname=f"plot{i}")
+    d.update(kw)
+    return HostFacts(**d)  # type: ignore[arg-type]
+
+
+def pool(**special: HostFacts) -> list[HostFacts]:
+    """plot1 master, plot2..plot8 healthy slaves, with some hosts replaced: pool(plot7=down(7))."""
+    hosts = [master(1)] + [slave(i) for i in range(2, N + 1)]
+    return [special.get(h.name, h) for h in hosts]
+
+
+def master_gone(ssh: SshState, **gens: int) -> list[HostFacts]:
+    hosts = [down(1, ssh)] + [stranded(i) for i in range(2, N + 1)]
+    for h in hosts:
+        if h.name in gens:
+            h.db_generation = gens[h.name]
+    return hosts
+
+
+def split(minority: int = 2, majority: int = 3, gen_min: int = 4700, gen_maj: int = 4900) -> list[HostFacts]:
+    """`minority` holds master alone; `majority` holds master and is followed by the other hosts."""
+    hosts = []
+    for i in range(1, N + 1):
+        if i == minority:
+            hosts.append(master(i, db_generation=gen_min))
+        elif i == majority:
+            hosts.append(master(i, db_generation=gen_maj))
+        else:
+            hosts.append(slave(i, of=majority))
+    return hosts
+
+
+@dataclass
+class Case:
+    id: str
+    facts: list[HostFacts]
+    verdict: Verdict
+    master: str | None = None
+    majority: str | None = None
+    candidate: str | None = "*"  # "*": not checked
+    action: Action | None = None
+    rec_host: str | None = None
+    flags: dict[str, set[HostFlag]] = field(default_factory=dict)
+    forbidden: set[tuple[Action, str | None]] = field(default_factory=set)
+    not_forbidden: set[tuple[Action, str | None]] = field(default_factory=set)
+    masters: list[str] | None = None
+
+
+STRANDED = {HostFlag.MASTER_UNREACHABLE}
+
+CASES = [
+    Case(
+        "healthy",
+        pool(),
+        Verdict.HEALTHY,
+        master="plot1",
+        majority="plot1",
+        action=Action.NONE,
+        flags={f"plot{i}": set() for i in range(1, N + 1)},
+        masters=["plot1"],
+    ),
+    Case(
+        "master-shutdown",
+        master_gone(SshState.REFUSED, plot3=4812),
+        Verdict.MASTER_LOST,
+        master=None,
+        majority="plot1",
+        candidate="plot3",
+        action=Action.PROMOTE,
+        rec_host="plot3",
+        flags={"plot1": {HostFlag.UNREACHABLE}, **{f"plot{i}": STRANDED for i in range(2, N + 1)}},
+        forbidden={(Action.HOST_FORGET, "plot1"), (Action.DESIGNATE_NEW_MASTER, None)},
+        masters=["plot1"],
+    ),
+    Case(
+        "master-cable-pulled",
+        master_gone(SshState.NO_ANSWER, plot6=4900, plot3=4899),
+        Verdict.MASTER_LOST,
+        majority="plot1",
+        candidate="plot6",
+        action=Action.PROMOTE,
+        rec_host="plot6",
+        flags={"plot1": {HostFlag.UNREACHABLE}, "plot2": STRANDED},
+        forbidden={(Action.HOST_FORGET, "plot1")},
+    ),
+    Case(
+        "master-gone-known-only-by-address",  # never probed: nothing maps 10.0.0.11 to plot1
+        [down(1, SshState.UNKNOWN, keep_identity=False)] + [stranded(i) for i in range(2, N + 1)],
+        Verdict.MASTER_LOST,
+        majority="10.0.0.11",
+        candidate="plot2",
+        action=Action.PROMOTE,
+        flags={"plot2": STRANDED | {HostFlag.STALE_MASTER_ADDRESS}},
+        masters=["10.0.0.11"],
+    ),
+    Case(
+        "master-down-slaves-not-asked-yet",
+        [down(1, SshState.REFUSED)] + [slave(i, reaches_master=None, pool_list=QueryState.UNKNOWN) for i in range(2, 9)],
+        Verdict.MASTER_LOST,
+        majority="plot1",
+        action=Action.INVESTIGATE,
+        rec_host="plot1",
+    ),
+    Case(
+        "master-toolstack-hung",
+        [master(1, xapi=XapiView.NO_ANSWER, pool_list=QueryState.NO_ANSWER)]
+        + [slave(i, reaches_master=True, pool_list=QueryState.NO_ANSWER) for i in range(2, N + 1)],
+        Verdict.MASTER_LOST,
+        majority="plot1",
+        action=Action.RESTART_TOOLSTACK,
+        rec_host="plot1",
+        flags={"plot1": {HostFlag.TOOLSTACK_HUNG}, "plot2": set()},
+    ),
+    Case(
+        "master-unreachable-from-jump-box-only",
+        pool(plot1=down(1, SshState.NO_ANSWER)),
+        Verdict.DEGRADED,
+        master="plot1",
+        majority="plot1",
+        action=Action.INVESTIGATE,
+        rec_host="plot1",
+        flags={"plot1": {HostFlag.UNREACHABLE}, "plot2": set()},
+        forbidden={(Action.PROMOTE, None), (Action.HOST_FORGET, "plot1")},
+    ),
+    Case(
+        "master-cut-off-from-slaves",
+        pool(**{f"plot{i}": stranded(i) for i in range(2, N + 1)}),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.INVESTIGATE,
+        rec_host="plot1",
+        forbidden={(Action.PROMOTE, None)},
+    ),
+    Case(
+        "split-brain-lone-master",
+        [down(1)] + split(minority=2, majority=3)[1:],
+        Verdict.SPLIT_BRAIN,
+        master=None,
+        majority="plot3",
+        action=Action.RECOVER_SLAVES,
+        rec_host="plot3",
+        flags={"plot2": {HostFlag.FOLLOWS_MINORITY}, "plot3": set(), "plot4": set()},
+        forbidden={(Action.RECOVER_SLAVES, "plot2"), (Action.HOST_FORGET, "plot1")},
+        not_forbidden={(Action.RECOVER_SLAVES, "plot3")},
+        masters=["plot2", "plot3"],
+    ),
+    Case(
+        "split-brain-old-master-after-partition",
+        split(minority=1, majority=3, gen_min=4950, gen_maj=4900),
+        Verdict.SPLIT_BRAIN,
+        majority="plot3",
+        action=Action.RECOVER_SLAVES,
+        rec_host="plot3",
+        flags={"plot1": {HostFlag.FOLLOWS_MINORITY}},
+        forbidden={(Action.RECOVER_SLAVES, "plot1")},
+    ),
+    Case(
+        "split-brain-slaves-follow-two-masters-tie-goes-to-fresher-db",
+        [master(1, db_generation=10)]
+        + [slave(i, of=1) for i in (2, 4, 5)]
+        + [master(3, db_generation=20)]
+        + [slave(i, of=3) for i in (6, 7, 8)],
+        Verdict.SPLIT_BRAIN,
+        majority="plot3",
+        action=Action.RECOVER_SLAVES,
+        rec_host="plot3",
+        flags={"plot2": {HostFlag.FOLLOWS_MINORITY}, "plot1": {HostFlag.FOLLOWS_MINORITY}, "plot6": set()},
+        forbidden={(Action.RECOVER_SLAVES, "plot1")},
+    ),
+    Case(
+        "after-promotion-stranded-slaves-still-point-at-dead-master",
+        [down(1)] + [stranded(i) for i in (2, 4, 5, 6, 7, 8)] + [master(3, pool_list=QueryState.ANSWERED)],
+        Verdict.SPLIT_BRAIN,
+        majority="plot3",
+        action=Action.RECOVER_SLAVES,
+        rec_host="plot3",
+        forbidden={(Action.RECOVER_SLAVES, "plot1"), (Action.HOST_FORGET, "plot1")},
+        masters=["plot1", "plot3"],
+    ),
+    Case(
+        "host-offline",
+        pool(plot7=down(7, SshState.REFUSED)),
+        Verdict.DEGRADED,
+        master="plot1",
+        majority="plot1",
+        action=Action.INVESTIGATE,
+        rec_host="plot7",
+        flags={"plot7": {HostFlag.UNREACHABLE}, "plot1": set(), "plot2": set()},
+        forbidden={(Action.DESIGNATE_NEW_MASTER, None), (Action.HOST_FORGET, "plot7")},
+        not_forbidden={(Action.PROMOTE, None)},
+    ),
+    Case(
+        "ipv6-master-address",
+        [master(1, own_addresses=["fd00::1", addr(1)])]
+        + [slave(i, of="fd00:0::1" if i % 2 else "[FD00::1]") for i in range(2, N + 1)],
+        Verdict.HEALTHY,
+        master="plot1",
+        action=Action.NONE,
+        flags={"plot2": set(), "plot3": set()},
+    ),
+    Case(
+        "broken-pool-conf-on-a-slave",
+        pool(plot4=slave(4, role=Role.BROKEN, master_address=None, xapi=XapiView.EMERGENCY, xapi_master_address=None)),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.RESET_MASTER,
+        rec_host="plot4",
+        flags={"plot4": {HostFlag.BROKEN, HostFlag.EMERGENCY}},
+    ),
+    Case(
+        "all-hosts-down",
+        [down(i, SshState.NO_ANSWER) for i in range(1, N + 1)],
+        Verdict.UNKNOWN,
+        action=Action.INVESTIGATE,
+        forbidden={(Action.HOST_FORGET, "plot5"), (Action.DESIGNATE_NEW_MASTER, None)},
+    ),
+    Case(
+        "stale-master-address",
+        pool(plot5=slave(5, of="10.0.0.99", reaches_master=False, pool_list=QueryState.NO_ANSWER)),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.RESET_MASTER,
+        rec_host="plot5",
+        flags={
+            "plot5": {HostFlag.STALE_MASTER_ADDRESS, HostFlag.DISAGREES, HostFlag.MASTER_UNREACHABLE},
+            "plot4": set(),
+        },
+    ),
+    Case(
+        "slave-follows-another-slave",
+        pool(plot5=slave(5, of=4)),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.RESET_MASTER,
+        rec_host="plot5",
+        flags={"plot5": {HostFlag.DISAGREES}, "plot4": set()},
+    ),
+    Case("single-host-pool", [master(1)], Verdict.HEALTHY, master="plot1", action=Action.NONE),
+    Case("single-host-pool-down", [down(1)], Verdict.UNKNOWN, action=Action.INVESTIGATE),
+    Case(
+        "never-probed",
+        [HostFacts(name=f"plot{i}", address=f"plot{i}.lab") for i in range(1, N + 1)],
+        Verdict.UNKNOWN,
+        flags={f"plot{i}": set() for i in range(1, N + 1)},
+    ),
+    Case(
+        "some-hosts-not-probed-yet",
+        pool(plot8=HostFacts(name="plot8", address="plot8.lab")),
+        Verdict.DEGRADED,
+        master="plot1",
+        flags={"plot8": set()},
+    ),
+    Case("no-hosts", [], Verdict.UNKNOWN),
+    Case(
+        "orphaned-host",
+        pool(
+            plot6=slave(
+                6,
+                xapi=XapiView.EMERGENCY,
+                xapi_detail="HOST_UNKNOWN_TO_MASTER",
+                pool_list=QueryState.ERROR,
+                pool_list_error="HOST_UNKNOWN_TO_MASTER",
+            )
+        ),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.INVESTIGATE,
+        rec_host="plot6",
+        flags={"plot6": {HostFlag.ORPHANED, HostFlag.EMERGENCY}},
+    ),
+    Case(
+        "emergency-slave-under-live-master",
+        pool(plot2=slave(2, xapi=XapiView.EMERGENCY, xapi_detail="HOST_STILL_BOOTING", emergency_mode=True)),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.RESTART_TOOLSTACK,
+        rec_host="plot2",
+        flags={"plot2": {HostFlag.EMERGENCY}},
+    ),
+    Case(
+        "hung-slave-under-live-master",
+        pool(plot2=slave(2, xapi=XapiView.NO_ANSWER, pool_list=QueryState.NO_ANSWER)),
+        Verdict.DEGRADED,
+        master="plot1",
+        action=Action.RESTART_TOOLSTACK,
+        rec_host="plot2",
+        flags={"plot2": {HostFlag.TOOLSTACK_HUNG}},
+    ),
+    Case(
+        "master-lost-with-ha-enabled",
+        [down(1)] + [stranded(i, ha_enabled=True) for i in range(2, N + 1)],
+        Verdict.MASTER_LOST,
+        action=Action.INVESTIGATE,
+        forbidden={(Action.PROMOTE, None), (Action.DESIGNATE_NEW_MASTER, None)},
+    ),
+    Case(
+        "candidate-skips-hung-and-orphaned-and-picks-fresher",
+        [down(1)]
+        + [stranded(2, db_generation=9999, xapi=XapiView.NO_ANSWER)]
+        + [stranded(3, db_generation=9998, xapi_detail="HOST_UNKNOWN_TO_MASTER", xapi=XapiView.EMERGENCY)]
+        + [stranded(4, db_generation=5000)]
+        + [stranded(i, db_generation=4000) for i in range(5, N + 1)],
+        Verdict.MASTER_LOST,
+        candidate="plot4",
+        action=Action.PROMOTE,
+        rec_host="plot4",
+        flags={"plot2": STRANDED | {HostFlag.TOOLSTACK_HUNG}},
+    ),
+    Case(
+        "candidate-tie-breaks-on-latency",
+        [down(1)] + [stranded(i, latency_ms=50.0 - i) for i in range(2, N + 1)],
+        Verdict.MASTER_LOST,
+        candidate="plot8",
+        action=Action.PROMOTE,
+    ),
+    Case(
+        "candidate-may-be-in-emergency-mode",
+        [down(1)]
+        + [stranded(2, xapi=XapiView.EMERGENCY, xapi_master_address=None, db_generation=5000)]
+        + [stranded(i) for i in range(3, N + 1)],
+        Verdict.MASTER_LOST,
+        candidate="plot2",
+        action=Action.PROMOTE,
+    ),
+    Case(
+        "no-candidate",
+        [down(1)] + [down(i, SshState.NO_ANSWER) for i in range(2, N)] + [stranded(8, xapi=XapiView.NO_ANSWER)],
+        Verdict.MASTER_LOST,
+        candidate=None,
+        action=Action.INVESTIGATE,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_scenarios(case: Case) -> None:
+    d = diagnose_pool(case.facts, pool="lab")
+    assert d.verdict is case.verdict, d.summary
+    if case.master is not None:
+        assert d.master is not None and d.master.name == case.master
+    if case.majority is not None:
+        assert d.majority_master is not None and d.majority_master.name == case.majority
+    if case.verdict in (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN, Verdict.UNKNOWN):
+        assert d.master is None
+    if case.candidate != "*":
+        assert d.candidate == case.candidate
+    if case.action is not None:
+        assert d.recommendation is not None
+        assert d.recommendation.action is case.action, d.recommendation
+        if case.rec_host is not None:
+            assert d.recommendation.host == case.rec_host
+    for name, flags in case.flags.items():
+        assert set(d.hosts[name].flags) >= flags, (name, d.hosts[name])
+        if not flags:
+            assert d.hosts[name].flags == [], (name, d.hosts[name])
+    got = {(f.action, f.host) for f in d.forbidden}
+    assert case.forbidden <= got, got
+    assert not (case.not_forbidden & got), got
+    if case.masters is not None:
+        assert d.masters == case.masters
+    assert d.summary.startswith("Pool lab: ")
+    assert set(d.hosts) == {f.name for f in case.facts}
+
+
+# --------------------------------------------------------------------------
+# details worth pinning
+
+
+def test_master_shutdown_says_why() -> None:
+    d = diagnose_pool(master_gone(SshState.REFUSED, plot3=4812))
+    assert d.recommendation is not None
+    assert d.recommendation.command == "/opt/xensource/bin/xe pool-emergency-transition-to-master"
+    assert "plot3: reachable, toolstack answers, freshest database (generation 4812)" in d.recommendation.reason
+    assert "7 of 7 slaves cannot reach it" in d.recommendation.reason
+    assert d.majority_master is not None and d.majority_master.address == "10.0.0.11"
+    assert d.majority_master.uuid is not None
+    assert d.hosts["plot2"].follows == "plot1"
+    assert d.hosts["plot1"].follows == "plot1"  # a master follows itself
+
+
+def test_emergency_mode_false_is_never_read_as_fine() -> None:
+    # Every slave says "not in emergency mode" and answers HOST_IS_SLAVE at once: still master-lost.
+    d = diagnose_pool(master_gone(SshState.NO_ANSWER))
+    assert d.verdict is Verdict.MASTER_LOST
+    assert all(h.flags for h in d.hosts.values())
+
+
+def test_split_brain_forbids_recover_on_minority_with_reason() -> None:
+    d = diagnose_pool(split(minority=2, majority=3))
+    (fb,) = [f for f in d.forbidden if f.action is Action.RECOVER_SLAVES]
+    assert fb.host == "plot2" and fb.command == "/opt/xensource/bin/xe pool-recover-slaves"
+    assert "pull the pool back" in fb.reason and "plot2's database" in fb.reason
+    assert d.recommendation is not None and d.recommendation.command == "/opt/xensource/bin/xe pool-recover-slaves"
+
+
+def test_host_offline_forbids_designate_with_host_offline() -> None:
+    d = diagnose_pool(pool(plot7=down(7)))
+    des = [f for f in d.forbidden if f.action is Action.DESIGNATE_NEW_MASTER]
+    assert len(des) == 1 and "HOST_OFFLINE" in des[0].reason and "plot7" in des[0].reason
+    (forget,) = [f for f in d.forbidden if f.action is Action.HOST_FORGET]
+    assert forget.command == "/opt/xensource/bin/xe host-forget uuid=00000000-0000-0000-0000-000000000007 --force"
+    assert "reinstalled" in forget.reason
+    assert "unreachable" in d.hosts["plot7"].flags
+    assert "plot7: refused" in d.hosts["plot7"].note
+
+
+def test_reset_master_command_uses_the_address_the_pool_uses() -> None:
+    d = diagnose_pool(pool(plot5=slave(5, of="10.0.0.99")))
+    assert d.recommendation is not None
+    assert d.recommendation.command == "/opt/xensource/bin/xe pool-emergency-reset-master master-address=10.0.0.11"
+    assert d.hosts["plot5"].follows == "10.0.0.99"
+
+
+def test_ipv6_follows_resolves() -> None:
+    facts = [master(1, own_addresses=["fd00::1"])] + [slave(2, of="[fd00::1]")]
+    d = diagnose_pool(facts)
+    assert d.hosts["plot2"].follows == "plot1"
+    assert d.master is not None and d.master.address == "fd00::1"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("10.0.0.13", "plot3"),
+        ("PLOT3", "plot3"),
+        ("plot3.lab", "plot3"),
+        ("plot3.lab.", "plot3"),
+        ("[fd00::3]", "plot3"),
+        ("fd00:0:0::3", "plot3"),
+        ("FD00::3", "plot3"),
+        ("10.0.0.99", None),
+        ("", None),
+        (None, None),
+        ("[", None),
+    ],
+)
+def test_resolve_address(address: str | None, expected: str | None) -> None:
+    facts = [base(i, own_addresses=[addr(i), f"fd00::{i}"]) for i in range(1, 4)]
+    assert resolve_address(address, facts) == expected
+
+
+def test_normalize_address() -> None:
+    assert normalize_address(" [FD00:0::1] ") == "fd00::1"
+    assert normalize_address("Host.Example.") == "host.example"
+    assert normalize_address(None) == ""
+
+
+def test_master_not_in_configuration_is_investigated_not_reset() -> None:
+    # The slaves all follow 10.0.0.99 and it serves them: no configured host is master.
+    d = diagnose_pool([slave(i, of="10.0.0.99") for i in range(2, 5)])
+    assert d.verdict is Verdict.DEGRADED
+    assert d.master is not None and d.master.name == "10.0.0.99"
+    assert d.recommendation is not None and d.recommendation.action is Action.INVESTIGATE
+    assert "not in the configuration" in d.recommendation.reason
+    assert all(HostFlag.STALE_MASTER_ADDRESS in h.flags for h in d.hosts.values())
+
+
+def test_cannot_contact_host_counts_as_no_answer() -> None:
+    facts = [down(1)] + [
+        slave(i, reaches_master=None, pool_list=QueryState.ERROR, pool_list_error="CANNOT_CONTACT_HOST")
+        for i in range(2, 5)
+    ]
+    d = diagnose_pool(facts)
+    assert d.verdict is Verdict.MASTER_LOST
+    assert d.recommendation is not None and d.recommendation.action is Action.PROMOTE
+
+
+def test_reset_master_to_ipv6_master() -> None:
+    d = diagnose_pool([master(1, own_addresses=["fd00::1"]), slave(2, of="fd00::1"), slave(3, of=4)])
+    assert d.recommendation is not None and d.recommendation.host == "plot3"
+    assert d.recommendation.command == "/opt/xensource/bin/xe pool-emergency-reset-master master-address=fd00::1"
+
+
+def test_forget_command_placeholder_without_uuid() -> None:
+    d = diagnose_pool(pool(plot7=down(7, keep_identity=False)))
+    (forget,) = [f for f in d.forbidden if f.action is Action.HOST_FORGET]
+    assert forget.command == "/opt/xensource/bin/xe host-forget uuid=<uuid of plot7> --force"
+
+
+def test_commands_split_cleanly() -> None:
+    for case in CASES:
+        d = diagnose_pool(case.facts)
+        steps = [d.recommendation, *d.forbidden] if d.recommendation else list(d.forbidden)
+        for step in steps:
+            if step.command is not None:
+                argv = shlex.split(step.command)
+                assert argv[0].startswith("/opt/xensource/bin/"), step.command
+
+
+def test_json_report_shape() -> None:
+    d = diagnose_pool(master_gone(SshState.REFUSED), pool="lab")
+    r = d.report()
+    json.dumps(r)
+    assert r["verdict"] == "master-lost"
+    assert r["master"] is None
+    assert set(r["majority_master"]) == {"name", "address", "uuid"}
+    assert isinstance(r["hosts"], list) and r["hosts"][0]["name"] == "plot1"
+    assert r["recommendation"]["action"] == "promote"
+    assert all(set(f) == {"action", "host", "command", "reason"} for f in r["forbidden"])
+    assert Diagnosis.model_validate_json(d.model_dump_json()) == d
+
+
+def test_pure_same_input_same_output() -> None:
+    facts = master_gone(SshState.NO_ANSWER, plot4=4900)
+    assert diagnose_pool(facts) == diagnose_pool(facts)
+
+
+# --------------------------------------------------------------------------
+# properties
+
+_ADDRS = [addr(i) for i in range(1, 5)] + ["10.0.0.99", "fd00::1", "[fd00::2]", "plot3.lab", "", "PLOT2"]
+
+def _make(i: int, spec: tuple) -> HostFacts:  # type: ignore[type-arg]
+    ssh, role, master_address, xapi, xmaster, pool_list, reaches, emergency, gen, ha, lat, detail = spec
+    return HostFacts(
+        name=f"plot{i}",
+        address=f"plot{i}.lab",
+        ssh=ssh,
+        role=role,
+        master_address=master_address,
+        xapi=xapi,
+        xapi_master_address=xmaster,
+        xapi_detail=detail,
+        pool_list=pool_list,
+        reaches_master=reaches,
+        emergency_mode=emergency,
+        db_generation=gen,
+        ha_enabled=ha,
+        latency_ms=lat,
+        own_addresses=[addr(i)] + (["fd00::1"] if i == 1 else ["fd00::2"] if i == 2 else []),
+    )
+
+
+_spec = st.tuples(
+    st.sampled_from(SshState),
+    st.none() | st.sampled_from(Role),
+    st.none() | st.sampled_from(_ADDRS),
+    st.sampled_from(XapiView),
+    st.none() | st.sampled_from(_ADDRS),
+    st.sampled_from(QueryState),
+    st.none() | st.booleans(),
+    st.none() | st.booleans(),
+    st.none() | st.integers(0, 3),
+    st.none() | st.booleans(),
+    st.none() | st.floats(0, 100),
+    st.none() | st.sampled_from(["HOST_UNKNOWN_TO_MASTER", "HOST_STILL_BOOTING", "x"]),
+)
+
+_pools = st.lists(_spec, max_size=6).map(lambda specs: [_make(i + 1, s) for i, s in enumerate(specs)])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pools)
+def test_property_never_raises_and_keeps_invariants(facts: list[HostFacts]) -> None:
+    d = diagnose_pool(facts)
+    assert d.verdict in set(Verdict)
+    assert set(d.hosts) == {f.name for f in facts}
+    rec = d.recommendation
+    assert rec is not None
+    if rec.action is Action.RECOVER_SLAVES:
+        assert d.majority_master is not None and rec.host == d.majority_master.name
+    assert rec.action not in (Action.HOST_FORGET, Action.DESIGNATE_NEW_MASTER)
+    if rec.action is not Action.NONE:
+        assert not any(f.action is rec.action and f.host in (None, rec.host) for f in d.forbidden)
+    if rec.action is Action.PROMOTE:
+        assert d.verdict is Verdict.MASTER_LOST and rec.host == d.candidate
+        assert not any(f.ha_enabled for f in facts)
+    if rec.action is Action.NONE:
+        assert d.verdict is Verdict.HEALTHY
+    if d.verdict is Verdict.HEALTHY:
+        assert d.master is not None and all(not h.flags for h in d.hosts.values())
+        assert all(f.ssh is SshState.UP for f in facts)
+    if d.verdict in (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN):
+        assert d.master is None and d.majority_master is not None
+    if d.verdict is Verdict.SPLIT_BRAIN:
+        assert len(d.masters) >= 2
+    if d.candidate is not None:
+        c = next(f for f in facts if f.name == d.candidate)
+        assert c.ssh is SshState.UP and c.xapi is not XapiView.NO_ANSWER
+    for f in d.forbidden:
+        if f.action is Action.HOST_FORGET:
+            assert "unreachable" in d.hosts[f.host or ""].flags
+    json.loads(d.model_dump_json())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, N), min_size=2, max_size=N, unique=True), st.data())
+def test_property_split_brain_recovers_only_on_majority(masters_at: list[int], data: st.DataObject) -> None:
+    """Random split brains: recover-slaves only ever on the majority master, every other master forbidden."""
+    hosts = []
+    for i in range(1, N + 1):
+        if i in masters_at:
+            hosts.append(master(i, db_generation=data.draw(st.integers(0, 5))))
+        else:
+            hosts.append(slave(i, of=data.draw(st.sampled_from(masters_at))))
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.SPLIT_BRAIN
+    assert d.majority_master is not None
+    assert d.recommendation is not None and d.recommendation.action is Action.RECOVER_SLAVES
+    assert d.recommendation.host == d.majority_master.name
+    forbidden = {f.host for f in d.forbidden if f.action is Action.RECOVER_SLAVES}
+    assert forbidden == {f"plot{i}" for i in masters_at} - {d.majority_master.name}
