@@ -14,6 +14,15 @@ from xentui.sim.state import Timing
 FAST = dict(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the real user's config, cache and data dirs."""
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.delenv("XENTUI_CONFIG", raising=False)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+
+
 @pytest.fixture
 async def sim_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Simulator]]]:
     """Start simulators; each is stopped at the end of the test.

@@ -11,11 +11,15 @@ event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
+
+import platformdirs
 
 from ..config import PoolConfig, Settings
 from ..diagnosis import Diagnosis, diagnose_pool
@@ -63,6 +67,7 @@ class PoolEngine:
         settings: Settings,
         password: str | None = None,
         on_command: Callable[[CommandResult], None] | None = None,
+        remember: bool = True,
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -84,6 +89,10 @@ class PoolEngine:
             name: HostFacts(name=s.target.name, address=s.target.host, port=s.target.port)
             for name, s in self.sessions.items()
         }
+        self.address_book = AddressBook(address_book_path(pool.name) if remember else None)
+        for name, seed in self.address_book.load().items():
+            if name in self.facts:
+                self.facts[name] = seed
         self.listeners: list[FactsListener] = []
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
@@ -123,7 +132,10 @@ class PoolEngine:
         return self.diagnose()
 
     async def probe_host(self, name: str) -> HostFacts:
-        return await probe_host(self.sessions[name], self.timeouts, on_update=self._publish, password=self.password)
+        facts = await probe_host(self.sessions[name], self.timeouts, on_update=self._publish, password=self.password)
+        if facts.reachable and (facts.uuid or facts.own_addresses):
+            self.address_book.remember(facts)
+        return facts
 
     # ------------------------------------------------------------------ supervisors (the console)
     def start(self) -> None:
@@ -182,3 +194,70 @@ def _carry_stale(previous: HostFacts, new: HostFacts) -> None:
                 new.sources[name] = Source(how=src.how, at=src.at, stale=True)
             else:
                 new.sources[name] = Source(how="earlier probe", at=previous.probed_at or time.time(), stale=True)
+
+
+def address_book_path(pool: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in pool) or "pool"
+    return Path(platformdirs.user_cache_dir("xentui")) / "pools" / f"{safe}.json"
+
+
+class AddressBook:
+    """What the jump box last saw of each host: UUID, hostname, own addresses.
+
+    When a master is down, its slaves still point at its management address;
+    this remembered view lets the diagnosis name the host behind that
+    address (shown as stale) instead of a bare IP.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, object]] = {}
+
+    def load(self) -> dict[str, HostFacts]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        seeds: dict[str, HostFacts] = {}
+        for name, e in data.items() if isinstance(data, dict) else []:
+            try:
+                f = HostFacts(
+                    name=name,
+                    address=str(e["address"]),
+                    uuid=e.get("uuid"),
+                    hostname=e.get("hostname"),
+                    own_addresses=list(e.get("own_addresses") or []),
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+            at = float(e.get("at") or 0)
+            for field_name in ("uuid", "hostname", "own_addresses"):
+                f.sources[field_name] = Source(how="remembered from an earlier probe", at=at, stale=True)
+            self.entries[name] = e
+            seeds[name] = f
+        return seeds
+
+    def remember(self, facts: HostFacts) -> None:
+        if self.path is None:
+            return
+        entry = {
+            "address": facts.address,
+            "uuid": facts.uuid,
+            "hostname": facts.hostname,
+            "own_addresses": facts.own_addresses,
+            "at": facts.probed_at or time.time(),
+        }
+        if self.entries.get(facts.name, {}).get("own_addresses") == entry["own_addresses"] and self.entries.get(
+            facts.name, {}
+        ).get("uuid") == entry["uuid"]:
+            return
+        self.entries[facts.name] = entry
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.entries, indent=1))
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a cache, never a reason to fail a probe

@@ -256,8 +256,6 @@ class Simulator:
                 await conn.wait_closed()
             except (asyncssh.Error, OSError, asyncio.TimeoutError):
                 pass
-            finally:
-                sock.close()
 
         return start
 

@@ -137,6 +137,8 @@ class XapiHandler:
 
     async def call(self, method: str, params: list[Any]) -> Any:
         pool, h = self.pool, self.host
+        if h.xapi_hung:  # a hung toolstack accepts the connection and never answers
+            await pool.wait_for(lambda: not h.xapi_hung)
         if method == "session.login_with_password":
             user, password = (params + ["", ""])[:2]
             if self.via_unix:
