@@ -100,15 +100,22 @@ class HostFront:
         self.links: set[Link] = set()
         self.silent: set[asyncio.StreamWriter] = set()
         self.banner_silent = False  # accept TCP but never send the SSH banner
+        self._opening = False
 
     async def open(self) -> None:
-        if self.server is not None:
+        # `boot` opens the front itself and the power listener opens it again:
+        # the second caller must not bind the port a second time (EADDRINUSE).
+        if self.server is not None or self._opening:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = sock.getsockname()[1]
-        self.server = await asyncio.start_server(self._accept, sock=sock)
+        self._opening = True
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.port))
+            self.port = sock.getsockname()[1]
+            self.server = await asyncio.start_server(self._accept, sock=sock)
+        finally:
+            self._opening = False
 
     async def close(self) -> None:
         """Power off: refuse new connections and reset established ones."""
