@@ -125,10 +125,15 @@ def make_host(pool: SimPool, index: int, name: str, db: PoolDB) -> SimHost:
         "xenstore /var/lib/xenstored tmpfs rw,relatime,mode=755 0 0\n",
     )
     h.write("/var/log/xensource.log", "")
-    link = h.path(disk_id)
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink():
-        link.symlink_to("../../sda")
+    h.path(disk_id).parent.mkdir(parents=True, exist_ok=True)
+    for suffix, target in [("", "sda")] + [(f"-part{n}", f"sda{n}") for n in range(1, 7)]:
+        by_id = h.path(disk_id + suffix)
+        if not by_id.is_symlink():
+            by_id.symlink_to(f"../../{target}")
+        h.path(f"/dev/{target}").touch()
+    for name_, _, _ in SPARE_DISKS.get(index, []):
+        h.path(f"/dev/{name_}").touch()
+    h.pvs["/dev/sda3"] = f"VG_XenStorage-{stable_uuid('local-sr', name)}"
     pool.hosts[name] = h
     return h
 

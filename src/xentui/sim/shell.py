@@ -66,7 +66,7 @@ def split_list(line: str) -> list[tuple[str, list[str]]]:
                 items.append((op, argv))
             op, argv = tok, []
         elif tok and set(tok) <= set(";&|<>"):
-            if tok == "<>" or (tok == "<" or tok == ">"):
+            if tok in ("<>", "<", ">", ">&"):
                 argv.append(tok)  # part of `exec 3<>/dev/tcp/..`, handled by the caller
             else:
                 raise ShellSyntaxError(f"sim: operator {tok!r} is not simulated")
@@ -111,6 +111,16 @@ class Shell:
         return Result(bytes(out), bytes(errs), status)
 
     async def run_argv(self, argv: list[str]) -> Result:
+        argv, drop_out, drop_err, merge = _redirections(argv)
+        if argv is None:
+            return Result(b"", b"bash: sim: only >/dev/null, 2>/dev/null and 2>&1 redirections are simulated\n", 2)
+        r = await self._run_argv(argv)
+        out, err = (b"" if drop_out else r.stdout), (b"" if drop_err else r.stderr)
+        if merge:
+            out, err = out + err, b""
+        return Result(out, err, r.status)
+
+    async def _run_argv(self, argv: list[str]) -> Result:
         if self.on_argv:
             self.on_argv(list(argv))
         cmd, args = argv[0], argv[1:]
@@ -128,6 +138,8 @@ class Shell:
             "bash": self.bash,
             "sh": self.bash,
             "exec": self.exec_builtin,
+            "readlink": self.readlink,
+            "pvs": self.pvs,
         }.get(cmd)
         if handler is None:
             return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
@@ -217,6 +229,32 @@ class Shell:
                 i += 1
         return Result("".join(out).encode())
 
+    async def readlink(self, args: list[str]) -> Result:
+        """readlink -f [--] PATH...: canonical paths, symlinks resolved inside the host."""
+        paths = [a for a in args if a not in ("-f", "--", "-e", "-m")]
+        out, errs, status = [], [], 0
+        root = self.host.root.resolve()
+        for path in paths:
+            try:
+                real = self.host.path(path).resolve()
+                rel = real.relative_to(root)
+            except (ValueError, OSError, PermissionError):
+                errs.append(f"readlink: {path}: No such file or directory\n")
+                status = 1
+                continue
+            if not real.parent.exists():
+                status = 1
+                continue
+            out.append("/" + str(rel) + "\n")
+        return Result("".join(out).encode(), "".join(errs).encode(), status)
+
+    async def pvs(self, args: list[str]) -> Result:
+        """pvs --noheadings -o pv_name,vg_name: the host's LVM physical volumes."""
+        rows = "".join(f"  {dev:<10} {vg}\n" for dev, vg in sorted(self.host.pvs.items()))
+        if "--noheadings" not in args:
+            rows = "  PV         VG\n" + rows
+        return Result(rows.encode())
+
     async def hostname(self, args: list[str]) -> Result:
         if args[:1] == ["-I"]:
             return Result(f"{self.host.address} \n".encode())
@@ -270,3 +308,25 @@ class Shell:
 
 async def _const(status: int) -> Result:
     return Result(b"", b"", status)
+
+
+def _redirections(argv: list[str]) -> tuple[list[str] | None, bool, bool, bool]:
+    """Strip `>/dev/null`, `2>/dev/null`, `2>&1`; None if another redirection is used."""
+    out: list[str] = []
+    drop_out = drop_err = merge = False
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if tok == "2" and nxt == ">" and i + 2 < len(argv) and argv[i + 2] == "/dev/null":
+            drop_err, i = True, i + 3
+        elif tok == "2" and nxt == ">&" and i + 2 < len(argv) and argv[i + 2] == "1":
+            merge, i = True, i + 3
+        elif tok == ">" and nxt == "/dev/null":
+            drop_out, i = True, i + 2
+        elif tok in (">", ">&", "<") and not (out and out[0] == "exec"):
+            return None, False, False, False
+        else:
+            out.append(tok)
+            i += 1
+    return out, drop_out, drop_err, merge

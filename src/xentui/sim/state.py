@@ -193,6 +193,7 @@ class SimHost:
     restart_task: asyncio.Task[None] | None = None
     ssh_port: int = 0
     forwarding: bool = True  # sshd allows TCP / stream-local forwarding
+    pvs: dict[str, str] = field(default_factory=dict)  # LVM physical volumes: /dev path -> VG name
 
     # -- files
     def path(self, p: str) -> Path:
@@ -617,6 +618,8 @@ class SimPool:
                     "",
                 )
         sr_uuid = new_uuid(self.rng)
+        if sr_type == "lvm":
+            target.pvs[f"/dev/{dev_name}"] = f"VG_XenStorage-{sr_uuid}"
         m.db.srs[sr_uuid] = SRRec(sr_uuid, name_label, sr_type, content_type, shared, None if shared else host_uuid)
         pbd_uuid = new_uuid(self.rng)
         m.db.pbds[pbd_uuid] = PBDRec(pbd_uuid, host_uuid, sr_uuid, dict(device_config))
