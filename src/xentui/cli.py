@@ -1,4 +1,4 @@
-"""The `xentui` command line: console, demo, status, check, discover, sim."""
+"""The `xentui` command line: console, demo, status, check, plan, discover, sim."""
 
 from __future__ import annotations
 
@@ -152,6 +152,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return NAGIOS[d.verdict]
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Probe once and print the plan the console would propose now; nothing is run."""
+    from .actions import plan_report, plan_text, propose_plan
+
+    config, pool = _load(args)
+    config = _with_overrides(config, args)
+    facts, d, _seconds = asyncio.run(_probe(config, pool, early=False))
+    plan = propose_plan(facts, d)
+    print(json.dumps(plan_report(plan), indent=2) if args.json else plan_text(plan))
+    return 0
+
+
 # --------------------------------------------------------------------------- discover
 
 
@@ -240,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="machine-readable output")
     ck = sub.add_parser("check", help="Nagios/Icinga plugin: status line + perfdata, exit 0/1/2/3")
     timeouts(ck)
+    pl = sub.add_parser("plan", help="one probe, then the plan the console would propose now (runs nothing)")
+    timeouts(pl)
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
     dc = sub.add_parser("discover", help="list a pool's hosts from one member and write the config")
     dc.add_argument("host", help="one pool member (ssh alias or address)")
     dc.add_argument("--name", default="default", help="pool name to write")
@@ -262,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         None: cmd_console,
         "status": cmd_status,
         "check": cmd_check,
+        "plan": cmd_plan,
         "discover": cmd_discover,
         "demo": cmd_demo,
         "sim": cmd_sim,

@@ -1,1 +1,55 @@
+"""Recovery actions: plans (pure data, made from facts + diagnosis) and the runner that executes them.
 
+* `plan`       — `Step`, `Check`, `ForbiddenStep`, `Plan` (JSON-able), `plan_report`, `plan_text`
+* `recover`    — `plan_promote_and_recover` (master lost: promote, then recover-slaves)
+* `splitbrain` — `plan_heal_split_brain`, `check_recover_slaves_target`
+* `designate`  — `plan_designate_master` (planned maintenance), `explain_designate_error`
+* `propose`    — `propose_plan` (what `xentui plan` prints for a diagnosis)
+* `guards`     — the guard rails every plan and the runner apply
+* `executor`   — `PlanRunner` (runs a plan through the engine, verifies, audits) -> `RunReport`
+
+No Textual here: the console's panes call this API.
+"""
+
+from __future__ import annotations
+
+from .designate import DesignatePlan, explain_designate_error, plan_designate_master
+from .executor import PlanRunner, Progress, RecoverComparison, RunReport, StepResult, StepStatus
+from .guards import Refused, check_step, forget_step
+from .plan import Check, ForbiddenStep, Plan, Step, StepAction, plan_report, plan_text
+from .propose import plan_from_recommendation, propose_plan
+from .recover import CandidateOption, PromoteAndRecoverPlan, candidate_options, plan_promote_and_recover
+from .splitbrain import HealSplitBrainPlan, MasterInfo, TargetCheck, check_recover_slaves_target, plan_heal_split_brain
+
+__all__ = [
+    "CandidateOption",
+    "Check",
+    "DesignatePlan",
+    "ForbiddenStep",
+    "HealSplitBrainPlan",
+    "MasterInfo",
+    "Plan",
+    "PlanRunner",
+    "Progress",
+    "PromoteAndRecoverPlan",
+    "RecoverComparison",
+    "Refused",
+    "RunReport",
+    "Step",
+    "StepAction",
+    "StepResult",
+    "StepStatus",
+    "TargetCheck",
+    "candidate_options",
+    "check_recover_slaves_target",
+    "check_step",
+    "explain_designate_error",
+    "forget_step",
+    "plan_designate_master",
+    "plan_from_recommendation",
+    "plan_heal_split_brain",
+    "plan_promote_and_recover",
+    "plan_report",
+    "plan_text",
+    "propose_plan",
+]

@@ -6,16 +6,18 @@ command lists joined by `;`, `&&` and `||`; `cat`, `head` (several files,
 `true`, `false`, `timeout N cmd`, `bash -c` / `sh -c`, bash's
 `exec 3<>/dev/tcp/HOST/PORT` connect check, and `xe`.
 
-Shell expansion (`$x`, `$(..)`, backticks) outside single quotes is refused
-loudly rather than silently taken literally: a command that relies on
-expansion would behave differently on a real host, so the simulator must not
-pretend.
+Variables set by `read` expand (`$X`, `"$X"`, `${X}`); an unset variable,
+command substitution (`$(..)`, backticks) and unsupported operators are
+refused loudly rather than silently taken literally: a command that relies
+on them would behave differently on a real host, so the simulator must not
+pretend. Also `read -r NAME`, `[ -n .. ]`/`test`, `exit N`, `exec CMD`,
+`readlink -f`, `pvs`, and the redirections `>/dev/null`, `2>/dev/null`,
+`2>&1`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shlex
 from typing import Awaitable, Callable
 
 from .state import SimHost, SimPool
@@ -29,45 +31,117 @@ class ShellSyntaxError(Exception):
     pass
 
 
-def check_no_expansion(line: str) -> None:
-    """Refuse `$` and backticks outside single quotes (bash would expand them)."""
-    quote: str | None = None
-    escaped = False
-    for ch in line:
-        if escaped:
-            escaped = False
-            continue
-        if quote == "'":
-            if ch == "'":
-                quote = None
-            continue
-        if ch == "\\":
-            escaped = True
-            continue
-        if ch in "\"'" and quote is None:
-            quote = ch
-            continue
-        if ch == '"' and quote == '"':
-            quote = None
-            continue
-        if ch in "$`":
-            raise ShellSyntaxError(f"sim: shell expansion is not simulated ({ch!r} outside single quotes)")
+Word = list[tuple[str, str]]  # segments: ("lit", text) or ("var", NAME), joined at run time
+OPERATORS = (";", "&&", "||", "<>", ">&", "|", "<", ">", "&")
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def split_list(line: str) -> list[tuple[str, list[str]]]:
-    """Split into (operator, argv) pairs; operator is how it joins the previous one."""
-    lex = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
-    lex.whitespace_split = True
-    items: list[tuple[str, list[str]]] = []
+def _var(line: str, i: int) -> tuple[str, int]:
+    """Read a variable reference after `$` at line[i]; returns (name, next index)."""
+    if i < len(line) and line[i] == "{":
+        j = line.find("}", i)
+        name = line[i + 1 : j] if j > 0 else ""
+        if not name or not set(name) <= NAME_CHARS:
+            raise ShellSyntaxError("sim: only ${NAME} parameter expansion is simulated")
+        return name, j + 1
+    j = i
+    while j < len(line) and line[j] in NAME_CHARS:
+        j += 1
+    if j == i:
+        ch = line[i] if i < len(line) else ""
+        if ch == "(":
+            raise ShellSyntaxError("sim: command substitution $(...) is not simulated")
+        raise ShellSyntaxError(f"sim: ${ch} expansion is not simulated")
+    return line[i:j], j
+
+
+def tokenize(line: str) -> list[Word | str]:
+    """POSIX-style words (quotes removed, variables kept for run time) and operators."""
+    out: list[Word | str] = []
+    word: Word = []
+    in_word = False
+    i, n = 0, len(line)
+
+    def lit(text: str) -> None:
+        if word and word[-1][0] == "lit":
+            word[-1] = ("lit", word[-1][1] + text)
+        else:
+            word.append(("lit", text))
+
+    while i < n:
+        ch = line[i]
+        if ch in " \t\n":
+            if in_word:
+                out.append(word)
+                word, in_word = [], False
+            i += 1
+        elif ch == "'":
+            j = line.find("'", i + 1)
+            if j < 0:
+                raise ShellSyntaxError("sim: unterminated single quote")
+            lit(line[i + 1 : j])
+            in_word, i = True, j + 1
+        elif ch == '"':
+            i += 1
+            in_word = True
+            lit("")
+            while True:
+                if i >= n:
+                    raise ShellSyntaxError("sim: unterminated double quote")
+                c = line[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
+                    lit(line[i + 1])
+                    i += 2
+                elif c == "$":
+                    name, i = _var(line, i + 1)
+                    word.append(("var", name))
+                elif c == "`":
+                    raise ShellSyntaxError("sim: command substitution `...` is not simulated")
+                else:
+                    lit(c)
+                    i += 1
+        elif ch == "\\":
+            if i + 1 < n:
+                lit(line[i + 1])
+            in_word, i = True, i + 2
+        elif ch == "$":
+            name, i = _var(line, i + 1)
+            word.append(("var", name))
+            in_word = True
+        elif ch == "`":
+            raise ShellSyntaxError("sim: command substitution `...` is not simulated")
+        elif ch in ";&|<>":
+            if in_word:
+                out.append(word)
+                word, in_word = [], False
+            for op in OPERATORS:
+                if line.startswith(op, i):
+                    out.append(op)
+                    i += len(op)
+                    break
+        else:
+            lit(ch)
+            in_word, i = True, i + 1
+    if in_word:
+        out.append(word)
+    return out
+
+
+def split_list(line: str) -> list[tuple[str, list[Word | str]]]:
+    """Split into (operator, words) pairs; operator is how it joins the previous one."""
+    items: list[tuple[str, list[Word | str]]] = []
     op, argv = ";", []
-    for tok in lex:
+    for tok in tokenize(line):
         if tok in (";", "&&", "||"):
             if argv:
                 items.append((op, argv))
             op, argv = tok, []
-        elif tok and set(tok) <= set(";&|<>"):
+        elif isinstance(tok, str):
             if tok in ("<>", "<", ">", ">&"):
-                argv.append(tok)  # part of `exec 3<>/dev/tcp/..`, handled by the caller
+                argv.append(tok)  # redirections: handled per command
             else:
                 raise ShellSyntaxError(f"sim: operator {tok!r} is not simulated")
         else:
@@ -75,6 +149,11 @@ def split_list(line: str) -> list[tuple[str, list[str]]]:
     if argv:
         items.append((op, argv))
     return items
+
+
+class ShellExit(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
 
 
 class Shell:
@@ -91,24 +170,78 @@ class Shell:
         self.root_password = root_password
         self.read_stdin = read_stdin
         self.on_argv = on_argv  # tests observe exactly which argv arrived
+        self.vars: dict[str, str] = {}
+        self.replaced = False  # `exec CMD` ran: nothing after it runs
+
+    def expand(self, word: Word | str) -> str:
+        if isinstance(word, str):
+            return word
+        parts = []
+        for kind, value in word:
+            if kind == "var":
+                if value not in self.vars:
+                    raise ShellSyntaxError(f"sim: variable {value} is not set")
+                parts.append(self.vars[value])
+            else:
+                parts.append(value)
+        return "".join(parts)
 
     async def run_line(self, line: str) -> Result:
         try:
-            check_no_expansion(line)
             items = split_list(line)
-        except (ShellSyntaxError, ValueError) as e:
+        except ShellSyntaxError as e:
             return Result(b"", f"bash: {e}\n".encode(), 2)
         out, errs, status = bytearray(), bytearray(), 0
-        for op, argv in items:
+        for op, words in items:
             if op == "&&" and status != 0:
                 continue
             if op == "||" and status == 0:
                 continue
-            r = await self.run_argv(argv)
+            try:
+                argv = [self.expand(w) for w in words]
+                while argv and "=" in argv[0] and argv[0].split("=", 1)[0] and set(argv[0].split("=", 1)[0]) <= NAME_CHARS:
+                    argv = argv[1:]  # a prefix assignment (IFS= read ...): no effect simulated
+                if not argv:
+                    status = 0
+                    continue
+                r = await self.run_argv(argv)
+            except ShellSyntaxError as e:
+                r = Result(b"", f"bash: {e}\n".encode(), 2)
+            except ShellExit as e:
+                return Result(bytes(out), bytes(errs), e.status)
             out += r.stdout
             errs += r.stderr
             status = r.status
+            if self.replaced:
+                break
         return Result(bytes(out), bytes(errs), status)
+
+    async def builtin_read(self, args: list[str]) -> Result:
+        names = [a for a in args if not a.startswith("-")]
+        line = await self.read_stdin()
+        value = line[:-1] if line.endswith("\n") else line
+        for name in names[:1]:
+            self.vars[name] = value
+        return Result(b"", b"", 0 if line.endswith("\n") else 1)
+
+    async def builtin_test(self, args: list[str]) -> Result:
+        if args and args[-1] == "]":
+            args = args[:-1]
+        ok = False
+        if len(args) == 2 and args[0] == "-n":
+            ok = args[1] != ""
+        elif len(args) == 2 and args[0] == "-z":
+            ok = args[1] == ""
+        elif len(args) == 3 and args[1] in ("=", "=="):
+            ok = args[0] == args[2]
+        elif len(args) == 3 and args[1] == "!=":
+            ok = args[0] != args[2]
+        elif len(args) == 1:
+            ok = args[0] != ""
+        return Result(b"", b"", 0 if ok else 1)
+
+    async def builtin_exit(self, args: list[str]) -> Result:
+        raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)
 
     async def run_argv(self, argv: list[str]) -> Result:
         argv, drop_out, drop_err, merge = _redirections(argv)
@@ -138,6 +271,10 @@ class Shell:
             "bash": self.bash,
             "sh": self.bash,
             "exec": self.exec_builtin,
+            "read": self.builtin_read,
+            "[": self.builtin_test,
+            "test": self.builtin_test,
+            "exit": self.builtin_exit,
             "readlink": self.readlink,
             "pvs": self.pvs,
         }.get(cmd)
@@ -278,12 +415,18 @@ class Shell:
 
     async def bash(self, args: list[str]) -> Result:
         if len(args) >= 2 and args[0] == "-c":
-            return await self.run_line(args[1])
+            child = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv)
+            child.vars = dict(self.vars)  # a child shell: its exec and variables stay its own
+            return await child.run_line(args[1])
         return Result(b"", b"sim: only `bash -c SCRIPT` is simulated\n", 2)
 
     async def exec_builtin(self, args: list[str]) -> Result:
         # exec 3<>/dev/tcp/HOST/PORT  -> tokens: "3", "<>", "/dev/tcp/HOST/PORT"
         target = args[-1] if args else ""
+        if args and "<>" not in args:
+            r = await self.run_argv(args)  # exec CMD: the shell is replaced by CMD
+            self.replaced = True
+            return r
         if not target.startswith("/dev/tcp/"):
             return Result(b"", b"sim: only `exec N<>/dev/tcp/HOST/PORT` is simulated\n", 2)
         host_part, _, port = target.removeprefix("/dev/tcp/").rpartition("/")

@@ -1,0 +1,196 @@
+"""Planned maintenance: move the master role to another host (pure planning).
+
+`plan_designate_master(facts, diagnosis, target_host)` runs
+`xe pool-designate-new-master host-uuid=<uuid>` on the current master, the
+orderly handover of reference §3.  The target proposes itself to every host
+and any host that cannot be contacted aborts the handover with HOST_OFFLINE,
+so every host is checked to be live (reachable from the jump box, toolstack
+answering) first and the ones that are not are named before anything runs.
+
+The UUID is the target's own `INSTALLATION_UUID` (read from its
+`/etc/xensource-inventory`), never a name looked up in the pool database:
+host names can be duplicated or stale, the inventory cannot be wrong about
+its own host.
+
+`explain_designate_error(stderr, facts)` turns xe's error into plain words
+with the host named (HOST_OFFLINE prints `host: <uuid> (plotN)`).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.xe import commands as xc
+from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
+
+from .guards import forget_forbidden, ha_check, host_is_live
+from .plan import (
+    Check,
+    FactsLike,
+    Plan,
+    Step,
+    StepAction,
+    facts_by_name,
+    forbidden_from_diagnosis,
+    merge_forbidden,
+)
+
+__all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
+
+
+class DesignatePlan(Plan):
+    kind: str = "designate-master"
+    current_master: str | None = None
+    target: str = ""
+    target_uuid: str | None = None
+    not_live: list[str] = Field(default_factory=list)
+
+
+def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: str) -> DesignatePlan:
+    """Move the master role to `target_host` (see the module docstring)."""
+    fs = facts_by_name(facts)
+    checks: list[Check] = []
+    current = diagnosis.master.name if diagnosis.master is not None else None
+    if diagnosis.verdict is Verdict.SPLIT_BRAIN:
+        checks.append(
+            Check(name="one master", ok=False, detail="two hosts hold master: heal the split brain with pool-recover-slaves first.")
+        )
+    if current is None or diagnosis.verdict not in (Verdict.HEALTHY, Verdict.DEGRADED):
+        checks.append(
+            Check(
+                name="live master",
+                ok=False,
+                detail=f"the handover needs a live master to run it, and the diagnosis is {diagnosis.verdict}"
+                + (f" ({diagnosis.summary})" if diagnosis.summary else "")
+                + ".",
+            )
+        )
+    else:
+        checks.append(Check(name="live master", ok=True, detail=f"{current} is master and answers."))
+    target_uuid: str | None = None
+    tf = fs.get(target_host)
+    if tf is None:
+        checks.append(Check(name="target", ok=False, detail=f"{target_host} is not a configured host."))
+    else:
+        if target_host == current:
+            checks.append(Check(name="target", ok=False, detail=f"{target_host} is already the master."))
+        src = tf.sources.get("uuid")
+        try:
+            target_uuid = xc.validate_uuid(tf.uuid or "")
+        except ValueError:
+            checks.append(
+                Check(
+                    name="target UUID from its own inventory",
+                    ok=False,
+                    detail=f"{target_host}'s INSTALLATION_UUID is not known"
+                    + (f" ({tf.uuid!r} is not a UUID)" if tf.uuid else "")
+                    + ": probe it first (the UUID is never looked up by name).",
+                )
+            )
+        else:
+            stale = src is not None and src.stale
+            checks.append(
+                Check(
+                    name="target UUID from its own inventory",
+                    ok=not stale,
+                    detail=f"{target_uuid} (INSTALLATION_UUID in {target_host}'s /etc/xensource-inventory)"
+                    + (": kept from an earlier probe, re-read it first" if stale else ""),
+                )
+            )
+    not_live: list[str] = []
+    reasons: list[str] = []
+    for name, f in fs.items():
+        live, why = host_is_live(f)
+        if not live:
+            not_live.append(name)
+            reasons.append(why)
+    if not_live:
+        checks.append(
+            Check(
+                name="every host live",
+                ok=False,
+                detail="; ".join(reasons)
+                + f". The handover needs every host: {', '.join(not_live)} would abort it with HOST_OFFLINE. "
+                "Bring " + ("it" if len(not_live) == 1 else "them") + " back first.",
+            )
+        )
+    else:
+        checks.append(Check(name="every host live", ok=True, detail=f"all {len(fs)} hosts answer."))
+    checks.append(ha_check(fs))
+    steps: list[Step] = []
+    if current is not None and target_uuid is not None and tf is not None:
+        steps.append(
+            Step(
+                host=current,
+                command=xc.pool_designate_new_master(target_uuid),
+                action=StepAction.DESIGNATE_NEW_MASTER,
+                why=f"Planned maintenance: move the master role from {current} to {target_host} before shutting "
+                f"{current} down; an orderly handover, every host switches to {target_host}.",
+                precondition=f"every host is live and {current} still answers as master.",
+                verify=f"re-probe: {target_host}'s pool.conf says master and every host follows {target_host}.",
+                new_master=target_host,
+                target_uuid=target_uuid,
+            )
+        )
+    forbidden = merge_forbidden(
+        [fb for fb in forbidden_from_diagnosis(diagnosis) if fb.action != "designate-new-master"],
+        forget_forbidden(fs),
+    )
+    # designate-new-master forbidden by the diagnosis (split brain, master not up, a host unreachable, HA)
+    # shows up as the failed checks above, naming the hosts, rather than as a "Do NOT".
+    title = f"Move the master role to {target_host}" + (f" (before shutting {current} down)" if current else "")
+    return DesignatePlan(
+        title=title,
+        pool=diagnosis.pool,
+        verdict=str(diagnosis.verdict),
+        summary=diagnosis.summary,
+        steps=steps,
+        preconditions=checks,
+        forbidden=forbidden,
+        notes=[
+            "Move the master role before shutting this host down: a master that is simply switched off leaves "
+            "its slaves waiting (they do not elect a new one)."
+        ],
+        current_master=current,
+        target=target_host,
+        target_uuid=target_uuid,
+        not_live=not_live,
+    )
+
+
+def host_named_in_error(stderr: str, facts: FactsLike | None = None) -> str | None:
+    """The host an xe error names (`host: <uuid> (plotN)`), as a configured name when possible."""
+    err = parse_xe_error(stderr)
+    value = err.param("host")
+    if value is None:
+        return None
+    uuid, label = host_param_name_and_uuid(value)
+    if facts is not None:
+        for f in facts_by_name(facts).values():
+            if f.uuid and f.uuid.lower() == uuid.lower():
+                return f.name
+    return label or uuid
+
+
+def explain_designate_error(stderr: str, facts: FactsLike | None = None, target: str | None = None) -> str:
+    """Plain words for a failed pool-designate-new-master."""
+    err = parse_xe_error(stderr)
+    who = host_named_in_error(stderr, facts)
+    if err.code == "HOST_OFFLINE":
+        return (
+            f"The handover was aborted: {who or 'a host'} could not be contacted (HOST_OFFLINE). Every host of the "
+            f"pool must answer for the master role to move; nothing changed. Bring {who or 'it'} back (power, "
+            "network, toolstack), or if it is gone for good deal with it first, then try again."
+        )
+    if err.code == "HA_IS_ENABLED":
+        return "Refused: HA is enabled on the pool (HA_IS_ENABLED); nothing changed."
+    if err.code == "UUID_INVALID":
+        return (
+            f"The master does not know the UUID given for {target or 'the target'} (UUID_INVALID): it is not a "
+            "member of this pool's database; nothing changed."
+        )
+    text = err.plain or stderr.strip()
+    return f"pool-designate-new-master failed ({err.code or 'unrecognised error'}): {text}" + (
+        f" ({who})" if who else ""
+    )

@@ -1,0 +1,691 @@
+"""Run a Plan's steps one by one through the engine's sessions, and check what they did.
+
+`PlanRunner(engine, audit, confirm, dry_run=False, fuse=None, on_progress=None)`:
+
+* runs each step with `engine.sessions[host].run(...)`, bounded on both
+  sides (`timeout …` on the host, a local timeout on the channel);
+* before each dangerous step awaits `confirm(step) -> bool` (the console
+  shows a modal naming the host and the exact command; tests pass a lambda);
+  a "no" stops the run there;
+* checks every step against the guard rails first (`guards.check_step`:
+  builder-made command, `--force` rules, recover-slaves only on the master
+  the pool follows…) with the engine's latest facts and diagnosis;
+* records every command in the audit log (run, refused, declined, dry-run);
+* verifies each step's effect by re-probing (pool.conf, `xe pool-list`, who
+  follows whom), never by trusting the printed message: after a promotion it
+  waits out the toolstack restart (the fuse; `on_progress` gets a tick every
+  fraction of a second) and then polls until pool.conf says `master` and the
+  toolstack answers as master; after recover-slaves it compares the printed
+  UUIDs with the expected hosts and re-probes until every reachable host
+  follows the new master;
+* returns a `RunReport`: which steps ran, which succeeded, which did not run
+  (declined, refused, cancelled, or after a failure), the recover-slaves
+  comparison, and the contingency steps that now apply (`offers`).
+
+`dry_run=True` runs nothing (no confirmation asked) and reports the commands.
+`cancel()` stops the run before the next step or during a wait; cancelling
+the task itself marks the step in flight as interrupted (`runner.report`
+keeps the report so far).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field, computed_field
+
+from xentui.diagnosis import Diagnosis
+from xentui.model import QueryState, Role, XapiView
+from xentui.xe import commands as xc
+from xentui.xe.errors import parse_xe_error
+
+from .designate import explain_designate_error, host_named_in_error
+from .guards import check_step, ssh_cause, toolstack_answers_locally
+from .plan import Plan, Step, StepAction
+
+if TYPE_CHECKING:
+    from xentui.audit import AuditLog
+    from xentui.engine.pool import PoolEngine
+    from xentui.engine.sessions import CommandResult
+
+__all__ = [
+    "ConfirmFn",
+    "PlanRunner",
+    "Progress",
+    "ProgressFn",
+    "RecoverComparison",
+    "RunReport",
+    "StepResult",
+    "StepStatus",
+    "parse_fuse",
+    "parse_recovered_uuids",
+]
+
+
+class StepStatus(StrEnum):
+    OK = "ok"  # ran, exit 0, effect verified
+    UNVERIFIED = "unverified"  # ran, exit 0, but the effect was not seen before the deadline
+    FAILED = "failed"  # ran and failed (non-zero exit, connection lost)
+    TIMEOUT = "timeout"  # ran, no answer in time: the effect is unknown
+    INTERRUPTED = "interrupted"  # cancelled while it ran: the effect is unknown
+    DECLINED = "declined"  # confirm() said no
+    REFUSED = "refused"  # the guard rails refused it
+    NOT_RUN = "not-run"  # never reached
+    DRY_RUN = "dry-run"
+
+
+RAN = {StepStatus.OK, StepStatus.UNVERIFIED, StepStatus.FAILED, StepStatus.TIMEOUT, StepStatus.INTERRUPTED}
+
+
+class Progress(BaseModel):
+    """One progress event: what the runner is doing now."""
+
+    step: int | None  # 0-based index in plan.steps (None: the run as a whole)
+    total: int
+    phase: str  # confirm | running | waiting | verifying | done | failed | stopped
+    host: str | None = None
+    message: str
+    remaining_s: float | None = None  # waiting: seconds left of the fuse
+    fuse_s: float | None = None
+
+
+class StepResult(BaseModel):
+    index: int
+    host: str
+    action: StepAction
+    command: str  # as planned
+    ran_command: str | None = None  # as sent (time-bounded)
+    status: StepStatus = StepStatus.NOT_RUN
+    exit_status: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+    error_code: str | None = None
+    explanation: str = ""  # plain words: why it failed / was refused / was not run
+    verified: bool | None = None
+    verification: str = ""  # what the re-probe saw
+
+
+class RecoverComparison(BaseModel):
+    """pool-recover-slaves' printed UUIDs against the hosts expected."""
+
+    host: str  # where it ran (the new master)
+    expected: dict[str, str] = Field(default_factory=dict)  # name -> UUID
+    printed: list[str] = Field(default_factory=list)
+    recovered: list[str] = Field(default_factory=list)  # names
+    not_recovered: dict[str, str] = Field(default_factory=dict)  # name -> why
+    unexpected: list[str] = Field(default_factory=list)  # printed UUIDs no configured host has
+    unchecked: dict[str, str] = Field(default_factory=dict)  # name -> why: UUID unknown, cannot be compared
+
+
+class RunReport(BaseModel):
+    title: str
+    kind: str
+    dry_run: bool = False
+    results: list[StepResult] = Field(default_factory=list)
+    stopped: str | None = None  # why the run ended before the last step (None: it did not)
+    recover: RecoverComparison | None = None
+    offers: list[Step] = Field(default_factory=list)  # contingency steps that apply after the run
+    not_following: list[str] = Field(default_factory=list)  # reachable hosts not following the new master
+    final_verdict: str | None = None
+    final_summary: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ran(self) -> list[int]:
+        return [r.index for r in self.results if r.status in RAN]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def succeeded(self) -> list[int]:
+        return [r.index for r in self.results if r.status is StepStatus.OK]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def not_run(self) -> list[int]:
+        return [r.index for r in self.results if r.status not in RAN]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def complete(self) -> bool:
+        """Every step ran and its effect was verified (a dry run is never complete)."""
+        return bool(self.results) and all(r.status is StepStatus.OK for r in self.results)
+
+    def follow_up(self) -> Plan | None:
+        """The offered contingency steps as a plan of their own (run it with a new confirmation)."""
+        if not self.offers:
+            return None
+        return Plan(
+            kind="follow-up",
+            title="Follow-up: " + "; ".join(f"{s.action} on {s.host}" for s in self.offers),
+            verdict=self.final_verdict or "",
+            summary=self.final_summary or "",
+            steps=list(self.offers),
+        )
+
+    def text(self) -> str:
+        """A plain-text account, one line per step."""
+        lines = [f"{self.title}{' (dry run)' if self.dry_run else ''}"]
+        for r in self.results:
+            lines.append(f"  {r.index + 1}. [{r.status}] on {r.host}: {r.command}")
+            if r.explanation:
+                lines.append(f"     {r.explanation}")
+            if r.verification:
+                lines.append(f"     check: {r.verification}")
+        if self.recover is not None:
+            rc = self.recover
+            lines.append(f"  recover-slaves on {rc.host}: {len(rc.recovered)} of {len(rc.expected)} expected hosts reset")
+            for n, why in rc.not_recovered.items():
+                lines.append(f"     not recovered: {n}: {why}")
+            for u in rc.unexpected:
+                lines.append(f"     printed but not configured: {u}")
+            for n, why in rc.unchecked.items():
+                lines.append(f"     not checked: {n}: {why}")
+        for s in self.offers:
+            lines.append(f"  offered next: on {s.host}: {s.command} — {s.why}")
+        if self.stopped:
+            lines.append(f"  stopped: {self.stopped}")
+        if self.final_summary:
+            lines.append(f"  now: {self.final_summary}")
+        return "\n".join(lines)
+
+
+ConfirmFn = Callable[[Step], Awaitable[bool] | bool]
+ProgressFn = Callable[[Progress], Any]
+
+_FUSE_RE = re.compile(r"in (\d+(?:\.\d*)?) seconds")
+
+
+def parse_fuse(stdout: str) -> float | None:
+    """The delay xapi announced ("… in 10. seconds..." -> 10.0), if any."""
+    m = _FUSE_RE.search(stdout)
+    if not m:
+        return None
+    try:
+        return float(m.group(1))
+    except ValueError:
+        return None
+
+
+def parse_recovered_uuids(stdout: str) -> tuple[list[str], list[str]]:
+    """(valid UUIDs, other non-blank lines) printed by pool-recover-slaves."""
+    uuids: list[str] = []
+    other: list[str] = []
+    for line in stdout.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            u = xc.validate_uuid(text)
+        except ValueError:
+            other.append(text)
+            continue
+        if u not in uuids:
+            uuids.append(u)
+    return uuids, other
+
+
+_AUDIT_OUTCOME = {"ok": "ok", "failed": "error", "error": "error", "timeout": "timeout"}
+
+
+class _Stop(Exception):
+    pass
+
+
+class PlanRunner:
+    """Runs plans through a `PoolEngine` (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: PoolEngine,
+        audit: AuditLog,
+        confirm: ConfirmFn | None,
+        dry_run: bool = False,
+        fuse: float | None = None,
+        on_progress: ProgressFn | None = None,
+        *,
+        settle_timeout: float | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.engine = engine
+        self.audit = audit
+        self.confirm = confirm
+        self.dry_run = dry_run
+        self.fuse = float(fuse if fuse is not None else engine.settings.toolstack_fuse)
+        self.on_progress = on_progress
+        self.settle_timeout = settle_timeout if settle_timeout is not None else self.fuse + 90.0
+        self.poll_interval = poll_interval
+        self.report: RunReport | None = None
+        self._cancel = asyncio.Event()
+        self._total = 0
+        self._before: tuple[dict[str, Any], Diagnosis] | None = None
+
+    # ------------------------------------------------------------------ control
+    def cancel(self) -> None:
+        """Stop before the next step (or during a wait); a command already sent is not interrupted."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    async def _progress(self, step: int | None, phase: str, message: str, host: str | None = None, **kw: Any) -> None:
+        if self.on_progress is None:
+            return
+        ev = Progress(step=step, total=self._total, phase=phase, host=host, message=message, **kw)
+        try:
+            out = self.on_progress(ev)
+            if inspect.isawaitable(out):
+                await out
+        except Exception:  # a broken progress display must not stop a recovery half-way
+            pass
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, unless cancel() is called (then raise _Stop)."""
+        if seconds <= 0:
+            if self._cancel.is_set():
+                raise _Stop
+            return
+        try:
+            await asyncio.wait_for(self._cancel.wait(), seconds)
+        except (asyncio.TimeoutError, TimeoutError):
+            return
+        raise _Stop
+
+    # ------------------------------------------------------------------ the run
+    async def run(self, plan: Plan) -> RunReport:
+        self._total = len(plan.steps)
+        report = RunReport(title=plan.title, kind=plan.kind, dry_run=self.dry_run)
+        report.results = [
+            StepResult(index=i, host=s.host, action=s.action, command=s.command) for i, s in enumerate(plan.steps)
+        ]
+        self.report = report
+        if self.dry_run:
+            for i, s in enumerate(plan.steps):
+                res = report.results[i]
+                res.status = StepStatus.DRY_RUN
+                res.explanation = "dry run: not run"
+                self.audit.record(s.host, s.command, outcome="dry-run", detail=f"plan {plan.title!r}: {s.why}")
+                await self._progress(i, "done", f"dry run: would run on {s.host}: {s.command}", host=s.host)
+            if plan.blocked:
+                report.stopped = f"the plan is blocked: {plan.blocked_reason}"
+            self._finish(report, plan)
+            return report
+        if plan.blocked:
+            report.stopped = f"the plan is blocked: {plan.blocked_reason}"
+            for r in report.results:
+                r.explanation = "not run: the plan is blocked"
+            await self._progress(None, "stopped", report.stopped)
+            self._finish(report, plan)
+            return report
+        try:
+            for i, step in enumerate(plan.steps):
+                if self._cancel.is_set():
+                    report.stopped = f"cancelled before step {i + 1}"
+                    break
+                cont = await self._run_step(i, step, plan, report)
+                if not cont:
+                    break
+        except asyncio.CancelledError:
+            for r in report.results:
+                if r.status is StepStatus.NOT_RUN and not r.explanation:
+                    r.explanation = "not run: the run was cancelled"
+            report.stopped = report.stopped or "the run was cancelled"
+            raise
+        for r in report.results:
+            if r.status is StepStatus.NOT_RUN and not r.explanation:
+                r.explanation = "not run: " + (report.stopped or "an earlier step did not succeed")
+        self._finish(report, plan)
+        await self._progress(None, "done" if report.complete else "stopped", report.stopped or "all steps done")
+        return report
+
+    def _finish(self, report: RunReport, plan: Plan) -> None:
+        if self.dry_run:
+            report.offers = []
+            return
+        d = self.engine.diagnose()
+        report.final_verdict = str(d.verdict)
+        report.final_summary = d.summary
+        offers = []
+        for c in plan.contingency:
+            f = self.engine.facts.get(c.host)
+            hv = d.hosts.get(c.host)
+            if f is None or not f.reachable or hv is None:
+                continue
+            if c.new_master is not None and hv.follows == c.new_master:
+                continue
+            offers.append(c)
+        report.offers = offers
+
+    async def _run_step(self, i: int, step: Step, plan: Plan, report: RunReport) -> bool:
+        res = report.results[i]
+        facts = self.engine.facts
+        diagnosis = self.engine.diagnose()
+        self._before = (dict(facts), diagnosis)  # what was known when the step was sent
+        refusal = check_step(step, facts, diagnosis)
+        if refusal is None and step.host not in self.engine.sessions:
+            refusal = f"{step.host} has no session in this engine"
+        if refusal is None and step.action is StepAction.PROMOTE and diagnosis.master is not None:
+            if diagnosis.master.name != step.host:
+                refusal = (
+                    f"{diagnosis.master.name} is master and answers again: a promotion now would make a second master."
+                )
+        if refusal is not None:
+            res.status, res.explanation = StepStatus.REFUSED, f"refused: {refusal}"
+            self.audit.record(step.host, step.command, outcome="refused", detail=refusal)
+            report.stopped = f"step {i + 1} refused: {refusal}"
+            await self._progress(i, "failed", res.explanation, host=step.host)
+            return False
+        if step.dangerous or "--force" in step.command:
+            await self._progress(i, "confirm", f"confirm on {step.host}: {step.command}", host=step.host)
+            if self.confirm is None:
+                ok = False
+            else:
+                answer = self.confirm(step)
+                ok = bool(await answer) if inspect.isawaitable(answer) else bool(answer)
+            if not ok:
+                res.status, res.explanation = StepStatus.DECLINED, "not run: the admin declined"
+                self.audit.record(step.host, step.command, outcome="declined", detail="not confirmed")
+                report.stopped = f"step {i + 1} declined"
+                return False
+            if self._cancel.is_set():
+                report.stopped = f"cancelled before step {i + 1}"
+                return False
+        sent = xc.timeout_wrapped(step.timeout, step.command)
+        res.ran_command = sent
+        await self._progress(i, "running", f"on {step.host}: {step.command}", host=step.host)
+        started = time.monotonic()
+        try:
+            cr = await self.engine.sessions[step.host].run(sent, step.timeout + 5)
+        except asyncio.CancelledError:
+            res.status = StepStatus.INTERRUPTED
+            res.duration_s = time.monotonic() - started
+            res.explanation = "interrupted while it ran: its effect is unknown; re-probe before anything else"
+            self.audit.record(step.host, sent, outcome="interrupted", duration_s=res.duration_s)
+            report.stopped = f"cancelled during step {i + 1}"
+            raise
+        res.exit_status, res.stdout, res.stderr, res.duration_s = cr.exit_status, cr.stdout, cr.stderr, cr.duration
+        timed_out = cr.timed_out or cr.exit_status in xc.TIMED_OUT_EXIT_CODES
+        outcome = "timeout" if timed_out else _AUDIT_OUTCOME.get(cr.outcome, cr.outcome)
+        self.audit.record(
+            step.host,
+            sent,
+            outcome=outcome,
+            exit_status=cr.exit_status,
+            duration_s=max(0.0, cr.duration),
+            detail=_first_line(cr.stderr) or cr.error or _first_line(cr.stdout) or None,
+        )
+        try:
+            if timed_out:
+                res.status = StepStatus.TIMEOUT
+                res.explanation = (
+                    f"no answer from {step.host} in {step.timeout:g} s: the command may or may not have taken effect."
+                )
+                await self._verify(i, step, cr, report, settle=self.fuse + 2 * self.engine.settings.command_timeout)
+                report.stopped = f"step {i + 1} gave no answer"
+                return False
+            if not cr.ok:
+                res.status = StepStatus.FAILED
+                res.error_code, res.explanation = self._explain(step, cr)
+                report.stopped = f"step {i + 1} failed: {res.explanation}"
+                await self._progress(i, "failed", res.explanation, host=step.host)
+                return False
+            res.status = StepStatus.UNVERIFIED  # ran; stays so if the check is cancelled or never sees the effect
+            ok = await self._verify(i, step, cr, report)
+        except _Stop:
+            res.verification = (res.verification + "; " if res.verification else "") + "verification cancelled"
+            report.stopped = f"cancelled while checking step {i + 1}"
+            return False
+        except asyncio.CancelledError:
+            res.verification = (res.verification + "; " if res.verification else "") + "verification interrupted"
+            report.stopped = f"cancelled while checking step {i + 1}"
+            raise
+        res.status = StepStatus.OK if ok else StepStatus.UNVERIFIED
+        if not ok:
+            report.stopped = f"step {i + 1}'s effect was not confirmed: {res.verification}"
+            await self._progress(i, "failed", res.verification, host=step.host)
+            return False
+        await self._progress(i, "done", res.verification, host=step.host)
+        return True
+
+    # ------------------------------------------------------------------ explanations
+    def _explain(self, step: Step, cr: CommandResult) -> tuple[str | None, str]:
+        if cr.error and cr.exit_status is None:
+            return None, (
+                f"{step.host}: {cr.error}: the command may or may not have run; re-probe before anything else."
+            )
+        err = parse_xe_error(cr.stderr)
+        if step.action is StepAction.DESIGNATE_NEW_MASTER:
+            return err.code, explain_designate_error(cr.stderr, self.engine.facts, step.new_master)
+        who = host_named_in_error(cr.stderr, self.engine.facts)
+        text = err.plain or cr.stderr.strip() or f"exit {cr.exit_status}"
+        if err.code == "HA_IS_ENABLED":
+            text = "HA is enabled on the pool (HA_IS_ENABLED): the command is refused and nothing changed"
+        elif err.code == "LOST_CONNECTION":
+            text = "the xe client lost its connection (an interactive prompt over non-interactive SSH?)"
+        return err.code, f"{step.action} on {step.host} failed" + (f" ({err.code})" if err.code else "") + f": {text}" + (
+            f" — host named: {who}" if who else ""
+        )
+
+    # ------------------------------------------------------------------ verification
+    async def _wait_fuse(self, i: int, step: Step, seconds: float, what: str) -> None:
+        end = time.monotonic() + seconds
+        tick = min(0.5, max(0.05, seconds / 10))
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            await self._progress(
+                i, "waiting", f"{what}: {left:.1f} s left", host=step.host, remaining_s=round(left, 2), fuse_s=seconds
+            )
+            await self._sleep(min(tick, left))
+        await self._progress(i, "waiting", f"{what}: now", host=step.host, remaining_s=0.0, fuse_s=seconds)
+
+    async def _verify(
+        self, i: int, step: Step, cr: CommandResult, report: RunReport, settle: float | None = None
+    ) -> bool:
+        res = report.results[i]
+        deadline = time.monotonic() + (settle if settle is not None else self.settle_timeout)
+        a = step.action
+        if a is StepAction.PROMOTE:
+            already = "already master" in cr.stdout
+            fuse = 0.0 if already else (parse_fuse(cr.stdout) or self.fuse)
+            deadline += fuse
+            await self._wait_fuse(i, step, fuse, f"toolstack on {step.host} restarting as master")
+            ok, res.verification = await self._verify_master(i, step.host, deadline)
+            res.verified = ok
+            return ok
+        if a is StepAction.RECOVER_SLAVES:
+            new = step.new_master or step.host
+            report.recover = self._compare(step, cr)
+            if report.recover.recovered:
+                await self._wait_fuse(i, step, self.fuse, "recovered slaves restarting their toolstacks")
+                deadline += self.fuse
+            # hosts recover-slaves did not reset will not come round by waiting: stop early on those
+            hopeless = set(report.recover.not_recovered) | set(report.recover.unchecked)
+            ok, text, lagging = await self._settle(i, new, deadline, hopeless=hopeless)
+            report.not_following = lagging
+            res.verified, res.verification = ok, text
+            return ok
+        if a is StepAction.RESET_MASTER:
+            fuse = parse_fuse(cr.stdout) or self.fuse
+            deadline += fuse
+            await self._wait_fuse(i, step, fuse, f"toolstack on {step.host} restarting as a slave")
+            ok, text = await self._verify_follows(i, step, deadline)
+            res.verified, res.verification = ok, text
+            return ok
+        if a is StepAction.DESIGNATE_NEW_MASTER:
+            new = step.new_master or step.host
+            ok, text, lagging = await self._settle(i, new, deadline)
+            report.not_following = lagging
+            res.verified, res.verification = ok, text
+            return ok
+        if a is StepAction.RESTART_TOOLSTACK:
+            await self._wait_fuse(i, step, min(self.fuse, 5.0), f"toolstack on {step.host} restarting")
+            ok, res.verification = await self._verify_toolstack(i, step.host, deadline)
+            res.verified = ok
+            return ok
+        res.verified, res.verification = None, "no automatic check for this step"
+        return True
+
+    def _compare(self, step: Step, cr: CommandResult) -> RecoverComparison:
+        printed, _other = parse_recovered_uuids(cr.stdout)
+        by_uuid = {u.lower(): n for n, u in step.expected.items()}
+        facts, d = self._before or (dict(self.engine.facts), self.engine.diagnose())
+        configured = {f.uuid.lower(): n for n, f in self.engine.facts.items() if f.uuid}
+        recovered = [by_uuid[u] for u in printed if u in by_uuid]
+        unexpected = [u for u in printed if u not in by_uuid and u not in configured]
+        missing: dict[str, str] = {}
+        for name in step.expected:
+            if name in recovered:
+                continue
+            f = facts.get(name)
+            hv = d.hosts.get(name)
+            if f is not None and not f.reachable:
+                why = f"unreachable (from the jump box too: {ssh_cause(f)})"
+                if name in d.masters:
+                    why += f"; it still holds master itself (its own master) — when it comes back, heal from {step.host}"
+            elif name in d.masters and name != step.host:
+                why = f"it holds master itself (its own master) and {step.host} could not reach it: still partitioned?"
+            elif hv is not None and hv.follows == step.host:
+                why = f"already follows {step.host} but did not answer it (toolstack?)"
+            else:
+                why = f"{step.host} could not reach it or its toolstack did not answer"
+            missing[name] = why
+        unchecked: dict[str, str] = {}
+        for name, f in facts.items():
+            if name == step.host or name in step.expected:
+                continue
+            known = f.uuid.lower() if f.uuid else None
+            if known is not None and known in printed:
+                recovered.append(name)
+                continue
+            why = "UUID unknown (its inventory was never read): the output cannot say whether it was reset"
+            if not f.reachable:
+                why += f"; unreachable from the jump box ({ssh_cause(f)})"
+            unchecked[name] = why
+        return RecoverComparison(
+            host=step.host,
+            unchecked=unchecked,
+            expected=dict(step.expected),
+            printed=printed,
+            recovered=recovered,
+            not_recovered=missing,
+            unexpected=unexpected,
+        )
+
+    async def _verify_master(self, i: int, host: str, deadline: float) -> tuple[bool, str]:
+        last = "not probed yet"
+        while True:
+            await self._progress(i, "verifying", f"reading {host}'s pool.conf and asking its toolstack", host=host)
+            f = await self.engine.probe_host(host)
+            served = f.pool_list is QueryState.ANSWERED and (
+                f.pool_master_uuid is None or f.uuid is None or f.pool_master_uuid == f.uuid
+            )
+            if f.role is Role.MASTER and (served or f.xapi is XapiView.MASTER):
+                return True, f"{host}: pool.conf says master and its toolstack answers as master"
+            conf = f.pool_conf_raw if f.pool_conf_raw is not None else ("unreadable" if f.reachable else ssh_cause(f))
+            last = f"{host}: pool.conf {conf!r}, xe pool-list {f.pool_list}" + (
+                f" ({f.pool_list_error})" if f.pool_list_error else ""
+            )
+            if time.monotonic() >= deadline:
+                return False, f"not master before the deadline: {last}"
+            await self._sleep(self.poll_interval)
+
+    async def _verify_toolstack(self, i: int, host: str, deadline: float) -> tuple[bool, str]:
+        while True:
+            f = await self.engine.probe_host(host)
+            if toolstack_answers_locally(f) and f.pool_list is not QueryState.NO_ANSWER:
+                return True, f"{host}'s toolstack answers"
+            if time.monotonic() >= deadline:
+                return False, f"{host}'s toolstack still gives no answer"
+            await self._sleep(self.poll_interval)
+
+    async def _verify_follows(self, i: int, step: Step, deadline: float) -> tuple[bool, str]:
+        new = step.new_master
+        host = step.host
+        followed = False
+        text = ""
+        while True:
+            await self._progress(i, "verifying", f"checking that {host} follows {new}", host=host)
+            await self.engine.probe_host(host)
+            f = self.engine.facts[host]
+            d = self.engine.diagnose()
+            hv = d.hosts.get(host)
+            followed = f.role is Role.SLAVE and (
+                (new is not None and hv is not None and hv.follows == new)
+                or (step.master_address is not None and f.master_address == step.master_address)
+            )
+            if followed and f.pool_list is QueryState.ANSWERED:
+                return True, f"{host}: pool.conf says {f.pool_conf_raw!r} and its toolstack is served by {new}"
+            text = f"{host}: pool.conf {f.pool_conf_raw!r}, xe pool-list {f.pool_list}"
+            if followed and f.reaches_master is False:
+                return True, text + f" — it points at {new} but cannot reach it on TCP 443: fix the network between them"
+            if time.monotonic() >= deadline:
+                if followed:
+                    return True, text + f" — it points at {new} but gets no answer from it yet (partition?)"
+                return False, f"{host} does not follow {new}: {text}"
+            await self._sleep(self.poll_interval)
+
+    async def _settle(
+        self, i: int, new: str, deadline: float, hopeless: set[str] | frozenset[str] = frozenset()
+    ) -> tuple[bool, str, list[str]]:
+        """Re-probe the pool until every reachable host follows `new` and is served by it.
+
+        Ends early (not verified) when every host still missing is in `hopeless`
+        (hosts the command did not reach: waiting will not change them).
+        """
+        while True:
+            await self._progress(i, "verifying", f"re-probing: does every reachable host follow {new}?", host=new)
+            d: Diagnosis = await self.engine.probe_once()
+            facts = self.engine.facts
+            nf = facts.get(new)
+            is_master = nf is not None and nf.role is Role.MASTER
+            lagging: list[str] = []
+            unserved: list[str] = []
+            unreachable: list[str] = []
+            for name, f in facts.items():
+                if name == new:
+                    continue
+                if not f.reachable:
+                    unreachable.append(name)
+                    continue
+                hv = d.hosts.get(name)
+                if hv is None or hv.follows != new:
+                    lagging.append(name)
+                elif f.pool_list is not QueryState.ANSWERED:
+                    unserved.append(name)
+            reach = len(facts) - len(unreachable)
+            skip = f"; not reachable, not checked: {', '.join(unreachable)}" if unreachable else ""
+            if is_master and not lagging and not unserved:
+                return True, f"all {reach} reachable hosts follow {new} (pool.conf), {new} holds master{skip}", []
+            stuck = is_master and (lagging or unserved) and set(lagging) | set(unserved) <= hopeless
+            if stuck or time.monotonic() >= deadline:
+                parts = []
+                if not is_master:
+                    parts.append(f"{new}'s pool.conf does not say master")
+                if lagging:
+                    parts.append(
+                        "not following "
+                        + new
+                        + ": "
+                        + ", ".join(f"{n} (follows {d.hosts[n].follows if n in d.hosts else '?'})" for n in lagging)
+                    )
+                if unserved:
+                    parts.append(f"following {new} but not served by it yet: {', '.join(unserved)}")
+                ok = is_master and not lagging
+                return ok, "; ".join(parts) + skip, lagging
+            await self._sleep(self.poll_interval)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""

@@ -1,0 +1,338 @@
+"""Master lost: promote a slave, then recover the other slaves onto it (pure planning).
+
+`plan_promote_and_recover(facts, diagnosis, candidate=None)` builds the two
+steps of reference §3 for a pool whose master is gone:
+
+1. `xe pool-emergency-transition-to-master` on the candidate; its toolstack
+   restarts after the fuse (~10 s) and pool.conf must then say `master`;
+2. `xe pool-recover-slaves` on it; the UUIDs it prints are compared with
+   every other host of the pool whose UUID is known, and the pool is
+   re-probed until every reachable host follows the new master.
+
+Preconditions (all must hold, or the plan is blocked):
+
+* the current master is unreachable from the jump box AND from the slaves:
+  at least one slave's own TCP 443 check of it failed (`reaches_master`
+  False) and none reached it or got an `xe pool-list` answer through it
+  (a master that is merely slow is not gone: promoting then makes a second
+  master);
+* HA is not armed (unknown -> a warning: HA_IS_ENABLED would refuse it);
+* the candidate is reachable, its toolstack answers, it is not orphaned and
+  its pool.conf is not broken.
+
+The candidate is the diagnosis's (freshest database, then lowest latency)
+unless the admin picks another: the plan then says what that costs (an older
+database generation loses the changes made since; a host that cannot reach
+the old master's address either…), in `notes` and as a warning.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from xentui.diagnosis import Diagnosis, HostFlag, Verdict
+from xentui.model import HostFacts, QueryState, Role
+from xentui.xe import commands as xc
+
+from .guards import forget_forbidden, ha_check, ssh_cause, toolstack_answers_locally
+from .plan import (
+    Check,
+    FactsLike,
+    Plan,
+    Step,
+    StepAction,
+    facts_by_name,
+    forbidden_checks,
+    forbidden_from_diagnosis,
+    merge_forbidden,
+)
+
+__all__ = [
+    "CandidateOption",
+    "PromoteAndRecoverPlan",
+    "candidate_options",
+    "expected_recovered",
+    "plan_promote_and_recover",
+]
+
+
+class CandidateOption(BaseModel):
+    """One host the admin could promote, with what it costs (for the picker)."""
+
+    name: str
+    qualifies: bool
+    db_generation: int | None = None
+    latency_ms: float | None = None
+    recommended: bool = False
+    reasons: list[str] = Field(default_factory=list)  # why not / what it costs
+
+
+class PromoteAndRecoverPlan(Plan):
+    kind: str = "promote-and-recover"
+    old_master: str | None = None
+    candidate: str | None = None
+    expected: dict[str, str] = Field(default_factory=dict)  # name -> UUID recover-slaves should print
+    unknown_uuid: list[str] = Field(default_factory=list)  # hosts whose UUID is not known: not checkable
+    candidates: list[CandidateOption] = Field(default_factory=list)
+
+
+def expected_recovered(facts: dict[str, HostFacts], new_master: str) -> tuple[dict[str, str], list[str]]:
+    """Every other configured host with a known UUID (name -> UUID), and those without one."""
+    expected: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, f in facts.items():
+        if name == new_master:
+            continue
+        try:
+            expected[name] = xc.validate_uuid(f.uuid or "")
+        except ValueError:
+            unknown.append(name)
+    return expected, unknown
+
+
+def _candidate_problems(f: HostFacts, diagnosis: Diagnosis) -> list[str]:
+    why: list[str] = []
+    hv = diagnosis.hosts.get(f.name)
+    if not f.reachable:
+        why.append(f"unreachable from the jump box ({ssh_cause(f)})")
+    elif not toolstack_answers_locally(f):
+        why.append("its toolstack gives no answer" if f.xapi.value == "no-answer" else "its toolstack has not answered")
+    if hv is not None and HostFlag.ORPHANED in hv.flags:
+        why.append("forgotten by the pool (HOST_UNKNOWN_TO_MASTER)")
+    if f.role is Role.BROKEN:
+        why.append("pool.conf is broken")
+    if f.name in diagnosis.masters:
+        why.append("it already holds master")
+    return why
+
+
+def candidate_options(facts: FactsLike, diagnosis: Diagnosis) -> list[CandidateOption]:
+    """Every host with whether it could be promoted and what it would cost, best first."""
+    fs = facts_by_name(facts)
+    gens = [f.db_generation for f in fs.values() if f.db_generation is not None and f.name not in diagnosis.masters]
+    best_gen = max(gens) if gens else None
+    lats = [f.latency_ms for f in fs.values() if f.latency_ms is not None and f.reachable]
+    best_lat = min(lats) if lats else None
+    out: list[CandidateOption] = []
+    for f in fs.values():
+        problems = _candidate_problems(f, diagnosis)
+        reasons = list(problems)
+        if not problems:
+            if best_gen is not None and f.db_generation is not None and f.db_generation < best_gen:
+                reasons.append(
+                    f"older database (generation {f.db_generation} < {best_gen}): the pool would lose the changes "
+                    "made since that copy"
+                )
+            elif f.db_generation is None:
+                reasons.append("database generation unknown: cannot tell whether its copy is the freshest")
+            if best_lat is not None and f.latency_ms is not None and f.latency_ms > max(3 * best_lat, best_lat + 50):
+                reasons.append(
+                    f"slow from the jump box ({f.latency_ms:.0f} ms vs {best_lat:.0f} ms): check its network path"
+                )
+        out.append(
+            CandidateOption(
+                name=f.name,
+                qualifies=not problems,
+                db_generation=f.db_generation,
+                latency_ms=f.latency_ms,
+                recommended=f.name == diagnosis.candidate,
+                reasons=reasons,
+            )
+        )
+
+    def rank(c: CandidateOption) -> tuple[int, int, int, float, str]:
+        g = c.db_generation if c.db_generation is not None else -1
+        lat = c.latency_ms if c.latency_ms is not None else float("inf")
+        return (not c.qualifies, not c.recommended, -g, lat, c.name)
+
+    return sorted(out, key=rank)
+
+
+def _old_master_checks(fs: dict[str, HostFacts], diagnosis: Diagnosis, old: str | None) -> list[Check]:
+    checks: list[Check] = []
+    if diagnosis.verdict is not Verdict.MASTER_LOST:
+        checks.append(
+            Check(
+                name="master lost",
+                ok=False,
+                detail=f"the diagnosis is {diagnosis.verdict}, not master-lost: there is no lost master to replace.",
+            )
+        )
+    if old is None:
+        checks.append(Check(name="old master known", ok=False, detail="no host is known to have been master."))
+        return checks
+    mf = fs.get(old)
+    if mf is None:
+        checks.append(
+            Check(
+                name="master unreachable from the jump box",
+                ok=True,
+                warning=True,
+                detail=f"{old} is not in the configuration: the jump box cannot check it; only its slaves' word counts.",
+            )
+        )
+    elif mf.reachable:
+        checks.append(
+            Check(
+                name="master unreachable from the jump box",
+                ok=False,
+                detail=f"the jump box still reaches {old}: restart its toolstack or investigate; a promotion would "
+                "make a second master.",
+            )
+        )
+    elif mf.ssh.value == "unknown":
+        checks.append(
+            Check(name="master unreachable from the jump box", ok=False, detail=f"{old} has not been probed yet.")
+        )
+    else:
+        checks.append(
+            Check(name="master unreachable from the jump box", ok=True, detail=f"{old}: {ssh_cause(mf)}.")
+        )
+
+    followers = [
+        f
+        for f in fs.values()
+        if f.reachable and f.name != old and diagnosis.hosts.get(f.name) is not None and diagnosis.hosts[f.name].follows == old
+    ]
+    cut = [f.name for f in followers if f.reaches_master is False]
+    reach = [f.name for f in followers if f.reaches_master is True]
+    served = [f.name for f in followers if f.pool_list is QueryState.ANSWERED]
+    name = "master unreachable from the slaves"
+    if reach or served:
+        who = sorted(set(reach) | set(served))
+        checks.append(
+            Check(
+                name=name,
+                ok=False,
+                detail=f"{', '.join(who)} still reach{'es' if len(who) == 1 else ''} {old} (TCP 443 or xe pool-list): "
+                "it is alive for the pool; a promotion would make a second master.",
+            )
+        )
+    elif not cut:
+        slow = [f.name for f in followers if f.pool_list is QueryState.NO_ANSWER]
+        detail = f"no slave has confirmed that {old} is gone (their TCP 443 check did not fail)"
+        if slow:
+            detail += f"; xe pool-list only hangs on {', '.join(slow)}, which may mean it is slow, not gone"
+        checks.append(Check(name=name, ok=False, detail=detail + "."))
+    else:
+        checks.append(
+            Check(
+                name=name,
+                ok=True,
+                detail=f"{len(cut)} of {len(followers)} slaves cannot reach {old} on TCP 443 ({', '.join(cut)}).",
+            )
+        )
+    return checks
+
+
+def plan_promote_and_recover(
+    facts: FactsLike, diagnosis: Diagnosis, candidate: str | None = None
+) -> PromoteAndRecoverPlan:
+    """The promote + recover-slaves plan for a lost master (see the module docstring)."""
+    fs = facts_by_name(facts)
+    old = diagnosis.majority_master.name if diagnosis.majority_master else None
+    if diagnosis.master is not None:
+        old = diagnosis.master.name
+    checks = _old_master_checks(fs, diagnosis, old)
+    checks.append(ha_check(fs))
+    notes: list[str] = []
+    options = candidate_options(fs, diagnosis)
+    chosen = candidate or diagnosis.candidate
+    if chosen is None:
+        checks.append(
+            Check(
+                name="candidate",
+                ok=False,
+                detail="no slave qualifies for promotion (reachable, toolstack answering, not orphaned): get one back first.",
+            )
+        )
+    elif chosen not in fs:
+        checks.append(Check(name="candidate", ok=False, detail=f"{chosen} is not a configured host."))
+    else:
+        opt = next(o for o in options if o.name == chosen)
+        if not opt.qualifies:
+            checks.append(Check(name="candidate", ok=False, detail=f"{chosen}: {'; '.join(opt.reasons)}."))
+        else:
+            cf = fs[chosen]
+            bits = ["reachable", "toolstack answers"]
+            if cf.db_generation is not None:
+                bits.append(f"database generation {cf.db_generation}")
+            if candidate is not None and candidate != diagnosis.candidate:
+                cost = opt.reasons or ["no known drawback"]
+                cost = [*cost, "whether the other hosts reach it is not measured: recover-slaves' output will tell"]
+                text = f"{chosen} picked by the admin instead of {diagnosis.candidate or 'no recommended candidate'}: " + "; ".join(cost)
+                notes.append(text + ".")
+                checks.append(
+                    Check(
+                        name="candidate",
+                        ok=True,
+                        warning=bool(opt.reasons),
+                        detail=f"{chosen}: {', '.join(bits)}; " + "; ".join(cost) + ".",
+                    )
+                )
+            else:
+                checks.append(Check(name="candidate", ok=True, detail=f"{chosen}: {', '.join(bits)}."))
+    steps: list[Step] = []
+    expected: dict[str, str] = {}
+    unknown: list[str] = []
+    if chosen is not None and chosen in fs:
+        expected, unknown = expected_recovered(fs, chosen)
+        old_txt = old or "the old master"
+        steps.append(
+            Step(
+                host=chosen,
+                command=xc.pool_emergency_transition_to_master(),
+                action=StepAction.PROMOTE,
+                why=f"{old_txt} (master) is gone: make {chosen} the master. Its toolstack restarts after ~10 s and "
+                "takes the master role from its own copy of the pool database.",
+                precondition=f"{old_txt} is still unreachable from the jump box and from the slaves; HA is off.",
+                verify=f"wait for the toolstack restart (fuse), then read {chosen}'s pool.conf: it must say `master`, "
+                f"and xe pool-list on {chosen} must answer with {chosen} as master.",
+                new_master=chosen,
+            )
+        )
+        exp_txt = ", ".join(sorted(expected)) or "none"
+        steps.append(
+            Step(
+                host=chosen,
+                command=xc.pool_recover_slaves(),
+                action=StepAction.RECOVER_SLAVES,
+                why=f"point every other host at {chosen}: the stranded slaves keep waiting for {old_txt} until told "
+                "otherwise. It prints the UUID of every host it reset.",
+                precondition=f"{chosen} holds master and its toolstack answers.",
+                verify=f"compare the printed UUIDs with the expected hosts ({exp_txt}); list those not recovered and "
+                f"why; re-probe until every reachable host follows {chosen}.",
+                new_master=chosen,
+                expected=expected,
+            )
+        )
+        if unknown:
+            notes.append(
+                f"UUID unknown for {', '.join(unknown)} (inventory never read): whether recover-slaves reached "
+                f"{'it' if len(unknown) == 1 else 'them'} cannot be checked from its output."
+            )
+        if old is not None:
+            notes.append(
+                f"When {old} comes back it demotes itself if it can reach {chosen}; if it comes back cut off it "
+                f"stays master (split brain): then run pool-recover-slaves on {chosen}, never on {old}."
+            )
+    forbidden = merge_forbidden(forbidden_from_diagnosis(diagnosis), forget_forbidden(fs))
+    checks.extend(forbidden_checks(steps, diagnosis))
+    if diagnosis.recommendation is not None and diagnosis.recommendation.action.value != "promote":
+        notes.insert(0, f"The diagnosis recommends: {diagnosis.recommendation.reason}")
+    title = f"Promote {chosen} and recover the slaves" if chosen else "Promote a slave and recover the others"
+    return PromoteAndRecoverPlan(
+        title=title,
+        pool=diagnosis.pool,
+        verdict=str(diagnosis.verdict),
+        summary=diagnosis.summary,
+        steps=steps,
+        preconditions=checks,
+        forbidden=forbidden,
+        notes=notes,
+        old_master=old,
+        candidate=chosen,
+        expected=expected,
+        unknown_uuid=unknown,
+        candidates=options,
+    )
