@@ -201,3 +201,22 @@ def test_check_exit_3_on_bad_config(tmp_path: Path, capsys):
     assert cli.main(["check", "--config", str(bad)]) == 3
     out = capsys.readouterr().out
     assert out.startswith("XENTUI UNKNOWN - ") and "pools.toml:3" in out and "duplicate host" in out
+
+
+async def test_cable_pulled_under_an_open_session_is_seen_and_the_master_still_named(sim_factory):
+    sim = await sim_factory("healthy")
+    config = sim_config(sim)
+    engine = PoolEngine(config.pools[0], config.settings)
+    try:
+        await engine.probe_once()  # sessions open, everything known
+        await sim.fault("cable-pull", "plot1")
+        started = time.monotonic()
+        d = await engine.probe_once()
+        f1 = engine.facts["plot1"]
+        assert f1.ssh is SshState.NO_ANSWER and "stalled" in (f1.ssh_error or "")
+        assert time.monotonic() - started < FAST["command_timeout"] + 3
+        assert f1.uuid == sim.pool.host("plot1").uuid and f1.sources["uuid"].stale
+        assert d.verdict is Verdict.MASTER_LOST
+        assert d.hosts["plot2"].follows == "plot1"
+    finally:
+        await engine.stop()

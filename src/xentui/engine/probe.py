@@ -173,6 +173,13 @@ async def probe_host(
 
     async def files_then_reach() -> None:
         r = await session.run(files_command(), timeouts.command)
+        if r.timed_out:
+            # Even `head` of four small files got no answer: the link is dead
+            # (a pulled cable stalls an open session). Say so, and reconnect next time.
+            await session.close()
+            session.state = SshState.NO_ANSWER
+            session.error = f"{t.name}: no answer in {timeouts.command:g} s on the open session (link stalled)"
+            return
         facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
         apply_files(facts, r)
         publish()
@@ -212,6 +219,8 @@ async def probe_host(
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"
     facts.ssh = SshState.UP if session.state is SshState.UP else session.state
+    if facts.ssh is not SshState.UP:  # the connection failed under the probe: say why
+        facts.ssh_error = session.error
     facts.probe_seconds = time.monotonic() - started
     publish()
     return facts
