@@ -455,7 +455,7 @@ def test_master_shutdown_says_why() -> None:
     assert d.recommendation is not None
     assert d.recommendation.command == "/opt/xensource/bin/xe pool-emergency-transition-to-master"
     assert "plot3: reachable, toolstack answers, freshest database (generation 4812)" in d.recommendation.reason
-    assert "7 of 7 slaves cannot reach it" in d.recommendation.reason
+    assert "7 of 7 slaves cannot reach it" in d.summary
     assert d.majority_master is not None and d.majority_master.address == "10.0.0.11"
     assert d.majority_master.uuid is not None
     assert d.hosts["plot2"].follows == "plot1"

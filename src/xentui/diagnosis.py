@@ -1004,11 +1004,13 @@ class _Diagnoser:
                 action=Action.PROMOTE,
                 host=cand.name,
                 command=_cmd_promote(),
-                reason=f"{m.name} (master) is gone ({evidence}): promote {why}, then run pool-recover-slaves on it.",
+                reason=f"Promote {why}, then run pool-recover-slaves on it.",
             )
-        summary = f"Master lost: {m.name} ({evidence})."
+        short = self._evidence(m, slaves_only=True)
+        down = "unreachable from here" if m.host is not None and m.host.unreachable else "not answering"
+        summary = f"Master lost: {m.name} is {down}" + (f" and {short}." if short != "no answer" else ".")
         if rec.action is Action.PROMOTE and cand is not None:
-            summary = f"Master lost: {m.name} ({evidence}); promote {cand.name}."
+            summary = summary[:-1] + f"; promote {cand.name}."
         return self._finish(Verdict.MASTER_LOST, summary, None, m, masters, rec, cand.name if cand else None)
 
     # ---------------------------------------------------------------- output
