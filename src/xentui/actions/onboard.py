@@ -1,0 +1,1379 @@
+"""Onboarding: bring a standalone host into a pool, checked first, explained always.
+
+The walkthrough a UI pane drives, step by step (no Textual here):
+
+1. :func:`connect_new_host` — SSH to the new host. An unknown host key is never
+   accepted: the connection is refused and the fingerprint (and the key) are
+   returned so the admin can compare it out of band. Only when the admin says
+   yes does the UI call :func:`trust_host_key`, which appends that key to a
+   known_hosts file, then connects again.
+2. :func:`gather_host_profile` — for the new host AND the pool master: its own
+   record (the one whose UUID is the INSTALLATION_UUID of its inventory),
+   its pool, its shared SRs and the updates applied on it.
+3. :func:`prejoin_checks` (pure) — every check xapi's ``pre_join_checks``
+   makes, with both values side by side and what to do. XenCenter only says
+   "This server is a different version to the coordinator"; here the field
+   that differs is named. ``force=true`` on ``xe pool-join`` skips only the
+   software-version and CPU checks (xapi's ``assert_hosts_homogeneous``);
+   xentui never passes it unless the caller asks, and then the checks it
+   skips are still shown, marked ``skipped_by_force``.
+4. :func:`bring_level` — upload each missing update file from the jump box over
+   SFTP to ``/tmp/<name>`` on the new host, ``xe update-upload`` it,
+   ``xe update-apply`` it on the new host (``patch-*`` on old releases), then
+   read both hosts again and re-run the checks.
+5. :func:`join_pool` — ``xe pool-join`` on the new host with the password on
+   stdin only (the command line, the audit record and the report never hold
+   it); a refusal is explained in plain words (HOSTS_NOT_HOMOGENEOUS names the
+   updates that differ); an acceptance is confirmed by reading the new host's
+   pool.conf and the master's host list after the toolstack restart.
+6. :func:`config_with_new_host` — the xentui config with the host added to its pool.
+
+Facts used (``/work/shared/xapi-reference.md`` §5, and xapi's ``xapi_pool.ml``
+``pre_join_checks``): the joining host must not know other hosts, have running
+VMs, shared SRs or HA on; the pool must not have HA on; platform version and
+brand must match (HOSTS_NOT_COMPATIBLE, not skipped by force); software
+version and CPU vendor must match unless force; external auth, licence
+edition, network backend, API version, database schema, the
+enforce-homogeneity updates and (newer releases) the TLS verification
+setting must match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import asyncssh
+from pydantic import BaseModel, Field, computed_field
+
+from ..audit import AuditLog, redact
+from ..config import Config, HostEntry
+from ..engine.sessions import CommandResult, HostSession, HostTarget
+from ..model import SshState
+from ..xe import commands as xc
+from ..xe.errors import XeError, parse_xe_error
+from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
+from ..xe.records import XeParseError, parse_map, parse_records
+from .plan import Check
+
+__all__ = [
+    "FORCE_SKIPPABLE",
+    "HostKeyRefused",
+    "HostProfile",
+    "JoinCheck",
+    "JoinError",
+    "JoinReport",
+    "JoinStatus",
+    "LevelReport",
+    "NewHostConnection",
+    "SRInfo",
+    "StepOutput",
+    "UpdateDiff",
+    "UpdateInfo",
+    "as_plan_check",
+    "blocking",
+    "bring_level",
+    "config_with_new_host",
+    "connect_new_host",
+    "explain_join_error",
+    "gather_host_profile",
+    "join_pool",
+    "missing_updates",
+    "prejoin_checks",
+    "trust_host_key",
+    "update_differences",
+]
+
+INVENTORY = "/etc/xensource-inventory"
+POOL_CONF = "/etc/xensource/pool.conf"
+HOST_FIELDS = "all"
+SR_FIELDS = ["uuid", "name-label", "shared"]
+UPDATE_FIELDS = ["uuid", "name-label", "version", "hosts", "enforce-homogeneity", "after-apply-guidance"]
+PATCH_FIELDS = ["uuid", "name-label", "version", "hosts", "after-apply-guidance"]
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_FUSE_RE = re.compile(r"in ([0-9]+(?:\.[0-9]*)?) seconds")
+
+
+# =========================================================================== 1. connecting
+
+
+class HostKeyRefused(Exception):
+    """trust_host_key will not write the key (mismatch, or another key is already trusted)."""
+
+
+@dataclass
+class NewHostConnection:
+    """The outcome of :func:`connect_new_host`.
+
+    ``connected`` is true only when SSH is up with a host key already trusted.
+    With ``state == HOST_KEY_UNKNOWN``, ``fingerprint`` and ``offered_key``
+    (OpenSSH one-line public key) are what the host presented; show the
+    fingerprint, and only after the admin accepts it call
+    ``trust_host_key(known_hosts_path, known_hosts_host, known_hosts_port, offered_key)``.
+    """
+
+    session: HostSession
+    state: SshState
+    error: str | None
+    fingerprint: str | None
+    offered_key: str | None = None
+    known_hosts_host: str | None = None  # the name/address known_hosts is matched on
+    known_hosts_port: int | None = None
+    known_hosts_path: str | None = None  # where the target's known_hosts lives (the UI may choose another)
+
+    @property
+    def connected(self) -> bool:
+        return self.state is SshState.UP
+
+    @property
+    def needs_trust(self) -> bool:
+        return self.state is SshState.HOST_KEY_UNKNOWN and self.offered_key is not None
+
+
+async def _resolved_endpoint(target: HostTarget) -> tuple[str, int, str | None]:
+    """(host, port, known_hosts file) as asyncssh will use them, after ~/.ssh/config-style resolution."""
+    kw: dict[str, Any] = {"host": target.host}
+    kw["port"] = target.port if target.port else ()
+    if target.ssh_config:
+        kw["config"] = [str(Path(target.ssh_config).expanduser())]
+    else:
+        kw["config"] = ()
+    opts = await asyncssh.SSHClientConnectionOptions.construct(**kw)
+    host = opts.host_key_alias or opts.host or target.host
+    port = int(opts.port or 22)
+    kh: str | None = target.known_hosts
+    if kh is None:
+        known = getattr(opts, "known_hosts", None)
+        if isinstance(known, (list, tuple)) and known and isinstance(known[0], (str, os.PathLike)):
+            kh = str(known[0])
+        elif isinstance(known, (str, os.PathLike)):
+            kh = str(known)
+    if kh is None:
+        kh = str(Path("~/.ssh/known_hosts").expanduser())
+    return host, port, kh
+
+
+async def connect_new_host(
+    target: HostTarget,
+    connect_timeout: float,
+    *,
+    on_command: Callable[[CommandResult], None] | None = None,
+) -> NewHostConnection:
+    """Open the SSH session to the host that will join; never accepts an unknown key.
+
+    Returns the session either way (the UI keeps it and calls ``connect()``
+    again after :func:`trust_host_key`).
+    """
+    session = HostSession(target, connect_timeout=connect_timeout, on_command=on_command)
+    await session.connect()
+    out = NewHostConnection(session=session, state=session.state, error=session.error, fingerprint=session.fingerprint)
+    try:
+        out.known_hosts_host, out.known_hosts_port, out.known_hosts_path = await _resolved_endpoint(target)
+    except (asyncssh.Error, OSError, ValueError) as e:
+        if out.error is None and session.state is not SshState.UP:
+            out.error = f"{target.name}: {e}"
+    if session.state is SshState.HOST_KEY_UNKNOWN:
+        # The engine refused the key and kept only its fingerprint: fetch the key itself (a second
+        # handshake, no login) and offer it only if it is the same key.
+        try:
+            kw: dict[str, Any] = {}
+            if target.ssh_config:
+                kw["config"] = [str(Path(target.ssh_config).expanduser())]
+            if target.port:
+                kw["port"] = target.port
+            key = await asyncio.wait_for(asyncssh.get_server_host_key(target.host, **kw), connect_timeout + 1)
+        except (asyncssh.Error, OSError, asyncio.TimeoutError, TimeoutError) as e:
+            out.error = f"{out.error}; could not fetch the offered key again: {e}"
+            return out
+        if key is None or key.get_fingerprint() != session.fingerprint:
+            got = key.get_fingerprint() if key is not None else "none"
+            out.error = (
+                f"{target.name}: the host offered {session.fingerprint} and then {got} on a second "
+                "connection — not offered for trust (something in between is changing keys)"
+            )
+            return out
+        out.offered_key = key.export_public_key("openssh").decode().strip()
+        out.error = (
+            f"{target.name}: host key unknown ({session.fingerprint}); compare it with the host's own "
+            "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` (console or iDRAC/iLO) before trusting it"
+        )
+    return out
+
+
+def _known_hosts_pattern(host: str, port: int | None) -> str:
+    return host if port in (None, 22) else f"[{host}]:{port}"
+
+
+async def trust_host_key(
+    known_hosts_path: str | os.PathLike[str],
+    host: str,
+    port: int | None,
+    fingerprint_or_key: str | asyncssh.SSHKey,
+    *,
+    timeout: float = 5.0,
+) -> str:
+    """Append the host key to ``known_hosts_path`` — call it ONLY after the admin accepted it.
+
+    ``fingerprint_or_key`` is the OpenSSH public key line (``ssh-ed25519 AAAA…``,
+    what :class:`NewHostConnection` ``.offered_key`` holds), an ``SSHKey``, or
+    a fingerprint (``SHA256:…`` / ``MD5:…``): then the key is fetched from
+    ``host:port`` and written only if its fingerprint is exactly that one.
+    ``host``/``port`` are what known_hosts is matched on (``known_hosts_host``
+    / ``known_hosts_port``). Returns the line written (or already present).
+    Raises :class:`HostKeyRefused` if the fetched key does not match, or when
+    the file already trusts a DIFFERENT key for that host (a changed key is
+    never overwritten here).
+    """
+    if isinstance(fingerprint_or_key, asyncssh.SSHKey):
+        key = fingerprint_or_key
+    elif re.match(r"^(SHA256|MD5):", fingerprint_or_key.strip()):
+        wanted = fingerprint_or_key.strip()
+        fetched = await asyncio.wait_for(asyncssh.get_server_host_key(host, port or 22), timeout)
+        if fetched is None:
+            raise HostKeyRefused(f"{host}: presented no host key")
+        algo = "md5" if wanted.startswith("MD5:") else "sha256"
+        got = fetched.get_fingerprint(algo)
+        if got != wanted:
+            raise HostKeyRefused(f"{host}: presents {got}, not the accepted {wanted} — nothing written")
+        key = fetched
+    else:
+        try:
+            key = asyncssh.import_public_key(fingerprint_or_key.strip())
+        except (asyncssh.KeyImportError, ValueError) as e:
+            raise HostKeyRefused(f"not a public key or fingerprint: {e}") from None
+    pub = key.export_public_key("openssh").decode().split()
+    line = f"{_known_hosts_pattern(host, port)} {pub[0]} {pub[1]}"
+    path = Path(known_hosts_path).expanduser()
+    existing = path.read_text() if path.exists() else ""
+    if existing.strip():
+        try:
+            trusted = asyncssh.import_known_hosts(existing).match(host, host, port)[0]
+        except (asyncssh.Error, ValueError):
+            trusted = []
+        blobs = {k.public_data for k in trusted}
+        if key.public_data in blobs:
+            return line
+        if blobs:
+            raise HostKeyRefused(
+                f"{path} already trusts another key for {_known_hosts_pattern(host, port)}: "
+                "a changed host key is not overwritten; remove the old line after checking the host"
+            )
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        prefix = "\n" if existing and not existing.endswith("\n") else ""
+        os.write(fd, (prefix + line + "\n").encode())
+    finally:
+        os.close(fd)
+    return line
+
+
+# =========================================================================== 2. profiles
+
+
+class UpdateInfo(BaseModel):
+    """One update (``xe update-list``) or patch (``xe patch-list``)."""
+
+    uuid: str
+    name_label: str
+    version: str = ""
+    enforce_homogeneity: bool = True  # patches (old releases) are always compared
+    after_apply_guidance: list[str] = Field(default_factory=list)  # restartToolstack, restartHost, …
+
+    def label(self) -> str:
+        return f"{self.name_label} {self.version}".strip()
+
+
+class SRInfo(BaseModel):
+    uuid: str
+    name_label: str
+
+
+class HostProfile(BaseModel):
+    """What one host says about itself and its pool (see :func:`gather_host_profile`).
+
+    A value that could not be read is ``None``; ``errors`` says why.
+    """
+
+    name: str  # the session's name (config entry)
+    uuid: str | None = None  # INSTALLATION_UUID
+    name_label: str | None = None
+    hostname: str | None = None
+    address: str | None = None  # management address (what pool-join's master-address takes)
+    role: str | None = None  # from pool.conf: master | slave | broken
+    pool_conf: str | None = None
+    api_major: int | None = None
+    api_minor: int | None = None
+    software_version: dict[str, str] = Field(default_factory=dict)
+    db_schema: str | None = None
+    platform_version: str | None = None
+    product_brand: str | None = None
+    product_version: str | None = None
+    build_number: str | None = None
+    network_backend: str | None = None
+    cpu_vendor: str | None = None
+    external_auth_type: str | None = None
+    external_auth_service_name: str | None = None
+    edition: str | None = None
+    pool_uuid: str | None = None
+    pool_name: str | None = None
+    pool_master_uuid: str | None = None
+    ha_enabled: bool | None = None
+    tls_verification_enabled: bool | None = None
+    hosts_in_pool: int | None = None
+    other_hosts: list[str] = Field(default_factory=list)  # name-labels of the other hosts of its pool
+    shared_srs: list[SRInfo] = Field(default_factory=list)
+    running_vms: list[str] = Field(default_factory=list)  # resident VMs, control domain excluded
+    updates: list[UpdateInfo] = Field(default_factory=list)  # applied on THIS host
+    known_updates: list[UpdateInfo] = Field(default_factory=list)  # every update in its pool database
+    update_mechanism: Literal["update", "patch"] = "update"
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def api_version(self) -> str | None:
+        if self.api_major is None or self.api_minor is None:
+            return None
+        return f"{self.api_major}.{self.api_minor}"
+
+    @property
+    def is_pool_master(self) -> bool:
+        return self.uuid is not None and self.uuid == self.pool_master_uuid
+
+    @property
+    def master_of_others(self) -> bool:
+        """Master of a pool that has other hosts (it cannot join another pool)."""
+        return self.is_pool_master and (self.hosts_in_pool or 0) > 1
+
+    @property
+    def label(self) -> str:
+        return self.name_label or self.name
+
+
+def _bool(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    v = value.strip().lower()
+    return True if v == "true" else False if v == "false" else None
+
+
+def _split_hosts(value: str) -> list[str]:
+    # patch/update `hosts` prints "a, b" (reference §6); tolerate "a; b" too.
+    return [p.strip() for p in re.split(r"[,;]\s*", value) if p.strip()]
+
+
+def _failure(what: str, r: CommandResult) -> str:
+    if r.timed_out or r.exit_status in xc.TIMED_OUT_EXIT_CODES:
+        return f"{what}: no answer in time"
+    if r.error:
+        return f"{what}: {r.error}"
+    err = parse_xe_error(r.stderr)
+    text = err.description.splitlines()[0] if err.description else (r.stderr.strip() or f"exit {r.exit_status}")
+    return f"{what}: {text}" + (f" ({err.code})" if err.code and err.code not in ("CLI_ERROR",) else "")
+
+
+async def _xe(session: HostSession, command: str, timeout: float, stdin: str | None = None) -> CommandResult:
+    return await session.run(xc.timeout_wrapped(timeout, command), timeout + 3, stdin=stdin)
+
+
+async def gather_host_profile(session: HostSession, timeout: float) -> HostProfile:
+    """Read one host's profile: inventory + pool.conf, host-list, pool-list, sr-list, update-list.
+
+    Works on any host that is master of its pool (the new host, the pool
+    master); on a slave every xe call is forwarded to its master. Every call
+    is bounded by ``timeout``; whatever fails is listed in ``errors`` and the
+    rest is still filled in. Never raises (but for cancellation).
+    """
+    p = HostProfile(name=session.name)
+    files_r, hosts_r, pool_r, sr_r, upd_r = await asyncio.gather(
+        session.run(xc.read_files([INVENTORY, POOL_CONF]), timeout),
+        _xe(session, xc.host_list(params=[HOST_FIELDS]), timeout),
+        _xe(session, xc.pool_list(params=["all"]), timeout),
+        _xe(session, xc.sr_list(params=SR_FIELDS), timeout),
+        _xe(session, xc.update_list(params=UPDATE_FIELDS), timeout),
+    )
+    # -- files
+    if files_r.error:
+        p.errors.append(_failure("reading the inventory", files_r))
+    sections = parse_head_sections(files_r.stdout)
+    inv = Inventory.from_text(sections.get(INVENTORY, ""))
+    p.uuid = inv.installation_uuid
+    if p.uuid is None and not files_r.error:
+        p.errors.append(f"{INVENTORY}: no INSTALLATION_UUID")
+    conf = parse_pool_conf(sections.get(POOL_CONF))
+    p.role, p.pool_conf = conf.role, (conf.raw.strip() if conf.raw is not None else None)
+    # -- own host record
+    if hosts_r.ok:
+        try:
+            records = parse_records(hosts_r.stdout)
+        except XeParseError as e:
+            records = []
+            p.errors.append(f"xe host-list: unreadable output ({e})")
+        own = next((r for r in records if r.get("uuid") == p.uuid), None)
+        p.hosts_in_pool = len(records) if records else None
+        p.other_hosts = [r.get("name-label") or r.get("uuid", "") for r in records if r is not own]
+        if own is None and records:
+            p.errors.append(f"xe host-list: no record with this host's INSTALLATION_UUID {p.uuid}")
+        if own is not None:
+            _fill_from_host_record(p, own)
+    else:
+        p.errors.append(_failure("xe host-list", hosts_r))
+    # -- pool
+    if pool_r.ok:
+        try:
+            pools = parse_records(pool_r.stdout)
+        except XeParseError as e:
+            pools = []
+            p.errors.append(f"xe pool-list: unreadable output ({e})")
+        if pools:
+            pool = pools[0]
+            p.pool_uuid = pool.get("uuid")
+            p.pool_name = pool.get("name-label")
+            p.pool_master_uuid = pool.get("master")
+            p.ha_enabled = _bool(pool.get("ha-enabled"))
+            p.tls_verification_enabled = _bool(pool.get("tls-verification-enabled"))  # None on old releases
+    else:
+        p.errors.append(_failure("xe pool-list", pool_r))
+    # -- shared SRs
+    if sr_r.ok:
+        try:
+            p.shared_srs = [
+                SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""))
+                for r in parse_records(sr_r.stdout)
+                if _bool(r.get("shared")) is True
+            ]
+        except XeParseError as e:
+            p.errors.append(f"xe sr-list: unreadable output ({e})")
+    else:
+        p.errors.append(_failure("xe sr-list", sr_r))
+    # -- updates (patches on old releases)
+    if not upd_r.ok and parse_xe_error(upd_r.stderr).code == "UNKNOWN_COMMAND":
+        p.update_mechanism = "patch"
+        upd_r = await _xe(session, xc.patch_list(params=PATCH_FIELDS), timeout)
+    if upd_r.ok:
+        try:
+            known = []
+            for r in parse_records(upd_r.stdout):
+                enforce = _bool(r.get("enforce-homogeneity"))
+                info = UpdateInfo(
+                    uuid=r.get("uuid", ""),
+                    name_label=r.get("name-label", ""),
+                    version=r.get("version", ""),
+                    enforce_homogeneity=True if enforce is None else enforce,
+                    after_apply_guidance=[g.strip() for g in r.get("after-apply-guidance", "").split(";") if g.strip()],
+                )
+                known.append((info, _split_hosts(r.get("hosts", ""))))
+            p.known_updates = [u for u, _ in known]
+            p.updates = [u for u, hosts in known if p.uuid is not None and p.uuid in hosts]
+        except XeParseError as e:
+            p.errors.append(f"xe {p.update_mechanism}-list: unreadable output ({e})")
+    else:
+        p.errors.append(_failure(f"xe {p.update_mechanism}-list", upd_r))
+    return p
+
+
+def _fill_from_host_record(p: HostProfile, own: dict[str, str]) -> None:
+    p.name_label = own.get("name-label")
+    p.hostname = own.get("hostname")
+    p.address = own.get("address")
+    try:
+        p.api_major = int(own["API-version-major"])
+        p.api_minor = int(own["API-version-minor"])
+    except (KeyError, ValueError):
+        p.errors.append("host record: no API version")
+    try:
+        sv = parse_map(own.get("software-version", ""))
+    except XeParseError:
+        sv = {}
+    p.software_version = sv
+    p.db_schema = sv.get("db_schema")
+    p.platform_version = sv.get("platform_version")
+    p.product_brand = sv.get("product_brand") or sv.get("platform_name")
+    p.product_version = sv.get("product_version")
+    p.build_number = sv.get("build_number")
+    # xapi: a master whose software_version has no network_backend runs the bridge backend.
+    p.network_backend = sv.get("network_backend") or ("bridge" if sv else None)
+    try:
+        p.cpu_vendor = parse_map(own.get("cpu_info", "")).get("vendor")
+    except XeParseError:
+        p.cpu_vendor = None
+    p.external_auth_type = own.get("external-auth-type", "")
+    p.external_auth_service_name = own.get("external-auth-service-name", "")
+    p.edition = own.get("edition")
+    dom0 = own.get("control-domain-uuid", "")
+    resident = [v.strip() for v in own.get("resident-vms", "").split(";") if v.strip()]
+    p.running_vms = [v for v in resident if v != dom0]
+
+
+# =========================================================================== 3. checks
+
+
+class JoinStatus(StrEnum):
+    PASS = "pass"
+    BLOCK = "block"
+    WARN = "warn"
+
+
+class UpdateDiff(BaseModel):
+    """One row of the update table: an update on one side only, or in two versions."""
+
+    name_label: str
+    pool_version: str | None  # None: the pool master does not have it
+    new_version: str | None  # None: the new host does not have it
+    enforce_homogeneity: bool
+    where: Literal["missing-on-new", "only-on-new", "version-differs"]
+
+
+class JoinCheck(BaseModel):
+    """One pre-join check, with both values and what to do."""
+
+    name: str
+    status: JoinStatus
+    new_value: str
+    pool_value: str
+    advice: str
+    skipped_by_force: bool = False  # force=true was asked for and skips this failing check
+    force_skippable: bool = False  # one of the checks force=true skips (software version, CPU)
+    code: str | None = None  # the xapi error this check anticipates
+    table: list[UpdateDiff] = Field(default_factory=list)  # the updates check only
+
+
+FORCE_SKIPPABLE = frozenset({"software version", "CPU vendor"})
+"""The checks ``xe pool-join force=true`` skips (xapi's assert_hosts_homogeneous). Nothing else."""
+
+FORCE_NOTE = (
+    "force=true skips only the software-version and CPU-vendor checks; every other check still "
+    "refuses the join. xentui passes force only when you ask for it explicitly."
+)
+
+
+def _v(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "enabled" if value else "disabled"
+    if value == "":
+        return "none"
+    return str(value)
+
+
+def update_differences(new: HostProfile, pool_master: HostProfile) -> list[UpdateDiff]:
+    """The update table: what the pool master has and the new host lacks, the reverse,
+    and updates present on both in different versions. Matched by name-label."""
+    mine = {u.name_label: u for u in new.updates}
+    theirs = {u.name_label: u for u in pool_master.updates}
+    rows: list[UpdateDiff] = []
+    for name in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(name), theirs.get(name)
+        if a is not None and b is not None:
+            if a.version != b.version:
+                rows.append(UpdateDiff(name_label=name, pool_version=b.version, new_version=a.version,
+                                       enforce_homogeneity=a.enforce_homogeneity or b.enforce_homogeneity,
+                                       where="version-differs"))
+        elif b is not None:
+            rows.append(UpdateDiff(name_label=name, pool_version=b.version, new_version=None,
+                                   enforce_homogeneity=b.enforce_homogeneity, where="missing-on-new"))
+        elif a is not None:
+            rows.append(UpdateDiff(name_label=name, pool_version=None, new_version=a.version,
+                                   enforce_homogeneity=a.enforce_homogeneity, where="only-on-new"))
+    return rows
+
+
+def missing_updates(new: HostProfile, pool_master: HostProfile) -> list[UpdateInfo]:
+    """The updates the pool master has that the new host lacks (or has in another version):
+    the files :func:`bring_level` needs."""
+    names = {d.name_label for d in update_differences(new, pool_master) if d.where != "only-on-new"}
+    return [u for u in pool_master.updates if u.name_label in names]
+
+
+def _names(rows: Sequence[UpdateDiff], where: str, pool_side: bool) -> str:
+    out = []
+    for d in rows:
+        if d.where != where:
+            continue
+        if where == "version-differs":
+            out.append(f"{d.name_label} (pool {d.pool_version}, new host {d.new_version})")
+        else:
+            out.append(f"{d.name_label} {d.pool_version if pool_side else d.new_version}".strip())
+    return ", ".join(out)
+
+
+def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = False) -> list[JoinCheck]:
+    """Every pre-join check, pure (see the module docstring).
+
+    ``force``: the join would be run with ``force=true``; the software-version
+    and CPU checks that fail are then shown as ``warn`` with
+    ``skipped_by_force`` set, never hidden.
+    """
+    n, p = new.label, pool_master.label
+    checks: list[JoinCheck] = []
+
+    def add(name: str, ok: bool, new_value: object, pool_value: object, advice: str, *,
+            warn_only: bool = False, code: str | None = None, table: list[UpdateDiff] | None = None,
+            unknown: bool = False) -> None:
+        skippable = name in FORCE_SKIPPABLE
+        skipped = False
+        if unknown:
+            status = JoinStatus.WARN
+            advice = f"could not compare ({'; '.join(new.errors + pool_master.errors) or 'a value was not read'}). " + advice
+        elif ok:
+            status = JoinStatus.PASS
+        elif warn_only:
+            status = JoinStatus.WARN
+        elif skippable and force:
+            status, skipped = JoinStatus.WARN, True
+            advice = "force=true was asked for: xapi will skip this check. " + advice
+        else:
+            status = JoinStatus.BLOCK
+        if status is JoinStatus.PASS:
+            advice = ""
+        checks.append(JoinCheck(
+            name=name, status=status, new_value=_v(new_value), pool_value=_v(pool_value), advice=advice,
+            skipped_by_force=skipped, force_skippable=skippable, code=code, table=table or [],
+        ))
+
+    # Facts first: a check against an unread value proves nothing.
+    missing = [f"{h.label}: {e}" for h in (new, pool_master) for e in h.errors]
+    if missing:
+        checks.append(JoinCheck(
+            name="facts read", status=JoinStatus.BLOCK, new_value="; ".join(new.errors) or "complete",
+            pool_value="; ".join(pool_master.errors) or "complete",
+            advice="Some facts could not be read, so the checks below are incomplete: " + "; ".join(missing)
+            + ". Fix the connection (or wait for the toolstack) and read both hosts again.",
+        ))
+    same = (new.uuid is not None and new.uuid == pool_master.uuid) or (
+        new.pool_uuid is not None and new.pool_uuid == pool_master.pool_uuid
+    )
+    if same:
+        checks.append(JoinCheck(
+            name="not already in this pool", status=JoinStatus.BLOCK,
+            new_value=f"pool {_v(new.pool_name)} ({_v(new.pool_uuid)})",
+            pool_value=f"pool {_v(pool_master.pool_name)} ({_v(pool_master.pool_uuid)})",
+            advice=f"{n} is already {'the pool master' if new.uuid == pool_master.uuid else 'in this pool'}: nothing to join.",
+            code="OPERATION_NOT_ALLOWED",
+        ))
+
+    add("API version", new.api_version == pool_master.api_version, new.api_version, pool_master.api_version,
+        f"{n} speaks XenAPI {_v(new.api_version)}, the pool master {p} {_v(pool_master.api_version)}: the new host "
+        "must run the same release as the pool. Upgrade the older side — and a member may not be newer than its "
+        "master, so if the new host is newer, upgrade the pool master first. force does not skip this.",
+        code="POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION",
+        unknown=new.api_version is None or pool_master.api_version is None)
+    add("database schema", new.db_schema == pool_master.db_schema and bool(new.db_schema), new.db_schema,
+        pool_master.db_schema,
+        f"software-version db_schema differs ({_v(new.db_schema)} on {n}, {_v(pool_master.db_schema)} on {p}): "
+        "the two toolstacks cannot share one database. Install the pool's release on the new host "
+        "(update the master first if the new host is newer). force does not skip this.",
+        code="POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA",
+        unknown=new.db_schema is None or pool_master.db_schema is None)
+    add("platform version", new.platform_version == pool_master.platform_version, new.platform_version,
+        pool_master.platform_version,
+        f"software-version platform_version differs ({_v(new.platform_version)} vs {_v(pool_master.platform_version)}): "
+        f"a different major release. Reinstall or upgrade {n} to the pool's release "
+        f"({_v(pool_master.product_brand)} {_v(pool_master.product_version)}). force does not skip this (HOSTS_NOT_COMPATIBLE).",
+        code="HOSTS_NOT_COMPATIBLE",
+        unknown=new.platform_version is None or pool_master.platform_version is None)
+    add("product brand", new.product_brand == pool_master.product_brand, new.product_brand, pool_master.product_brand,
+        f"{n} runs {_v(new.product_brand)}, the pool {_v(pool_master.product_brand)}: hosts of different products "
+        "cannot share a pool. Reinstall the new host with the pool's product. force does not skip this.",
+        code="HOSTS_NOT_COMPATIBLE",
+        unknown=new.product_brand is None or pool_master.product_brand is None)
+    add("software version", new.product_version == pool_master.product_version,
+        _with_build(new), _with_build(pool_master),
+        f"software-version product_version differs ({_v(new.product_version)} on {n}, {_v(pool_master.product_version)} "
+        f"on {p}): bring the new host to the pool's version (its updates, or an upgrade); if the new host is newer, "
+        "update the pool master first. force=true skips this check, but the pool would then run mixed versions.",
+        code="HOSTS_NOT_HOMOGENEOUS",
+        unknown=new.product_version is None or pool_master.product_version is None)
+    add("CPU vendor", new.cpu_vendor == pool_master.cpu_vendor, new.cpu_vendor, pool_master.cpu_vendor,
+        f"cpu_info vendor differs ({_v(new.cpu_vendor)} vs {_v(pool_master.cpu_vendor)}): VMs could never live-migrate "
+        "between these hosts. Pool hosts of one CPU vendor. force=true skips this check; xentui uses it only when "
+        "you ask for it.",
+        code="HOSTS_NOT_HOMOGENEOUS",
+        unknown=new.cpu_vendor is None or pool_master.cpu_vendor is None)
+
+    rows = update_differences(new, pool_master)
+    enforced = [d for d in rows if d.enforce_homogeneity]
+    lacking = _names(rows, "missing-on-new", pool_side=True)
+    extra = _names(rows, "only-on-new", pool_side=False)
+    versions = _names(rows, "version-differs", pool_side=True)
+    parts = []
+    if lacking:
+        parts.append(f"the pool has, {n} lacks: {lacking} — upload and apply them on {n} (bring level)")
+    if extra:
+        parts.append(f"{n} has, the pool lacks: {extra} — apply them to the pool (master first) or reinstall {n}")
+    if versions:
+        parts.append(f"different versions: {versions} — apply the pool's version on {n}")
+    advice = "; ".join(parts) + "."
+    if rows and not enforced:
+        advice = "Only updates that do not enforce homogeneity differ, xapi will accept the join: " + advice
+    elif rows:
+        advice = "xapi refuses the join (HOSTS_NOT_HOMOGENEOUS, even with force) while these differ: " + advice
+    add("updates", not rows, _update_summary(new), _update_summary(pool_master), advice,
+        warn_only=bool(rows) and not enforced, code="HOSTS_NOT_HOMOGENEOUS", table=rows,
+        unknown=new.uuid is None or pool_master.uuid is None)
+
+    others = [h for h in new.other_hosts if h]
+    add("not master of other hosts", (new.hosts_in_pool or 1) <= 1,
+        f"{new.hosts_in_pool} host(s) in {_v(new.pool_name)}" + (f": {', '.join(others)}" if others else ""),
+        "—",
+        f"{n} is the master of a pool with other hosts ({', '.join(others)}): eject them from its pool first "
+        "(each then joins on its own), or join the pool the other way round.",
+        code="JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS", unknown=new.hosts_in_pool is None)
+    srs = ", ".join(f"{s.name_label} ({s.uuid})" for s in new.shared_srs)
+    add("no shared SRs", not new.shared_srs, srs or "none", "—",
+        f"{n} has shared storage ({srs}): detach it on {n} (xe pbd-unplug, then xe sr-forget — the data stays "
+        "on the storage), join, then attach it to the whole pool.",
+        code="JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
+    vms = ", ".join(new.running_vms)
+    add("no running VMs", not new.running_vms, f"{len(new.running_vms)} running" + (f": {vms}" if vms else ""), "—",
+        f"{n} has running VMs ({vms}): xapi refuses the join while any VM but the control domain runs there. "
+        "Shut them down (or move them away); after the join they can be started in the pool.",
+        code="JOINING_HOST_CANNOT_HAVE_RUNNING_VMS")
+    add("network backend", new.network_backend == pool_master.network_backend, new.network_backend,
+        pool_master.network_backend,
+        f"{n} uses the {_v(new.network_backend)} backend, the pool {_v(pool_master.network_backend)}: switch the new "
+        f"host with `xe-switch-network-backend {pool_master.network_backend or '<backend>'}` and reboot it.",
+        code="OPERATION_NOT_ALLOWED",
+        unknown=new.network_backend is None or pool_master.network_backend is None)
+    add("HA disabled", not pool_master.ha_enabled and not new.ha_enabled,
+        f"HA {_v(new.ha_enabled)} on {_v(new.pool_name)}", f"HA {_v(pool_master.ha_enabled)} on {_v(pool_master.pool_name)}",
+        "HA must be off on both pools during a join: `xe pool-ha-disable` on the pool master "
+        + ("(the pool) " if pool_master.ha_enabled else "")
+        + ("and on the new host's own pool " if new.ha_enabled else "")
+        + "— re-enable it after the join.",
+        code="HA_IS_ENABLED", unknown=new.ha_enabled is None or pool_master.ha_enabled is None)
+    tls_unknown = (new.tls_verification_enabled is None) != (pool_master.tls_verification_enabled is None)
+    add("TLS verification", new.tls_verification_enabled == pool_master.tls_verification_enabled,
+        new.tls_verification_enabled, pool_master.tls_verification_enabled,
+        (f"tls-verification-enabled differs: enable it on the pool with `xe pool-enable-tls-verification` "
+         "(on the pool master) before the join."
+         if new.tls_verification_enabled else
+         f"tls-verification-enabled differs: enable it on {n}'s own pool with `xe pool-enable-tls-verification` "
+         "(run on the new host) before the join."),
+        code="POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH", unknown=tls_unknown)
+    add("external auth (AD)",
+        (new.external_auth_type or "", new.external_auth_service_name or "")
+        == (pool_master.external_auth_type or "", pool_master.external_auth_service_name or ""),
+        _auth(new), _auth(pool_master),
+        "the external authentication setting must be the same: "
+        + (f"join {n} to {pool_master.external_auth_service_name} (xe pool-enable-external-auth on the new host) "
+           if pool_master.external_auth_type else f"disable external auth on {n} (xe pool-disable-external-auth) ")
+        + "before the join.",
+        code="POOL_JOINING_EXTERNAL_AUTH_MISMATCH",
+        unknown=new.external_auth_type is None or pool_master.external_auth_type is None)
+    add("licence edition", new.edition == pool_master.edition, new.edition, pool_master.edition,
+        f"{n} is licensed {_v(new.edition)}, the pool {_v(pool_master.edition)}: apply the pool's edition to the new "
+        "host (xe host-apply-edition) before the join.",
+        code="LICENSE_HOST_POOL_MISMATCH", unknown=new.edition is None or pool_master.edition is None)
+    return checks
+
+
+def _with_build(h: HostProfile) -> str | None:
+    if h.product_version is None:
+        return None
+    return h.product_version + (f" (build {h.build_number})" if h.build_number else "")
+
+
+def _update_summary(h: HostProfile) -> str:
+    return f"{len(h.updates)} applied" + (f": {', '.join(u.label() for u in h.updates)}" if h.updates else "")
+
+
+def _auth(h: HostProfile) -> str | None:
+    if h.external_auth_type is None:
+        return None
+    if not h.external_auth_type:
+        return "none"
+    return f"{h.external_auth_type} {h.external_auth_service_name or ''}".strip()
+
+
+def blocking(checks: Sequence[JoinCheck]) -> list[JoinCheck]:
+    """The checks that refuse the join."""
+    return [c for c in checks if c.status is JoinStatus.BLOCK]
+
+
+def as_plan_check(c: JoinCheck) -> Check:
+    """A :class:`JoinCheck` in the console's plan ``Check`` shape (block → not ok, warn → warning)."""
+    detail = f"new host {c.new_value}, pool {c.pool_value}" + (f" — {c.advice}" if c.advice else "")
+    return Check(name=c.name, ok=c.status is not JoinStatus.BLOCK, detail=detail, warning=c.status is JoinStatus.WARN)
+
+
+# =========================================================================== 4. bring level
+
+
+class StepOutput(BaseModel):
+    """One thing done on a host and what it printed."""
+
+    host: str
+    what: str
+    command: str
+    ok: bool
+    exit_status: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+    duration_s: float = 0.0
+
+
+def _step(what: str, r: CommandResult) -> StepOutput:
+    ok = r.ok
+    error = r.error
+    if r.exit_status in xc.TIMED_OUT_EXIT_CODES:
+        ok, error = False, error or "no answer in time"
+    return StepOutput(host=r.host, what=what, command=r.command, ok=ok, exit_status=r.exit_status,
+                      stdout=r.stdout, stderr=r.stderr, error=error, duration_s=max(0.0, r.duration))
+
+
+def _audit(audit: AuditLog | None, s: StepOutput) -> None:
+    if audit is None:
+        return
+    timed_out = s.exit_status in xc.TIMED_OUT_EXIT_CODES or (s.error or "").startswith("no answer")
+    outcome = "timeout" if timed_out else ("ok" if s.ok else "error")
+    detail = _first_line(s.stderr) or s.error or _first_line(s.stdout) or None
+    audit.record(s.host, s.command, outcome=outcome, exit_status=s.exit_status, duration_s=s.duration_s, detail=detail)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+class LevelReport(BaseModel):
+    """What :func:`bring_level` did, and the checks after it."""
+
+    steps: list[StepOutput] = Field(default_factory=list)
+    applied: list[str] = Field(default_factory=list)  # file names uploaded and applied
+    failed: list[str] = Field(default_factory=list)  # "<file>: why"
+    new_profile: HostProfile | None = None
+    pool_profile: HostProfile | None = None
+    checks: list[JoinCheck] = Field(default_factory=list)
+    guidance: list[str] = Field(default_factory=list)  # what the applied updates ask for afterwards
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not blocking(self.checks)
+
+
+ProgressCallback = Callable[[str, int, int], Any]  # (file name, bytes sent, total bytes)
+StepCallback = Callable[[StepOutput], Any]
+
+
+async def _maybe(value: Any) -> None:
+    if asyncio.iscoroutine(value) or isinstance(value, Awaitable):
+        await value
+
+
+async def _upload(session: HostSession, local: Path, remote: str, timeout: float,
+                  on_progress: ProgressCallback | None) -> StepOutput:
+    started = time.monotonic()
+    total = local.stat().st_size
+    command = f"sftp put {local} {remote}"
+    if not await session.connect() or session.conn is None:
+        return StepOutput(host=session.name, what=f"upload {local.name}", command=command, ok=False,
+                          error=session.error or "not connected")
+    name = local.name
+    pending: list[Any] = []
+
+    def progress(_src: bytes, _dst: bytes, done: int, size: int) -> None:
+        if on_progress is not None:
+            res = on_progress(name, done, size)
+            if asyncio.iscoroutine(res):
+                pending.append(asyncio.ensure_future(res))
+
+    try:
+        async def go() -> None:
+            async with session.conn.start_sftp_client() as sftp:  # type: ignore[union-attr]
+                await sftp.put(str(local), remote, progress_handler=progress)
+
+        await asyncio.wait_for(go(), timeout)
+        error = None
+    except (asyncio.TimeoutError, TimeoutError):
+        error = f"upload not finished in {timeout:g} s"
+    except (asyncssh.Error, OSError) as e:
+        error = f"upload failed: {e}"
+    for t in pending:
+        await t
+    return StepOutput(host=session.name, what=f"upload {name} ({total} bytes)", command=command, ok=error is None,
+                      stdout=f"{total} bytes sent" if error is None else "", error=error,
+                      duration_s=time.monotonic() - started)
+
+
+async def _remove_remote(session: HostSession, remote: str) -> None:
+    """Drop the uploaded file from dom0's small root fs (xapi keeps its own copy after *-upload)."""
+    if session.conn is None:
+        return
+    try:
+        async with session.conn.start_sftp_client() as sftp:
+            await asyncio.wait_for(sftp.remove(remote), 10)
+    except (asyncssh.Error, OSError, asyncio.TimeoutError, TimeoutError):
+        pass
+
+
+async def bring_level(
+    new_session: HostSession,
+    files: Sequence[str | os.PathLike[str]],
+    *,
+    new_profile: HostProfile,
+    pool_profile: HostProfile,
+    timeout: float,
+    upload_timeout: float = 1800.0,
+    master_session: HostSession | None = None,
+    audit: AuditLog | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_step: StepCallback | None = None,
+    remove_after: bool = True,
+) -> LevelReport:
+    """Apply update files from the jump box to the new host, then check again.
+
+    For each local file (one per missing update; :func:`missing_updates` lists
+    them): SFTP upload to ``/tmp/<file name>`` (``on_progress(name, sent, total)``),
+    ``xe update-upload file-name=/tmp/<name>`` (prints the update's UUID; an
+    update already known is taken from ``UPDATE_ALREADY_EXISTS``), ``xe
+    update-apply uuid=<uuid> host-uuid=<new host>`` — ``patch-upload`` /
+    ``patch-apply`` when the host only has ``patch-list``. Every command and
+    its output is in ``steps`` (and passed to ``on_step``); changing steps are
+    audited. A failed file stops that file only. Afterwards both hosts are
+    read again (the pool master through ``master_session`` if given, else the
+    ``pool_profile`` is reused) and :func:`prejoin_checks` re-run.
+    """
+    report = LevelReport()
+    applied_uuids: set[str] = set()
+    host_uuid = new_profile.uuid
+    patch = new_profile.update_mechanism == "patch"
+
+    async def note(s: StepOutput, changing: bool = True) -> StepOutput:
+        report.steps.append(s)
+        if changing:
+            _audit(audit, s)
+        if on_step is not None:
+            await _maybe(on_step(s))
+        return s
+
+    for f in files:
+        local = Path(f).expanduser()
+        name = local.name
+        if not _FILE_NAME.fullmatch(name) or ".." in name:
+            report.failed.append(f"{name}: not a plain file name (letters, digits, . _ + -)")
+            continue
+        if not local.is_file():
+            report.failed.append(f"{name}: no such file on the jump box: {local}")
+            continue
+        if host_uuid is None:
+            report.failed.append(f"{name}: the new host's UUID is unknown (read its profile first)")
+            continue
+        remote = f"/tmp/{name}"
+        up = await note(await _upload(new_session, local, remote, upload_timeout, on_progress))
+        if not up.ok:
+            report.failed.append(f"{name}: {up.error}")
+            continue
+        cmd = xc.patch_upload(remote) if patch else xc.update_upload(remote)
+        r = await new_session.run(xc.timeout_wrapped(upload_timeout, cmd), upload_timeout + 5)
+        s = await note(_step(f"{'patch' if patch else 'update'}-upload {name}", r))
+        uuid = _uuid_in(r.stdout) if s.ok else None
+        if not s.ok and _already(r.stderr, "EXISTS", "already exists"):
+            uuid = _uuid_in(r.stderr)  # uploaded before: apply that one
+        if remove_after:
+            await _remove_remote(new_session, remote)
+        if uuid is None:
+            report.failed.append(f"{name}: {_failure(cmd.split()[1], r) if not s.ok else 'no UUID printed'}")
+            continue
+        cmd = xc.patch_apply(uuid, host_uuid) if patch else xc.update_apply(uuid, host_uuid)
+        r = await new_session.run(xc.timeout_wrapped(upload_timeout, cmd), upload_timeout + 5)
+        s = await note(_step(f"{'patch' if patch else 'update'}-apply {name}", r))
+        if not s.ok and not _already(r.stderr, "APPLIED", "already been applied"):
+            report.failed.append(f"{name}: {_failure(cmd.split()[1], r)}")
+            continue
+        report.applied.append(name)
+        applied_uuids.add(uuid)
+
+    report.new_profile = await gather_host_profile(new_session, timeout)
+    report.pool_profile = await gather_host_profile(master_session, timeout) if master_session else pool_profile
+    report.checks = prejoin_checks(report.new_profile, report.pool_profile)
+    for u in report.new_profile.updates:
+        hints = [g for g in u.after_apply_guidance if g not in ("", "none")]
+        if u.uuid in applied_uuids and hints:
+            report.guidance.append(
+                f"{u.name_label} asks for {', '.join(hints)} on {new_session.name} "
+                "(restartHost: reboot it before the join; restartToolstack: xe-toolstack-restart)."
+            )
+    return report
+
+
+def _already(stderr: str, suffix: str, words: str) -> bool:
+    """UPDATE_/PATCH_ALREADY_EXISTS or _APPLIED, by code or by the datamodel's words."""
+    err = parse_xe_error(stderr)
+    if err.code in (f"UPDATE_ALREADY_{suffix}", f"PATCH_ALREADY_{suffix}"):
+        return True
+    return words in stderr.lower()
+
+
+def _uuid_in(text: str) -> str | None:
+    m = xc.UUID_RE.search(text.lower())
+    return m.group(0) if m else None
+
+
+# =========================================================================== 5. join
+
+
+class JoinError(BaseModel):
+    """A refused ``xe pool-join``, in plain words."""
+
+    code: str | None
+    description: str
+    params: list[tuple[str, str]] = Field(default_factory=list)
+    plain: str  # what happened
+    advice: str  # what to do
+    updates: list[UpdateDiff] = Field(default_factory=list)  # HOSTS_NOT_HOMOGENEOUS about updates
+
+
+class JoinReport(BaseModel):
+    """What :func:`join_pool` did and saw. Never holds the password."""
+
+    new_host: str
+    new_host_uuid: str | None = None
+    master_address: str
+    master_username: str
+    force: bool = False
+    command: str = ""  # as run (the password is not in it)
+    accepted: bool = False  # pool-join exited 0
+    error: JoinError | None = None
+    pool_conf: str | None = None  # the new host's pool.conf after the restart
+    follows_master: bool = False  # pool.conf is slave:<master_address> and its toolstack answers as a member
+    master_lists_new_host: bool = False
+    emergency: bool | None = None  # the new host came up in emergency mode
+    steps: list[StepOutput] = Field(default_factory=list)
+    messages: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def joined(self) -> bool:
+        return self.accepted and self.follows_master and self.master_lists_new_host
+
+    def text(self) -> str:
+        head = (
+            f"{self.new_host} joined the pool of {self.master_address}" if self.joined else
+            f"{self.new_host}: pool-join accepted, not yet confirmed" if self.accepted else
+            f"{self.new_host} did not join the pool of {self.master_address}"
+        )
+        lines = [head]
+        if self.error is not None:
+            lines.append(f"  {self.error.plain}")
+            lines.append(f"  What to do: {self.error.advice}")
+        lines.extend(f"  {m}" for m in self.messages)
+        return "\n".join(lines)
+
+
+def _norm(text: str) -> str:
+    words = {"coordinator": "master", "supporter": "slave", "server": "host", "servers": "hosts"}
+    text = " ".join(text.split()).lower().rstrip(".")
+    return re.sub(r"[a-z']+", lambda m: words.get(m.group(0), m.group(0)), text)
+
+
+# First sentences of the datamodel's descriptions (xapi datamodel_errors.ml), normalised.
+_JOIN_DESCRIPTIONS: list[tuple[str, str]] = [
+    ("the host joining the pool must have the same api version as the pool master", "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION"),
+    ("the host joining the pool must have the same database schema as the pool master", "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA"),
+    ("the host joining the pool cannot have any running or suspended vms", "JOINING_HOST_CANNOT_HAVE_RUNNING_OR_SUSPENDED_VMS"),
+    ("the host joining the pool cannot have any running vms", "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS"),
+    ("the host joining the pool cannot have any vms with active tasks", "JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS"),
+    ("the host joining the pool cannot already be a master of another pool", "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS"),
+    ("the host joining the pool cannot contain any shared storage", "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS"),
+    ("there was an error connecting to the host while joining it in the pool", "JOINING_HOST_CONNECTION_FAILED"),
+    ("cannot join pool whose external authentication configuration is different", "POOL_JOINING_EXTERNAL_AUTH_MISMATCH"),
+    ("the hosts in this pool are not compatible", "HOSTS_NOT_COMPATIBLE"),
+    ("the hosts in this pool are not homogeneous", "HOSTS_NOT_HOMOGENEOUS"),
+    ("the credentials given by the user are incorrect", "SESSION_AUTHENTICATION_FAILED"),
+    ("you attempted an operation that was not allowed", "OPERATION_NOT_ALLOWED"),
+    ("the operation could not be performed because ha is enabled on the pool", "HA_IS_ENABLED"),
+]
+
+
+def _join_code(err: XeError) -> str | None:
+    if err.code not in (None, "CLI_ERROR"):
+        return {"POOL_JOINING_HOST_CONNECTION_FAILED": "JOINING_HOST_CONNECTION_FAILED"}.get(err.code, err.code)
+    first = _norm(err.description.splitlines()[0] if err.description else "")
+    for sig, code in _JOIN_DESCRIPTIONS:
+        if first.startswith(sig):
+            return code
+    if "tls verification" in first:
+        return "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH"
+    return err.code
+
+
+def explain_join_error(
+    stderr: str,
+    *,
+    new: HostProfile | None = None,
+    pool_master: HostProfile | None = None,
+    master_address: str = "",
+    new_name: str = "the new host",
+) -> JoinError:
+    """Plain words and what to do for a failed ``xe pool-join`` (profiles, when given, name the details)."""
+    err = parse_xe_error(stderr)
+    code = _join_code(err)
+    n = new.label if new is not None else new_name
+    reason = err.param("reason") or ""
+    updates: list[UpdateDiff] = []
+    if new is not None and pool_master is not None:
+        updates = update_differences(new, pool_master)
+
+    def vals(attr: str) -> str:
+        if new is None or pool_master is None:
+            return ""
+        return f" ({n}: {_v(getattr(new, attr))}, pool master: {_v(getattr(pool_master, attr))})"
+
+    plain, advice = err.plain or err.description or "pool-join failed", "Read the error above; nothing was changed."
+    if code == "HOSTS_NOT_HOMOGENEOUS":
+        low = reason.lower()
+        if "update" in low or "patch" in low:
+            lacking = _names(updates, "missing-on-new", True)
+            extra = _names(updates, "only-on-new", False)
+            versions = _names(updates, "version-differs", True)
+            named = "; ".join(x for x in (
+                f"the pool has, {n} lacks: {lacking}" if lacking else "",
+                f"{n} has, the pool lacks: {extra}" if extra else "",
+                f"different versions: {versions}" if versions else "",
+            ) if x)
+            plain = (f"The pool refused {n}: the updates applied on it differ from the pool master's"
+                     + (f" — {named}." if named else f" ({reason})."))
+            advice = (f"Upload and apply {lacking} on {n} (bring level), then join again." if lacking else
+                      "Apply the same updates on both sides (pool master first), then join again.")
+            if not named:
+                advice += " Read both hosts' profiles to see which updates differ."
+        elif "software" in low:
+            plain = f"The pool refused {n}: its software version differs from the pool master's{vals('product_version')}."
+            advice = "Bring the new host to the pool's version (update the master first if the new host is newer)."
+        elif "cpu" in low:
+            plain = f"The pool refused {n}: its CPU vendor differs from the pool's{vals('cpu_vendor')}."
+            advice = "Pool hosts of one CPU vendor. force=true would skip this check — only if you really mean it."
+        else:
+            plain = f"The pool refused {n}: the hosts are not homogeneous ({reason or 'no reason given'})."
+            advice = "Compare the two hosts with the pre-join checks."
+    elif code == "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION":
+        plain = (f"The pool refused {n}: its XenAPI version {err.param('host_api_version') or _v(new and new.api_version)} "
+                 f"differs from the master's {err.param('master_api_version') or _v(pool_master and pool_master.api_version)}.")
+        advice = "Install the pool's release on the new host; if the new host is newer, upgrade the pool master first."
+    elif code == "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA":
+        plain = (f"The pool refused {n}: its database schema {err.param('host_db_schema') or _v(new and new.db_schema)} "
+                 f"differs from the master's {err.param('master_db_schema') or _v(pool_master and pool_master.db_schema)}.")
+        advice = "Install the pool's release on the new host; if the new host is newer, upgrade the pool master first."
+    elif code == "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS":
+        others = ", ".join(new.other_hosts) if new is not None and new.other_hosts else "other hosts"
+        plain = f"{n} is already the master of a pool with {others}; a host can join only alone."
+        advice = f"Eject {others} from {n}'s pool first, then join {n}."
+    elif code == "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS":
+        srs = ", ".join(s.name_label for s in new.shared_srs) if new is not None and new.shared_srs else "shared SRs"
+        plain = f"{n} has shared storage ({srs}); a joining host may not."
+        advice = "Unplug and forget the shared SRs on the new host (the data stays on the storage), join, re-attach pool-wide."
+    elif code in ("JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", "JOINING_HOST_CANNOT_HAVE_RUNNING_OR_SUSPENDED_VMS",
+                  "JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS"):
+        plain = f"{n} has running (or busy) VMs; a joining host may not."
+        advice = "Shut them down or wait for their tasks to finish, then join again."
+    elif code == "HA_IS_ENABLED":
+        plain = "HA is enabled (on the pool or on the new host's own pool); a join is refused while it is."
+        advice = "xe pool-ha-disable, join, then re-enable HA."
+    elif code == "POOL_JOINING_EXTERNAL_AUTH_MISMATCH":
+        plain = f"{n}'s external authentication (AD) setting differs from the pool master's{vals('external_auth_type')}."
+        advice = "Configure the same external authentication on both (or none on both), then join again."
+    elif code == "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH":
+        plain = f"TLS verification is enabled on one side only{vals('tls_verification_enabled')}."
+        advice = "xe pool-enable-tls-verification on the side where it is off, then join again."
+    elif code in ("LICENSE_HOST_POOL_MISMATCH", "LICENCE_RESTRICTION", "LICENSE_RESTRICTION"):
+        plain = f"{n}'s licence edition does not match the pool's{vals('edition')}."
+        advice = "Apply the pool's edition to the new host (xe host-apply-edition), then join again."
+    elif code == "HOSTS_NOT_COMPATIBLE":
+        plain = (f"{n} runs a different product or major release than the pool"
+                 f"{vals('platform_version')}; force does not skip this.")
+        advice = "Reinstall or upgrade the new host to the pool's release."
+    elif code == "OPERATION_NOT_ALLOWED":
+        why = err.param("reason") or " ".join(v for _, v in err.params) or err.description
+        plain = f"xapi refused the join: {why}."
+        advice = ("Switch the new host to the pool's network backend (xe-switch-network-backend) and reboot it."
+                  if "network backend" in why.lower() else "Fix what the message names, then join again.")
+    elif code == "SESSION_AUTHENTICATION_FAILED":
+        plain = f"The pool master at {master_address or 'that address'} refused the user name or password."
+        advice = "Enter the pool master's root password again (it is never stored)."
+    elif code == "JOINING_HOST_CONNECTION_FAILED":
+        plain = f"{n} could not connect to the pool master at {master_address or 'that address'} (TCP 443)."
+        advice = "Check the address is the master's management address and that the new host reaches it on port 443."
+    elif code == "HOST_IS_SLAVE":
+        real = err.param("Master IP address") or (err.params[0][1] if err.params else "")
+        plain = f"{master_address or 'That address'} is a pool member, not its master" + (f"; the master is {real}." if real else ".")
+        advice = f"Join with master-address={real}." if real else "Use the pool master's management address."
+    elif code in ("LOST_CONNECTION", "UNABLE_TO_CONTACT_SERVER"):
+        plain = f"The xe client on {n} lost its toolstack ({err.description})."
+        advice = "Check the new host's toolstack (xe host-list on it), then read its pool.conf before trying again."
+    return JoinError(code=code, description=err.description, params=list(err.params), plain=plain, advice=advice,
+                     updates=updates if code == "HOSTS_NOT_HOMOGENEOUS" else [])
+
+
+async def _read_pool_conf(session: HostSession, timeout: float) -> str | None:
+    r = await session.run(xc.read_files([POOL_CONF], max_bytes=4096), timeout)
+    if not r.ok:
+        return None
+    body = parse_head_sections(r.stdout).get(POOL_CONF)
+    return body.strip() if body is not None else None
+
+
+async def _minimal(session: HostSession, command: str, timeout: float) -> list[str] | None:
+    r = await _xe(session, command, timeout)
+    if not r.ok:
+        return None
+    return [v for v in r.stdout.strip().split(",") if v]
+
+
+async def join_pool(
+    new_session: HostSession,
+    master_address: str,
+    master_username: str,
+    password: str,
+    audit: AuditLog,
+    fuse: float,
+    timeout: float,
+    *,
+    force: bool = False,
+    master_session: HostSession | None = None,
+    new_profile: HostProfile | None = None,
+    pool_profile: HostProfile | None = None,
+    settle_timeout: float = 60.0,
+    poll_interval: float = 0.5,
+) -> JoinReport:
+    """Run ``xe pool-join`` on the new host, then confirm it from both sides.
+
+    The password is registered with ``audit.add_secret`` first and reaches the
+    host only on the command's stdin: the command string (recorded by the
+    session, the audit log and the report) never contains it, and the report
+    holds no copy. ``force`` is never implied: pass ``force=True`` only after
+    the admin asked for it (it skips the software-version and CPU checks only).
+
+    On refusal ``error`` explains it (HOSTS_NOT_HOMOGENEOUS names the updates
+    that differ, using ``new_profile``/``pool_profile`` or reading them
+    through the sessions). On success: wait ``fuse`` seconds (the printed
+    "in N seconds" wins) for the toolstack restart, then poll, up to
+    ``settle_timeout``, until the new host's pool.conf says
+    ``slave:<master_address>`` and its toolstack answers as a member of the
+    master's pool; finally the master's ``xe host-list`` (through
+    ``master_session``, else through the new host, which forwards it) must list
+    the new host's UUID.
+    """
+    audit.add_secret(password)  # before anything can be recorded
+    report = JoinReport(new_host=new_session.name, master_address=master_address,
+                        master_username=master_username, force=force)
+    try:
+        command = xc.timeout_wrapped(timeout, xc.pool_join(master_address, master_username, force=force))
+        stdin = xc.password_stdin(password)
+    except ValueError as e:
+        report.error = JoinError(code="CLI_ERROR", description=str(e), plain=f"Cannot build the pool-join: {e}",
+                                 advice="Check the master address and user name.")
+        return report
+    report.command = command
+    if new_profile is not None:
+        report.new_host_uuid = new_profile.uuid
+    else:
+        inv = await new_session.run(xc.read_files([INVENTORY]), timeout)
+        report.new_host_uuid = Inventory.from_text(parse_head_sections(inv.stdout).get(INVENTORY, "")).installation_uuid
+
+    raw = await new_session.run(command, timeout + 5, stdin=stdin)
+    # Whatever the remote prints back stays out of the report if it ever echoed the password.
+    r = dataclasses.replace(raw, stdout=redact(raw.stdout, [password]), stderr=redact(raw.stderr, [password]),
+                            error=redact(raw.error, [password]) if raw.error else None)
+    step = _step("pool-join", r)
+    report.steps.append(step)
+    _audit(audit, step)
+    if not step.ok:
+        if r.timed_out or r.exit_status in xc.TIMED_OUT_EXIT_CODES or r.error:
+            lost = not (r.timed_out or r.exit_status in xc.TIMED_OUT_EXIT_CODES)
+            report.error = JoinError(
+                code="CONNECTION_LOST" if lost else "TIMEOUT", description=step.error or "no answer",
+                plain=(f"the SSH connection to {new_session.name} was lost during pool-join" if lost else
+                       f"pool-join gave no answer in {timeout:g} s") + ": it may or may not have taken effect.",
+                advice="Read the new host's pool.conf and the master's host list before trying again.")
+            report.pool_conf = await _read_pool_conf(new_session, timeout)
+            return report
+        np, pp = new_profile, pool_profile
+        err = parse_xe_error(r.stderr)
+        if _join_code(err) == "HOSTS_NOT_HOMOGENEOUS":
+            if np is None:
+                np = await gather_host_profile(new_session, timeout)
+            if pp is None and master_session is not None:
+                pp = await gather_host_profile(master_session, timeout)
+        report.error = explain_join_error(r.stderr if r.stderr.strip() else (r.error or ""), new=np, pool_master=pp,
+                                          master_address=master_address, new_name=new_session.name)
+        return report
+
+    report.accepted = True
+    m = _FUSE_RE.search(r.stdout)
+    wait = float(m.group(1)) if m else fuse
+    report.messages.append(f"pool-join accepted: {_first_line(r.stdout)}")
+    master_uuid = pool_profile.uuid if pool_profile is not None else None
+    if master_uuid is None and master_session is not None:
+        got = await _minimal(master_session, xc.pool_list(params=["master"], minimal=True), timeout)
+        master_uuid = got[0] if got else None
+    await asyncio.sleep(wait)
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settle_timeout
+    expected_conf = f"slave:{master_address}"
+    while True:
+        report.pool_conf = await _read_pool_conf(new_session, timeout)
+        if report.pool_conf == expected_conf:
+            em = await _xe(new_session, xc.host_is_in_emergency_mode(), timeout)
+            report.emergency = em.stdout.strip() == "true" if em.ok else None
+            if report.emergency is False:
+                seen = await _minimal(new_session, xc.pool_list(params=["master"], minimal=True), timeout)
+                if seen and (seen[0] == master_uuid if master_uuid else seen[0] != report.new_host_uuid):
+                    report.follows_master = True
+                    break
+        if loop.time() > deadline:
+            break
+        await asyncio.sleep(poll_interval)
+    if not report.follows_master:
+        if report.pool_conf != expected_conf:
+            report.messages.append(f"{report.new_host}'s pool.conf says {report.pool_conf!r}, not {expected_conf!r}.")
+        elif report.emergency:
+            report.messages.append(f"{report.new_host} restarted in emergency mode: it cannot reach its new master; "
+                                   "check the network between them (TCP 443).")
+        else:
+            report.messages.append(f"{report.new_host}'s toolstack did not answer as a pool member within "
+                                   f"{settle_timeout:g} s after the restart.")
+    else:
+        report.messages.append(f"{report.new_host}'s pool.conf says {expected_conf}; its toolstack answers as a member.")
+
+    via = master_session or new_session
+    listed = await _minimal(via, xc.host_list(params=["uuid"], minimal=True), timeout)
+    report.master_lists_new_host = bool(listed and report.new_host_uuid in listed)
+    where = "the master's" if master_session is not None else "the pool's (asked through the new host)"
+    report.messages.append(
+        f"{where} host list {'includes' if report.master_lists_new_host else 'does NOT include'} "
+        f"{report.new_host} ({report.new_host_uuid})."
+    )
+    return report
+
+
+# =========================================================================== 6. config
+
+
+def config_with_new_host(config: Config, pool_name: str, host_entry: str | HostEntry) -> Config:
+    """``config`` with ``host_entry`` appended to pool ``pool_name`` (other options kept).
+
+    Unchanged if the entry is already there. Raises ``UnknownPoolError`` if
+    there is no such pool (a new pool is not created from one host), and
+    ``ConfigError`` if the result is invalid.
+    """
+    pool = config.pool(pool_name)
+    entry = host_entry if isinstance(host_entry, HostEntry) else HostEntry.parse(host_entry)
+    if any(h.key == entry.key for h in pool.hosts):
+        return config
+    return config.upsert_pool(pool.name, [*pool.hosts, entry])
+

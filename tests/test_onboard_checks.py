@@ -1,0 +1,298 @@
+"""Onboarding, pure parts: prejoin_checks table, update table, join-error explanations, config, profile parsing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from xentui.actions.onboard import (
+    FORCE_SKIPPABLE,
+    HostProfile,
+    JoinStatus,
+    SRInfo,
+    UpdateInfo,
+    as_plan_check,
+    blocking,
+    config_with_new_host,
+    explain_join_error,
+    gather_host_profile,
+    missing_updates,
+    prejoin_checks,
+    update_differences,
+)
+from xentui.config import Config, UnknownPoolError
+from xentui.engine.sessions import CommandResult
+
+U1 = UpdateInfo(uuid="11111111-1111-4111-8111-111111111111", name_label="XS82ECU1001", version="1.0")
+U2 = UpdateInfo(uuid="22222222-2222-4222-8222-222222222222", name_label="XS82ECU1002", version="1.0")
+U3 = UpdateInfo(uuid="33333333-3333-4333-8333-333333333333", name_label="XS82ECU1003", version="1.1")
+SOFT = UpdateInfo(uuid="44444444-4444-4444-8444-444444444444", name_label="XCP-ng-tools", version="2.0",
+                  enforce_homogeneity=False)
+
+
+def profile(name: str, **kw: Any) -> HostProfile:
+    base: dict[str, Any] = dict(
+        name=name, uuid=f"{'9' if name == 'plot9' else '1'}" * 8 + "-0000-4000-8000-000000000000",
+        name_label=name, hostname=name, address="127.0.1.11" if name == "plot1" else "127.0.1.19",
+        role="master", pool_conf="master", api_major=2, api_minor=21, db_schema="5.602",
+        platform_version="3.2.1", product_brand="XCP-ng", product_version="8.2.1", build_number="58",
+        network_backend="openvswitch", cpu_vendor="GenuineIntel", external_auth_type="",
+        external_auth_service_name="", edition="xcp-ng",
+        pool_uuid=("a" if name == "plot1" else "b") * 8 + "-0000-4000-8000-000000000000",
+        pool_name="plots" if name == "plot1" else "plot9-pool", ha_enabled=False, tls_verification_enabled=True,
+        hosts_in_pool=8 if name == "plot1" else 1, updates=[U1, U2, U3],
+    )
+    base["pool_master_uuid"] = base["uuid"]
+    base.update(kw)
+    return HostProfile(**base)
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_identical_hosts_pass_every_check():
+    checks = prejoin_checks(profile("plot9"), profile("plot1"))
+    assert [c.name for c in checks] == [
+        "API version", "database schema", "platform version", "product brand", "software version", "CPU vendor",
+        "updates", "not master of other hosts", "no shared SRs", "no running VMs", "network backend", "HA disabled",
+        "TLS verification", "external auth (AD)", "licence edition",
+    ]
+    assert all(c.status is JoinStatus.PASS for c in checks), [(c.name, c.status) for c in checks if c.status != "pass"]
+    assert all(c.advice == "" and not c.skipped_by_force for c in checks)
+    assert blocking(checks) == []
+
+
+# (check, changes on the new host, changes on the pool master, status, text in new_value, text in pool_value, advice words)
+CASES = [
+    ("API version", {"api_minor": 20}, {}, "block", "2.20", "2.21", ["2.20", "2.21", "master first"]),
+    ("database schema", {"db_schema": "5.603"}, {}, "block", "5.603", "5.602", ["db_schema"]),
+    ("platform version", {"platform_version": "3.4.0"}, {}, "block", "3.4.0", "3.2.1", ["platform_version", "force does not"]),
+    ("product brand", {"product_brand": "XenServer"}, {}, "block", "XenServer", "XCP-ng", ["different products"]),
+    ("software version", {"product_version": "8.2.0"}, {}, "block", "8.2.0", "8.2.1", ["product_version", "force=true skips"]),
+    ("CPU vendor", {"cpu_vendor": "AuthenticAMD"}, {}, "block", "AuthenticAMD", "GenuineIntel", ["vendor", "force"]),
+    ("updates", {"updates": [U1, U2]}, {}, "block", "2 applied", "XS82ECU1003 1.1", ["plot9 lacks: XS82ECU1003 1.1"]),
+    ("updates", {}, {"updates": [U1, U2]}, "block", "XS82ECU1003 1.1", "2 applied", ["plot9 has, the pool lacks: XS82ECU1003"]),
+    ("updates", {"updates": [U1, U2, U3.model_copy(update={"version": "1.0"})]}, {}, "block", "XS82ECU1003 1.0",
+     "XS82ECU1003 1.1", ["different versions", "pool 1.1, new host 1.0"]),
+    ("updates", {"updates": [U1, U2, U3, SOFT]}, {}, "warn", "XCP-ng-tools", "3 applied", ["do not enforce homogeneity"]),
+    ("not master of other hosts", {"hosts_in_pool": 3, "other_hosts": ["lab1", "lab2"]}, {}, "block", "lab1, lab2", "—",
+     ["eject them"]),
+    ("no shared SRs", {"shared_srs": [SRInfo(uuid="5" * 8 + "-0000-4000-8000-000000000000", name_label="NFS ISO")]}, {},
+     "block", "NFS ISO", "—", ["sr-forget"]),
+    ("no running VMs", {"running_vms": ["6" * 8 + "-0000-4000-8000-000000000000"]}, {}, "block", "1 running", "—",
+     ["Shut them down"]),
+    ("network backend", {"network_backend": "bridge"}, {}, "block", "bridge", "openvswitch", ["xe-switch-network-backend openvswitch"]),
+    ("HA disabled", {}, {"ha_enabled": True}, "block", "HA disabled", "HA enabled", ["pool-ha-disable"]),
+    ("HA disabled", {"ha_enabled": True}, {}, "block", "HA enabled", "HA disabled", ["new host's own pool"]),
+    ("TLS verification", {"tls_verification_enabled": False}, {}, "block", "disabled", "enabled",
+     ["pool-enable-tls-verification", "run on the new host"]),
+    ("TLS verification", {}, {"tls_verification_enabled": False}, "block", "enabled", "disabled", ["on the pool master"]),
+    ("TLS verification", {"tls_verification_enabled": None}, {}, "warn", "unknown", "enabled", ["could not compare"]),
+    ("external auth (AD)", {}, {"external_auth_type": "AD", "external_auth_service_name": "corp.example"}, "block",
+     "none", "AD corp.example", ["corp.example"]),
+    ("licence edition", {"edition": "free"}, {"edition": "enterprise-per-socket"}, "block", "free",
+     "enterprise-per-socket", ["host-apply-edition"]),
+]
+
+
+@pytest.mark.parametrize("name, new_kw, pool_kw, status, new_text, pool_text, advice", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_each_check_names_both_values(name, new_kw, pool_kw, status, new_text, pool_text, advice):
+    checks = prejoin_checks(profile("plot9", **new_kw), profile("plot1", **pool_kw))
+    c = by_name(checks)[name]
+    assert c.status == status, c
+    assert new_text in c.new_value and pool_text in c.pool_value, c
+    for words in advice:
+        assert words in c.advice, (words, c.advice)
+    others = [x for x in checks if x.name != name and x.status is not JoinStatus.PASS]
+    assert others == [], others  # one field differs: one check says so
+    assert c.force_skippable is (name in FORCE_SKIPPABLE)
+
+
+def test_xentui_explains_the_field_not_just_a_different_version():
+    c = by_name(prejoin_checks(profile("plot9", product_version="8.2.0"), profile("plot1")))["software version"]
+    assert "8.2.0 on plot9" in c.advice and "8.2.1 on plot1" in c.advice
+
+
+@pytest.mark.parametrize("field, value, name", [("product_version", "8.2.0", "software version"),
+                                                ("cpu_vendor", "AuthenticAMD", "CPU vendor")])
+def test_force_skips_only_software_version_and_cpu_and_says_so(field, value, name):
+    checks = prejoin_checks(profile("plot9", **{field: value}), profile("plot1"), force=True)
+    c = by_name(checks)[name]
+    assert c.status is JoinStatus.WARN and c.skipped_by_force and c.force_skippable
+    assert "force=true was asked for" in c.advice
+    assert blocking(checks) == []
+    # Without force, the same check blocks and nothing is marked skipped.
+    c = by_name(prejoin_checks(profile("plot9", **{field: value}), profile("plot1")))[name]
+    assert c.status is JoinStatus.BLOCK and not c.skipped_by_force
+
+
+@pytest.mark.parametrize("new_kw, name", [
+    ({"updates": [U1, U2]}, "updates"),
+    ({"api_minor": 20}, "API version"),
+    ({"db_schema": "5.603"}, "database schema"),
+    ({"platform_version": "3.4.0"}, "platform version"),
+    ({"product_brand": "XenServer"}, "product brand"),
+    ({"hosts_in_pool": 2, "other_hosts": ["x"]}, "not master of other hosts"),
+])
+def test_force_does_not_skip_the_other_checks(new_kw, name):
+    c = by_name(prejoin_checks(profile("plot9", **new_kw), profile("plot1"), force=True))[name]
+    assert c.status is JoinStatus.BLOCK and not c.skipped_by_force and not c.force_skippable
+
+
+def test_update_table_both_directions_and_missing_files():
+    new = profile("plot9", updates=[U1, SOFT])
+    pool = profile("plot1", updates=[U1, U2, U3])
+    rows = update_differences(new, pool)
+    assert [(r.name_label, r.where, r.pool_version, r.new_version) for r in rows] == [
+        ("XCP-ng-tools", "only-on-new", None, "2.0"),
+        ("XS82ECU1002", "missing-on-new", "1.0", None),
+        ("XS82ECU1003", "missing-on-new", "1.1", None),
+    ]
+    c = by_name(prejoin_checks(new, pool))["updates"]
+    assert c.status is JoinStatus.BLOCK and c.table == rows
+    assert [u.name_label for u in missing_updates(new, pool)] == ["XS82ECU1002", "XS82ECU1003"]
+
+
+def test_unread_facts_block_and_unknown_values_warn():
+    new = profile("plot9", api_major=None, api_minor=None, errors=["xe host-list: no answer in time"])
+    checks = prejoin_checks(new, profile("plot1"))
+    assert checks[0].name == "facts read" and checks[0].status is JoinStatus.BLOCK
+    assert "no answer in time" in checks[0].advice
+    api = by_name(checks)["API version"]
+    assert api.status is JoinStatus.WARN and api.new_value == "unknown" and "could not compare" in api.advice
+
+
+def test_same_pool_is_refused():
+    p = profile("plot1")
+    c = by_name(prejoin_checks(p, p))["not already in this pool"]
+    assert c.status is JoinStatus.BLOCK
+
+
+def test_as_plan_check():
+    c = by_name(prejoin_checks(profile("plot9", updates=[U1, U2]), profile("plot1")))["updates"]
+    pc = as_plan_check(c)
+    assert pc.ok is False and "XS82ECU1003" in pc.detail
+    w = by_name(prejoin_checks(profile("plot9", updates=[U1, U2, U3, SOFT]), profile("plot1")))["updates"]
+    assert as_plan_check(w).ok and as_plan_check(w).warning
+
+
+# --------------------------------------------------------------------------- join errors
+
+
+def test_hosts_not_homogeneous_names_the_updates():
+    stderr = "The hosts in this pool are not homogeneous.\nreason: Updates on local host plot9 and pool host plot1 differ\n"
+    e = explain_join_error(stderr, new=profile("plot9", updates=[U1, U2]), pool_master=profile("plot1"))
+    assert e.code == "HOSTS_NOT_HOMOGENEOUS"
+    assert "XS82ECU1003 1.1" in e.plain and "plot9 lacks" in e.plain
+    assert "XS82ECU1003" in e.advice and [u.name_label for u in e.updates] == ["XS82ECU1003"]
+    # Without profiles, the reason is still shown.
+    e = explain_join_error(stderr)
+    assert "Updates on local host plot9" in e.plain
+
+
+@pytest.mark.parametrize("stderr, code, words", [
+    ("The host joining the pool must have the same API version as the pool coordinator.\n"
+     "host_api_version: 2.20\nmaster_api_version: 2.21\n", "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION", ["2.20", "2.21"]),
+    ("The host joining the pool must have the same database schema as the pool master.\n"
+     "host_db_schema: 5.603\nmaster_db_schema: 5.602\n", "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA", ["5.603"]),
+    ("The server joining the pool cannot already be a coordinator of another pool.\n",
+     "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS", ["already the master", "Eject"]),
+    ("The host joining the pool cannot contain any shared storage.\n", "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS", ["shared"]),
+    ("The host joining the pool cannot have any running VMs.\n", "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", ["running"]),
+    ("The credentials given by the user are incorrect, so access has been denied, and you have not been issued "
+     "a session handle.\n", "SESSION_AUTHENTICATION_FAILED", ["refused the user name or password"]),
+    ("Error code: POOL_JOINING_HOST_CONNECTION_FAILED\nError parameters: \n", "JOINING_HOST_CONNECTION_FAILED", ["443"]),
+    ("Error code: POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH\nError parameters: \n",
+     "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH", ["pool-enable-tls-verification"]),
+    ("The operation could not be performed because HA is enabled on the Pool\n", "HA_IS_ENABLED", ["pool-ha-disable"]),
+    ("The hosts in this pool are not homogeneous.\nreason: CPUs differ\n", "HOSTS_NOT_HOMOGENEOUS", ["CPU vendor"]),
+    ("You cannot make regular API calls directly on a supporter. Please pass API calls via the coordinator host.\n"
+     "Master IP address: 127.0.1.11\n", "HOST_IS_SLAVE", ["master-address=127.0.1.11"]),
+])
+def test_join_errors_in_plain_words(stderr, code, words):
+    e = explain_join_error(stderr, master_address="127.0.1.12", new_name="plot9")
+    assert e.code == code
+    text = e.plain + " " + e.advice
+    for w in words:
+        assert w in text, (w, text)
+
+
+# --------------------------------------------------------------------------- config
+
+
+def test_config_with_new_host_keeps_the_pool_options():
+    config = Config.model_validate({"pool": [
+        {"name": "sim", "hosts": ["plot1", "plot2"], "ssh_config": "/tmp/ssh_config", "user": "root", "port": 2222},
+        {"name": "other", "hosts": ["x1"]},
+    ]})
+    out = config_with_new_host(config, "sim", "plot9")
+    pool = out.pool("sim")
+    assert pool.host_names == ["plot1", "plot2", "plot9"]
+    assert (pool.ssh_config, pool.user, pool.port) == ("/tmp/ssh_config", "root", 2222)
+    assert out.pool("other").host_names == ["x1"] and out.pool_names == ["sim", "other"]
+    assert config_with_new_host(out, "sim", "plot9") is out  # already there
+    assert config.pool("sim").host_names == ["plot1", "plot2"]  # the input is not changed
+    with pytest.raises(UnknownPoolError):
+        config_with_new_host(config, "nope", "plot9")
+
+
+# --------------------------------------------------------------------------- profile parsing (old release)
+
+
+class FakeSession:
+    """Canned answers by command prefix (after the timeout wrapper)."""
+
+    name = "old1"
+
+    def __init__(self, answers: dict[str, tuple[int, str, str]]) -> None:
+        self.answers = answers
+        self.commands: list[str] = []
+
+    async def run(self, command: str, timeout: float, stdin: str | None = None, record: bool = True) -> CommandResult:
+        self.commands.append(command)
+        for key, (status, out, err) in self.answers.items():
+            if key in command:
+                return CommandResult(self.name, command, status, out, err, time.time(), 0.01)
+        return CommandResult(self.name, command, 1, "", "Error: unexpected\n", time.time(), 0.01)
+
+
+OLD_UUID = "0a0a0a0a-0000-4000-8000-000000000000"
+
+
+def _rec(fields: list[tuple[str, str]]) -> str:
+    width = 4 + max(len(k) for k, _ in fields)
+    lines = [(k.ljust(width) if i == 0 else k.rjust(width)) + ": " + v for i, (k, v) in enumerate(fields)]
+    return "\n".join(lines) + "\n\n\n"
+
+
+async def test_old_release_falls_back_to_patch_list():
+    host = _rec([
+        ("uuid ( RO)", OLD_UUID), ("name-label ( RW)", "old1"), ("API-version-major ( RO)", "2"),
+        ("API-version-minor ( RO)", "5"),
+        ("software-version (MRO)", "product_version: 7.0.0; platform_version: 2.1.4; product_brand: XenServer; db_schema: 5.100"),
+        ("cpu_info (MRO)", "cpu_count: 4; vendor: GenuineIntel"), ("address ( RO)", "10.0.0.5"),
+        ("external-auth-type ( RO)", ""), ("edition ( RO)", "free"), ("control-domain-uuid ( RO)", "d0"),
+        ("resident-vms (SRO)", "d0; vm1"),
+    ])
+    pool = _rec([("uuid ( RO)", "p0"), ("name-label ( RW)", ""), ("master ( RO)", OLD_UUID), ("ha-enabled ( RO)", "false")])
+    patch = _rec([("uuid ( RO)", "pp1"), ("name-label ( RO)", "XS70E001"), ("version ( RO)", "1.0"),
+                  ("hosts (SRO)", OLD_UUID)])
+    s = FakeSession({
+        "head ": (0, f"==> /etc/xensource-inventory <==\nINSTALLATION_UUID='{OLD_UUID}'\n\n==> /etc/xensource/pool.conf <==\nmaster", ""),
+        "host-list": (0, host, ""),
+        "pool-list": (0, pool, ""),
+        "sr-list": (0, "", ""),
+        "update-list": (1, "", "Unknown command: update-list\nFor usage run: 'xe help'\n"),
+        "patch-list": (0, patch, ""),
+    })
+    p = await gather_host_profile(s, 2.0)  # type: ignore[arg-type]
+    assert p.errors == []
+    assert p.update_mechanism == "patch" and [u.label() for u in p.updates] == ["XS70E001 1.0"]
+    assert p.updates[0].enforce_homogeneity  # patches are always compared
+    assert p.api_version == "2.5" and p.product_brand == "XenServer" and p.network_backend == "bridge"
+    assert p.running_vms == ["vm1"] and p.tls_verification_enabled is None and p.role == "master"
+    assert any("patch-list" in c for c in s.commands)
