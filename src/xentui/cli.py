@@ -213,7 +213,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from .ui.app import run_console
 
-    config, _ = _load(args)
+    path = find_config(args.config)
+    config = load_config(path)
+    if not config.pools:
+        raise ConfigError(f"{path}: no [[pool]] defined (try `xentui discover HOST`, or `xentui demo`)")
+    if args.pool:
+        config.pool(args.pool)  # an unknown name is a clear error before the screen opens
+    # Several pools: the console watches them all and shows the one in trouble first.
     return run_console(_with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False))
 
 

@@ -1,0 +1,478 @@
+"""The console application: `run_console` (real pools) and `run_demo` (the simulator).
+
+Data flow
+---------
+fact source (a `PoolEngine` per pool, or static facts)
+  -> listener callback posts `FactsArrived` (a typed Textual message)
+  -> the app re-diagnoses the pool, at most every `rediagnose_interval` s
+  -> `pool_changed` signal -> the screens diff their widgets.
+
+Every remote command reaches the app through `PoolEngine(on_command=...)`,
+is buffered and published in batches (`commands_ran`, 4 per second) to the
+activity log.  Only action commands are audited (`audit_command`).
+
+No handler lets an exception escape: errors are shown (notification + the
+banner's status line) and the console keeps running.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from ..audit import AuditLog, AuditRecord
+from ..config import Config, Settings
+from ..diagnosis import Diagnosis
+from ..engine.pool import pool_password
+from ..engine.sessions import CommandResult
+from ..model import HostFacts
+from .commands import XentuiCommands
+from .demo import DemoController
+from .panes.spec import PaneContext
+from .render import fleet_order
+from .screens.help import HelpScreen, screen_help_rows
+from .screens.pool import NO_FACTS, PoolScreen
+from .screens.scenario import ScenarioScreen
+from .source import FactSource, LiveSource
+from .widgets.activity import Entry
+
+__all__ = ["FactsArrived", "PoolSlot", "XentuiApp", "run_console", "run_demo"]
+
+
+class FactsArrived(Message):
+    """New facts about one host of one pool (posted from the source's listener)."""
+
+    def __init__(self, pool: str, source: FactSource, facts: HostFacts) -> None:
+        super().__init__()
+        self.pool = pool
+        self.source = source
+        self.facts = facts
+
+
+@dataclass
+class PoolSlot:
+    """One pool the console watches: its source and its latest diagnosis."""
+
+    name: str
+    source: FactSource
+    diagnosis: Diagnosis | None = None
+    changed: set[str] = field(default_factory=set)
+    error: str | None = None
+
+
+class XentuiApp(App[int]):
+    """The xentui console."""
+
+    CSS_PATH = "xentui.tcss"
+    TITLE = "xentui"
+    COMMANDS = App.COMMANDS | {XentuiCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f5", "refresh", "Refresh"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        sources: Sequence[FactSource] = (),
+        *,
+        config: Config | None = None,
+        initial_pool: str | None = None,
+        demo: DemoController | None = None,
+        dry_run: bool = False,
+        clock: Callable[[], float] = time.time,
+        audit: AuditLog | None = None,
+        rediagnose_interval: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self._given_sources = list(sources)
+        self._config = config
+        self.initial_pool = initial_pool
+        self.demo = demo
+        self.dry_run = dry_run
+        self.clock = clock
+        self._audit = audit
+        self.rediagnose_interval = rediagnose_interval
+        self.pools: dict[str, PoolSlot] = {}
+        self.current_pool: str | None = None
+        self.status: str | None = None
+        self.errors: deque[str] = deque(maxlen=50)
+        self.command_history: deque[Entry] = deque(maxlen=2000)
+        self._pending: list[Entry] = []
+        self._diag_timer: Any = None
+        self._last_diag = 0.0
+        self._stopped = False
+        self._auto_pick = False
+        self.diagnoses = 0  # how many re-diagnoses ran (tests)
+        self.pool_changed: Signal[str] = Signal(self, "pool-changed")
+        self.pools_replaced: Signal[None] = Signal(self, "pools-replaced")
+        self.commands_ran: Signal[list[Entry]] = Signal(self, "commands-ran")
+        if demo is not None:
+            self.title = "xentui — SIMULATOR"
+            self.sub_title = f"scenario {demo.scenario} · {demo.hosts} hosts"
+        elif dry_run:
+            self.sub_title = "dry run: commands are shown, none is run"
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        self.set_interval(0.25, self._flush_commands)
+        self.push_screen(PoolScreen())
+        if self._given_sources:
+            self.install(self._given_sources)
+        elif self._config is not None:
+            self.install(self._live_sources(self._config))
+        elif self.demo is not None:
+            self.status = f"starting the simulator (scenario {self.demo.scenario})…"
+            self.start_demo(self.demo.scenario)
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit(0)
+
+    async def shutdown(self) -> None:
+        """Stop every engine and the simulator (idempotent, never raises)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        await self._stop_sources()
+        if self.demo is not None:
+            try:
+                await self.demo.stop()
+            except Exception as e:  # pragma: no cover - best effort on the way out
+                self.errors.append(f"stopping the simulator: {e}")
+
+    async def _stop_sources(self) -> None:
+        for slot in list(self.pools.values()):
+            try:
+                await slot.source.stop()
+            except Exception as e:
+                self.errors.append(f"stopping pool {slot.name}: {e}")
+
+    # ------------------------------------------------------------------ sources
+    def _live_sources(self, config: Config) -> list[FactSource]:
+        sources: list[FactSource] = []
+        for pool in config.pools:
+            sources.append(
+                LiveSource(pool, config.settings, password=pool_password(pool), on_command=self._command_callback(pool.name))
+            )
+        return sources
+
+    def _command_callback(self, pool: str) -> Callable[[CommandResult], None]:
+        def on_command(result: CommandResult) -> None:
+            self._pending.append((pool, result, False))
+
+        return on_command
+
+    def install(self, sources: Sequence[FactSource]) -> None:
+        """Watch these pools (replacing any others) and start their sources."""
+        self.pools = {}
+        for src in sources:
+            slot = PoolSlot(src.name, src)
+            self.pools[src.name] = slot
+            src.listeners.append(self._listener(src))
+        names = list(self.pools)
+        if self.initial_pool and self.initial_pool in self.pools:
+            self.current_pool = self.initial_pool
+        else:
+            self.current_pool = names[0] if names else None
+        for slot in self.pools.values():
+            try:
+                slot.diagnosis = slot.source.diagnose() if slot.source.facts and not slot.source.live else None
+                slot.source.start()
+            except Exception as e:
+                self.report_error(f"starting pool {slot.name}", e)
+        # several pools and none asked for: show the one in trouble, once all are judged
+        self._auto_pick = self.initial_pool is None and len(self.pools) > 1
+        self._pick_worst_pool()
+        self.status = None
+        self.pools_replaced.publish(None)
+
+    def _listener(self, source: FactSource) -> Callable[[HostFacts], None]:
+        def listener(facts: HostFacts) -> None:
+            self.post_message(FactsArrived(source.name, source, facts))
+
+        return listener
+
+    @on(FactsArrived)
+    def _facts_arrived(self, message: FactsArrived) -> None:
+        slot = self.pools.get(message.pool)
+        if slot is None or slot.source is not message.source:
+            return  # from a source that was replaced meanwhile
+        slot.changed.add(message.facts.name)
+        self._schedule_diagnosis()
+
+    def _schedule_diagnosis(self) -> None:
+        if self._diag_timer is not None:
+            return
+        # (a Textual timer of 0 s divides by zero: wait at least 10 ms)
+        wait = max(0.01, self._last_diag + self.rediagnose_interval - time.monotonic())
+        self._diag_timer = self.set_timer(wait, self._rediagnose, name="rediagnose")
+
+    def _rediagnose(self) -> None:
+        self._diag_timer = None
+        self._last_diag = time.monotonic()
+        for slot in list(self.pools.values()):
+            if not slot.changed:
+                continue
+            slot.changed.clear()
+            try:
+                slot.diagnosis = slot.source.diagnose()
+                slot.error = None
+            except Exception as e:
+                slot.error = f"diagnosis failed: {e}"
+                self.report_error(f"diagnosing pool {slot.name}", e)
+            self.diagnoses += 1
+            self.pool_changed.publish(slot.name)
+        self._pick_worst_pool()
+
+    def _pick_worst_pool(self) -> None:
+        if not self._auto_pick or any(s.diagnosis is None for s in self.pools.values()):
+            return
+        self._auto_pick = False
+        worst = fleet_order([(s.name, s.diagnosis) for s in self.pools.values()])[0]
+        if worst != self.current_pool:
+            self.current_pool = worst
+            self.pools_replaced.publish(None)
+
+    # ------------------------------------------------------------------ state for the screens
+    @property
+    def current_slot(self) -> PoolSlot | None:
+        return self.pools.get(self.current_pool) if self.current_pool else None
+
+    @property
+    def settings(self) -> Settings:
+        slot = self.current_slot
+        return slot.source.settings if slot is not None else Settings()
+
+    def status_line(self, slot: PoolSlot | None) -> str | None:
+        if self.status:
+            return self.status
+        if slot is not None and slot.error:
+            return slot.error
+        return None
+
+    def switch_pool(self, name: str) -> None:
+        self._auto_pick = False  # the admin chose
+        if name in self.pools and name != self.current_pool:
+            self.current_pool = name
+            self.pools_replaced.publish(None)
+
+    def next_pool(self) -> None:
+        order = fleet_order([(s.name, s.diagnosis) for s in self.pools.values()])
+        if len(order) < 2:
+            return
+        i = order.index(self.current_pool) if self.current_pool in order else -1
+        self.switch_pool(order[(i + 1) % len(order)])
+        self.notify(f"pool {self.current_pool}", timeout=2)
+
+    def pane_context(self, host: str | None) -> PaneContext:
+        slot = self.current_slot
+        if slot is None:
+            raise RuntimeError("no pool yet")
+        return PaneContext(
+            app=self,
+            pool=slot.name,
+            source=slot.source,
+            diagnosis=slot.diagnosis or NO_FACTS,
+            host=host,
+            settings=slot.source.settings,
+            dry_run=self.dry_run,
+        )
+
+    def report_error(self, what: str, error: BaseException) -> None:
+        """Show an error without letting it end the console."""
+        text = f"{what}: {type(error).__name__}: {error}"
+        self.errors.append(text)
+        self.log.error(text)
+        try:
+            self.notify(text, title="error", severity="error", timeout=8)
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------------ commands and audit
+    def _flush_commands(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        self.command_history.extend(batch)
+        self.commands_ran.publish(batch)
+
+    @property
+    def audit(self) -> AuditLog:
+        if self._audit is None:
+            settings = self.settings
+            self._audit = AuditLog(settings.audit_path)
+            for slot in self.pools.values():
+                pool = getattr(slot.source, "pool", None)
+                if pool is not None:
+                    self._audit.add_secret(pool_password(pool))
+        return self._audit
+
+    def audit_command(self, result: CommandResult, *, detail: str | None = None) -> AuditRecord | None:
+        """Append an action command to the audit file and log it again, tagged ACTION.
+
+        Probe commands repeat every poll and are never audited; action panes
+        call this for every command they ran.  Returns the record as written,
+        or None when the file could not be written (the error is shown).
+        """
+        outcome = {"failed": "error"}.get(result.outcome, result.outcome)
+        if detail is None:
+            err = (result.stderr or "").strip().splitlines()
+            detail = result.error or (err[-1] if err else None)
+        pool = self.current_pool or ""
+        self._pending.append((pool, result, True))
+        try:
+            return self.audit.record(
+                result.host,
+                result.command,
+                outcome=outcome,
+                exit_status=result.exit_status,
+                duration_s=max(0.0, result.duration),
+                detail=detail,
+            )
+        except Exception as e:
+            self.report_error("writing the audit file", e)
+            return None
+
+    def audit_intent(self, host: str, command: str, *, outcome: str = "dry-run", detail: str | None = None) -> AuditRecord | None:
+        try:
+            return self.audit.record(host, command, outcome=outcome, detail=detail)
+        except Exception as e:
+            self.report_error("writing the audit file", e)
+            return None
+
+    # ------------------------------------------------------------------ actions
+    def action_refresh(self) -> None:
+        slot = self.current_slot
+        if slot is None:
+            return
+        try:
+            slot.source.refresh()
+        except Exception as e:
+            self.report_error("refresh", e)
+            return
+        self.notify(f"re-probing every host of {slot.name}", timeout=2)
+
+    def action_help(self) -> None:
+        try:
+            self._open_help()
+        except Exception as e:
+            self.report_error("opening the help", e)
+
+    def _open_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        rows = screen.help_rows() if isinstance(screen, PoolScreen) else screen_help_rows(screen)
+        self.push_screen(HelpScreen(rows))
+
+    # ------------------------------------------------------------------ the demo
+    @work(exclusive=True, group="demo", exit_on_error=False)
+    async def start_demo(self, scenario: str) -> None:
+        assert self.demo is not None
+        self.status = f"starting the simulator (scenario {scenario})…"
+        self.pool_changed.publish("")
+        await self._stop_sources()
+        self.pools = {}
+        self.pools_replaced.publish(None)
+        config = await self.demo.start(scenario)
+        self.sub_title = f"scenario {self.demo.scenario} · {self.demo.hosts} hosts"
+        self._audit = AuditLog(config.settings.audit_path)
+        self.install(self._live_sources(config))
+        self.notify(f"simulator running: {scenario}", timeout=3)
+
+    def choose_scenario(self) -> None:
+        from ..sim.scenarios import SCENARIOS
+
+        def chosen(name: str | None) -> None:
+            if name and self.demo is not None:
+                self.start_demo(name)
+
+        self.push_screen(ScenarioScreen(SCENARIOS, self.demo.scenario if self.demo else None), chosen)
+
+    def demo_fault(self, kind: str, what: str, host: str | None) -> None:
+        self._demo_fault(kind, what, host)
+
+    @work(group="faults", exit_on_error=False)
+    async def _demo_fault(self, kind: str, what: str, host: str | None) -> None:
+        demo = self.demo
+        if demo is None or not demo.running:
+            return
+        if kind == "cable":
+            if what == "restore":
+                targets = demo.pulled_cables()
+                fault = "cable-restore"
+            else:
+                slot = self.current_slot
+                d = slot.diagnosis if slot is not None else None
+                master = (d.master or d.majority_master) if d is not None else None
+                targets = [master.name if master is not None and master.name in demo.host_names() else demo.host_names()[0]]
+                fault = "cable-pull"
+        elif host is None:
+            self.notify("Select a host first.", severity="warning")
+            return
+        else:
+            targets = [host]
+            fault = {"shutdown": "shutdown", "boot": "boot", "hang": "hang-xapi", "unhang": "unhang-xapi"}[what]
+        for target in targets:
+            done = await demo.fault(fault, target)
+            self.notify(f"simulator: {done}", timeout=4)
+        slot = self.current_slot
+        if slot is not None:
+            slot.source.refresh()
+        self.refresh_bindings()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            what = event.worker.name or "background task"
+            if event.worker.group == "demo":
+                self.status = f"the simulator did not start: {error}"
+                self.pool_changed.publish("")
+            self.report_error(what, error if isinstance(error, BaseException) else Exception(str(error)))
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def run_console(config: Config, pool_name: str | None = None, dry_run: bool = False) -> int:
+    """The console on the configured pools (all watched; `pool_name` is shown first)."""
+    if pool_name is not None:
+        pool_name = config.pool(pool_name).name  # raises UnknownPoolError (a ConfigError)
+    app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run)
+    result = app.run()
+    return int(result or 0)
+
+
+def run_demo(hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0) -> int:
+    """The console on a simulated pool (real SSH on loopback), with fault keys and a scenario menu."""
+    import sys
+
+    from ..sim.scenarios import SCENARIOS
+
+    if scenario not in SCENARIOS:
+        print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
+        return 2
+    demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse)
+    try:
+        app = XentuiApp(demo=demo)
+        result = app.run()
+    finally:
+        demo.cleanup()
+    return int(result or 0)

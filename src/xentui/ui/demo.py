@@ -1,0 +1,118 @@
+"""`xentui demo`: the simulated pool, run in the console's own event loop.
+
+`DemoController` owns one `Simulator` at a time (in its own directory under
+a temporary root), builds the console's config from the simulator's
+`pools.toml` with the demo settings, applies the fault keys, and restarts
+the simulator with another scenario.  The audit file of a demo lives in the
+simulator's directory, never in the user's data dir.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..config import Config, Settings, load_config
+from ..sim.scenarios import SCENARIOS
+from ..sim.server import Simulator
+from ..sim.state import Timing
+
+__all__ = ["DEMO_SETTINGS", "DemoController", "demo_settings"]
+
+#: connect 3 s, command 5 s, reach 2 s, poll 2 s; keepalive 2 s so a pulled cable
+#: is seen as "no answer" in ~6 s instead of the production 45 s.
+DEMO_SETTINGS = dict(
+    connect_timeout=3.0,
+    command_timeout=5.0,
+    reach_timeout=2.0,
+    poll_interval=2.0,
+    keepalive_interval=2.0,
+    reconnect_backoff_min=1.0,
+    reconnect_backoff_max=4.0,
+)
+
+
+def demo_settings(directory: Path, fuse: float, **overrides: float) -> Settings:
+    values: dict[str, object] = {**DEMO_SETTINGS, "toolstack_fuse": float(fuse), **overrides}
+    return Settings(audit_file=directory / "audit.jsonl", **values)  # type: ignore[arg-type]
+
+
+class DemoController:
+    """The simulator behind `xentui demo`, and its fault keys."""
+
+    def __init__(
+        self,
+        hosts: int = 8,
+        scenario: str = "healthy",
+        fuse: float = 3.0,
+        root: Path | None = None,
+        timing: Timing | None = None,
+        settings: dict[str, float] | None = None,
+    ) -> None:
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+        self.hosts = hosts
+        self.scenario = scenario
+        self.fuse = fuse
+        self.timing = timing
+        self.overrides = dict(settings or {})
+        self._owns_root = root is None
+        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="xentui-demo-"))
+        self.sim: Simulator | None = None
+        self.runs = 0
+
+    @property
+    def running(self) -> bool:
+        return self.sim is not None
+
+    @property
+    def directory(self) -> Path | None:
+        return self.sim.dir if self.sim is not None else None
+
+    async def start(self, scenario: str | None = None) -> Config:
+        """Start (or restart) the simulator; returns the console's config for it."""
+        if scenario is not None:
+            if scenario not in SCENARIOS:
+                raise ValueError(f"unknown scenario {scenario!r}")
+            self.scenario = scenario
+        await self.stop()
+        self.runs += 1
+        directory = self.root / f"{self.runs:02d}-{self.scenario}"
+        timing = self.timing or Timing(fuse=self.fuse)
+        sim = Simulator(directory, hosts=self.hosts, scenario=self.scenario, timing=timing)
+        await sim.start()
+        self.sim = sim
+        config = load_config(sim.dir / "pools.toml")
+        return config.model_copy(update={"settings": demo_settings(sim.dir, self.fuse, **self.overrides)})
+
+    async def stop(self) -> None:
+        sim, self.sim = self.sim, None
+        if sim is not None:
+            await sim.stop()
+
+    def cleanup(self) -> None:
+        """Remove the temporary root (only when this controller created it)."""
+        if self._owns_root:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # ------------------------------------------------------------------ host state
+    def host_names(self) -> list[str]:
+        return list(self.sim.pool.hosts) if self.sim is not None else []
+
+    def pulled_cables(self) -> list[str]:
+        if self.sim is None:
+            return []
+        return [n for n, h in self.sim.pool.hosts.items() if not h.cable]
+
+    def is_powered(self, host: str) -> bool:
+        return self.sim is not None and self.sim.pool.host(host).powered
+
+    def is_hung(self, host: str) -> bool:
+        return self.sim is not None and bool(self.sim.pool.host(host).xapi_hung)
+
+    # ------------------------------------------------------------------ faults
+    async def fault(self, fault: str, host: str) -> str:
+        if self.sim is None:
+            raise RuntimeError("the simulator is not running")
+        return await self.sim.fault(fault, host)

@@ -1,0 +1,56 @@
+"""The pane registry: every pane the pool screen offers, in footer order.
+
+A pane plugs in without editing the pool screen: write `panes/<feature>.py`
+with a `PaneSpec` and add it to `PANES` below.  The pool screen reads this
+list to create the key bindings, the footer entries, the help lines and the
+command-palette commands; `available(diagnosis)` decides when it applies.
+Deleting a feature is deleting its module(s) and its line here.
+
+    # panes/recover.py
+    from .spec import PaneContext, PaneSpec
+    from ...diagnosis import Verdict
+
+    def _open(ctx: PaneContext) -> Screen:
+        return RecoverScreen(ctx)              # ctx: pool, facts, diagnosis, host, engine,
+                                               # audit_command(), confirm()...
+    RECOVER_PANE = PaneSpec(
+        id="recover", key="r", title="Recover",
+        description="Promote the candidate and recover the slaves.",
+        factory=_open,
+        available=lambda d: d.verdict in (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN),
+    )
+
+    # here:  from .recover import RECOVER_PANE ; PANES.append(...) or add it to the list.
+"""
+
+from __future__ import annotations
+
+from .activity import ACTIVITY_PANE
+from .host import HOST_PANE
+from .spec import PaneContext, PaneSpec, always
+
+__all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
+
+PANES: list[PaneSpec] = [
+    HOST_PANE,
+    ACTIVITY_PANE,
+]
+
+
+def register(spec: PaneSpec) -> PaneSpec:
+    """Add a pane at run time (plugins, tests); refuses a duplicate id or key."""
+    for other in PANES:
+        if other.id == spec.id:
+            raise ValueError(f"pane id {spec.id!r} is already registered")
+        if spec.key is not None and other.key == spec.key:
+            raise ValueError(f"key {spec.key!r} is already used by pane {other.id!r}")
+    PANES.append(spec)
+    return spec
+
+
+def pane(pane_id: str) -> PaneSpec:
+    """The registered pane with this id (KeyError if none)."""
+    for spec in PANES:
+        if spec.id == pane_id:
+            return spec
+    raise KeyError(pane_id)

@@ -1,0 +1,24 @@
+"""The host pane: everything known about the selected host (Enter)."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+from ..screens.host import HostScreen
+from .spec import PaneContext, PaneSpec
+
+
+def _open(ctx: PaneContext) -> Screen[None]:
+    host = ctx.host or next(iter(ctx.facts), "")
+    return HostScreen(ctx.pool, host)
+
+
+HOST_PANE = PaneSpec(
+    id="host",
+    key="enter",
+    title="Host",
+    description="the host pane: everything known about the selected host, its last commands",
+    factory=_open,
+    needs_host=True,
+    footer=False,  # the table's own Enter binding is the one shown
+)

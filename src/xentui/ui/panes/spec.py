@@ -1,0 +1,117 @@
+"""What a pane is (`PaneSpec`) and what it gets when it opens (`PaneContext`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...audit import AuditRecord
+from ...config import Settings
+from ...diagnosis import Diagnosis
+from ...engine.sessions import CommandResult
+from ...model import HostFacts
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from ...engine.pool import PoolEngine
+    from ..app import XentuiApp
+    from ..source import FactSource
+
+__all__ = ["PaneContext", "PaneSpec", "always"]
+
+
+def always(diagnosis: Diagnosis) -> bool:
+    """`available` for a pane that applies in every state."""
+    return True
+
+
+@dataclass(frozen=True)
+class PaneSpec:
+    """One pane of the console, as the pool screen sees it.
+
+    * `id`: unique, stable (used in action names: ``open_pane('<id>')``);
+    * `key`: the key binding on the pool screen (Textual key name: ``"r"``,
+      ``"f6"``, ``"ctrl+r"``); ``None`` for a pane reached only from the
+      command palette;
+    * `title`: short, shown in the footer and the palette;
+    * `description`: one sentence, shown in the help screen and the palette;
+    * `factory(context) -> Screen`: builds the pane's screen; the console
+      pushes it (Esc on that screen should `dismiss()` / `app.pop_screen()`);
+    * `available(diagnosis) -> bool`: whether the pane applies now (a recovery
+      pane only when the master is lost...); an unavailable pane's key is
+      hidden from the footer and does nothing, and it leaves the palette.
+      Before the first facts it receives a Diagnosis with verdict `unknown`;
+    * `needs_host`: the pane works on the host selected in the table (it is
+      unavailable while no host is selected);
+    * `footer`: show the key in the footer (it is always in the help screen).
+    """
+
+    id: str
+    key: str | None
+    title: str
+    description: str
+    factory: Callable[[PaneContext], Screen[Any]]
+    available: Callable[[Diagnosis], bool] = always
+    needs_host: bool = False
+    footer: bool = True
+
+
+@dataclass
+class PaneContext:
+    """What a pane gets from the console: the pool, its facts, the selection, and helpers.
+
+    Panes never open connections themselves: commands run through the
+    engine's sessions (``context.engine.sessions[host].run(cmd, timeout)``)
+    or an executor built on them, and every action command is passed to
+    `audit_command` once it ran (or `audit_intent` for a dry run / refusal).
+    Dangerous commands are confirmed first with `confirm` (a `ConfirmScreen`).
+    """
+
+    app: XentuiApp
+    pool: str
+    source: FactSource
+    diagnosis: Diagnosis
+    host: str | None
+    settings: Settings
+    dry_run: bool = False
+
+    @property
+    def facts(self) -> dict[str, HostFacts]:
+        return self.source.facts
+
+    @property
+    def engine(self) -> PoolEngine | None:
+        """The live engine (None when the console shows static facts)."""
+        return self.source.engine
+
+    def host_facts(self, name: str | None = None) -> HostFacts | None:
+        name = name or self.host
+        return self.source.facts.get(name) if name else None
+
+    def audit_command(self, result: CommandResult, *, detail: str | None = None) -> AuditRecord | None:
+        """Append an action command's result to the audit file (and mark it in the activity log)."""
+        return self.app.audit_command(result, detail=detail)
+
+    def audit_intent(self, host: str, command: str, *, outcome: str = "dry-run", detail: str | None = None) -> AuditRecord | None:
+        """Audit a command that was not run (``dry-run``, ``refused``...)."""
+        return self.app.audit_intent(host, command, outcome=outcome, detail=detail)
+
+    def confirm(
+        self,
+        host: str,
+        command: str,
+        callback: Callable[[bool], Any],
+        *,
+        typed: bool = False,
+        title: str = "Run this command?",
+        explanation: str = "",
+    ) -> None:
+        """Ask the admin (ConfirmScreen); `callback(True)` only when confirmed."""
+        from ..confirm import ConfirmScreen
+
+        self.app.push_screen(
+            ConfirmScreen(host, command, typed=typed, title=title, explanation=explanation, dry_run=self.dry_run),
+            lambda ok: callback(bool(ok)),
+        )

@@ -1,0 +1,573 @@
+"""Pure rendering: from `HostFacts` + `Diagnosis` to cell texts and rich renderables.
+
+Nothing here touches the screen or the network; every function takes the
+clock (`now`) as an argument, so the same facts always render the same
+(the snapshot tests rely on it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..config import Settings
+from ..diagnosis import Action, Diagnosis, HostVerdict, Verdict
+from ..engine.sessions import CommandResult
+from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
+
+# --------------------------------------------------------------------------- styles
+
+FLAG = "bold #ffffff on #b3261e"  # a cell that disagrees with the majority
+WARN = "bold #f2c14e"
+BAD = "bold #ff6b6b"
+GOOD = "#7bd88f"
+STALE = "dim italic"
+MUTED = "#8a8f98"
+
+VERDICT_LABEL = {
+    Verdict.HEALTHY: "HEALTHY",
+    Verdict.MASTER_LOST: "MASTER LOST",
+    Verdict.SPLIT_BRAIN: "SPLIT BRAIN",
+    Verdict.DEGRADED: "DEGRADED",
+    Verdict.UNKNOWN: "UNKNOWN",
+}
+VERDICT_STYLE = {
+    Verdict.HEALTHY: "bold #0b3d1a on #7bd88f",
+    Verdict.MASTER_LOST: "bold #ffffff on #b3261e",
+    Verdict.SPLIT_BRAIN: "bold #ffffff on #8e24aa",
+    Verdict.DEGRADED: "bold #2b2100 on #f2c14e",
+    Verdict.UNKNOWN: "bold #ffffff on #5c6370",
+}
+#: verdicts listed first on the fleet line (a pool in trouble comes first)
+VERDICT_RANK = {
+    Verdict.SPLIT_BRAIN: 0,
+    Verdict.MASTER_LOST: 1,
+    Verdict.DEGRADED: 2,
+    Verdict.UNKNOWN: 3,
+    Verdict.HEALTHY: 4,
+}
+
+
+def verdict_class(verdict: Verdict | None) -> str:
+    """CSS class for a verdict: `-healthy`, `-master-lost`, ... (`-starting` for none yet)."""
+    return f"-{verdict.value}" if verdict is not None else "-starting"
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    tier: int  # 0: always shown; 1: from MEDIUM width; 2: only at FULL width
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("host", "HOST", 0),
+    Column("address", "ADDRESS", 2),
+    Column("ssh", "SSH", 0),
+    Column("role", "ROLE", 0),
+    Column("master", "MASTER", 0),
+    Column("toolstack", "TOOLSTACK", 0),
+    Column("emergency", "EMERG", 0),
+    Column("reaches", "REACH", 0),
+    Column("dbgen", "DB GEN", 0),
+    Column("latency", "LATENCY", 1),
+    Column("age", "AGE", 1),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+#: the table width from which each tier is shown (tier >= 1 also uses the long texts)
+TIER_WIDTH = {0: 0, 1: 96, 2: 116}
+
+
+def tier_for_width(width: int) -> int:
+    """The highest column tier that fits `width` cells."""
+    return max(t for t, w in TIER_WIDTH.items() if width >= w)
+
+
+def columns_for_tier(tier: int) -> list[Column]:
+    return [c for c in COLUMNS if c.tier <= tier]
+
+
+# --------------------------------------------------------------------------- small texts
+
+_SECONDS = re.compile(r"no answer in ([0-9.]+) s")
+
+
+def _ssh_seconds(f: HostFacts, settings: Settings) -> float:
+    m = _SECONDS.search(f.ssh_error or "")
+    return float(m.group(1)) if m else settings.connect_timeout
+
+
+def ssh_text(f: HostFacts, settings: Settings, wide: bool = True) -> str:
+    s = f.ssh
+    if s is SshState.NO_ANSWER:
+        secs = _ssh_seconds(f, settings)
+        return f"no answer in {secs:g} s" if wide else f"no answer {secs:g}s"
+    return {
+        SshState.UNKNOWN: "…",
+        SshState.UP: "up",
+        SshState.REFUSED: "refused",
+        SshState.AUTH_FAILED: "auth failed",
+        SshState.HOST_KEY_UNKNOWN: "host key unknown" if wide else "key unknown",
+        SshState.HOST_KEY_CHANGED: "HOST KEY CHANGED" if wide else "KEY CHANGED",
+        SshState.DNS_FAILED: "DNS failed",
+        SshState.ERROR: "error",
+    }[s]
+
+
+def toolstack_text(f: HostFacts, settings: Settings, wide: bool = True) -> str:
+    x = f.xapi
+    if x is XapiView.UNKNOWN:
+        base = "…" if f.reachable else "-"
+    elif x is XapiView.NO_ANSWER:
+        base = f"no answer in {settings.command_timeout:g} s" if wide else "no answer"
+    elif x is XapiView.UNAVAILABLE:
+        base = "no channel" if f.forwarding is False else "unavailable"
+    else:
+        base = x.value
+    if f.pool_list is QueryState.NO_ANSWER and x is not XapiView.NO_ANSWER:
+        return f"{base} · xe hangs" if wide else "xe hangs"
+    return base
+
+
+def age_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = max(0.0, seconds)
+    if s < 60:
+        return f"{s:.0f}s"
+    if s < 3600:
+        return f"{s // 60:.0f}m"
+    if s < 86400:
+        return f"{s // 3600:.0f}h"
+    return f"{s // 86400:.0f}d"
+
+
+def last_update(f: HostFacts) -> float | None:
+    """When anything about the host was last learned (stale values excluded)."""
+    times = [s.at for s in f.sources.values() if not s.stale]
+    if times:
+        return max(times)
+    return f.probed_at
+
+
+def strip_pool(summary: str, pool: str) -> str:
+    prefix = f"Pool {pool}: "
+    return summary[len(prefix):] if pool and summary.startswith(prefix) else summary
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One host's row: a text per column, and the columns that disagree with the majority."""
+
+    cells: dict[str, Text]
+    flagged: frozenset[str]
+
+    def signature(self, key: str) -> tuple[object, ...]:
+        t = self.cells[key]
+        return (t.plain, str(t.style), tuple((s.start, s.end, str(s.style)) for s in t.spans))
+
+
+def _stale(f: HostFacts, *keys: str) -> bool:
+    return any((src := f.sources.get(k)) is not None and src.stale for k in keys)
+
+
+def _majority_generation(d: Diagnosis, facts: dict[str, HostFacts]) -> int | None:
+    if d.majority_master is None:
+        return None
+    f = facts.get(d.majority_master.name)
+    return f.db_generation if f is not None else None
+
+
+def row_view(
+    f: HostFacts,
+    d: Diagnosis,
+    facts: dict[str, HostFacts],
+    settings: Settings,
+    now: float,
+    wide: bool = True,
+) -> RowView:
+    """The cells of one host's row; `flagged` names the cells to highlight."""
+    hv: HostVerdict | None = d.hosts.get(f.name)
+    majority = d.majority_master.name if d.majority_master else None
+    split = d.verdict is Verdict.SPLIT_BRAIN
+    flagged: set[str] = set()
+    cells: dict[str, Text] = {}
+
+    # host: coloured by how much attention it needs
+    flags = hv.flags if hv else []
+    host_style = ""
+    if f.ssh not in (SshState.UP, SshState.UNKNOWN):
+        host_style = BAD
+    elif flags:
+        host_style = WARN
+    elif f.name == majority:
+        host_style = "bold"
+    cells["host"] = Text(f.name, style=host_style)
+
+    # address: what the jump box connects to, or the management address it learned
+    addr = f.address
+    if addr == f.name and f.own_addresses:
+        addr = f.own_addresses[0]
+    cells["address"] = Text(addr, style=STALE if _stale(f, "own_addresses") and addr != f.address else "")
+
+    # SSH
+    ssh_style = GOOD if f.ssh is SshState.UP else ""
+    if f.ssh not in (SshState.UP, SshState.UNKNOWN):
+        flagged.add("ssh")
+    cells["ssh"] = Text(ssh_text(f, settings, wide), style=ssh_style)
+
+    # role (pool.conf)
+    holds = f.role is Role.MASTER or (hv is not None and hv.role == "master")
+    role = f.role.value if f.role is not None else "-"
+    role_style = STALE if _stale(f, "role") else ""
+    if f.role is Role.BROKEN:
+        flagged.add("role")
+    if holds and f.role is Role.MASTER and (split or (majority is not None and f.name != majority)):
+        flagged.add("role")  # a second master: split brain visible at a glance
+    elif f.role is Role.MASTER and not role_style:
+        role_style = "bold"
+    cells["role"] = Text(role, style=role_style)
+
+    # the master this host follows
+    follows = hv.follows if hv and hv.follows else None
+    if follows is None:
+        cells["master"] = Text("-")
+    else:
+        shown = "itself" if follows == f.name else follows
+        cells["master"] = Text(shown, style=STALE if _stale(f, "role") else "")
+        if majority is not None and follows != majority:
+            flagged.add("master")
+        elif follows not in facts:
+            flagged.add("master")  # an address no configured host has
+
+    # toolstack
+    cells["toolstack"] = Text(toolstack_text(f, settings, wide))
+    if f.xapi in (XapiView.NO_ANSWER, XapiView.ERROR, XapiView.EMERGENCY) or f.pool_list is QueryState.NO_ANSWER:
+        flagged.add("toolstack")
+    elif f.xapi is XapiView.MASTER and majority is not None and (split or f.name != majority):
+        flagged.add("toolstack")
+
+    # emergency mode (shown, never trusted alone)
+    if f.emergency_mode is True:
+        cells["emergency"] = Text("YES")
+        flagged.add("emergency")
+    elif f.emergency_mode is False:
+        cells["emergency"] = Text("no", style=MUTED)
+    elif f.emergency_error:
+        cells["emergency"] = Text("?", style=WARN)
+    else:
+        cells["emergency"] = Text("-" if not f.reachable else "…")
+
+    # does it reach its master on TCP 443 (its own check)
+    if f.reaches_master is True:
+        cells["reaches"] = Text("yes", style=GOOD)
+    elif f.reaches_master is False:
+        cells["reaches"] = Text("NO")
+        flagged.add("reaches")
+    else:
+        cells["reaches"] = Text("-" if holds or not f.reachable else "…", style=MUTED)
+
+    # database generation
+    gen = f.db_generation
+    cells["dbgen"] = Text("-" if gen is None else str(gen), style=STALE if _stale(f, "db_generation") else "")
+    maj_gen = _majority_generation(d, facts)
+    if split and gen is not None and maj_gen is not None and gen != maj_gen:
+        flagged.add("dbgen")
+
+    # latency, age
+    lat = f.latency_ms
+    cells["latency"] = Text("-" if lat is None else f"{lat:.0f} ms", style=STALE if _stale(f, "files") else "")
+    last = last_update(f)
+    cells["age"] = Text(age_text(None if last is None else now - last), style=MUTED)
+
+    for key in flagged:
+        cells[key].style = FLAG
+    return RowView(cells=cells, flagged=frozenset(flagged))
+
+
+# --------------------------------------------------------------------------- banner
+
+
+def recommendation_lines(d: Diagnosis) -> tuple[str, str | None, str | None]:
+    """(next step sentence, host, exact command)."""
+    rec = d.recommendation
+    if rec is None:
+        return ("No recommendation yet.", None, None)
+    if rec.action is Action.NONE:
+        return (f"Nothing to do: {rec.reason[0].lower()}{rec.reason[1:]}", None, None)
+    return (rec.reason, rec.host, rec.command)
+
+
+def forbidden_line(d: Diagnosis) -> str | None:
+    if not d.forbidden:
+        return None
+    parts = []
+    for fb in d.forbidden:
+        parts.append(f"{fb.action.value} {fb.host}" if fb.host else fb.action.value)
+    return " · ".join(dict.fromkeys(parts))
+
+
+def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str | None = None) -> Text:
+    """The verdict banner's text: badge + summary, next step, the exact command, what not to do."""
+    out = Text()
+    if d is None:
+        out.append(" STARTING ", style=VERDICT_STYLE[Verdict.UNKNOWN])
+        out.append("  ")
+        out.append(status or f"pool {pool}: waiting for the first facts…")
+        return out
+    out.append(f" {VERDICT_LABEL[d.verdict]} ", style=VERDICT_STYLE[d.verdict])
+    out.append(f" {pool} ", style="bold")
+    out.append(strip_pool(d.summary, pool))
+    sentence, host, command = recommendation_lines(d)
+    out.append("\n")
+    out.append("Next: ", style="bold")
+    out.append(sentence)
+    if command:
+        out.append("\n")
+        out.append(f"  on {host}: " if host else "  run: ", style="bold")
+        out.append(command, style="bold #e5c07b")
+    never = forbidden_line(d)
+    if never:
+        out.append("\n")
+        out.append("Never now: ", style=BAD)
+        out.append(never, style="#ff9e9e")
+    if status:
+        out.append("\n")
+        out.append(status, style=MUTED)
+    return out
+
+
+def fleet_text(entries: Sequence[tuple[str, Diagnosis | None]], current: str) -> Text:
+    """The fleet line: every pool with its verdict, a pool in trouble first."""
+    out = Text()
+    order = sorted(
+        entries,
+        key=lambda e: (VERDICT_RANK[e[1].verdict] if e[1] is not None else 3, e[0]),
+    )
+    out.append("Pools: ", style="bold")
+    for i, (name, d) in enumerate(order):
+        if i:
+            out.append("  ")
+        label = VERDICT_LABEL[d.verdict] if d is not None else "…"
+        style = VERDICT_STYLE[d.verdict] if d is not None else VERDICT_STYLE[Verdict.UNKNOWN]
+        mark = "▶" if name == current else " "
+        out.append(f"{mark}{name} ", style="bold" if name == current else "")
+        out.append(f" {label} ", style=style)
+    return out
+
+
+def fleet_order(entries: Iterable[tuple[str, Diagnosis | None]]) -> list[str]:
+    return [
+        name
+        for name, d in sorted(entries, key=lambda e: (VERDICT_RANK[e[1].verdict] if e[1] is not None else 3, e[0]))
+    ]
+
+
+# --------------------------------------------------------------------------- host pane
+
+_FACT_ROWS: tuple[tuple[str, str], ...] = (
+    # (label, source key)
+    ("SSH", "ssh"),
+    ("latency", "files"),
+    ("pool.conf", "role"),
+    ("UUID", "uuid"),
+    ("hostname", "hostname"),
+    ("addresses", "own_addresses"),
+    ("DB generation", "db_generation"),
+    ("toolstack", "xapi"),
+    ("xe pool-list", "pool_list"),
+    ("emergency mode", "emergency_mode"),
+    ("reaches master", "reaches_master"),
+)
+
+
+def _fact_value(f: HostFacts, key: str, settings: Settings) -> Text:
+    t = Text()
+    if key == "ssh":
+        t.append(ssh_text(f, settings))
+        if f.ssh_error:
+            t.append(f"\n{f.ssh_error}", style=BAD)
+        if f.host_key_fingerprint:
+            t.append(f"\n{f.host_key_fingerprint}", style=MUTED)
+    elif key == "files":
+        t.append("-" if f.latency_ms is None else f"{f.latency_ms:.0f} ms (files command)")
+    elif key == "role":
+        t.append(f.pool_conf_raw if f.pool_conf_raw is not None else (f.role.value if f.role else "-"))
+    elif key == "uuid":
+        t.append(f.uuid or "-")
+        if f.product_brand or f.product_version:
+            t.append(f"\n{f.product_brand or ''} {f.product_version or ''}".rstrip(), style=MUTED)
+    elif key == "hostname":
+        t.append(f.hostname or "-")
+    elif key == "own_addresses":
+        t.append(" ".join(f.own_addresses) or "-")
+    elif key == "db_generation":
+        t.append("-" if f.db_generation is None else str(f.db_generation))
+    elif key == "xapi":
+        t.append(toolstack_text(f, settings).split(" · ")[0])
+        if f.xapi_detail:
+            t.append(f"\n{f.xapi_detail}", style=MUTED)
+        if f.forwarding is False:
+            t.append("\nsshd refuses forwarding (no XenAPI channel)", style=WARN)
+    elif key == "pool_list":
+        t.append(f.pool_list.value)
+        if f.pool_list_error:
+            t.append(f"\n{f.pool_list_error}", style=WARN)
+        if f.pool_master_uuid:
+            t.append(f"\nmaster {f.pool_master_uuid}", style=MUTED)
+        if f.ha_enabled is not None:
+            t.append(f"\nHA {'enabled' if f.ha_enabled else 'off'}", style=MUTED)
+    elif key == "emergency_mode":
+        t.append("-" if f.emergency_mode is None else ("YES" if f.emergency_mode else "no"))
+        if f.emergency_error:
+            t.append(f"\n{f.emergency_error}", style=WARN)
+    elif key == "reaches_master":
+        t.append("-" if f.reaches_master is None else ("yes" if f.reaches_master else "NO"))
+        if f.reaches_master_detail:
+            t.append(f"\n{f.reaches_master_detail}", style=MUTED)
+    return t
+
+
+def _age_cell(src: Source | None, now: float) -> Text:
+    if src is None:
+        return Text("-", style=MUTED)
+    t = Text(age_text(now - src.at), style=STALE if src.stale else "")
+    if src.stale:
+        t.append("\nSTALE", style=WARN)
+    return t
+
+
+def command_lines(results: Sequence[CommandResult], now: float, limit: int = 8, output_lines: int = 3) -> Text:
+    """The last commands run on a host, newest last, with the start of their output."""
+    t = Text()
+    shown = list(results)[-limit:]
+    if not shown:
+        t.append("no commands yet", style=MUTED)
+        return t
+    for i, r in enumerate(shown):
+        if i:
+            t.append("\n")
+        status = "timeout" if r.timed_out else ("error" if r.error else f"exit {r.exit_status}")
+        style = GOOD if r.ok else BAD
+        t.append(f"{age_text(now - r.started):>4} ago ", style=MUTED)
+        t.append(f"{status:<9}", style=style)
+        t.append(f"{r.duration:5.2f} s  ", style=MUTED)
+        t.append(f"$ {r.command}")
+        out = (r.stdout or "").rstrip("\n").splitlines()
+        err = (r.stderr or "").rstrip("\n").splitlines()
+        for line in out[:output_lines]:
+            t.append(f"\n    {line}", style=MUTED)
+        if len(out) > output_lines:
+            t.append(f"\n    … {len(out) - output_lines} more lines", style=MUTED)
+        for line in err[:output_lines]:
+            t.append(f"\n    {line}", style="#ff9e9e")
+        if r.error and not r.timed_out:
+            t.append(f"\n    {r.error}", style="#ff9e9e")
+    return t
+
+
+def host_detail(
+    f: HostFacts | None,
+    d: Diagnosis | None,
+    settings: Settings,
+    recent: Sequence[CommandResult],
+    now: float,
+    commands: int = 6,
+) -> RenderableType:
+    """Everything known about one host: facts with how/when learned, the diagnosis, last commands."""
+    if f is None:
+        return Text("No host selected.", style=MUTED)
+    hv = d.hosts.get(f.name) if d else None
+    head = Text()
+    head.append(f.name, style="bold")
+    addr = f.own_addresses[0] if f.own_addresses else f.address
+    if addr != f.name:
+        head.append(f"  {addr}", style=MUTED)
+    if hv is not None and hv.note:
+        head.append(f"\n{hv.note}")
+    if hv is not None and hv.flags:
+        head.append("\n")
+        for fl in hv.flags:
+            head.append(f" {fl.value} ", style=FLAG)
+            head.append(" ")
+    parts: list[RenderableType] = [head]
+
+    if d is not None and d.recommendation is not None and d.recommendation.host == f.name and d.recommendation.command:
+        rec = Text()
+        rec.append("Recommended here: ", style="bold")
+        rec.append(d.recommendation.action.value)
+        rec.append(f"\n  {d.recommendation.command}", style="bold #e5c07b")
+        parts.append(rec)
+    if d is not None:
+        here = [fb for fb in d.forbidden if fb.host == f.name]
+        if here:
+            fb_text = Text()
+            for i, fb in enumerate(here):
+                if i:
+                    fb_text.append("\n")
+                fb_text.append("Never here: ", style=BAD)
+                fb_text.append(fb.action.value, style="bold")
+                fb_text.append(f" — {fb.reason}", style="#ff9e9e")
+            parts.append(fb_text)
+
+    table = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1, 0, 0))
+    table.add_column("fact", no_wrap=True, style="bold")
+    table.add_column("value · how it was learned", ratio=1, overflow="fold")
+    table.add_column("age", no_wrap=True, justify="right")
+    for label, key in _FACT_ROWS:
+        src = f.sources.get(key)
+        if key == "reaches_master" and src is None and f.role is Role.MASTER:
+            continue
+        value = _fact_value(f, key, settings)
+        if src is not None and src.stale:
+            value.stylize(STALE)
+        if key != "files":  # the latency is the files command's round trip: no separate "how"
+            # "↳" and the first word stay together (no line of its own when the text folds)
+            value.append(f"\n↳\u00a0{src.how}" if src is not None else "\n↳\u00a0not learned yet", style=MUTED)
+        table.add_row(label, value, _age_cell(src, now))
+    parts.append(table)
+
+    cmds = Text()
+    cmds.append("Last commands\n", style="bold underline")
+    cmds.append_text(command_lines(recent, now, limit=commands))
+    parts.append(cmds)
+    return Group(*_spaced(parts))
+
+
+def _spaced(parts: list[RenderableType]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(Text(""))
+        out.append(p)
+    return out
+
+
+def activity_line(pool: str | None, r: CommandResult, action: bool = False) -> Text:
+    """One line of the activity log: time, host, exit status, duration, command."""
+    import time as _time
+
+    t = Text()
+    t.append(_time.strftime("%H:%M:%S ", _time.localtime(r.started)), style=MUTED)
+    host = f"{pool}/{r.host}" if pool else r.host
+    t.append(f"{host:<8} ", style="bold")
+    status = "timeout" if r.timed_out else ("error" if r.error else f"exit {r.exit_status}")
+    t.append(f"{status:<9}", style=GOOD if r.ok else BAD)
+    t.append(f"{r.duration:6.2f} s ", style=MUTED)
+    if action:
+        t.append("ACTION ", style=FLAG)
+    t.append(r.command)
+    if r.error and not r.timed_out:
+        t.append(f"  ({r.error})", style="#ff9e9e")
+    return t

@@ -1,0 +1,130 @@
+"""Screenshots of the demo, headless: `python -m xentui.screenshots [--out DIR] [--only NAME ...]`.
+
+Drives `xentui demo` (the simulator in the app's own loop, real SSH on
+loopback) with `App.run_test`, walks it through the field story and writes
+one SVG per state and size into `screenshots/`:
+
+    pool-healthy-80x24.svg       pool-healthy-160x48.svg
+    pool-master-lost-80x24.svg   pool-master-lost-160x48.svg   (master's cable pulled)
+    pool-split-brain-80x24.svg   pool-split-brain-160x48.svg   (scenario split-brain)
+    host-pane-80x24.svg          host-pane-160x48.svg          (Enter on plot2)
+    help-80x24.svg               help-160x48.svg               (F1)
+
+Live values (latency, ages) differ from run to run; the snapshot tests use
+the constructed facts of `xentui.ui.samples` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..diagnosis import Verdict
+from .app import XentuiApp
+from .demo import DemoController
+from .screens.help import HelpScreen
+from .screens.host import HostScreen
+from .screens.pool import PoolScreen
+
+SIZES = ((80, 24), (160, 48))
+NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
+
+
+async def _until(pilot: object, check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what} after {timeout:g} s")
+        await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
+def _verdict(app: XentuiApp) -> Verdict | None:
+    slot = app.current_slot
+    return slot.diagnosis.verdict if slot is not None and slot.diagnosis is not None else None
+
+
+def _settled(app: XentuiApp, verdict: Verdict) -> bool:
+    slot = app.current_slot
+    if slot is None or slot.diagnosis is None or slot.diagnosis.verdict is not verdict:
+        return False
+    return all(f.sources.get("xapi") is not None or not f.reachable for f in slot.source.facts.values())
+
+
+async def take(out: Path, only: set[str] | None = None, log: Callable[[str], None] = print) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    demo = DemoController(scenario="healthy")
+    app = XentuiApp(demo=demo)
+
+    async def shoot(pilot: object, name: str) -> None:
+        if only and name not in only:
+            return
+        for w, h in SIZES:
+            await pilot.resize_terminal(w, h)  # type: ignore[attr-defined]
+            await pilot.pause(0.6)  # type: ignore[attr-defined]
+            path = out / f"{name}-{w}x{h}.svg"
+            path.write_text(app.export_screenshot(title=f"xentui demo — {name}"), encoding="utf-8")
+            written.append(path)
+            log(f"wrote {path}")
+
+    try:
+        async with app.run_test(size=SIZES[0]) as pilot:
+            await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool")
+            await pilot.pause(2.5)  # a full poll: every cell known
+            await shoot(pilot, "pool-healthy")
+
+            await pilot.press("f1")
+            await _until(pilot, lambda: isinstance(app.screen, HelpScreen), 10, "the help screen")
+            await shoot(pilot, "help")
+            await pilot.press("escape")
+
+            await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
+            await pilot.press("down", "enter")
+            await _until(pilot, lambda: isinstance(app.screen, HostScreen), 10, "the host pane")
+            await pilot.pause(1.0)
+            await shoot(pilot, "host-pane")
+            await pilot.press("escape")
+            await pilot.press("up")
+
+            if not only or "pool-master-lost" in only:
+                await pilot.press("c")  # pull the master's cable
+                await _until(pilot, lambda: _verdict(app) is Verdict.MASTER_LOST, 60, "master lost")
+                await _until(
+                    pilot,
+                    lambda: (d := app.current_slot.diagnosis) is not None and d.recommendation is not None  # type: ignore[union-attr]
+                    and d.recommendation.action.value == "promote",
+                    60,
+                    "the promote recommendation",
+                )
+                await pilot.pause(1.0)
+                await shoot(pilot, "pool-master-lost")
+
+            if not only or "pool-split-brain" in only:
+                app.start_demo("split-brain")
+                await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
+                await pilot.pause(2.5)
+                await shoot(pilot, "pool-split-brain")
+    finally:
+        demo.cleanup()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m xentui.screenshots", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=Path("screenshots"), help="directory for the SVGs (default: ./screenshots)")
+    p.add_argument("--only", nargs="*", choices=NAMES, help="only these screenshots")
+    args = p.parse_args(argv)
+    try:
+        asyncio.run(take(args.out, set(args.only) if args.only else None))
+    except TimeoutError as e:
+        print(f"screenshots: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

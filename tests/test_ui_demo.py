@@ -1,0 +1,90 @@
+"""`xentui demo`: the simulator in the console's loop, the fault keys, the scenario menu."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from xentui.diagnosis import Verdict
+from xentui.sim.state import Timing
+from xentui.ui.app import XentuiApp
+from xentui.ui.commands import palette_commands
+from xentui.ui.demo import DemoController, demo_settings
+from xentui.ui.screens.pool import PoolScreen
+from xentui.ui.screens.scenario import ScenarioScreen
+from xentui.ui.testing import key_takes_effect, send_key
+from xentui.ui.widgets import HostTable
+
+FAST = Timing(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)
+SHORT = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.5)
+
+
+async def _until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float, what: str) -> None:
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, f"no {what} within {timeout:g} s"
+        await pilot.pause(0.1)
+
+
+def _verdict(app: XentuiApp) -> Verdict | None:
+    slot = app.current_slot
+    return slot.diagnosis.verdict if slot is not None and slot.diagnosis is not None else None
+
+
+def test_demo_settings_and_audit_file_stay_in_the_simulator_dir(tmp_path: Path) -> None:
+    s = demo_settings(tmp_path, fuse=3.0)
+    assert (s.connect_timeout, s.command_timeout, s.reach_timeout, s.poll_interval) == (3.0, 5.0, 2.0, 2.0)
+    assert s.audit_path == tmp_path / "audit.jsonl"
+
+
+async def test_demo_fault_keys_and_scenario_menu(tmp_path: Path) -> None:
+    demo = DemoController(scenario="healthy", root=tmp_path, timing=FAST, settings=SHORT)
+    app = XentuiApp(demo=demo)
+    assert "SIMULATOR" in app.title
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: _verdict(app) is Verdict.HEALTHY, 20, "a healthy simulated pool")
+        assert demo.directory is not None and demo.directory.is_relative_to(tmp_path)
+        assert app.settings.audit_path.parent == demo.directory
+        screen = app.screen
+        assert isinstance(screen, PoolScreen)
+        assert screen.active_bindings["c"].binding.description == "Unplug"
+        names = [n for n, _, _ in palette_commands(app)]
+        assert "Demo: pull the master's cable" in names and "Demo scenario: split-brain" in names
+
+        await key_takes_effect(app, "c", lambda: demo.pulled_cables() == ["plot1"], 5)  # the master's cable
+        await _until(pilot, lambda: screen.active_bindings["c"].binding.description == "Replug", 10, "the Replug key")
+        await key_takes_effect(app, "c", lambda: demo.pulled_cables() == [], 5)
+
+        table = screen.query_one(HostTable)
+        for row in (1, 2):
+            await key_takes_effect(app, "down", lambda row=row: table.cursor_row == row)
+        assert table.selected_host == "plot3"
+        await key_takes_effect(app, "t", lambda: demo.is_hung("plot3"), 5)
+        await key_takes_effect(app, "t", lambda: not demo.is_hung("plot3"), 5)
+        await key_takes_effect(app, "s", lambda: not demo.is_powered("plot3"), 5)
+        await key_takes_effect(app, "s", lambda: demo.is_powered("plot3"), 5)
+
+        await key_takes_effect(app, "n", lambda: isinstance(app.screen, ScenarioScreen))
+        for key in ("down", "down", "down", "enter"):  # healthy, master-shutdown, master-cable-pulled, split-brain
+            send_key(app, key)
+            await asyncio.sleep(0.05)
+        await _until(pilot, lambda: _verdict(app) is Verdict.SPLIT_BRAIN, 20, "the split-brain scenario")
+        assert demo.scenario == "split-brain" and demo.runs == 2
+        assert "split-brain" in app.sub_title
+    assert demo.sim is None  # the simulator was stopped with the app
+    assert list(app.errors) == []
+
+
+async def test_unknown_scenario_is_refused() -> None:
+    try:
+        DemoController(scenario="nope")
+    except ValueError as e:
+        assert "nope" in str(e)
+    else:  # pragma: no cover
+        raise AssertionError("accepted an unknown scenario")
+    await asyncio.sleep(0)
