@@ -723,7 +723,7 @@ class _Diagnoser:
                 f"{m.name} is not the master the pool follows: recover-slaves there would pull the pool back to "
                 f"{m.name}'s database and throw away what happened on {maj.name}.",
             )
-        gen = f", database generation {maj.generation}" if maj.generation >= 0 else ""
+        gen = f" (database generation {maj.generation})" if maj.generation >= 0 else ""
         others_txt = _names([m.name for m in others])
         dead = [m for m in others if m.state in (_State.DOWN, _State.DOWN_UNCONFIRMED)]
         if maj.host is not None and maj.host.reachable and maj.state is _State.UP:
@@ -733,13 +733,13 @@ class _Diagnoser:
                     "down, its slaves stranded)"
                 )
             else:
-                why = f"{maj.name} is the master {maj.votes} of {len(self.hosts)} hosts follow{gen}"
+                why = f"{maj.votes} of {len(self.hosts)} hosts follow {maj.name}{gen}"
             rec = Recommendation(
                 action=Action.RECOVER_SLAVES,
                 host=maj.name,
                 command=_cmd_recover_slaves(),
-                reason=f"{why}: pool-recover-slaves on it points {others_txt} and their slaves at it "
-                "(check that every expected host UUID is printed).",
+                reason=f"{why}: run pool-recover-slaves on {maj.name} to point {others_txt} and its slaves at it, "
+                "then check that every expected host UUID is printed.",
             )
         elif maj.host is not None and maj.host.reachable and maj.state is _State.HUNG:
             rec = Recommendation(
