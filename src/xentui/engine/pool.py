@@ -11,6 +11,7 @@ event loop.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import time
@@ -132,7 +133,13 @@ class PoolEngine:
         return self.diagnose()
 
     async def probe_host(self, name: str) -> HostFacts:
-        facts = await probe_host(self.sessions[name], self.timeouts, on_update=self._publish, password=self.password)
+        settled = self.facts.get(name)  # what the last complete probe (or the address book) said
+
+        def partial(f: HostFacts) -> None:
+            self._publish(_overlay(f, settled) if settled is not None else f)
+
+        facts = await probe_host(self.sessions[name], self.timeouts, on_update=partial, password=self.password)
+        self._publish(facts)  # the complete facts: what this probe could not learn is stale-carried or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
         return facts
@@ -180,6 +187,31 @@ _CARRIED = (
     "role", "pool_conf_raw", "master_address", "uuid", "hostname", "product_brand",
     "product_version", "own_addresses", "db_generation",
 )
+
+
+_PROBE_OWN = {"name", "address", "port", "ssh", "ssh_error", "host_key_fingerprint", "probed_at", "probe_seconds", "sources"}
+_DEFAULTS = {  # computed once: pydantic inspects a default factory's signature on every get_default()
+    name: info.get_default(call_default_factory=True)
+    for name, info in HostFacts.model_fields.items()
+    if name not in _PROBE_OWN
+}
+
+
+def _overlay(partial: HostFacts, settled: HostFacts) -> HostFacts:
+    """Mid-probe facts over the last complete ones: what this probe has not learned yet still shows.
+
+    Without it every poll began by replacing a host's complete facts with
+    "SSH up, nothing else known", and the pool's verdict flickered to
+    degraded/unknown on every round of a healthy pool.
+    """
+    if not partial.reachable:
+        return partial
+    for name, default in _DEFAULTS.items():
+        if getattr(partial, name) == default and getattr(settled, name) != default:
+            setattr(partial, name, copy.deepcopy(getattr(settled, name)))
+    for key, src in settled.sources.items():
+        partial.sources.setdefault(key, src)
+    return partial
 
 
 def _carry_stale(previous: HostFacts, new: HostFacts) -> None:

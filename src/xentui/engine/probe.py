@@ -46,6 +46,13 @@ class ProbeTimeouts:
     reach: float = 2.0
 
 
+def brief(text: str, limit: int = 200) -> str:
+    """A remote text as one short printable line (xe's stderr can be megabytes of anything)."""
+    line = " ".join(text[: limit * 4].split())
+    line = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def files_command() -> str:
     return (
         xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION])
@@ -65,7 +72,7 @@ def apply_files(facts: HostFacts, result: CommandResult) -> None:
     """Fill the file-based facts from the combined `head` output."""
     how = "head " + ", ".join([POOL_CONF, INVENTORY, HOSTNAME, GENERATION])
     if not result.ok and not result.stdout:
-        facts.learned("files_error", result.error or result.stderr.strip() or f"exit {result.exit_status}")
+        facts.learned("files_error", brief(result.error or result.stderr.strip() or f"exit {result.exit_status}"))
         return
     sections = parse_head_sections(result.stdout)
     conf = parse_pool_conf(sections.get(POOL_CONF))
@@ -104,7 +111,7 @@ def apply_pool_list(facts: HostFacts, result: CommandResult) -> None:
             records = parse_records(result.stdout)
         except XeParseError as e:
             facts.pool_list = QueryState.ERROR
-            facts.pool_list_error = f"unreadable pool-list output: {e}"
+            facts.pool_list_error = brief(f"unreadable pool-list output: {e}")
         else:
             facts.pool_list = QueryState.ANSWERED
             if records:
@@ -114,7 +121,7 @@ def apply_pool_list(facts: HostFacts, result: CommandResult) -> None:
     else:
         facts.pool_list = QueryState.ERROR
         err = parse_xe_error(result.stderr) if result.stderr else None
-        facts.pool_list_error = (err.code or err.description) if err else (result.error or f"exit {result.exit_status}")
+        facts.pool_list_error = brief((err.code or err.description) if err else (result.error or f"exit {result.exit_status}"))
     facts.learned("pool_list", how)
 
 
@@ -128,7 +135,7 @@ def apply_emergency(facts: HostFacts, result: CommandResult) -> None:
         facts.emergency_error = result.error or "no answer (remote timeout)"
     else:
         err = parse_xe_error(result.stderr) if result.stderr else None
-        facts.emergency_error = (err.code or err.description) if err else (result.error or f"exit {result.exit_status}")
+        facts.emergency_error = brief((err.code or err.description) if err else (result.error or f"exit {result.exit_status}"))
     facts.learned("emergency_mode", "xe host-is-in-emergency-mode")
 
 
@@ -141,7 +148,7 @@ def apply_reach(facts: HostFacts, result: CommandResult, seconds: float) -> None
         facts.reaches_master, facts.reaches_master_detail = None, result.error
     else:
         detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.exit_status}"
-        facts.reaches_master, facts.reaches_master_detail = False, detail
+        facts.reaches_master, facts.reaches_master_detail = False, brief(detail)
     facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host")
 
 
@@ -187,7 +194,7 @@ async def probe_host(
             try:
                 cmd = reach_command(facts.master_address, timeouts.reach)
             except ValueError:
-                facts.reaches_master_detail = f"master address {facts.master_address!r} is not a valid address"
+                facts.reaches_master_detail = f"master address {brief(repr(facts.master_address), 80)} is not a valid address"
                 return
             rr = await session.run(cmd, timeouts.reach + 2)
             apply_reach(facts, rr, timeouts.reach)
@@ -198,7 +205,7 @@ async def probe_host(
         if conn is None:
             return
         answer, forwarding = await xenapi_login(conn, user, password, timeouts.command)
-        facts.xapi, facts.xapi_detail = answer.view, answer.detail
+        facts.xapi, facts.xapi_detail = answer.view, brief(answer.detail)
         facts.xapi_master_address = answer.master_address
         facts.forwarding = forwarding
         facts.learned("xapi", "XenAPI login over an SSH port forward to 127.0.0.1:443")

@@ -214,6 +214,14 @@ class HostSession:
         if conn is not None:
             conn.abort()
 
+    async def _answers(self, conn: asyncssh.SSHClientConnection) -> bool:
+        """One round trip on `conn` (after a command timed out): does the host answer at all?"""
+        try:
+            await asyncio.wait_for(conn.run("true", check=False), min(self.connect_timeout, 2.0))
+        except (asyncio.TimeoutError, TimeoutError, asyncssh.Error, OSError):
+            return False
+        return True
+
     def _drop(self, reason: str) -> None:
         """The connection failed under a command: forget it so the next call reconnects."""
         if self.conn is not None:
@@ -229,12 +237,16 @@ class HostSession:
         if not await self.connect():
             result = CommandResult(self.name, command, None, "", "", started_wall, 0.0, error=self.error)
         else:
-            assert self.conn is not None
+            conn = self.conn
+            assert conn is not None
             try:
                 proc = await asyncio.wait_for(
-                    self.conn.run(command, input=stdin.encode() if stdin is not None else None, check=False),
+                    conn.run(command, input=stdin.encode() if stdin is not None else None, check=False),
                     timeout,
                 )
+                if proc.exit_status is None and proc.exit_signal is None:
+                    # sshd always says how a command ended: the channel closed under it (host reset, sshd died).
+                    raise asyncssh.ConnectionLost("channel closed without an exit status")
                 result = CommandResult(
                     self.name, command, proc.exit_status, _decode(proc.stdout), _decode(proc.stderr),
                     started_wall, time.monotonic() - started,
@@ -244,10 +256,13 @@ class HostSession:
                     self.name, command, None, "", "", started_wall, time.monotonic() - started,
                     timed_out=True, error=f"no answer in {timeout:g} s",
                 )
-                if self.conn is not None and self.conn.is_closed():
-                    self._drop(f"no answer in {timeout:g} s")
+                # The command, or the whole host?  A stalled link (cable pulled under an open session)
+                # must read "no answer", not "toolstack hung", and the next call must reconnect.
+                if self.conn is conn and (conn.is_closed() or not await self._answers(conn)):
+                    self._drop(f"no answer in {timeout:g} s (connection stalled)")
             except (asyncssh.Error, OSError) as e:
-                self._drop(f"connection lost ({e})")
+                if self.conn is conn:
+                    self._drop(f"connection lost ({e})")
                 result = CommandResult(
                     self.name, command, None, "", "", started_wall, time.monotonic() - started,
                     error=f"connection lost: {e}",

@@ -8,9 +8,10 @@ stored error.  The call goes to 127.0.0.1:443 on the host through an SSH
 port forward; the SSH tunnel already authenticates the host, so the TLS
 certificate (self-signed on every XenServer) is not checked inside it.
 
-The `XenAPI` package is blocking, so it runs in a small thread pool of its
-own, never the event loop's default executor; every call has a socket
-timeout as well as an asyncio one.
+The `XenAPI` package is blocking, so each login runs in a short-lived thread
+of its own (never the event loop's default executor), started at once: a
+login never waits behind another host's.  Every call has a socket timeout as
+well as an asyncio one, so a login thread ends within its timeout.
 """
 
 from __future__ import annotations
@@ -18,16 +19,46 @@ from __future__ import annotations
 import asyncio
 import http.client
 import ssl
+import threading
 import xmlrpc.client
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import asyncssh
 import XenAPI
 
 from ..model import XapiView
 
-_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="xenapi")
+
+class _ThreadPerCall(Executor):
+    """Runs every call at once in a daemon thread of its own.
+
+    A fixed pool (it was 4 workers) let hung toolstacks, each holding a worker
+    for the whole timeout, queue every other host's login behind them until
+    the asyncio timeout expired: 8 hung hosts of 64 got 28 healthy slaves
+    reported `toolstack-hung`.  At most one login per host is in flight, each
+    thread ends by its socket timeout, and exit never waits for one.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as e:  # handed to the awaiting coroutine
+                future.set_exception(e)
+            else:
+                future.set_result(result)
+
+        threading.Thread(target=run, name="xenapi-login", daemon=True).start()
+        return future
+
+
+_EXECUTOR = _ThreadPerCall()
 
 EMERGENCY_ERRORS = {
     "HOST_STILL_BOOTING",
@@ -47,15 +78,25 @@ class LoginAnswer:
     master_address: str | None = None
 
 
+def _tls_without_verification() -> ssl.SSLContext:
+    # Inside an SSH tunnel the host is already authenticated by its SSH key.
+    # Built once, without a CA store: ssl.create_default_context() per login
+    # loaded the system CAs (~45 ms of CPU each, holding the GIL) only to
+    # never use them.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+_TLS = _tls_without_verification()
+
+
 class _TimeoutTransport(xmlrpc.client.SafeTransport):
     """HTTPS transport with a socket timeout; no certificate check (inside SSH)."""
 
     def __init__(self, timeout: float) -> None:
-        # Inside an SSH tunnel the host is already authenticated by its SSH key.
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        super().__init__(context=ctx)
+        super().__init__(context=_TLS)
         self.timeout = timeout
 
     def make_connection(self, host: str) -> http.client.HTTPConnection:  # type: ignore[override]
