@@ -46,7 +46,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pool_without_plot9(sim):
     config = load_config(sim.dir / "pools.toml")
-    assert "plot9" in config.pools[0].host_names  # the sim lists it; the pool under test must not
+    assert "plot9" not in config.pools[0].host_names  # a standalone host is not a pool member yet
     eight = [h for h in config.pools[0].hosts if h.name != "plot9"]
     return config.upsert_pool("sim", eight)
 

@@ -220,7 +220,9 @@ def cmd_console(args: argparse.Namespace) -> int:
     if args.pool:
         config.pool(args.pool)  # an unknown name is a clear error before the screen opens
     # Several pools: the console watches them all and shows the one in trouble first.
-    return run_console(_with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False))
+    return run_console(
+        _with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False), config_path=path
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

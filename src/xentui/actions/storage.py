@@ -162,6 +162,19 @@ def gather_command() -> str:
     )
 
 
+def _whole_rows(text: str) -> str:
+    """/proc/partitions as read, minus a last row `head -c` cut in the middle.
+
+    The file always ends with a newline; when it is longer than what head
+    reads (HEAD_MAX_BYTES), the last row is cut anywhere: `sdc1` would read as
+    the disk `sdc`, or as a device `s`.  That partial row is dropped.  A short
+    file without its newline is left alone (it is malformed: the parser says so).
+    """
+    if text and not text.endswith("\n") and len(text.encode("utf-8", "surrogateescape")) >= xc.HEAD_MAX_BYTES:
+        return text[: text.rfind("\n") + 1]
+    return text
+
+
 async def gather_storage(session: Runner, host: str, host_uuid: str, hostname: str, timeout: float) -> StorageFacts:
     """Read everything classify_devices needs from one host (three bounded calls)."""
     facts = StorageFacts(host=host, host_uuid=xc.validate_uuid(host_uuid), hostname=hostname)
@@ -203,7 +216,7 @@ async def gather_storage(session: Runner, host: str, host_uuid: str, hostname: s
     sr_devices = {_dev_name(resolved.get(path, path)): sr for path, sr in sr_paths.items()}
     try:
         facts.devices = classify_devices(
-            sections.get(PARTITIONS, ""), parse_mounts(sections.get(MOUNTS, "")), parse_pvs(sections.get(PVS, "")),
+            _whole_rows(sections.get(PARTITIONS, "")), parse_mounts(sections.get(MOUNTS, "")), parse_pvs(sections.get(PVS, "")),
             sr_devices, system,
         )
     except FileParseError as e:

@@ -228,7 +228,11 @@ class Simulator:
             names.append(name)
         (self.dir / "known_hosts").write_text("\n".join(known) + "\n")
         (self.dir / "ssh_config").write_text("\n".join(conf))
-        hosts = ", ".join(f'"{n}"' for n in names)
+        # The pool config lists the pool's members only: a standalone host (plot9 in
+        # `onboarding`) is reachable through ssh_config but not yet part of the pool.
+        first = next(iter(self.pool.hosts.values()))
+        members = [n for n in names if self.pool.hosts[n].db.pool_uuid == first.db.pool_uuid]
+        hosts = ", ".join(f'"{n}"' for n in members)
         (self.dir / "pools.toml").write_text(
             "# xentui pool config for the simulator in this directory (written by `xentui sim`).\n"
             "[[pool]]\n"

@@ -17,6 +17,8 @@ banner's status line) and the console keeps running.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -451,11 +453,18 @@ class XentuiApp(App[int]):
 # --------------------------------------------------------------------------- entry points
 
 
-def run_console(config: Config, pool_name: str | None = None, dry_run: bool = False) -> int:
-    """The console on the configured pools (all watched; `pool_name` is shown first)."""
+def run_console(
+    config: Config, pool_name: str | None = None, dry_run: bool = False, config_path: Path | None = None
+) -> int:
+    """The console on the configured pools (all watched; `pool_name` is shown first).
+
+    `config_path` is the file the config came from: the onboarding pane adds a
+    joined host to it.
+    """
     if pool_name is not None:
         pool_name = config.pool(pool_name).name  # raises UnknownPoolError (a ConfigError)
     app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run)
+    app.config_path = config_path
     result = app.run()
     return int(result or 0)
 

@@ -9,6 +9,12 @@ one SVG per state and size into `screenshots/`:
     pool-split-brain-80x24.svg   pool-split-brain-160x48.svg   (scenario split-brain)
     host-pane-80x24.svg          host-pane-160x48.svg          (Enter on plot2)
     help-80x24.svg               help-160x48.svg               (F1)
+    storage-pane-80x24.svg       storage-pane-160x48.svg       (d on plot4: its disks, sdb1 proposed)
+    storage-pool-80x24.svg       storage-pool-160x48.svg       (a in it: which hosts have a spare device)
+    onboard-checks-80x24.svg     onboard-checks-160x48.svg     (scenario onboarding, o, plot9: checks)
+    recover-pane-80x24.svg       recover-pane-160x48.svg       (scenario master-cable-pulled, r: promote + recover)
+    split-brain-pane-80x24.svg   split-brain-pane-160x48.svg   (scenario split-brain, h: heal from plot2)
+    designate-pane-80x24.svg     designate-pane-160x48.svg     (scenario host-offline, m on plot5: plot7 named)
 
 Live values (latency, ages) differ from run to run; the snapshot tests use
 the constructed facts of `xentui.ui.samples` instead.
@@ -32,6 +38,8 @@ from .screens.pool import PoolScreen
 
 SIZES = ((80, 24), (160, 48))
 NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
+NAMES += ("storage-pane", "storage-pool", "onboard-checks")  # issue 6: local storage, onboarding
+NAMES += ("recover-pane", "split-brain-pane", "designate-pane")  # issue 5: recovery panes
 
 
 async def _until(pilot: object, check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -108,6 +116,84 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
                 await pilot.pause(2.5)
                 await shoot(pilot, "pool-split-brain")
+
+            if not only or {"storage-pane", "storage-pool"} & only:
+                from .panes.storage import PoolStorageScreen, StorageScreen
+
+                app.start_demo("healthy")
+                await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool again")
+                await pilot.pause(2.5)
+                app.screen.query_one("HostTable").select_host("plot4")  # type: ignore[attr-defined]
+                await pilot.press("d")
+                await _until(pilot, lambda: isinstance(app.screen, StorageScreen) and app.screen.reads > 0, 20, "plot4's disks")
+                await shoot(pilot, "storage-pane")
+                await pilot.press("a")
+                await _until(pilot, lambda: isinstance(app.screen, PoolStorageScreen) and app.screen.reads > 0, 30, "every host's disks")
+                await shoot(pilot, "storage-pool")
+                await pilot.press("escape", "escape")
+                await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
+
+            if not only or "onboard-checks" in only:
+                from .panes.onboard import OnboardScreen
+
+                app.start_demo("onboarding")  # (the demo's config lists plot9 too: the pool reads split brain)
+                await _until(pilot, lambda: _verdict(app) is not None and app.current_slot.diagnosis.majority_master is not None, 60, "the onboarding pool")  # type: ignore[union-attr]
+                await pilot.pause(2.5)
+                await pilot.press("o")
+                await _until(pilot, lambda: isinstance(app.screen, OnboardScreen) and app.screen.ready, 20, "the onboarding pane")
+                pane = app.screen
+                pane.query_one("#ob-address").value = "plot9"  # type: ignore[attr-defined]
+                pane.connect()  # type: ignore[attr-defined]
+                await _until(pilot, lambda: pane.profiles_read > 0, 30, "plot9's pre-join checks")  # type: ignore[attr-defined]
+                await shoot(pilot, "onboard-checks")
+                await pilot.press("escape")
+                await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
+
+            # issue 5: the recovery panes, each in the state it applies to
+            if not only or "recover-pane" in only:
+                from .panes.recover import RecoverScreen
+
+                app.start_demo("master-cable-pulled")
+                await _until(
+                    pilot,
+                    lambda: (slot := app.current_slot) is not None
+                    and (d := slot.diagnosis) is not None
+                    and d.recommendation is not None
+                    and d.recommendation.action.value == "promote",
+                    60,
+                    "master lost, promote recommended",
+                )
+                await pilot.pause(2.5)
+                await pilot.press("r")
+                await _until(pilot, lambda: isinstance(app.screen, RecoverScreen) and app.screen.plan is not None, 20, "the recovery pane")
+                await pilot.pause(1.0)
+                await shoot(pilot, "recover-pane")
+                await pilot.press("escape")
+
+            if not only or "split-brain-pane" in only:
+                from .panes.splitbrain import SplitBrainScreen
+
+                app.start_demo("split-brain")
+                await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
+                await pilot.pause(2.5)
+                await pilot.press("h")
+                await _until(pilot, lambda: isinstance(app.screen, SplitBrainScreen) and app.screen.plan is not None, 20, "the split-brain pane")
+                await pilot.pause(1.0)
+                await shoot(pilot, "split-brain-pane")
+                await pilot.press("escape")
+
+            if not only or "designate-pane" in only:
+                from .panes.designate import DesignateScreen
+
+                app.start_demo("host-offline")
+                await _until(pilot, lambda: _settled(app, Verdict.DEGRADED), 60, "plot7 down")
+                await pilot.pause(2.5)
+                app.screen.query_one("HostTable").select_host("plot5")  # type: ignore[attr-defined]
+                await pilot.press("m")
+                await _until(pilot, lambda: isinstance(app.screen, DesignateScreen) and app.screen.plan is not None, 20, "the designate pane")
+                await pilot.pause(1.0)
+                await shoot(pilot, "designate-pane")
+                await pilot.press("escape")
     finally:
         demo.cleanup()
     return written

@@ -28,12 +28,23 @@ from __future__ import annotations
 from .activity import ACTIVITY_PANE
 from .host import HOST_PANE
 from .spec import PaneContext, PaneSpec, always
+from .storage import POOL_STORAGE_PANE, STORAGE_PANE
+from .onboard import ONBOARD_PANE
+from .recover import RECOVER_PANE
+from .splitbrain import SPLIT_BRAIN_PANE
+from .designate import DESIGNATE_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 
 PANES: list[PaneSpec] = [
     HOST_PANE,
     ACTIVITY_PANE,
+    STORAGE_PANE,
+    POOL_STORAGE_PANE,
+    ONBOARD_PANE,
+    RECOVER_PANE,
+    SPLIT_BRAIN_PANE,
+    DESIGNATE_PANE,
 ]
 
 

@@ -1,0 +1,204 @@
+"""Planned maintenance: move the master role before shutting this host down (`m`).
+
+`xe pool-designate-new-master host-uuid=<uuid>` on the current master: an
+orderly handover while the master is alive.  The pane shows:
+
+* the target (↑↓ Enter; by default the host selected in the table, or, when
+  that is the master itself — the host about to be shut down — the best
+  live host);
+* its UUID as its OWN inventory says it (`INSTALLATION_UUID` in its
+  `/etc/xensource-inventory`, `HostFacts.uuid`), never a name looked up in
+  the pool database;
+* the pre-check that every host is live: the handover asks every host and
+  one that cannot be contacted aborts it (HOST_OFFLINE), so the hosts that
+  are not live are named before anything is tried, and `r` is refused;
+* if HOST_OFFLINE still comes (a host went away after the check), the plain
+  words of `explain_designate_error`, with the host named.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import OptionList, Static
+
+from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_designate_master
+from ...actions.guards import host_is_live
+from ...diagnosis import Diagnosis, Verdict
+from ...model import HostFacts
+from ..errors import guarded
+from .runplan import BAD, DIM, OK, WARN, PlanPane, checks_text, hosts_in, sync_options
+from .spec import PaneContext, PaneSpec
+
+__all__ = ["DESIGNATE_PANE", "DesignateScreen", "default_target"]
+
+
+def default_target(selected: str | None, facts: dict[str, HostFacts], diagnosis: Diagnosis) -> str | None:
+    """The selected host, unless it is the master (then the fastest live other host)."""
+    master = diagnosis.master.name if diagnosis.master is not None else None
+    if selected is not None and selected in facts and selected != master:
+        return selected
+    live = [f for f in facts.values() if f.name != master and host_is_live(f)[0]]
+    live.sort(key=lambda f: (f.latency_ms if f.latency_ms is not None else float("inf"), f.name))
+    if live:
+        return live[0].name
+    others = hosts_in(n for n in facts if n != master)
+    return others[0] if others else None
+
+
+def _short_cause(f: HostFacts) -> str:
+    """Why a host is not live, in a few words (the checks say it in full)."""
+    live, why = host_is_live(f)
+    if live:
+        return ""
+    if not f.reachable:
+        return "unreachable"
+    return why.removeprefix(f"{f.name}'s ").removeprefix(f"{f.name} ")
+
+
+def _target_prompt(f: HostFacts, chosen: bool, master: str | None) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append("▶ " if chosen else "  ", style="bold")
+    t.append(f"{f.name:<8}", style="bold")
+    live = host_is_live(f)[0]
+    if f.name == master:
+        t.append(" master   ", style=WARN)
+    elif live:
+        t.append(" live     ", style=OK)
+    else:
+        t.append(" NOT LIVE ", style=BAD)
+    t.append(f" {f.uuid or 'UUID unknown'}", style="" if f.uuid else BAD)
+    cause = _short_cause(f)
+    if cause:
+        t.append(f"  {cause[:24]}", style=BAD)
+    return t
+
+
+def target_text(plan: DesignatePlan, facts: dict[str, HostFacts]) -> Text:
+    """The target and where its UUID comes from."""
+    t = Text()
+    t.append("Move the master role ", style="bold underline")
+    t.append(f"from {plan.current_master or '?'} to ", style="bold")
+    t.append(plan.target or "?", style="bold reverse")
+    f = facts.get(plan.target)
+    t.append("\n UUID ")
+    if plan.target_uuid:
+        t.append(plan.target_uuid, style="bold")
+        src = f.sources.get("uuid") if f is not None else None
+        how = src.how if src is not None else "INSTALLATION_UUID in /etc/xensource-inventory"
+        t.append(f"\n   learned from {plan.target}'s OWN file: {how}", style=OK)
+        if src is not None and src.stale:
+            t.append("\n   kept from an earlier probe: re-read it first", style=BAD)
+        t.append("\n   not from name resolution (names can be duplicated or stale)", style=DIM)
+    else:
+        t.append("unknown", style=BAD)
+        t.append(f" — {plan.target}'s inventory has not been read; the UUID is never looked up by name", style=DIM)
+    return t
+
+
+class DesignateScreen(PlanPane):
+    """Planned maintenance: hand the master role over while the master is alive."""
+
+    PANE_TITLE = "Move the master role before shutting this host down"
+
+    def __init__(self, ctx: PaneContext) -> None:
+        super().__init__(ctx)
+        self.target: str | None = default_target(ctx.host, dict(ctx.facts), ctx.diagnosis)
+
+    def make_plan(self, facts: dict[str, HostFacts], diagnosis: Diagnosis) -> Plan:
+        target = self.target or default_target(self.ctx.host, facts, diagnosis) or ""
+        return plan_designate_master(facts, diagnosis, target)
+
+    # ------------------------------------------------------------------ layout
+    def compose_top(self) -> ComposeResult:
+        yield Static(id="dg-intro", classes="-tight")
+        yield OptionList(id="targets")
+        yield Static(id="dg-target")
+        yield Static(id="pane-checks")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#targets", OptionList).focus()
+
+    def update_top(self) -> None:
+        plan = self.plan
+        if not isinstance(plan, DesignatePlan):
+            return
+        intro = Text()
+        master = plan.current_master
+        intro.append("Planned maintenance: ", style="bold")
+        intro.append("move the master role before shutting this host down")
+        if master:
+            intro.append(f" ({master} is master now)")
+        intro.append(". A master simply switched off leaves its slaves waiting: they never elect another.", style=DIM)
+        intro.append("\nNew master (↑↓, Enter picks):", style=DIM)
+        self.query_one("#dg-intro", Static).update(intro)
+        self._sync_options(plan.target, master)
+        self.query_one("#dg-target", Static).update(target_text(plan, dict(self.facts)))
+        self.query_one("#pane-checks", Static).update(checks_text(plan, "Checked before trying (every host must answer)"))
+
+    def _sync_options(self, chosen: str, master: str | None) -> None:
+        ol = self.query_one("#targets", OptionList)
+        facts = self.facts
+        items = [(n, _target_prompt(facts[n], n == chosen, master)) for n in hosts_in(facts)]
+        sync_options(ol, items, chosen)
+
+    @on(OptionList.OptionSelected, "#targets")
+    @guarded("picking the new master")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if self.running:
+            self.notify("A run is in progress.", severity="warning")
+            return
+        if event.option.id is None:
+            return
+        self.target = event.option.id
+        self.frozen = False
+        self.report = None
+        self.after = None
+        self.refusal = None
+        self.states = {}
+        self.replan()
+
+    # ------------------------------------------------------------------ wording
+    def confirm_title(self, step: Step) -> str:
+        return f"Move the master role to {self.target}?"
+
+    def after_run(self, report: RunReport | None) -> None:
+        if report is None:
+            return
+        failed = [r for r in report.results if r.status is StepStatus.FAILED]
+        if failed:
+            self.notify(failed[0].explanation, title="handover aborted", severity="error", timeout=10)
+
+    def idle_hint(self) -> Text:
+        t = Text()
+        t.append("r", style="bold")
+        t.append(f" moves the master role to {self.target or '?'} (asks: F8) · ")
+        t.append("Enter", style="bold")
+        t.append(" picks · ")
+        t.append("Esc", style="bold")
+        t.append(" back")
+        return t
+
+
+def _open(ctx: PaneContext) -> Screen[Any]:
+    return DesignateScreen(ctx)
+
+
+def _available(d: Diagnosis) -> bool:
+    return d.verdict in (Verdict.HEALTHY, Verdict.DEGRADED) and d.master is not None
+
+
+DESIGNATE_PANE = PaneSpec(
+    id="designate",
+    key="m",
+    title="Move master",
+    description="planned maintenance: move the master role to another host (by its own UUID) before shutting the master down",
+    factory=_open,
+    available=_available,
+)
+

@@ -1,0 +1,826 @@
+"""The onboarding pane (`o`): bring a standalone host into this pool, step by step.
+
+1. **Connect** to the new host (ssh alias or address, user, a password typed
+   in a password field — or the keys/agent/ssh_config of the pool).  An
+   unknown host key is refused; its fingerprint is shown and it is trusted
+   only when the admin presses *Trust this host key*.
+2. **Pre-join checks**: every check xapi makes, pass/block/warn, the new
+   host's and the pool master's values, what to do; the checks `force=true`
+   would skip are marked — this console never passes force.  The updates
+   table: what the pool has and the new host lacks, and the reverse.
+3. **Bring it level**: for each missing update, the path of its file on this
+   jump box; upload (progress), `xe update-upload`, `xe update-apply` with
+   their output, then the checks again.
+4. **Join** with the pool password (a password field; it reaches the host on
+   stdin only, is registered as an audit secret first and is cleared from
+   the field at once), wait for the toolstack restart, confirm the new host
+   follows the master and the master lists it; then add it to the xentui
+   config (only when the console was started from a config file — else the
+   line to add is shown).  A refusal is explained (HOSTS_NOT_HOMOGENEOUS
+   names the update).
+
+The pane opens no connection itself: `actions.onboard` does, on the
+engine's session to the pool master and a session to the new host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
+
+from ...actions.onboard import (
+    FORCE_SKIPPABLE,
+    HostProfile,
+    JoinCheck,
+    JoinReport,
+    JoinStatus,
+    LevelReport,
+    NewHostConnection,
+    StepOutput,
+    UpdateDiff,
+    UpdateInfo,
+    blocking,
+    bring_level,
+    config_with_new_host,
+    connect_new_host,
+    gather_host_profile,
+    join_pool,
+    missing_updates,
+    prejoin_checks,
+    trust_host_key,
+    update_differences,
+)
+from ...config import Config, HostEntry, write_config
+from ...engine.sessions import HostSession, HostTarget
+from ...model import SshState
+from ...xe import commands as xc
+from ..render import BAD, GOOD, MUTED, WARN
+from .spec import PaneContext, PaneSpec, always
+from .storage import plain_text
+
+__all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "updates_table"]
+
+STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN}
+STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn"}
+
+
+# --------------------------------------------------------------------------- pure rendering
+
+
+def checks_summary(checks: list[JoinCheck]) -> RenderableType:
+    """One line (how many checks block), then what to do for every check that does not pass."""
+    blocks = blocking(checks)
+    head = Text()
+    if blocks:
+        head.append(f"✗ {len(blocks)} check(s) block the join: ", style=f"bold {BAD}")
+        head.append(", ".join(c.name for c in blocks))
+    else:
+        head.append("✓ no check blocks the join", style=f"bold {GOOD}")
+    parts: list[RenderableType] = [head]
+    for c in checks:
+        if c.status is JoinStatus.PASS or not c.advice:
+            continue
+        t = Text()
+        t.append(f"{STATUS_MARK[c.status]} {c.name}: ", style=f"bold {STATUS_STYLE[c.status]}")
+        if c.code and c.code not in c.advice:
+            t.append(f"({c.code}) ", style=MUTED)
+        t.append(c.advice)
+        parts.append(t)
+    return Group(*parts)
+
+
+def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str) -> RenderableType:
+    """The pre-join checks: status, both values, force-skippable marker (⚑), and the force note."""
+    table = Table(box=None, padding=(0, 1), show_edge=False, expand=True, header_style="bold")
+    width = max([len("check")] + [len(c.name) + (2 if c.force_skippable else 0) for c in checks])
+    table.add_column("check", no_wrap=True, width=width)
+    table.add_column("", no_wrap=True, width=7)
+    table.add_column(new_name, ratio=1, overflow="fold")
+    table.add_column(pool_name, ratio=1, overflow="fold")
+    for c in checks:
+        name = Text(c.name)
+        if c.force_skippable:
+            name.append(" ⚑", style=WARN)
+        table.add_row(name, Text(STATUS_MARK[c.status], style=STATUS_STYLE[c.status]), c.new_value, c.pool_value)
+    parts: list[RenderableType] = [table]
+    failing_skippable = [c.name for c in checks if c.force_skippable and c.status is not JoinStatus.PASS]
+    note = Text("⚑ ", style=WARN)
+    note.append(f"force=true would skip only: {', '.join(sorted(FORCE_SKIPPABLE))}"
+                + (f" (failing now: {', '.join(failing_skippable)})" if failing_skippable else " (both pass now)")
+                + ". This console never passes force.", style=MUTED)
+    parts.append(note)
+    return Group(*parts)
+
+
+def updates_table(rows: list[UpdateDiff], new_name: str) -> RenderableType:
+    """The updates that differ: the pool has and the new host lacks, the reverse, other versions."""
+    if not rows:
+        return Text("updates: the same on both sides", style=GOOD)
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", title=None)
+    table.add_column("update that differs", no_wrap=True)
+    table.add_column("pool master", no_wrap=True)
+    table.add_column(new_name, no_wrap=True)
+    table.add_column("", overflow="fold")
+    what = {
+        "missing-on-new": f"the pool has it, {new_name} lacks it",
+        "only-on-new": f"{new_name} has it, the pool lacks it",
+        "version-differs": "different versions",
+    }
+    for d in rows:
+        style = BAD if d.enforce_homogeneity else WARN
+        table.add_row(Text(d.name_label, style="bold"), d.pool_version or "—", d.new_version or "—",
+                      Text(what[d.where] + ("" if d.enforce_homogeneity else " (not enforced)"), style=style))
+    return table
+
+
+def _step_text(steps: list[StepOutput]) -> Text:
+    t = Text()
+    for s in steps:
+        t.append("✓ " if s.ok else "✗ ", style=GOOD if s.ok else BAD)
+        t.append(f"{s.what}", style="bold")
+        t.append(f"  {s.duration_s:.1f} s\n", style=MUTED)
+        t.append(f"  $ {s.command}\n", style=MUTED)
+        out = [ln for ln in (s.stdout + "\n" + s.stderr).splitlines() if ln.strip()]
+        for ln in out[:4]:
+            t.append(f"  {ln}\n")
+        if s.error and s.error not in s.stdout + s.stderr:
+            t.append(f"  {s.error}\n", style=BAD)
+    return t
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+class OnboardScreen(Screen[None]):
+    """Connect, check, bring level, join — one host into this pool."""
+
+    DEFAULT_CSS = """
+    OnboardScreen { layout: vertical; }
+    OnboardScreen #ob-body { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    OnboardScreen .ob-step { text-style: bold; color: $accent; background: $primary 15%; margin-top: 1; padding: 0 1; }
+    OnboardScreen .ob-row { height: 1; margin-bottom: 0; }
+    OnboardScreen .ob-row Label { width: 16; color: $text-muted; }
+    OnboardScreen .ob-row Input { width: 1fr; }
+    OnboardScreen .ob-buttons { height: 1; margin: 1 0 0 0; }
+    OnboardScreen .ob-buttons Button { margin-right: 2; }
+    OnboardScreen #ob-files { height: auto; }
+    OnboardScreen #ob-progress { height: 1; }
+    OnboardScreen .ob-out { height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("f5", "recheck", "Re-check", priority=True),
+    ]
+
+    def __init__(self, ctx: PaneContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.conn: NewHostConnection | None = None
+        self.entry: HostEntry | None = None
+        self.new_profile: HostProfile | None = None
+        self.pool_profile: HostProfile | None = None
+        self.checks: list[JoinCheck] = []
+        self.missing: list[UpdateInfo] = []
+        self.level_report: LevelReport | None = None
+        self.level_steps: list[StepOutput] = []
+        self.join_report: JoinReport | None = None
+        self.config_written: Path | None = None
+        self.already_configured = False
+        self.busy = False
+        self.ready = False  # composed and shown (tests)
+        self._anchor: str | None = None  # the step kept at the top of the pane across resizes
+        self.profiles_read = 0  # tests: how many times both hosts were read
+        self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        pool_cfg = getattr(self.ctx.source, "pool", None)
+        user = getattr(pool_cfg, "user", None) or "root"
+        yield Header()
+        with VerticalScroll(id="ob-body"):
+            yield Static("", id="ob-intro")
+            yield Static("1  Connect to the new host", classes="ob-step", id="ob-step1")
+            with Horizontal(classes="ob-row"):
+                yield Label("address")
+                yield Input(placeholder="ssh alias or address[:port] of the new host", id="ob-address", compact=True)
+            with Horizontal(classes="ob-row"):
+                yield Label("ssh user")
+                yield Input(value=user, id="ob-user", compact=True)
+            with Horizontal(classes="ob-row"):
+                yield Label("ssh password")
+                yield Input(placeholder="empty: keys / agent / ssh_config of the pool", password=True,
+                            id="ob-ssh-password", compact=True)
+            with Horizontal(classes="ob-buttons"):
+                yield Button("Connect", id="ob-connect", variant="primary", compact=True)
+                yield Button("Trust this host key", id="ob-trust", variant="warning", compact=True)
+            yield Static("", id="ob-conn", classes="ob-out")
+
+            yield Static("2  Pre-join checks", classes="ob-step", id="ob-step2")
+            yield Static(Text("connect first", style=MUTED), id="ob-summary", classes="ob-out")
+            yield Static("", id="ob-updates", classes="ob-out")
+            yield Static("", id="ob-checks", classes="ob-out")
+
+            yield Static("3  Bring it level", classes="ob-step", id="ob-step3")
+            yield Static(Text("connect first", style=MUTED), id="ob-level-intro", classes="ob-out")
+            yield Vertical(id="ob-files")
+            with Horizontal(classes="ob-buttons"):
+                yield Button("Upload and apply", id="ob-level", variant="primary", compact=True)
+                yield Button("Re-check (F5)", id="ob-recheck", compact=True)
+            yield ProgressBar(total=1, id="ob-progress", show_eta=False)
+            yield Static("", id="ob-level-log", classes="ob-out")
+
+            yield Static("4  Join the pool", classes="ob-step", id="ob-step4")
+            with Horizontal(classes="ob-row"):
+                yield Label("master address")
+                yield Input(placeholder="the pool master's management address", id="ob-master", compact=True)
+            with Horizontal(classes="ob-row"):
+                yield Label("master user")
+                yield Input(value="root", id="ob-master-user", compact=True)
+            with Horizontal(classes="ob-row"):
+                yield Label("pool password")
+                yield Input(placeholder="the pool master's root password (never stored or shown)", password=True,
+                            id="ob-pool-password", compact=True)
+            with Horizontal(classes="ob-buttons"):
+                yield Button("Join the pool", id="ob-join", variant="error", compact=True)
+                yield Button("Add to the xentui config", id="ob-add-config", compact=True)
+            yield Static("", id="ob-join-result", classes="ob-out")
+            yield Static("", id="ob-config", classes="ob-out")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"onboarding · pool {self.ctx.pool}"
+        self.call_after_refresh(self._first_show)
+
+    def _first_show(self) -> None:
+        self.query_one("#ob-progress").display = False
+        self._render_intro()
+        self._sync_buttons()
+        self.query_one("#ob-address", Input).focus()
+        self.ready = True
+
+    # ------------------------------------------------------------------ helpers
+    def _say(self, widget_id: str, content: RenderableType) -> None:
+        self.query_one(f"#{widget_id}", Static).update(content)
+        text = content.plain if isinstance(content, Text) else plain_text(self.query_one(f"#{widget_id}", Static))
+        self.log_lines.append(f"{widget_id}: {text}")
+
+    def text_of(self, widget_id: str) -> str:
+        """What one output area shows, as plain text (tests)."""
+        return plain_text(self.query_one(f"#{widget_id}", Static), width=160)
+
+    @property
+    def session(self) -> HostSession | None:
+        return self.conn.session if self.conn is not None else None
+
+    @property
+    def connected(self) -> bool:
+        return self.conn is not None and self.conn.session.state is SshState.UP
+
+    def _master_name(self) -> str | None:
+        slot = getattr(self.app, "pools", {}).get(self.ctx.pool)
+        d = slot.diagnosis if slot is not None and slot.diagnosis is not None else self.ctx.diagnosis
+        ref = d.master or d.majority_master
+        if ref is not None:
+            return ref.name
+        for name, f in self.ctx.facts.items():
+            if f.role is not None and f.role.value == "master" and f.reachable:
+                return name
+        return None
+
+    def _master_session(self) -> HostSession | None:
+        engine = self.ctx.engine
+        name = self._master_name()
+        if engine is None or name is None:
+            return None
+        return engine.sessions.get(name)
+
+    def _timeout(self) -> float:
+        return float(self.ctx.settings.command_timeout)
+
+    def _on_command(self) -> Any:
+        make = getattr(self.app, "_command_callback", None)
+        return make(self.ctx.pool) if make is not None else None
+
+    def _render_intro(self) -> None:
+        t = Text()
+        master = self._master_name()
+        t.append("Bring a standalone host into pool ")
+        t.append(self.ctx.pool, style="bold")
+        if master:
+            t.append(f" (master {master}).")
+        else:
+            t.append(". ")
+            t.append("No master is visible: the pool must be healthy to take a new host.", style=BAD)
+        if self.ctx.engine is None:
+            t.append("  The console shows recorded facts: onboarding needs the live console.", style=BAD)
+        if self.ctx.dry_run:
+            t.append("  [dry run: the checks run; nothing is uploaded, applied or joined]", style=WARN)
+        self._say("ob-intro", t)
+
+    def _sync_buttons(self) -> None:
+        conn = self.conn
+        self.query_one("#ob-trust", Button).display = conn is not None and conn.needs_trust and not self.connected
+        self.query_one("#ob-connect", Button).disabled = self.busy or self.ctx.engine is None
+        ready = self.connected and self.new_profile is not None and self.pool_profile is not None
+        self.query_one("#ob-level", Button).disabled = self.busy or not ready or not self.missing
+        self.query_one("#ob-recheck", Button).disabled = self.busy or not self.connected
+        joined = self.join_report is not None and self.join_report.accepted
+        self.query_one("#ob-join", Button).disabled = self.busy or not ready or joined
+        self.query_one("#ob-add-config", Button).display = bool(
+            self.join_report is not None and self.join_report.joined and self._config_path() is not None
+            and self.config_written is None and not self.already_configured
+        )
+
+    def _config(self) -> Config | None:
+        config = getattr(self.app, "_config", None)
+        if isinstance(config, Config):
+            return config
+        pool_cfg = getattr(self.ctx.source, "pool", None)
+        if pool_cfg is None:
+            return None
+        return Config(pools=(pool_cfg,))
+
+    def _config_path(self) -> Path | None:
+        """The config file the console was started from (None: started otherwise)."""
+        path = getattr(self.app, "config_path", None)
+        if path is None or not isinstance(getattr(self.app, "_config", None), Config):
+            return None
+        return Path(path)
+
+    # ------------------------------------------------------------------ step 1: connect
+    @on(Button.Pressed, "#ob-connect")
+    @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
+    def _connect_pressed(self) -> None:
+        if not self.busy:
+            self.connect()
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def connect(self) -> None:
+        address = self.query_one("#ob-address", Input).value.strip()
+        user = self.query_one("#ob-user", Input).value.strip() or None
+        pw_input = self.query_one("#ob-ssh-password", Input)
+        password = pw_input.value or None
+        pw_input.value = ""  # memory only, and only in the session's target
+        if password:
+            self.app.audit.add_secret(password)  # type: ignore[attr-defined]
+        if not address:
+            self._say("ob-conn", Text("Type the new host's ssh alias or address first.", style=BAD))
+            return
+        try:
+            entry = HostEntry.parse(address)
+        except Exception as e:
+            msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
+            self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD))
+            return
+        if self.ctx.engine is None:
+            self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD))
+            return
+        if self.session is not None:
+            await self.session.close()
+        pool_cfg = getattr(self.ctx.source, "pool", None)
+        target = HostTarget(
+            name=entry.name,
+            host=entry.host,
+            port=entry.port or getattr(pool_cfg, "port", None),
+            user=user or getattr(pool_cfg, "user", None),
+            identity=getattr(pool_cfg, "identity", None),
+            known_hosts=getattr(pool_cfg, "known_hosts", None),
+            ssh_config=getattr(pool_cfg, "ssh_config", None),
+            password=password,
+        )
+        self.entry = entry
+        self.busy = True
+        self._sync_buttons()
+        self.new_profile = self.pool_profile = None
+        self.checks, self.missing, self.join_report = [], [], None
+        self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
+        try:
+            self.conn = await connect_new_host(target, float(self.ctx.settings.connect_timeout), on_command=self._on_command())
+        finally:
+            self.busy = False
+        self._show_connection()
+        self._sync_buttons()
+        if self.connected:
+            await self._read_profiles()
+
+    def _show_connection(self) -> None:
+        conn = self.conn
+        if conn is None:
+            return
+        t = Text()
+        if self.connected:
+            t.append("✓ connected ", style=f"bold {GOOD}")
+            t.append(f"to {conn.session.name}")
+            if conn.fingerprint:
+                t.append(f" (host key {conn.fingerprint})", style=MUTED)
+        elif conn.needs_trust:
+            t.append("! host key unknown ", style=f"bold {WARN}")
+            t.append(f"— {conn.session.name} offers\n")
+            t.append(f"  {conn.fingerprint}\n", style="bold")
+            t.append("Compare it with the host's own `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` "
+                     "(its console, iDRAC/iLO). Only if it is the same, press ")
+            t.append("Trust this host key", style="bold")
+            t.append(f" (written to {conn.known_hosts_path or 'known_hosts'}).")
+        else:
+            t.append("✗ not connected: ", style=f"bold {BAD}")
+            t.append(conn.error or conn.session.error or str(conn.state.value))
+        self._say("ob-conn", t)
+
+    @on(Button.Pressed, "#ob-trust")
+    def _trust_pressed(self) -> None:
+        if not self.busy:
+            self.trust()
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def trust(self) -> None:
+        conn = self.conn
+        if conn is None or not conn.needs_trust or conn.known_hosts_path is None or conn.known_hosts_host is None:
+            return
+        self.busy = True
+        self._sync_buttons()
+        try:
+            line = await trust_host_key(conn.known_hosts_path, conn.known_hosts_host, conn.known_hosts_port,
+                                        conn.offered_key or conn.fingerprint or "")
+            self.ctx.audit_intent(conn.session.name, f"trust host key {conn.fingerprint} in {conn.known_hosts_path}",
+                                  outcome="ok", detail=line.split()[0])
+            ok = await conn.session.connect()
+            conn.state, conn.error = conn.session.state, conn.session.error
+            conn.fingerprint = conn.session.fingerprint or conn.fingerprint
+        except Exception as e:
+            self._say("ob-conn", Text(f"✗ the key was not trusted: {e}", style=BAD))
+            return
+        finally:
+            self.busy = False
+            self._sync_buttons()
+        self._show_connection()
+        self._sync_buttons()
+        if ok:
+            await self._read_profiles()
+
+    # ------------------------------------------------------------------ step 2: checks
+    def action_recheck(self) -> None:
+        if self.connected and not self.busy:
+            self.recheck()
+
+    @on(Button.Pressed, "#ob-recheck")
+    def _recheck_pressed(self) -> None:
+        self.action_recheck()
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def recheck(self) -> None:
+        await self._read_profiles()
+
+    async def _read_profiles(self) -> None:
+        session, master = self.session, self._master_session()
+        if session is None:
+            return
+        if master is None:
+            self._say("ob-summary", Text("No pool master to compare with (the pool is not healthy, or no live engine).",
+                                        style=BAD))
+            return
+        self.busy = True
+        self._sync_buttons()
+        self._say("ob-summary", Text(f"reading {session.name} and the pool master {master.name}…", style=MUTED))
+        try:
+            new, pool = await asyncio.gather(gather_host_profile(session, self._timeout()),
+                                             gather_host_profile(master, self._timeout()))
+        finally:
+            self.busy = False
+        await self._set_profiles(new, pool, prejoin_checks(new, pool))
+        self.profiles_read += 1
+        if self.profiles_read == 1:  # the first read: the checks are what the admin wants to see next
+            self._anchor = "ob-step2"
+            self._scroll_to_anchor()
+
+    def _scroll_to_anchor(self) -> None:
+        if self._anchor:
+            self.query_one("#ob-body", VerticalScroll).scroll_to_widget(
+                self.query_one(f"#{self._anchor}"), top=True, animate=False)
+
+    def on_resize(self) -> None:
+        # keep the checks at the top while the admin has not moved on (the text reflows)
+        self.call_after_refresh(self._scroll_to_anchor)
+
+    def on_descendant_focus(self) -> None:
+        if self.profiles_read:
+            self._anchor = None
+
+    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
+        self.new_profile, self.pool_profile, self.checks = new, pool, checks
+        self.missing = missing_updates(new, pool)
+        master = self.query_one("#ob-master", Input)
+        if not master.value and pool.address:
+            master.value = pool.address
+        self._render_checks()
+        await self._render_files()
+        self._sync_buttons()
+
+    def _render_checks(self) -> None:
+        new, pool = self.new_profile, self.pool_profile
+        if new is None or pool is None:
+            return
+        new_name, pool_name = new.label, f"{pool.label} (master)"
+        self._say("ob-summary", checks_summary(self.checks))
+        rows = update_differences(new, pool)
+        self._say("ob-updates", updates_table(rows, new_name))
+        self._say("ob-checks", checks_table(self.checks, new_name, pool_name))
+
+    async def _render_files(self) -> None:
+        box = self.query_one("#ob-files", Vertical)
+        await box.remove_children()
+        new = self.new_profile
+        if new is None:
+            return
+        if not self.missing:
+            self._say("ob-level-intro", Text(f"{new.label} lacks no update of the pool: nothing to bring level.", style=GOOD))
+            return
+        names = ", ".join(u.label() for u in self.missing)
+        self._say("ob-level-intro", Text(
+            f"{new.label} lacks {names}. For each, type the path of its file on this jump box "
+            f"(e.g. ~/updates/{self.missing[0].name_label}.iso); it is uploaded to /tmp on {new.label}, "
+            f"then {'patch' if new.update_mechanism == 'patch' else 'update'}-upload and -apply run there."))
+        rows = []
+        for i, u in enumerate(self.missing):
+            rows.append(Horizontal(
+                Label(u.label()[:15]),
+                Input(placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
+                classes="ob-row",
+            ))
+        await box.mount_all(rows)
+
+    # ------------------------------------------------------------------ step 3: bring level
+    @on(Button.Pressed, "#ob-level")
+    def _level_pressed(self) -> None:
+        if not self.busy:
+            self.level()
+
+    @on(Input.Submitted, "#ob-files Input")
+    def _file_submitted(self) -> None:
+        if not self.busy:
+            self.level()
+
+    def file_inputs(self) -> list[Input]:
+        return list(self.query("#ob-files Input").results(Input))
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def level(self) -> None:
+        session, master = self.session, self._master_session()
+        new, pool = self.new_profile, self.pool_profile
+        if session is None or new is None or pool is None or not self.missing:
+            return
+        files = [Path(i.value.strip()).expanduser() for i in self.file_inputs()]
+        problems = [f"{u.name_label}: type the path of its file" if not str(i.value).strip() else
+                    f"{u.name_label}: no such file on this jump box: {p}" if not p.is_file() else ""
+                    for u, i, p in zip(self.missing, self.file_inputs(), files)]
+        problems = [p for p in problems if p]
+        if problems:
+            self._say("ob-level-log", Text("; ".join(problems), style=BAD))
+            return
+        mech = "patch" if new.update_mechanism == "patch" else "update"
+        plan = "\n".join(
+            f"sftp put {p} /tmp/{p.name}\n"
+            f"{xc.XE} {mech}-upload file-name=/tmp/{p.name}\n"
+            f"{xc.XE} {mech}-apply uuid=<printed by {mech}-upload> host-uuid={new.uuid}"
+            for p in files
+        )
+        if not await self._ask(session.name, plan, "Upload and apply on the new host",
+                               f"Brings {new.label} level with the pool: {', '.join(u.label() for u in self.missing)}."):
+            self._say("ob-level-log", Text("not confirmed: nothing was uploaded", style=MUTED))
+            return
+        if self.ctx.dry_run:
+            for line in plan.splitlines():
+                self.ctx.audit_intent(session.name, line, outcome="dry-run")
+            self._say("ob-level-log", Text("dry run: nothing was uploaded or applied (audited as dry-run)", style=WARN))
+            return
+        self.busy = True
+        self._sync_buttons()
+        self.level_steps = []
+        bar = self.query_one("#ob-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(1, sum(p.stat().st_size for p in files)), progress=0)
+        sent: dict[str, int] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            sent[name] = done
+            bar.update(progress=sum(sent.values()))
+
+        def step(s: StepOutput) -> None:
+            self.level_steps.append(s)
+            self._say("ob-level-log", _step_text(self.level_steps))
+
+        try:
+            report = await bring_level(
+                session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
+                master_session=master, audit=self.app.audit,  # type: ignore[attr-defined]
+                on_progress=progress, on_step=step,
+            )
+            await self._show_level(report)
+        finally:
+            self.busy = False
+            self._sync_buttons()
+
+    async def _show_level(self, report: LevelReport) -> None:
+        t = _step_text(report.steps)
+        if report.failed:
+            t.append("✗ " + "; ".join(report.failed) + "\n", style=BAD)
+        if report.applied:
+            t.append(f"✓ applied: {', '.join(report.applied)}\n", style=GOOD)
+        for g in report.guidance:
+            t.append(f"! {g}\n", style=WARN)
+        t.append("checks read again: " + ("none blocks the join" if not blocking(report.checks) else
+                                         "still blocking: " + ", ".join(c.name for c in blocking(report.checks))),
+                 style=GOOD if not blocking(report.checks) else BAD)
+        self._say("ob-level-log", t)
+        if report.new_profile is not None and report.pool_profile is not None:
+            await self._set_profiles(report.new_profile, report.pool_profile, report.checks)
+            self.profiles_read += 1
+        self.level_report = report
+
+    # ------------------------------------------------------------------ step 4: join
+    @on(Button.Pressed, "#ob-join")
+    @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
+    def _join_pressed(self) -> None:
+        if not self.busy and not self.query_one("#ob-join", Button).disabled:
+            self.join()
+
+    def join_command(self) -> str:
+        """The exact command the join runs (the password goes on its stdin, never here)."""
+        address = self.query_one("#ob-master", Input).value.strip()
+        user = self.query_one("#ob-master-user", Input).value.strip()
+        return xc.timeout_wrapped(self._timeout(), xc.pool_join(address, user, force=False))
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def join(self) -> None:
+        session, master = self.session, self._master_session()
+        new, pool = self.new_profile, self.pool_profile
+        pw_input = self.query_one("#ob-pool-password", Input)
+        password = pw_input.value
+        pw_input.value = ""  # gone from the screen at once; the admin types it again to retry
+        if session is None or new is None or pool is None:
+            return
+        audit = self.app.audit  # type: ignore[attr-defined]
+        audit.add_secret(password)
+        address = self.query_one("#ob-master", Input).value.strip()
+        user = self.query_one("#ob-master-user", Input).value.strip()
+        if not password:
+            self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD))
+            return
+        try:
+            command = self.join_command()
+        except ValueError as e:
+            self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD))
+            return
+        blocks = blocking(self.checks)
+        why = (f"{new.label} joins the pool of {address}; its toolstack restarts. The password goes on stdin only. "
+               + (f"The checks say the pool will refuse it ({', '.join(c.name for c in blocks)})."
+                  if blocks else "Every check passes."))
+        if not await self._ask(session.name, command, "Join this host to the pool?", why):
+            self._say("ob-join-result", Text("not confirmed: nothing was run", style=MUTED))
+            return
+        if self.ctx.dry_run:
+            self.ctx.audit_intent(session.name, command, outcome="dry-run")
+            self._say("ob-join-result", Text("dry run: pool-join was not run (audited as dry-run)", style=WARN))
+            return
+        self.busy = True
+        self._sync_buttons()
+        fuse = float(self.ctx.settings.toolstack_fuse)
+        self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
+        try:
+            report = await join_pool(
+                session, address, user, password, audit, fuse, self._timeout(),
+                master_session=master, new_profile=new, pool_profile=pool,
+                settle_timeout=max(60.0, fuse * 6), poll_interval=float(self.ctx.settings.poll_interval),
+            )
+        finally:
+            self.busy = False
+        self.join_report = report
+        self._render_join()
+        self._sync_buttons()
+        if report.accepted:
+            self.ctx.source.refresh()
+
+    def _render_join(self) -> None:
+        report = self.join_report
+        if report is None:
+            return
+        parts: list[RenderableType] = []
+        head = Text()
+        if report.joined:
+            head.append(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}")
+        elif report.accepted:
+            head.append(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}")
+        else:
+            head.append(f"✗ {report.new_host} did not join", style=f"bold {BAD}")
+        parts.append(head)
+        if report.error is not None:
+            t = Text()
+            if report.error.code:
+                t.append(f"{report.error.code}: ", style=f"bold {BAD}")
+            t.append(report.error.plain + "\n")
+            t.append("What to do: ", style="bold")
+            t.append(report.error.advice)
+            parts.append(t)
+            if report.error.updates:
+                parts.append(updates_table(report.error.updates, report.new_host))
+        for m in report.messages:
+            parts.append(Text(m, style=MUTED if report.joined else ""))
+        self._say("ob-join-result", Group(*parts))
+        if report.joined:
+            self._offer_config()
+
+    # ------------------------------------------------------------------ config
+    def _offer_config(self) -> None:
+        entry = self.entry
+        config = self._config()
+        if entry is None or config is None:
+            return
+        try:
+            new_config = config_with_new_host(config, self.ctx.pool, entry)
+        except Exception as e:
+            self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD))
+            return
+        hosts = new_config.pool(self.ctx.pool).host_names
+        line = f"hosts = [{', '.join(json.dumps(h) for h in hosts)}]"
+        t = Text()
+        path = self._config_path()
+        if new_config == config:
+            self.already_configured = True
+            t.append(f"{entry.name} is already a host of pool {self.ctx.pool} in the config.", style=GOOD)
+        elif path is not None:
+            t.append(f"Add {entry.name} to pool {self.ctx.pool} in {path}? ", style="bold")
+            t.append("(the file is rewritten: its comments are not kept; the console watches it after a restart)\n",
+                     style=MUTED)
+            t.append(line)
+        else:
+            t.append("The console was not started from a config file: add this to pool "
+                     f"{self.ctx.pool}'s entry yourself:\n", style="bold")
+            t.append(line)
+        self._say("ob-config", t)
+        self._sync_buttons()
+
+    @on(Button.Pressed, "#ob-add-config")
+    def _add_config(self) -> None:
+        entry, config, path = self.entry, self._config(), self._config_path()
+        if entry is None or config is None or path is None:
+            return
+        try:
+            written = write_config(config_with_new_host(config, self.ctx.pool, entry), path)
+        except Exception as e:
+            self._say("ob-config", Text(f"✗ not written: {e}", style=BAD))
+            return
+        self.config_written = written
+        self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {written}; "
+                                    "restart the console to watch it.", style=GOOD))
+        self._sync_buttons()
+
+    # ------------------------------------------------------------------ confirmation, back
+    async def _ask(self, host: str, command: str, title: str, explanation: str) -> bool:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bool] = loop.create_future()
+
+        def done(ok: bool) -> None:
+            if not answer.done():
+                answer.set_result(ok)
+
+        self.ctx.confirm(host, command, done, title=title, explanation=explanation)
+        return await answer
+
+    def on_unmount(self) -> None:
+        # the console quits with the pane open: do not leave the new host's connection behind
+        if self.session is not None and self.session.conn is not None:
+            self.session.conn.abort()
+
+    async def action_back(self) -> None:
+        if self.busy:
+            self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
+            return
+        if self.session is not None:
+            await self.session.close()
+        self.dismiss(None)
+
+
+def _open(ctx: PaneContext) -> Screen[None]:
+    return OnboardScreen(ctx)
+
+
+ONBOARD_PANE = PaneSpec(
+    id="onboard",
+    key="o",
+    title="Onboard",
+    description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
+    factory=_open,
+    available=always,
+)

@@ -1,0 +1,223 @@
+"""Master lost → promote a slave and recover the others (`r` on the pool screen).
+
+The truth first: every precondition of `plan_promote_and_recover` with what
+was seen (the master unreachable from the jump box AND from its slaves, HA
+not armed, the candidate reachable with a toolstack that answers).  Then the
+candidate the diagnosis proposes, and a picker of every other host with what
+choosing it costs (`candidate_options`: an older database copy, a slow
+path, or why it cannot be promoted at all).  Then the two steps with their
+exact commands.  `r` runs them (`runplan.PlanPane`): each asks for F8 in a
+`ConfirmScreen` naming the host and the command; the toolstack fuse counts
+down; the report compares the UUIDs recover-slaves printed with those
+expected and says who now follows whom.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import OptionList, Static
+
+from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepAction, plan_promote_and_recover
+from ...diagnosis import Diagnosis, Verdict
+from ...model import HostFacts
+from ..errors import guarded
+from .runplan import BAD, DIM, OK, WARN, PlanPane, checks_text, natural_key, sync_options
+from .spec import PaneContext, PaneSpec
+
+__all__ = ["RECOVER_PANE", "RecoverScreen"]
+
+
+def _option_prompt(c: CandidateOption, chosen: bool) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append("▶ " if chosen else "  ", style="bold")
+    t.append(f"{c.name:<8}", style="bold" if c.qualifies else DIM)
+    gen = f"gen {c.db_generation}" if c.db_generation is not None else "gen ?"
+    lat = f"{c.latency_ms:.0f} ms" if c.latency_ms is not None else "— ms"
+    t.append(f"{gen:<9} {lat:>7}  ", style="" if c.qualifies else DIM)
+    if not c.qualifies:
+        t.append("✗ " + (c.reasons[0].split(" (")[0] if c.reasons else "does not qualify"), style=BAD)
+    elif c.recommended:
+        t.append("★ proposed by the diagnosis", style=OK)
+    elif c.reasons:
+        t.append("! " + c.reasons[0].split(":")[0].replace("generation ", "gen "), style=WARN)
+    else:
+        t.append("✓ qualifies", style=OK)
+    return t
+
+
+def tradeoff_text(c: CandidateOption | None, proposed: str | None) -> Text:
+    """What promoting this host would mean, in plain words."""
+    if c is None:
+        return Text("")
+    t = Text()
+    t.append(c.name, style="bold")
+    if not c.qualifies:
+        t.append(" cannot be promoted: ", style=BAD)
+        t.append("; ".join(c.reasons) or "it does not qualify")
+        return t
+    if c.recommended:
+        t.append(" — proposed by the diagnosis: ", style=OK)
+        t.append("the freshest copy of the pool database")
+        if c.db_generation is not None:
+            t.append(f" (generation {c.db_generation})")
+        t.append(", then the fastest answer from the jump box.")
+    else:
+        t.append(f" instead of {proposed or 'the proposed host'}: ", style=WARN)
+    if c.reasons:
+        t.append(" " + "; ".join(c.reasons) + ".")
+    elif not c.recommended:
+        t.append(" no known drawback; whether every host reaches it is not measured — recover-slaves' output will tell.")
+    return t
+
+
+class RecoverScreen(PlanPane):
+    """Promote the candidate (or the host picked) and recover the slaves onto it."""
+
+    PANE_TITLE = "Master lost — promote a slave, recover the others"
+
+    def __init__(self, ctx: PaneContext) -> None:
+        super().__init__(ctx)
+        self.candidate: str | None = None  # None: the diagnosis's candidate
+        self._options: list[CandidateOption] = []
+
+    # ------------------------------------------------------------------ the plan
+    def make_plan(self, facts: dict[str, HostFacts], diagnosis: Diagnosis) -> Plan:
+        return plan_promote_and_recover(facts, diagnosis, candidate=self.candidate)
+
+    def plan_to_run(self) -> Plan:
+        """Promote the host the admin saw proposed, even if a later probe proposes another.
+
+        (Hosts with the same database generation are ranked by latency, which
+        changes from one probe to the next; the confirmation names the host.)
+        """
+        shown = self.plan.candidate if isinstance(self.plan, PromoteAndRecoverPlan) else None
+        return plan_promote_and_recover(dict(self.facts), self.diagnosis, candidate=self.candidate or shown)
+
+    @property
+    def proposed(self) -> str | None:
+        """The diagnosis's candidate when the plan shown was made (after a run: the one that ran)."""
+        if isinstance(self.plan, PromoteAndRecoverPlan):
+            return next((c.name for c in self.plan.candidates if c.recommended), None)
+        return self.diagnosis.candidate
+
+    @property
+    def chosen(self) -> str | None:
+        plan = self.plan
+        if isinstance(plan, PromoteAndRecoverPlan):
+            return plan.candidate
+        return self.candidate or self.diagnosis.candidate
+
+    # ------------------------------------------------------------------ layout
+    def compose_top(self) -> ComposeResult:
+        yield Static(id="pane-checks")
+        yield Static(id="rec-head", classes="-tight")
+        yield OptionList(id="candidates")
+        yield Static(id="rec-tradeoff")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#candidates", OptionList).focus()
+
+    def update_top(self) -> None:
+        plan = self.plan
+        checks = self.query_one("#pane-checks", Static)
+        head = self.query_one("#rec-head", Static)
+        if not isinstance(plan, PromoteAndRecoverPlan):
+            checks.update("")
+            head.update("")
+            return
+        checks.update(checks_text(plan))
+        proposed = self.proposed
+        t = Text()
+        t.append("Promote ", style="bold underline")
+        t.append(plan.candidate or "nobody", style="bold reverse")
+        if plan.candidate and plan.candidate == proposed:
+            t.append("  (proposed by the diagnosis)", style=OK)
+        elif plan.candidate:
+            t.append(f"  (picked instead of {proposed or 'no proposed host'})", style=WARN)
+        if plan.old_master:
+            t.append(f"   old master: {plan.old_master}", style=DIM)
+        t.append("\n↑↓ look at the others, Enter picks one:", style=DIM)
+        head.update(t)
+        # a stable order for the picker: the proposed host, the others by database generation then name
+        # (candidate_options ranks ties by latency, which changes on every probe)
+        self._options = sorted(
+            plan.candidates,
+            key=lambda c: (not c.qualifies, not c.recommended, -(c.db_generation or -1), natural_key(c.name)),
+        )
+        self._sync_options(plan.candidate)
+        self._show_tradeoff()
+
+    def _sync_options(self, chosen: str | None) -> None:
+        ol = self.query_one("#candidates", OptionList)
+        sync_options(ol, [(c.name, _option_prompt(c, c.name == chosen)) for c in self._options], chosen)
+
+    def _highlighted(self) -> CandidateOption | None:
+        ol = self.query_one("#candidates", OptionList)
+        if ol.highlighted is None or not self._options:
+            return None
+        idx = ol.highlighted
+        return self._options[idx] if idx < len(self._options) else None
+
+    def _show_tradeoff(self) -> None:
+        self.query_one("#rec-tradeoff", Static).update(tradeoff_text(self._highlighted(), self.proposed))
+
+    @on(OptionList.OptionHighlighted, "#candidates")
+    @guarded("showing the candidate")
+    def _option_highlighted(self) -> None:
+        self._show_tradeoff()
+
+    @on(OptionList.OptionSelected, "#candidates")
+    @guarded("picking the candidate")
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.running:
+            self.notify("A run is in progress: the candidate cannot change now.", severity="warning")
+            return
+        name = event.option.id
+        if name is None:
+            return
+        self.candidate = name
+        self.frozen = False
+        self.report = None
+        self.after = None
+        self.refusal = None
+        self.states = {}
+        self.replan()
+        self.notify(f"candidate: {name}", timeout=2)
+
+    # ------------------------------------------------------------------ confirmation wording
+    def confirm_title(self, step: Step) -> str:
+        if step.action is StepAction.PROMOTE:
+            return f"Promote {step.host} to master?"
+        if step.action is StepAction.RECOVER_SLAVES:
+            return f"Point every other host at {step.host}?"
+        return super().confirm_title(step)
+
+    def idle_hint(self) -> Text:
+        t = Text()
+        t.append("r", style="bold")
+        t.append(f" promote {self.chosen or 'the candidate'} + recover the others (F8 each) · ")
+        t.append("Enter", style="bold")
+        t.append(" pick · ")
+        t.append("Esc", style="bold")
+        t.append(" back")
+        return t
+
+
+def _open(ctx: PaneContext) -> Screen[Any]:
+    return RecoverScreen(ctx)
+
+
+RECOVER_PANE = PaneSpec(
+    id="recover",
+    key="r",
+    title="Recover",
+    description="master lost: promote a slave (the freshest database first) and recover the others onto it",
+    factory=_open,
+    available=lambda d: d.verdict is Verdict.MASTER_LOST,
+)

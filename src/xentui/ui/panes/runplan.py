@@ -1,0 +1,796 @@
+"""Shared by the recovery panes: show a plan, run it through `PlanRunner`, show the report.
+
+`PlanPane` is the base screen of `recover.py`, `splitbrain.py` and
+`designate.py`.  A pane subclass says how to make its plan from the current
+facts and diagnosis (`make_plan`) and composes its own top part (the truth
+first: what was checked, the choice of host); the base class does the rest:
+
+* re-plans whenever new facts arrive (until a run starts: then the plan shown
+  is the plan that ran), so a refused plan turns runnable by itself once the
+  cause is gone;
+* `r` runs it.  A blocked plan is not run: the refusal is shown with its
+  reason and written to the audit file (outcome ``refused``).  Otherwise a
+  `PlanRunner` runs it in a worker; every dangerous step asks the admin
+  through `ConfirmScreen` (host + exact command; typed host name for an
+  override); the progress line shows the toolstack fuse counting down;
+* Esc while running asks the runner to stop between steps (a command already
+  sent is never interrupted); Esc otherwise goes back;
+* the console's ``--dry-run`` (`PaneContext.dry_run`) runs nothing: the
+  runner reports the commands, a DRY RUN marker says so;
+* at the end: the `RunReport` (every step's status and check, the
+  recover-slaves comparison, what is offered next) and who now follows whom,
+  from a fresh probe of every host.
+
+The pure rendering helpers (`checks_text`, `steps_text`, `guards_text`,
+`report_text`, `follows_text`, `progress_text`) return Rich `Text` and are
+tested without an app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...actions import Plan, PlanRunner, Progress, RunReport, Step, StepStatus
+from ...actions.guards import ssh_cause
+from ...actions.plan import StepAction
+from ...diagnosis import Diagnosis
+from ...model import HostFacts
+from ..errors import guarded
+from ..render import VERDICT_LABEL, VERDICT_STYLE
+from .spec import PaneContext
+
+if TYPE_CHECKING:
+    from ...audit import AuditLog
+
+__all__ = [
+    "PlanPane",
+    "checks_text",
+    "hosts_in",
+    "natural_key",
+    "sync_options",
+    "follows_text",
+    "guards_text",
+    "progress_text",
+    "report_text",
+    "steps_text",
+]
+
+OK = "bold #7bd88f"
+WARN = "bold #f2c14e"
+BAD = "bold #ff6b5e"
+DIM = "#8a8f98"
+CMD = "bold #e5c07b"
+DRY = "bold #2b2100 on #f2c14e"
+
+_STATUS_MARK = {
+    StepStatus.OK: ("✓ ok", OK),
+    StepStatus.UNVERIFIED: ("? unverified", WARN),
+    StepStatus.FAILED: ("✗ failed", BAD),
+    StepStatus.TIMEOUT: ("? no answer", WARN),
+    StepStatus.INTERRUPTED: ("? interrupted", WARN),
+    StepStatus.DECLINED: ("– declined", DIM),
+    StepStatus.REFUSED: ("✗ refused", BAD),
+    StepStatus.NOT_RUN: ("– not run", DIM),
+    StepStatus.DRY_RUN: ("· dry run", WARN),
+}
+_PHASE_MARK = {
+    "confirm": ("? confirm", WARN),
+    "running": ("▶ running", WARN),
+    "waiting": ("◷ waiting", WARN),
+    "verifying": ("◷ checking", WARN),
+    "done": ("✓ done", OK),
+    "failed": ("✗ failed", BAD),
+}
+
+
+def _heading(text: str) -> Text:
+    """A section title (a styled span, not the Text's base style: what is appended stays plain)."""
+    out = Text()
+    out.append(text, style="bold underline")
+    return out
+
+
+# --------------------------------------------------------------------------- pure rendering
+
+
+def checks_text(plan: Plan, heading: str = "Checked before anything runs") -> Text:
+    """Every precondition, ✓ / ! / ✗, with what was seen."""
+    out = _heading(heading)
+    if not plan.preconditions:
+        out.append("\n  (nothing to check)", style=DIM)
+    for c in plan.preconditions:
+        mark, style = ("✓", OK) if c.ok and not c.warning else (("!", WARN) if c.ok else ("✗", BAD))
+        out.append(f"\n {mark} ", style=style)
+        out.append(c.name, style="bold")
+        out.append(f" — {c.detail}")
+    return out
+
+
+def steps_text(
+    plan: Plan,
+    states: dict[int, str] | None = None,
+    report: RunReport | None = None,
+    *,
+    dry_run: bool = False,
+    heading: str | None = None,
+) -> Text:
+    """The steps, each with its host, the exact command, why, and how its effect is checked."""
+    states = states or {}
+    if heading is not None:
+        title = heading
+    elif plan.blocked and report is None:
+        title = "Steps — blocked by the checks: nothing can run now"
+    elif dry_run:
+        title = "Steps (dry run: shown, none is run)"
+    else:
+        title = "Steps (each dangerous one asks: F8)"
+    out = _heading(title)
+    if not plan.steps:
+        out.append("\n  none", style=DIM)
+    results = {r.index: r for r in report.results} if report is not None else {}
+    for i, s in enumerate(plan.steps):
+        out.append(f"\n {i + 1}. on ", style="bold")
+        out.append(s.host, style="bold reverse")
+        res = results.get(i)
+        if res is not None:
+            label, style = _STATUS_MARK.get(res.status, (str(res.status), DIM))
+            out.append(f"  {label}", style=style)
+        elif i in states:
+            label, style = _PHASE_MARK.get(states[i], (states[i], DIM))
+            out.append(f"  {label}", style=style)
+        out.append("\n    ")
+        out.append(s.command, style=CMD)
+        out.append(f"\n    why: {s.why}", style="")
+        if s.precondition:
+            out.append(f"\n    only if: {s.precondition}", style=DIM)
+        if s.verify:
+            out.append(f"\n    then: {s.verify}", style=DIM)
+        if s.override:
+            out.append("\n    OVERRIDE: the admin typed the host name (written to the audit file)", style=BAD)
+    for s in plan.contingency:
+        out.append("\n If ", style="bold")
+        out.append(s.precondition or "needed")
+        out.append(": on ", style="bold")
+        out.append(s.host, style="bold reverse")
+        out.append("\n    ")
+        out.append(s.command, style=CMD)
+        out.append(f"\n    why: {s.why}", style=DIM)
+    return out
+
+
+def guards_text(plan: Plan) -> Text:
+    """What the console will not do now (host-forget of an unreachable host...) and the plan's notes."""
+    out = Text()
+    if plan.forbidden:
+        out.append_text(_heading("Not offered (guard rails)"))
+        for fb in plan.forbidden:
+            out.append("\n ✗ ", style=BAD)
+            what = fb.action or fb.command
+            out.append(what + (f" on {fb.host}" if fb.host else ""), style="bold")
+            out.append(f" — {fb.why}")
+            if fb.action == "host-forget":
+                out.append("\n   never: ", style=DIM)
+                out.append(fb.command, style=DIM)
+    if plan.notes:
+        if out:
+            out.append("\n\n")
+        out.append_text(_heading("Notes"))
+        for n in plan.notes:
+            out.append(f"\n • {n}")
+    return out
+
+
+def follows_text(diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> Text:
+    """Who follows whom, as the diagnosis of the latest facts sees it."""
+    out = _heading("Who follows whom now (re-probed)")
+    label = VERDICT_LABEL.get(diagnosis.verdict, str(diagnosis.verdict))
+    out.append("\n ")
+    out.append(f" {label} ", style=VERDICT_STYLE.get(diagnosis.verdict, ""))
+    out.append(f" {diagnosis.summary}")
+    groups: dict[str, list[str]] = {}
+    alone: list[str] = []
+    down: list[str] = []
+    for name, hv in diagnosis.hosts.items():
+        f = facts.get(name)
+        if f is not None and not f.reachable:
+            down.append(name)
+            continue
+        if hv.follows is None:
+            alone.append(name)
+        elif hv.follows != name:
+            groups.setdefault(hv.follows, []).append(name)
+    masters = list(dict.fromkeys([*diagnosis.masters, *groups]))
+    for m in masters:
+        f = facts.get(m)
+        out.append("\n ")
+        out.append(m, style="bold")
+        if m in diagnosis.masters:
+            out.append(" master", style=OK if f is None or f.reachable else WARN)
+        if f is not None and not f.reachable:
+            out.append(" (unreachable)", style=BAD)
+        followers = sorted(groups.get(m, []), key=natural_key)
+        out.append(" ← " + (" ".join(followers) if followers else "nobody"))
+    for n in sorted(alone, key=natural_key):
+        if n in diagnosis.masters:
+            continue
+        out.append(f"\n {n}", style="bold")
+        out.append(" follows no known master", style=WARN)
+    for n in sorted(down, key=natural_key):
+        f = facts[n]
+        out.append(f"\n {n}", style="bold")
+        out.append(f" unreachable ({ssh_cause(f)})", style=BAD)
+        if f.pool_conf_raw:
+            out.append(f"; last known pool.conf: {f.pool_conf_raw}", style=DIM)
+    return out
+
+
+def natural_key(name: str) -> tuple[str, int]:
+    """Sort key: plot2 before plot10."""
+    stem = name.rstrip("0123456789")
+    tail = name[len(stem):]
+    return (stem, int(tail) if tail else -1)
+
+
+def report_text(report: RunReport) -> Text:
+    """The RunReport: each step's status and check, the recover-slaves comparison, what is offered next."""
+    if report.dry_run:
+        out = Text()
+        out.append(" DRY RUN ", style=DRY)
+        out.append(" nothing was run; these commands would have been:", style="bold")
+    else:
+        out = _heading("Result")
+        if report.complete:
+            out.append("  every step ran and its effect was seen", style=OK)
+        elif report.stopped:
+            out.append(f"  stopped: {report.stopped}", style=BAD)
+    for r in report.results:
+        label, style = _STATUS_MARK.get(r.status, (str(r.status), DIM))
+        out.append(f"\n {r.index + 1}. ")
+        out.append(label, style=style)
+        out.append(" on ")
+        out.append(r.host, style="bold")
+        if r.duration_s and r.status is not StepStatus.DRY_RUN:
+            out.append(f"  {r.duration_s:.1f} s", style=DIM)
+        out.append("\n    ")
+        out.append(r.command, style=CMD)
+        if r.explanation and r.status is not StepStatus.DRY_RUN:
+            out.append(f"\n    {r.explanation}", style=BAD if r.status in (StepStatus.FAILED, StepStatus.REFUSED) else "")
+        if r.verification:
+            out.append(f"\n    check: {r.verification}", style="" if r.verified else WARN)
+    rc = report.recover
+    if rc is not None:
+        out.append("\n\n")
+        out.append_text(_heading(f"recover-slaves on {rc.host}: {len(rc.recovered)} of {len(rc.expected)} expected hosts reset"))
+        out.append("\n  host     expected UUID                         printed?", style=DIM)
+        printed = {u.lower() for u in rc.printed}
+        for name, uuid in sorted(rc.expected.items(), key=lambda kv: natural_key(kv[0])):
+            out.append(f"\n  {name:<8} {uuid}  ")
+            if uuid.lower() in printed:
+                out.append("✓ yes", style=OK)
+            else:
+                out.append("✗ no", style=BAD)
+                why = rc.not_recovered.get(name)
+                if why:
+                    out.append(f"\n    not recovered: {why}", style=WARN)
+        for name, why in rc.unchecked.items():
+            out.append(f"\n  {name:<8} ")
+            out.append(f"not checked: {why}", style=WARN)
+        for u in rc.unexpected:
+            out.append(f"\n  printed, no configured host has it: {u}", style=WARN)
+    if report.not_following:
+        out.append(f"\n Not following the new master yet: {', '.join(report.not_following)}", style=WARN)
+    for s in report.offers:
+        out.append("\n\n")
+        out.append_text(_heading("Offered next"))
+        out.append("\n on ")
+        out.append(s.host, style="bold reverse")
+        out.append(": ")
+        out.append(s.command, style=CMD)
+        out.append(f"\n   {s.why}")
+    if report.offers:
+        out.append("\n   f", style="bold")
+        out.append(" runs it (it asks for confirmation first)")
+    return out
+
+
+def progress_text(ev: Progress, *, width: int = 12) -> Text:
+    """One line: step n/N, host, what is happening; a bar while the toolstack fuse burns."""
+    out = Text()
+    if ev.step is not None:
+        out.append(f"step {ev.step + 1}/{ev.total} ", style="bold")
+    if ev.host:
+        out.append(ev.host, style="bold reverse")
+        out.append(" ")
+    label, style = _PHASE_MARK.get(ev.phase, (ev.phase, DIM))
+    out.append(label, style=style)
+    if ev.phase == "waiting" and ev.fuse_s and ev.remaining_s is not None:
+        done = 1.0 - max(0.0, min(1.0, ev.remaining_s / ev.fuse_s)) if ev.fuse_s > 0 else 1.0
+        filled = round(done * width)
+        out.append(f" {ev.message.split(':')[0]} ")
+        out.append("█" * filled, style=WARN)
+        out.append("░" * (width - filled), style=DIM)
+        out.append(f" {ev.remaining_s:.1f} s of the {ev.fuse_s:g} s fuse")
+    else:
+        out.append(f"  {ev.message}")
+    return out
+
+
+# --------------------------------------------------------------------------- the base screen
+
+
+class PlanPane(Screen[None]):
+    """A plan shown truth-first, run step by step with confirmations, then its report."""
+
+    DEFAULT_CSS = """
+    PlanPane { layout: vertical; }
+    PlanPane #pane-mode { height: 1; padding: 0 1; background: $boost; }
+    PlanPane #pane-body { height: 1fr; scrollbar-size-vertical: 1; }
+    PlanPane .pane-col { height: auto; padding: 0 1; }
+    PlanPane .pane-col > Static { margin: 0 0 1 0; }
+    PlanPane .pane-col > Static.-tight { margin: 0; }
+    PlanPane .pane-col > OptionList {
+        height: auto; max-height: 10; margin: 0 0 1 0; padding: 0;
+        border: none; border-left: outer $primary 40%; background: $boost;
+    }
+    PlanPane .pane-col > OptionList:focus { border: none; border-left: outer $accent; }
+    PlanPane.-wide #pane-body { layout: horizontal; overflow-y: hidden; }
+    PlanPane.-wide .pane-col { width: 1fr; height: 1fr; overflow-y: auto; scrollbar-size-vertical: 1; }
+    PlanPane.-wide #pane-right { border-left: vkey $primary 40%; }
+    PlanPane #pane-status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    PlanPane #pane-status.-dry { background: $warning 30%; }
+    PlanPane #pane-status.-bad { background: $error 25%; }
+    """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    #: shown in the title bar; subclasses override
+    PANE_TITLE = "Plan"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back / stop"),
+        Binding("r", "run", "Run"),
+        Binding("f", "follow_up", "Follow-up"),
+        Binding("ctrl+down", "scroll_body(1)", "Scroll down", show=False),
+        Binding("ctrl+up", "scroll_body(-1)", "Scroll up", show=False),
+    ]
+
+    def __init__(self, ctx: PaneContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.plan: Plan | None = None
+        self.report: RunReport | None = None
+        self.runner: PlanRunner | None = None
+        self.running = False
+        self.stopping = False
+        self.frozen = False  # a run started: the plan shown is the one that ran
+        self.progress: Progress | None = None
+        self.progress_seen: deque[Progress] = deque(maxlen=500)  # every progress event of the last runs (tests)
+        self.states: dict[int, str] = {}
+        self.refusal: str | None = None
+        self.error: str | None = None
+        self.after: Diagnosis | None = None  # the diagnosis re-probed after the run
+        self.runs = 0  # finished runs (tests wait on it)
+        self._preconfirmed: tuple[str, str] | None = None
+
+    # ------------------------------------------------------------------ what subclasses provide
+    def make_plan(self, facts: dict[str, HostFacts], diagnosis: Diagnosis) -> Plan:
+        raise NotImplementedError
+
+    def compose_top(self) -> ComposeResult:
+        """The pane's own part, above the steps (the truth first)."""
+        yield from ()
+
+    def update_top(self) -> None:
+        """Refresh the pane's own part (called after every re-plan)."""
+
+    def confirm_title(self, step: Step) -> str:
+        return f"Run this on {step.host}?"
+
+    def typed_confirmation(self, step: Step) -> bool:
+        """Whether this step needs the host name typed (an override)."""
+        return step.override
+
+    def idle_hint(self) -> Text:
+        t = Text()
+        t.append("r", style="bold")
+        t.append(" runs the plan (every dangerous step asks first: F8) · ")
+        t.append("Esc", style="bold")
+        t.append(" back")
+        return t
+
+    # ------------------------------------------------------------------ state
+    @property
+    def xapp(self) -> Any:
+        return self.app
+
+    @property
+    def facts(self) -> dict[str, HostFacts]:
+        return self.ctx.source.facts
+
+    @property
+    def diagnosis(self) -> Diagnosis:
+        slot = self.xapp.pools.get(self.ctx.pool)
+        if slot is not None and slot.diagnosis is not None and slot.source is self.ctx.source:
+            return slot.diagnosis
+        return self.ctx.diagnosis
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ctx.dry_run
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="pane-mode")
+        # narrow: one column that scrolls; from 120 columns: the choice left, the steps and report right
+        with VerticalScroll(id="pane-body"):
+            with Vertical(id="pane-left", classes="pane-col"):
+                yield from self.compose_top()
+            with Vertical(id="pane-right", classes="pane-col"):
+                yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
+                yield Static(id="pane-steps")
+                yield Static(id="pane-guards")
+        yield Static(id="pane-status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.title = self.PANE_TITLE + (" — DRY RUN" if self.dry_run else "")
+        self.sub_title = f"pool {self.ctx.pool}"
+        try:
+            self.xapp.pool_changed.subscribe(self, self._pool_changed)
+        except Exception:  # a bare App (tests of a pane alone)
+            pass
+        self.replan()
+        self.call_after_refresh(self._top)
+
+    def _top(self) -> None:
+        """Show the top of the pane (the checks), even though focusing a picker scrolled to it."""
+        try:
+            self.query_one("#pane-body", VerticalScroll).scroll_home(animate=False)
+        except Exception:
+            pass
+
+    def _pool_changed(self, pool: str) -> None:
+        if pool == self.ctx.pool:
+            self.replan()
+
+    @guarded("re-planning")
+    def replan(self) -> None:
+        """Make the plan again from the latest facts (not while/after a run), and show everything."""
+        if not self.frozen:
+            try:
+                self.plan = self.make_plan(dict(self.facts), self.diagnosis)
+                self.error = None
+                if self.refusal is not None and not self.plan.blocked:
+                    self.refusal = None  # what refused it is gone: say what `r` does now instead
+            except Exception as e:  # a planning bug must not take the pane down
+                self.plan = None
+                self.error = f"could not make the plan: {type(e).__name__}: {e}"
+        self.update_view()
+
+    @guarded("showing the plan")
+    def update_view(self) -> None:
+        self._show_mode()
+        self.update_top()
+        plan = self.plan
+        steps = self.query_one("#pane-steps", Static)
+        guards = self.query_one("#pane-guards", Static)
+        if plan is None:
+            steps.update(Text(self.error or "no plan", style=BAD))
+            guards.update("")
+        else:
+            steps.update(steps_text(plan, self.states, self.report, dry_run=self.dry_run))
+            guards.update(guards_text(plan))
+        self._show_report()
+        self._show_status()
+        self.refresh_bindings()
+
+    def _show_mode(self) -> None:
+        d = self.diagnosis
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if self.dry_run:
+            t.append(" DRY RUN ", style=DRY)
+            t.append(" commands are shown, none is run ", style="bold")
+        label = VERDICT_LABEL.get(d.verdict, str(d.verdict))
+        t.append(f" {label} ", style=VERDICT_STYLE.get(d.verdict, ""))
+        t.append(f" {d.summary}")
+        self.query_one("#pane-mode", Static).update(t)
+
+    def _show_report(self) -> None:
+        box = self.query_one("#pane-report", Static)
+        text = Text()
+        if self.report is not None:
+            text.append_text(report_text(self.report))
+        if self.after is not None:
+            if text:
+                text.append("\n\n")
+            text.append_text(follows_text(self.after, dict(self.facts)))
+        box.display = bool(text)
+        box.update(text)
+
+    def _show_status(self) -> None:
+        status = self.query_one("#pane-status", Static)
+        status.set_class(self.dry_run, "-dry")
+        bad = False
+        t = Text()
+        if self.dry_run:
+            t.append(" DRY RUN ", style=DRY)
+            t.append(" ")
+        if self.running:
+            if self.progress is not None:
+                t.append_text(progress_text(self.progress))
+            else:
+                t.append("starting…")
+            t.append("\n")
+            if self.stopping:
+                t.append("stopping before the next step (a command already sent is not interrupted)…", style=WARN)
+            else:
+                t.append("Esc", style="bold")
+                t.append(" stops before the next step")
+        elif self.error:
+            bad = True
+            t.append(self.error, style=BAD)
+        elif self.refusal:
+            bad = True
+            t.append("Refused: ", style=BAD)
+            t.append(self.refusal)
+        elif self.report is not None:
+            if self.report.dry_run:
+                t.append("dry run done: nothing was run · ")
+            elif self.report.complete:
+                t.append("done: every step ran and was checked · ", style=OK)
+            else:
+                bad = True
+                t.append(f"stopped: {self.report.stopped or 'see the report'} · ", style=BAD)
+            if self.report.offers:
+                t.append("f", style="bold")
+                t.append(" runs the follow-up · ")
+            t.append("Esc", style="bold")
+            t.append(" back")
+        elif self.plan is not None and self.plan.blocked:
+            bad = True
+            t.append("Blocked: ", style=BAD)
+            t.append(self.plan.blocked_reason or "")
+            t.append(" · Esc back", style=DIM)
+        else:
+            t.append_text(self.idle_hint())
+        status.set_class(bad, "-bad")
+        status.update(t)
+
+    # ------------------------------------------------------------------ bindings
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow_up":
+            return (not self.running) and self.report is not None and bool(self.report.offers)
+        if action == "run":
+            if self.running:
+                return None  # shown greyed out
+            return True
+        return True
+
+    def action_scroll_body(self, delta: int) -> None:
+        """Scroll the pane (wide: the steps and report column)."""
+        target = self.query_one("#pane-right") if self.has_class("-wide") else self.query_one("#pane-body")
+        target.scroll_relative(y=delta * 3, animate=False)
+
+    def action_back(self) -> None:
+        if self.running:
+            if self.runner is not None:
+                self.runner.cancel()
+            if not self.stopping:
+                self.stopping = True
+                self.notify("Stopping before the next step…", timeout=3)
+            self._show_status()
+            return
+        self.dismiss(None)
+
+    # ------------------------------------------------------------------ running
+    def action_run(self) -> None:
+        if self.running:
+            self.notify("A run is in progress.", severity="warning")
+            return
+        try:
+            plan = self.plan_to_run()
+        except Exception as e:
+            self.xapp.report_error("making the plan", e)
+            return
+        self.start(plan)
+
+    def plan_to_run(self) -> Plan:
+        """The plan `r` runs: made again from the latest facts (the subclass pins what was shown)."""
+        return self.make_plan(dict(self.facts), self.diagnosis)
+
+    def start(self, plan: Plan, *, preconfirmed: Step | None = None) -> bool:
+        """Run `plan` (refused with its reason if blocked). Returns whether a run started."""
+        self.frozen = False
+        self.plan = plan
+        self.report = None
+        self.after = None
+        self.states = {}
+        self.refusal = None
+        self.error = None
+        if plan.blocked:  # a dry run too: it shows what a real run would do, and that is a refusal
+            self.refuse(plan)
+            return False
+        if not plan.steps:
+            self.refusal = "nothing to run: the plan has no step."
+            self.update_view()
+            return False
+        engine = self.ctx.engine
+        if engine is None and not self.dry_run:
+            self.refusal = "these are recorded facts, not a live pool: there is nothing to run the commands on."
+            self.update_view()
+            return False
+        try:
+            audit: AuditLog = self.xapp.audit
+        except Exception as e:
+            self.xapp.report_error("opening the audit file", e)
+            return False
+        self._preconfirmed = (preconfirmed.host, preconfirmed.command) if preconfirmed is not None else None
+        settings = self.ctx.settings
+        runner = PlanRunner(
+            engine,  # type: ignore[arg-type]  # None only in a dry run, which never touches it
+            audit,
+            self._confirm,
+            dry_run=self.dry_run,
+            fuse=settings.toolstack_fuse,
+            on_progress=self._on_progress,
+            poll_interval=min(0.5, settings.poll_interval),
+        )
+        self.runner = runner
+        self.running = True
+        self.stopping = False
+        self.frozen = True
+        self.progress = None
+        self.update_view()
+        self.run_worker(self._run(runner, plan), name=f"run: {plan.title}", group="plan-run", exit_on_error=False)
+        return True
+
+    def refuse(self, plan: Plan) -> None:
+        """Show why the plan is not run, and write the refusal to the audit file."""
+        reason = plan.blocked_reason or "the plan is blocked"
+        self.refusal = reason
+        for s in plan.steps:
+            self.ctx.audit_intent(s.host, s.command, outcome="refused", detail=reason)
+        self.notify(f"Refused: {reason}", severity="error", timeout=8)
+        self.update_view()
+
+    async def _confirm(self, step: Step) -> bool:
+        if self._preconfirmed == (step.host, step.command):
+            self._preconfirmed = None  # the admin just confirmed exactly this (typed override)
+            return True
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bool] = loop.create_future()
+
+        def done(ok: bool) -> None:
+            if not answer.done():
+                answer.set_result(ok)
+
+        self.ctx.confirm(
+            step.host,
+            step.command,
+            done,
+            typed=self.typed_confirmation(step),
+            title=self.confirm_title(step),
+            explanation=step.why,
+        )
+        return await answer
+
+    def _on_progress(self, ev: Progress) -> None:
+        self.progress = ev
+        self.progress_seen.append(ev)
+        changed = False
+        if ev.step is not None and self.states.get(ev.step) != ev.phase:
+            self.states[ev.step] = ev.phase
+            changed = True
+        if changed:
+            self.update_view()
+        else:
+            self._show_status()
+
+    async def _run(self, runner: PlanRunner, plan: Plan) -> None:
+        report: RunReport | None = None
+        try:
+            report = await runner.run(plan)
+        except asyncio.CancelledError:
+            self.report = runner.report
+            self.running = False
+            raise
+        except Exception as e:  # shown, never fatal
+            report = runner.report
+            self.error = f"the run failed: {type(e).__name__}: {e}"
+            self.xapp.report_error("running the plan", e)
+        self.report = report
+        engine = self.ctx.engine
+        if report is not None and report.ran and engine is not None:
+            # who follows whom now: recover-slaves and designate were verified by re-probing every
+            # host (the runner's settle); after any other step, probe every host once more here
+            settled = any(
+                r.action in (StepAction.RECOVER_SLAVES, StepAction.DESIGNATE_NEW_MASTER) and r.verification
+                for r in report.results
+            )
+            try:
+                if not settled:
+                    self.progress = Progress(
+                        step=None, total=len(plan.steps), phase="verifying", message="re-probing every host: who follows whom now?"
+                    )
+                    self._show_status()
+                    await engine.probe_once()
+                self.after = self.ctx.source.diagnose()
+            except Exception as e:
+                self.xapp.report_error("re-probing after the run", e)
+        self.running = False
+        self.stopping = False
+        self.runs += 1
+        self.after_run(report)
+        self.update_view()
+        if report is not None:
+            self.call_after_refresh(self._reveal_report)
+
+    def after_run(self, report: RunReport | None) -> None:
+        """Hook for subclasses (the report is shown by the base)."""
+
+    def _reveal_report(self) -> None:
+        try:
+            self.query_one("#pane-report", Static).scroll_visible(animate=False, top=True)
+        except Exception:
+            pass
+
+    def action_follow_up(self) -> None:
+        report = self.report
+        if self.running or report is None:
+            return
+        plan = report.follow_up()
+        if plan is None:
+            self.notify("Nothing is offered.", timeout=3)
+            return
+        self.start(plan)
+
+
+def sync_options(ol: OptionList, items: Sequence[tuple[str, Text]], chosen: str | None) -> None:
+    """Show `items` (id, prompt) in a picker without losing the admin's place.
+
+    Same ids in the same order: only the prompts that changed are replaced.
+    Otherwise the list is rebuilt and the highlighted host stays highlighted.
+    While the highlight rests on the chosen host (the admin has not moved it
+    elsewhere), it follows the choice when that changes (the proposed host).
+    """
+    shown: list[tuple[str, str]] = getattr(ol, "_xentui_shown", [])
+    was_chosen: str | None = getattr(ol, "_xentui_chosen", None)
+    wanted = [(i, p.plain) for i, p in items]
+    ids = [i for i, _ in items]
+    highlighted = None
+    if ol.highlighted is not None and ol.highlighted < ol.option_count:
+        highlighted = ol.get_option_at_index(ol.highlighted).id
+    if wanted != shown:
+        if [i for i, _ in shown] == ids and ol.option_count == len(ids):
+            for n, ((_i, prompt), (_, old)) in enumerate(zip(items, shown)):
+                if prompt.plain != old:
+                    ol.replace_option_prompt_at_index(n, prompt)
+        else:
+            ol.clear_options()
+            ol.add_options([Option(p, id=i) for i, p in items])
+        ol._xentui_shown = wanted  # type: ignore[attr-defined]
+    if highlighted is None or highlighted not in ids or highlighted == was_chosen:
+        target = chosen
+    else:
+        target = highlighted  # the admin is looking at another host: leave the highlight there
+    if target in ids and ol.highlighted != ids.index(target):
+        ol.highlighted = ids.index(target)
+    ol._xentui_chosen = chosen  # type: ignore[attr-defined]
+
+
+def hosts_in(names: Iterable[str]) -> list[str]:
+    """Host names in natural order (plot2 before plot10)."""
+    return sorted(names, key=natural_key)
+

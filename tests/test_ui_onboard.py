@@ -1,0 +1,207 @@
+"""The onboarding pane (`o`) on the live console: plot9 into the simulated pool, over real SSH.
+
+Scenario `onboarding`: plot9 is a standalone host (in the simulator's ssh_config, root password
+"xenroot") that lacks XS82ECU1003 (1.1), which every host of the pool has.  The console watches
+the eight pool hosts only.  Through the pane: the missing update is listed, applied from a local
+file, the checks pass and the join succeeds (plot9 follows plot1, plot1 lists it, the config file
+gains it).  Separately: a join without the update is refused and explained, naming the update;
+an unknown host key is shown with its fingerprint and trusted only by pressing the button.  The
+password never appears in the activity log, the audit file or a screenshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from conftest import run_on
+from xentui.config import Config, Settings, load_config, write_config
+from xentui.diagnosis import Verdict
+from xentui.sim.server import Simulator
+from xentui.ui.app import XentuiApp
+from xentui.ui.confirm import ConfirmScreen
+from xentui.ui.panes.onboard import OnboardScreen
+from xentui.ui.testing import key_takes_effect, send_key, until
+
+SimFactory = Callable[..., Awaitable[Simulator]]
+PASSWORD = "xenroot"
+SHORT = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.5, toolstack_fuse=0.3)
+
+
+def _config(sim: Simulator) -> Config:
+    """The simulator's config without plot9 (the host to onboard), with the short settings."""
+    config = load_config(sim.dir / "pools.toml")
+    eight = [h for h in config.pools[0].hosts if h.name != "plot9"]
+    config = config.upsert_pool("sim", eight)
+    return config.model_copy(update={"settings": Settings(audit_file=sim.dir / "audit.jsonl", **SHORT)})
+
+
+def _ready(app: XentuiApp) -> bool:
+    slot = app.current_slot
+    return (slot is not None and slot.diagnosis is not None and slot.diagnosis.verdict is Verdict.HEALTHY
+            and len(slot.source.facts) == 8)
+
+
+async def _type(app: XentuiApp, pane: OnboardScreen, widget_id: str, text: str) -> None:
+    """Focus an Input and type into it key by key, as the admin would."""
+    inp = pane.query_one(f"#{widget_id}")
+    inp.focus()
+    await until(lambda: pane.focused is inp, 2, f"focus on {widget_id}")
+    for ch in text:
+        before = inp.value
+        await key_takes_effect(app, ch, lambda before=before: inp.value != before)
+
+
+async def _confirm(app: XentuiApp, key: str = "f8") -> ConfirmScreen:
+    await until(lambda: isinstance(app.screen, ConfirmScreen), 10, "a confirmation")
+    confirm = app.screen
+    assert isinstance(confirm, ConfirmScreen)
+    send_key(app, key)
+    await until(lambda: app.screen is not confirm, 5, "the confirmation to close")
+    return confirm
+
+
+async def _open_and_connect(app: XentuiApp) -> OnboardScreen:
+    await until(lambda: _ready(app), 20, "a healthy pool of 8")
+    await key_takes_effect(app, "o", lambda: isinstance(app.screen, OnboardScreen))
+    pane = app.screen
+    assert isinstance(pane, OnboardScreen)
+    await until(lambda: pane.ready, 5, "the onboarding pane shown")
+    await _type(app, pane, "ob-address", "plot9")
+    await _type(app, pane, "ob-ssh-password", PASSWORD)  # the sim's sshd takes keys first; typed anyway
+    return pane
+
+
+def _no_password_anywhere(app: XentuiApp, sim: Simulator, pane: OnboardScreen) -> None:
+    shown = app.export_screenshot()
+    assert PASSWORD not in shown
+    assert PASSWORD not in (sim.dir / "audit.jsonl").read_text()
+    for _pool, result, _action in app.command_history:
+        for text in (result.command, result.stdout, result.stderr, result.error or ""):
+            assert PASSWORD not in text, result.command
+    assert any("pool-join" in r.command for _p, r, _a in app.command_history)  # the join is in the log...
+    assert not any(PASSWORD in line for line in pane.log_lines)
+    assert pane.query_one("#ob-pool-password").value == "" and pane.query_one("#ob-ssh-password").value == ""
+
+
+async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: SimFactory, tmp_path: Path) -> None:
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    config = _config(sim)
+    config_file = write_config(config, tmp_path / "pools.toml")
+    app = XentuiApp(config=config)
+    app.config_path = config_file  # type: ignore[attr-defined]  # as `xentui console --config FILE` would
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open_and_connect(app)
+        send_key(app, "enter")  # connect
+        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
+        assert pane.connected and "connected" in pane.text_of("ob-conn")
+
+        # (2) the checks: only the updates block; the updates table names XS82ECU1003
+        status = {c.name: c.status.value for c in pane.checks}
+        assert [n for n, s in status.items() if s == "block"] == ["updates"], status
+        assert "1 check(s) block the join: updates" in pane.text_of("ob-summary")
+        assert "XS82ECU1003 1.1" in pane.text_of("ob-summary")  # what to do names it
+        checks = pane.text_of("ob-checks")
+        assert "force=true would skip only: CPU vendor, software version" in checks
+        assert "never passes force" in checks
+        updates = pane.text_of("ob-updates")
+        assert "XS82ECU1003" in updates and "1.1" in updates and "plot9 lacks it" in updates
+        assert [u.name_label for u in pane.missing] == ["XS82ECU1003"]
+        assert pane.query_one("#ob-master").value == sim.pool.host("plot1").address
+
+        # (3) bring level from a file on the jump box
+        iso = tmp_path / "XS82ECU1003.iso"
+        iso.write_text("version=1.1\n")
+        [file_input] = pane.file_inputs()
+        file_input.value = str(iso)
+        file_input.focus()
+        await until(lambda: pane.focused is file_input, 2, "focus on the file field")
+        send_key(app, "enter")
+        confirm = await _confirm(app)
+        assert confirm.host == "plot9" and "update-upload file-name=/tmp/XS82ECU1003.iso" in confirm.command
+        await until(lambda: pane.level_report is not None and not pane.busy, 20, "the update applied")
+        report = pane.level_report
+        assert report is not None and report.applied == ["XS82ECU1003.iso"] and report.ok, report.failed
+        log = pane.text_of("ob-level-log")
+        assert "update-upload" in log and "update-apply" in log and "applied: XS82ECU1003.iso" in log
+        bar = pane.query_one("#ob-progress")
+        assert bar.progress == bar.total == iso.stat().st_size
+        assert all(c.status.value == "pass" for c in pane.checks)
+        assert "no check blocks the join" in pane.text_of("ob-summary")
+        assert pane.missing == [] and pane.file_inputs() == []
+
+        # (4) join with the pool password (typed into a password field)
+        await _type(app, pane, "ob-pool-password", PASSWORD)
+        assert PASSWORD not in app.export_screenshot()  # shown as bullets while typed
+        send_key(app, "enter")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), 10, "the join confirmation")
+        assert pane.query_one("#ob-pool-password").value == ""  # cleared at once
+        confirm = await _confirm(app)
+        assert confirm.host == "plot9" and "pool-join" in confirm.command and PASSWORD not in confirm.command
+        assert "master-address=" + sim.pool.host("plot1").address in confirm.command
+        await until(lambda: pane.join_report is not None and not pane.busy, 30, "the join")
+        jr = pane.join_report
+        assert jr is not None and jr.joined, jr.text()
+        result = pane.text_of("ob-join-result")
+        assert "plot9 joined the pool" in result and "includes plot9" in result
+
+        # the hosts agree: plot9 follows plot1, plot1 lists it
+        conf = await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")
+        assert str(conf.stdout).strip() == f"slave:{sim.pool.host('plot1').address}"
+        listed = await run_on(sim, "plot1", "xe host-list params=name-label --minimal")
+        assert "plot9" in str(listed.stdout).strip().split(",")
+
+        # the config file gains plot9
+        add = pane.query_one("#ob-add-config")
+        assert add.display and str(config_file) in pane.text_of("ob-config")
+        add.press()
+        await until(lambda: pane.config_written is not None, 5, "the config written")
+        assert load_config(config_file).pool("sim").host_names == [f"plot{i}" for i in range(1, 10)]
+
+        _no_password_anywhere(app, sim, pane)
+        audited = (sim.dir / "audit.jsonl").read_text()
+        assert "pool-join" in audited and "update-apply" in audited
+        assert list(app.errors) == []
+
+
+async def test_join_without_the_update_is_refused_and_explained(sim_factory: SimFactory) -> None:
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    # The jump box has never seen plot9: its key is shown and trusted only by the button.
+    known = sim.dir / "known_hosts"
+    port = sim.pool.host("plot9").ssh_port
+    known.write_text("".join(ln + "\n" for ln in known.read_text().splitlines() if f"]:{port} " not in ln))
+    app = XentuiApp(config=_config(sim))  # not started from a config file
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open_and_connect(app)
+        send_key(app, "enter")
+        await until(lambda: pane.conn is not None and not pane.busy, 15, "the connection attempt")
+        fingerprint = sim.host_keys["plot9"].get_fingerprint()
+        assert not pane.connected and pane.conn.needs_trust
+        assert fingerprint in pane.text_of("ob-conn") and "host key unknown" in pane.text_of("ob-conn")
+        assert f"]:{port} " not in known.read_text()  # nothing trusted by connecting
+        assert pane.query_one("#ob-trust").display
+        pane.query_one("#ob-trust").press()
+        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read after trusting the key")
+        assert pane.connected and f"]:{port} " in known.read_text()
+        assert not pane.query_one("#ob-trust").display
+
+        # join at once, the update still missing
+        assert [c.name for c in pane.checks if c.status.value == "block"] == ["updates"]
+        await _type(app, pane, "ob-pool-password", PASSWORD)
+        send_key(app, "enter")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), 10, "the join confirmation")
+        assert "the pool will refuse it (updates)" in app.screen.explanation
+        await _confirm(app)
+        await until(lambda: pane.join_report is not None and not pane.busy, 20, "the refusal")
+        jr = pane.join_report
+        assert jr is not None and not jr.accepted and jr.error is not None
+        assert jr.error.code == "HOSTS_NOT_HOMOGENEOUS"
+        result = pane.text_of("ob-join-result")
+        assert "HOSTS_NOT_HOMOGENEOUS" in result and "plot9 did not join" in result
+        assert "XS82ECU1003" in result and "What to do:" in result
+        assert "Upload and apply XS82ECU1003" in result
+        conf = await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")
+        assert str(conf.stdout).strip() == "master"  # nothing changed
+        assert not pane.query_one("#ob-add-config").display and pane.text_of("ob-config") == ""
+        _no_password_anywhere(app, sim, pane)
+        assert list(app.errors) == []
