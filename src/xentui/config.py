@@ -13,7 +13,7 @@ The file is TOML, read with :mod:`tomllib` and validated with pydantic
     reconnect_backoff_min = 1.0
     reconnect_backoff_max = 30.0
     toolstack_fuse = 10.0           # how long xapi waits before restarting after a transition
-    max_concurrency = 32            # cap of concurrent connection attempts
+    max_concurrency = 64            # cap of concurrent connection attempts
     audit_file = "~/audit.jsonl"    # default: platformdirs user data dir / audit.jsonl
 
     [[pool]]
@@ -217,7 +217,7 @@ class Settings(_Model):
     reconnect_backoff_min: PositiveSeconds = 1.0
     reconnect_backoff_max: PositiveSeconds = 30.0
     toolstack_fuse: PositiveSeconds = 10.0
-    max_concurrency: Annotated[StrictInt, Field(gt=0)] = 32
+    max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
     audit_file: Path | None = None
 
     @field_validator("audit_file", mode="before")

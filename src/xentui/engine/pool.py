@@ -138,7 +138,10 @@ class PoolEngine:
         def partial(f: HostFacts) -> None:
             self._publish(_overlay(f, settled) if settled is not None else f)
 
-        facts = await probe_host(self.sessions[name], self.timeouts, on_update=partial, password=self.password)
+        hint = settled.master_address if settled is not None else None
+        facts = await probe_host(
+            self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
+        )
         self._publish(facts)  # the complete facts: what this probe could not learn is stale-carried or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
@@ -261,11 +264,12 @@ class AddressBook:
                     uuid=e.get("uuid"),
                     hostname=e.get("hostname"),
                     own_addresses=list(e.get("own_addresses") or []),
+                    master_address=e.get("master_address"),
                 )
             except (KeyError, TypeError, ValueError):
                 continue
             at = float(e.get("at") or 0)
-            for field_name in ("uuid", "hostname", "own_addresses"):
+            for field_name in ("uuid", "hostname", "own_addresses", "master_address"):
                 f.sources[field_name] = Source(how="remembered from an earlier probe", at=at, stale=True)
             self.entries[name] = e
             seeds[name] = f
@@ -279,11 +283,11 @@ class AddressBook:
             "uuid": facts.uuid,
             "hostname": facts.hostname,
             "own_addresses": facts.own_addresses,
+            "master_address": facts.master_address,
             "at": facts.probed_at or time.time(),
         }
-        if self.entries.get(facts.name, {}).get("own_addresses") == entry["own_addresses"] and self.entries.get(
-            facts.name, {}
-        ).get("uuid") == entry["uuid"]:
+        known = self.entries.get(facts.name, {})
+        if all(known.get(k) == entry[k] for k in ("own_addresses", "uuid", "master_address")):
             return
         self.entries[facts.name] = entry
         try:

@@ -158,8 +158,14 @@ async def probe_host(
     on_update: Callable[[HostFacts], None] | None = None,
     password: str | None = None,
     user: str = "root",
+    master_hint: str | None = None,
 ) -> HostFacts:
-    """Probe one host. Never raises (but for cancellation); every wait is bounded."""
+    """Probe one host. Never raises (but for cancellation); every wait is bounded.
+
+    `master_hint` is the master address the last probe read from pool.conf:
+    the host's own TCP check of it starts at once, alongside the file read,
+    instead of after it (it is redone if pool.conf now names another master).
+    """
     t = session.target
     facts = HostFacts(name=t.name, address=t.host, port=t.port)
     started = time.monotonic()
@@ -178,6 +184,15 @@ async def probe_host(
         return facts
     publish()
 
+    async def reach(address: str) -> CommandResult | None:
+        try:
+            cmd = reach_command(address, timeouts.reach)
+        except ValueError:
+            return None
+        return await session.run(cmd, timeouts.reach + 2)
+
+    early = asyncio.ensure_future(reach(master_hint)) if master_hint else None
+
     async def files_then_reach() -> None:
         r = await session.run(files_command(), timeouts.command)
         if r.timed_out:
@@ -191,12 +206,13 @@ async def probe_host(
         apply_files(facts, r)
         publish()
         if facts.role is Role.SLAVE and facts.master_address:
-            try:
-                cmd = reach_command(facts.master_address, timeouts.reach)
-            except ValueError:
+            if early is not None and master_hint == facts.master_address:
+                rr = await early  # started before the file read, for the same address
+            else:
+                rr = await reach(facts.master_address)
+            if rr is None:
                 facts.reaches_master_detail = f"master address {brief(repr(facts.master_address), 80)} is not a valid address"
                 return
-            rr = await session.run(cmd, timeouts.reach + 2)
             apply_reach(facts, rr, timeouts.reach)
             publish()
 
@@ -221,7 +237,11 @@ async def probe_host(
         apply_pool_list(facts, await session.run(cmd, timeouts.command + 1))
         publish()
 
-    await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
+    try:
+        await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
+    finally:
+        if early is not None and not early.done():
+            early.cancel()  # pool.conf named no master, or another one
     if facts.xapi is XapiView.UNAVAILABLE and facts.forwarding is False and facts.pool_list is QueryState.ANSWERED:
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"
