@@ -391,10 +391,17 @@ CASES = [
         flags={"plot2": STRANDED | {HostFlag.TOOLSTACK_HUNG}},
     ),
     Case(
-        "candidate-tie-breaks-on-latency",
+        "candidate-ignores-latency-jitter",  # a few ms must not flip the proposal between probes
         [down(1)] + [stranded(i, latency_ms=50.0 - i) for i in range(2, N + 1)],
         Verdict.MASTER_LOST,
-        candidate="plot8",
+        candidate="plot2",
+        action=Action.PROMOTE,
+    ),
+    Case(
+        "candidate-avoids-a-slow-host",
+        [down(1)] + [stranded(2, latency_ms=2500.0)] + [stranded(i, latency_ms=80.0) for i in range(3, N + 1)],
+        Verdict.MASTER_LOST,
+        candidate="plot3",
         action=Action.PROMOTE,
     ),
     Case(

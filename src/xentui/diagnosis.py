@@ -117,7 +117,8 @@ not broken, toolstack answering locally — XenAPI login answered SLAVE or an
 emergency error, or else (hardened hosts without the XenAPI channel) the
 local `xe host-is-in-emergency-mode` answered.  A hung toolstack never
 qualifies.  Best first: highest `db_generation` (the freshest copy of the pool
-database), then lowest SSH latency, then name.  (`HostFacts` carries no
+database), then SSH latency in coarse bands (<0.5 s, <2 s, slower) so
+jitter never flips the proposal between probes, then name.  (`HostFacts` carries no
 host-to-host reachability beyond the master check, so "reachable by most
 others" cannot be weighed.)
 
@@ -938,10 +939,14 @@ class _Diagnoser:
             and _toolstack_answers_locally(h.f)
         ]
 
-        def rank(h: _Host) -> tuple[int, float, str]:
+        def rank(h: _Host) -> tuple[int, int, str]:
+            # Latency counts only in coarse bands (under 0.5 s, under 2 s, slower): a
+            # few milliseconds of jitter must not change the proposed candidate
+            # from one probe to the next.
             g = h.f.db_generation
             lat = h.f.latency_ms
-            return (-(g if g is not None else -1), lat if lat is not None else float("inf"), h.name)
+            band = 3 if lat is None else 0 if lat < 500 else 1 if lat < 2000 else 2
+            return (-(g if g is not None else -1), band, h.name)
 
         return sorted(ok, key=rank)
 
@@ -964,7 +969,7 @@ class _Diagnoser:
                 fresh = "freshest database" if not rivals or g > max(rivals) else "database as fresh as any"
                 bits.append(f"{fresh} (generation {g})")
             elif cand.f.latency_ms is not None:
-                bits.append(f"lowest latency ({cand.f.latency_ms:.0f} ms)")
+                bits.append(f"answers quickly ({cand.f.latency_ms:.0f} ms)")
             why = f"{cand.name}: {', '.join(bits)}"
             cand.notes.append("promotion candidate")
 

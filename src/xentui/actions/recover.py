@@ -186,7 +186,7 @@ def _old_master_checks(fs: dict[str, HostFacts], diagnosis: Diagnosis, old: str 
         )
     else:
         checks.append(
-            Check(name="master unreachable from the jump box", ok=True, detail=f"{old}: {ssh_cause(mf)}.")
+            Check(name="master unreachable from the jump box", ok=True, detail=_with_host(old, ssh_cause(mf)) + ".")
         )
 
     followers = [
@@ -336,3 +336,8 @@ def plan_promote_and_recover(
         unknown_uuid=unknown,
         candidates=options,
     )
+
+
+def _with_host(host: str, cause: str) -> str:
+    """`plot1: no answer in 3 s`, without repeating the name when the cause already starts with it."""
+    return cause if cause.startswith(f"{host}: ") else f"{host}: {cause}"

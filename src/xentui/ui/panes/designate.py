@@ -196,7 +196,7 @@ def _available(d: Diagnosis) -> bool:
 DESIGNATE_PANE = PaneSpec(
     id="designate",
     key="m",
-    title="Move master",
+    title="Handover",
     description="planned maintenance: move the master role to another host (by its own UUID) before shutting the master down",
     factory=_open,
     available=_available,

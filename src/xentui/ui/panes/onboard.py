@@ -823,4 +823,5 @@ ONBOARD_PANE = PaneSpec(
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
     factory=_open,
     available=always,
+    footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
 )

@@ -50,11 +50,11 @@ class PoolScreen(Screen[None]):
         # the demo's fault keys (hidden outside the demo); each key toggles
         Binding("c", "demo_cable('pull')", "Unplug"),
         Binding("c", "demo_cable('restore')", "Replug"),
-        Binding("s", "demo_power('shutdown')", "Shutdown"),
+        Binding("s", "demo_power('shutdown')", "Down"),
         Binding("s", "demo_power('boot')", "Boot"),
         Binding("t", "demo_xapi('hang')", "Hang"),
         Binding("t", "demo_xapi('unhang')", "Unhang"),
-        Binding("n", "demo_scenario", "Scenario"),
+        Binding("n", "demo_scenario", "Scenario", show=False),  # in help and the palette: the footer is full at 80 columns
     ]
 
     def __init__(self) -> None:

@@ -1,0 +1,283 @@
+"""The recovery pane end to end: the console on the simulator over real SSH, driven by keys.
+
+The field story through the UI: the master is shut down → `r` opens the
+recovery pane → plot2 picked → `r` runs it, F8 confirms the promotion and
+then recover-slaves → all 7 reachable hosts follow plot2 (pool.conf read on
+the simulated hosts).  Then plot2's cable is pulled → plot3 promoted and
+recovered; the cable comes back → split brain shown → in the split-brain
+pane recover-slaves on plot2 is refused, on plot3 accepted → plot2 follows
+plot3.
+
+Fast settings (connect 2 s, command 3 s, reach 1 s, poll 0.5 s, fuse 0.3 s);
+every wait is a poll with a deadline.  The helpers here are used by the
+other test_ui_recover*/designate/splitbrain modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.widgets import OptionList, Static
+
+from xentui.actions import StepStatus
+from xentui.audit import AuditLog
+from xentui.config import Config, Settings, load_config
+from xentui.diagnosis import Verdict
+from xentui.sim.server import Simulator
+from xentui.ui.app import XentuiApp
+from xentui.ui.confirm import ConfirmScreen
+from xentui.ui.panes.recover import RecoverScreen
+from xentui.ui.panes.runplan import PlanPane
+from xentui.ui.panes.splitbrain import SplitBrainScreen
+from xentui.ui.screens.pool import PoolScreen
+from xentui.ui.testing import send_key, until
+from xentui.ui.widgets import VerdictBanner
+
+SimFactory = Callable[..., Awaitable[Simulator]]
+XE = "/opt/xensource/bin/xe"
+HOSTS = [f"plot{i}" for i in range(1, 9)]
+FAST = dict(
+    connect_timeout=2.0,
+    command_timeout=3.0,
+    reach_timeout=1.0,
+    poll_interval=0.5,
+    toolstack_fuse=0.3,
+    keepalive_interval=0.5,
+)
+
+
+# --------------------------------------------------------------------------- helpers (shared)
+
+
+def fast_config(sim: Simulator) -> Config:
+    config = load_config(sim.dir / "pools.toml")
+    return config.model_copy(update={"settings": Settings(audit_file=sim.dir / "audit.jsonl", **FAST)})
+
+
+def verdict(app: XentuiApp) -> Verdict | None:
+    slot = app.current_slot
+    return slot.diagnosis.verdict if slot is not None and slot.diagnosis is not None else None
+
+
+def pool_screen(app: XentuiApp) -> PoolScreen:
+    return next(s for s in app.screen_stack if isinstance(s, PoolScreen))
+
+
+def pane_available(app: XentuiApp, pane_id: str) -> bool:
+    return bool(pool_screen(app).check_action("open_pane", (pane_id,)))
+
+
+def addr(sim: Simulator, host: str) -> str:
+    return sim.pool.host(host).address
+
+
+def xe_sent(sim: Simulator, verb: str, host: str | None = None) -> int:
+    """How many times the simulated hosts received `xe <verb>` (on `host`, or anywhere)."""
+    return sum(
+        1
+        for h, argv in sim.received
+        if (host is None or h == host) and len(argv) > 1 and argv[0].endswith("xe") and argv[1] == verb
+    )
+
+
+def shown(screen: Any, selector: str) -> str:
+    """The plain text of a Static (what the admin reads)."""
+    widget = screen.query_one(selector, Static)
+    content = widget.render()
+    return str(getattr(content, "plain", content))
+
+
+def audit_log(sim: Simulator) -> list[tuple[str, str, str]]:
+    path = sim.dir / "audit.jsonl"
+    if not path.exists():
+        return []
+    return [(r.host, r.command.split(f"{XE} ")[-1], r.outcome) for r in AuditLog(path).read()]
+
+
+async def open_pane(app: XentuiApp, key: str, cls: type[PlanPane], timeout: float = 10.0) -> Any:
+    await until(lambda: isinstance(app.screen, PoolScreen), timeout, "the pool screen")
+    send_key(app, key)
+    await until(
+        lambda: isinstance(app.screen, cls) and app.screen.is_mounted and app.screen.plan is not None,  # type: ignore[attr-defined]
+        timeout,
+        f"the {cls.__name__}",
+    )
+    return app.screen
+
+
+async def pick(app: XentuiApp, list_id: str, name: str, done: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Move the highlight of a picker to `name` with ↑/↓, press Enter, until `done()`.
+
+    Each key is waited for (the highlight moved) before the next one: a test process
+    that also runs the simulator can be slow to deliver keys.
+    """
+    ol = app.screen.query_one(f"#{list_id}", OptionList)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done():
+        assert loop.time() < deadline, f"could not pick {name} in #{list_id}"
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        if name not in ids:
+            await asyncio.sleep(0.1)
+            continue
+        here = ol.highlighted
+        if here is not None and here < len(ids) and ids[here] == name:
+            send_key(app, "enter")
+            try:
+                await until(done, 2, f"{name} picked")
+            except AssertionError:
+                pass
+            continue
+        send_key(app, "down" if here is None or ids.index(name) > here else "up")
+        try:
+            await until(lambda: ol.highlighted != here, 2, "the highlight to move")
+        except AssertionError:
+            pass
+
+
+async def confirm_f8(app: XentuiApp, host: str, command: str, timeout: float = 15.0) -> None:
+    """Wait for the ConfirmScreen naming `host` and exactly `command`; press F8."""
+    await until(lambda: isinstance(app.screen, ConfirmScreen), timeout, f"the confirmation of {command} on {host}")
+    screen = app.screen
+    assert isinstance(screen, ConfirmScreen)
+    assert (screen.host, screen.command) == (host, command)
+    await asyncio.sleep(0.05)  # the modal is composed
+    send_key(app, "f8")
+    await until(lambda: app.screen is not screen, 5, "the confirmation to close")
+
+
+async def run_done(pane: PlanPane, runs: int, timeout: float = 40.0) -> None:
+    await until(lambda: pane.runs >= runs and not pane.running, timeout, f"run #{runs} to finish")
+
+
+# --------------------------------------------------------------------------- the field story
+
+
+async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory: SimFactory) -> None:
+    sim = await sim_factory(scenario="master-shutdown", fuse=0.3)
+    app = XentuiApp(config=fast_config(sim))
+    async with app.run_test(size=(80, 24)):
+        # ------------------------------------------------------------ 1. the master was shut down
+        await until(lambda: verdict(app) is Verdict.MASTER_LOST and pane_available(app, "recover"), 20, "master lost")
+        assert not pane_available(app, "split-brain") and not pane_available(app, "designate")
+        pane = await open_pane(app, "r", RecoverScreen)
+        # the truth first: the preconditions, checked and explained
+        await until(lambda: pane.plan is not None and not pane.plan.blocked, 15, "an unblocked plan")
+        checks = shown(pane, "#pane-checks")
+        for words in ("master unreachable from the jump box", "master unreachable from the slaves", "HA not armed", "candidate"):
+            assert words in checks
+        guards = shown(pane, "#pane-guards")
+        assert "host-forget on plot1" in guards and "orphans it" in guards and "reinstalled" in guards
+        await pick(app, "candidates", "plot2", lambda: pane.candidate == "plot2")
+        await until(lambda: pane.plan.candidate == "plot2" and not pane.plan.blocked, 10, "plot2 as the candidate")
+        assert "Promote plot2" in shown(pane, "#rec-head")
+        steps = shown(pane, "#pane-steps")
+        assert f"{XE} pool-emergency-transition-to-master" in steps and f"{XE} pool-recover-slaves" in steps
+
+        send_key(app, "r")
+        await confirm_f8(app, "plot2", f"{XE} pool-emergency-transition-to-master")
+        await confirm_f8(app, "plot2", f"{XE} pool-recover-slaves")
+        await run_done(pane, 1)
+        report = pane.report
+        assert report is not None and report.complete, report.text() if report else pane.error
+        # the fuse counted down while plot2's toolstack restarted
+        fuse = [ev for ev in pane.progress_seen if ev.phase == "waiting" and ev.step == 0]
+        assert fuse and fuse[0].host == "plot2" and fuse[0].fuse_s == 0.3 and fuse[-1].remaining_s == 0.0
+        assert report.recover is not None
+        assert sorted(report.recover.recovered) == HOSTS[2:]
+        assert report.recover.not_recovered == {} and list(report.recover.unchecked) == ["plot1"]
+        # every one of the 7 reachable hosts follows plot2, read on the simulated hosts themselves
+        assert sim.pool.host("plot2").pool_conf == "master"
+        for h in HOSTS[2:]:
+            assert sim.pool.host(h).pool_conf == f"slave:{addr(sim, 'plot2')}", h
+        text = shown(pane, "#pane-report")
+        assert "recover-slaves on plot2" in text and "6 of 6 expected hosts reset" in text
+        assert sim.pool.host("plot5").uuid in text  # expected vs printed UUIDs
+        assert "Who follows whom now" in text and "plot2 master ← plot3 plot4 plot5 plot6 plot7 plot8" in text
+        assert pane.after is not None and all(pane.after.hosts[h].follows == "plot2" for h in HOSTS[1:])
+        send_key(app, "escape")
+
+        # ------------------------------------------------------------ 2. plot2 loses its cable
+        await until(lambda: isinstance(app.screen, PoolScreen), 5, "the pool screen")
+        await sim.fault("cable-pull", "plot2")
+
+        def plot2_lost() -> bool:
+            d = app.current_slot.diagnosis  # type: ignore[union-attr]
+            return (
+                d is not None
+                and d.verdict is Verdict.MASTER_LOST
+                and d.majority_master is not None
+                and d.majority_master.name == "plot2"
+                and pane_available(app, "recover")
+            )
+
+        await until(plot2_lost, 25, "master lost, plot2")
+        pane = await open_pane(app, "r", RecoverScreen)
+        await pick(app, "candidates", "plot3", lambda: pane.candidate == "plot3")
+        await until(lambda: pane.plan.candidate == "plot3" and not pane.plan.blocked, 15, "plot3, unblocked")
+        send_key(app, "r")
+        await confirm_f8(app, "plot3", f"{XE} pool-emergency-transition-to-master")
+        await confirm_f8(app, "plot3", f"{XE} pool-recover-slaves")
+        await run_done(pane, 1)
+        report = pane.report
+        assert report is not None and report.complete, report.text() if report else pane.error
+        assert report.recover is not None and sorted(report.recover.recovered) == HOSTS[3:]
+        assert list(report.recover.not_recovered) == ["plot2"]
+        assert "plot2" in shown(pane, "#pane-report") and "not recovered" in shown(pane, "#pane-report")
+        assert sim.pool.host("plot3").pool_conf == "master"
+        for h in HOSTS[3:]:
+            assert sim.pool.host(h).pool_conf == f"slave:{addr(sim, 'plot3')}", h
+        assert sim.pool.host("plot2").pool_conf == "master"  # cut off: still thinks it is master
+        send_key(app, "escape")
+
+        # ------------------------------------------------------------ 3. the cable is back: split brain
+        await until(lambda: isinstance(app.screen, PoolScreen), 5, "the pool screen")
+        await sim.fault("cable-restore", "plot2")
+        await until(lambda: verdict(app) is Verdict.SPLIT_BRAIN and pane_available(app, "split-brain"), 25, "split brain")
+        await asyncio.sleep(0.3)
+        assert app.screen.query_one(VerdictBanner).has_class("-split-brain")
+        assert not pane_available(app, "recover")
+        pane = await open_pane(app, "h", SplitBrainScreen)
+        await until(lambda: pane.plan is not None and pane.chosen == "plot3", 10, "plot3 proposed")
+        masters = shown(pane, "#sb-masters")
+        assert "plot3 the pool follows it" in masters and "plot2" in masters and "database generation" in masters
+
+        # recover-slaves on plot2 (the old master) is refused, with the reason; nothing reaches plot2
+        before = xe_sent(sim, "pool-recover-slaves", "plot2")
+        await pick(app, "masters", "plot2", lambda: pane.chosen == "plot2")
+        assert "refused" in shown(pane, "#sb-target")
+        assert pane.check_action("override", ()) is True  # only behind the typed confirmation
+        send_key(app, "r")
+        await until(lambda: pane.refusal is not None, 5, "the refusal")
+        assert "would pull the pool back to the old master's database" in pane.refusal
+        assert "Refused" in shown(pane, "#pane-status")
+        await asyncio.sleep(0.3)
+        assert not isinstance(app.screen, ConfirmScreen) and pane.runs == 0
+        assert xe_sent(sim, "pool-recover-slaves", "plot2") == before
+
+        # on plot3 (the majority master) it is accepted: plot2 follows plot3
+        await pick(app, "masters", "plot3", lambda: pane.chosen == "plot3")
+        assert not pane.plan.blocked, pane.plan.blocked_reason
+        send_key(app, "r")
+        await confirm_f8(app, "plot3", f"{XE} pool-recover-slaves")
+        await run_done(pane, 1)
+        report = pane.report
+        assert report is not None and report.complete, report.text() if report else pane.error
+        assert report.recover is not None and "plot2" in report.recover.recovered
+        assert report.offers == []
+        assert sim.pool.host("plot2").pool_conf == f"slave:{addr(sim, 'plot3')}"
+        assert pane.after is not None and pane.after.hosts["plot2"].follows == "plot3"
+        assert "plot2 (the old master) now follows plot3" in shown(pane, "#sb-target")
+        assert xe_sent(sim, "pool-recover-slaves", "plot2") == before
+    assert list(app.errors) == []
+    assert audit_log(sim) == [
+        ("plot2", "pool-emergency-transition-to-master", "ok"),
+        ("plot2", "pool-recover-slaves", "ok"),
+        ("plot3", "pool-emergency-transition-to-master", "ok"),
+        ("plot3", "pool-recover-slaves", "ok"),
+        ("plot2", "pool-recover-slaves", "refused"),
+        ("plot3", "pool-recover-slaves", "ok"),
+    ]
+    assert all(r.status is StepStatus.OK for r in report.results)
