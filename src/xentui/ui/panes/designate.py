@@ -31,7 +31,7 @@ from ...actions.guards import host_is_live
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, checks_text, hosts_in, sync_options
+from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, hosts_in, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["DESIGNATE_PANE", "DesignateScreen", "default_target"]
@@ -175,14 +175,7 @@ class DesignateScreen(PlanPane):
             self.notify(failed[0].explanation, title="handover aborted", severity="error", timeout=10)
 
     def idle_hint(self) -> Text:
-        t = Text()
-        t.append("r", style="bold")
-        t.append(f" moves the master role to {self.target or '?'} (asks: F8) · ")
-        t.append("Enter", style="bold")
-        t.append(" picks · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
+        return key_hint(f"moves the master role to {self.target or '?'} (asks: F8)", "picks")
 
 
 def _open(ctx: PaneContext) -> Screen[Any]:

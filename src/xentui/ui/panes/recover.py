@@ -26,7 +26,7 @@ from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepA
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, checks_text, natural_key, sync_options
+from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, natural_key, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["RECOVER_PANE", "RecoverScreen"]
@@ -199,14 +199,7 @@ class RecoverScreen(PlanPane):
         return super().confirm_title(step)
 
     def idle_hint(self) -> Text:
-        t = Text()
-        t.append("r", style="bold")
-        t.append(f" promote {self.chosen or 'the candidate'} + recover the others (F8 each) · ")
-        t.append("Enter", style="bold")
-        t.append(" pick · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
+        return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")
 
 
 def _open(ctx: PaneContext) -> Screen[Any]:

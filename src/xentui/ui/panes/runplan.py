@@ -235,6 +235,15 @@ def follows_text(diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> Text:
     return out
 
 
+def key_hint(run: str, pick: str = "pick") -> Text:
+    """The idle line of a plan pane: `r <run> · Enter <pick> · Esc back`."""
+    t = Text()
+    for key, words in (("r", f" {run} · "), ("Enter", f" {pick} · "), ("Esc", " back")):
+        t.append(key, style="bold")
+        t.append(words)
+    return t
+
+
 def natural_key(name: str) -> tuple[str, int]:
     """Sort key: plot2 before plot10."""
     stem = name.rstrip("0123456789")

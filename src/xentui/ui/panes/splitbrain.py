@@ -40,7 +40,7 @@ from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ...xe import commands as xc
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, checks_text, sync_options
+from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["SPLIT_BRAIN_PANE", "SplitBrainScreen"]
@@ -260,15 +260,7 @@ class SplitBrainScreen(PlanPane):
         self.update_top()
 
     def idle_hint(self) -> Text:
-        t = Text()
-        host = self.chosen
-        t.append("r", style="bold")
-        t.append(f" runs recover-slaves on {host or 'the majority master'} (asks: F8) · ")
-        t.append("Enter", style="bold")
-        t.append(" picks · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
+        return key_hint(f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)", "picks")
 
 
 def _open(ctx: PaneContext) -> Screen[Any]:
