@@ -59,8 +59,17 @@ def host_json(f: HostFacts, diagnosis: Diagnosis) -> dict[str, Any]:
         "db_generation": f.db_generation,
         "latency_ms": f.latency_ms,
         "flags": [str(x) for x in hv.flags] if hv else [],
-        "error": f.ssh_error or f.pool_list_error if not f.reachable or f.pool_list_error else None,
+        "error": _host_error(f),
     }
+
+
+def _host_error(f: HostFacts) -> str | None:
+    """One line naming the host and what failed, or None."""
+    if not f.reachable:
+        return f.ssh_error or f"{f.name}: {f.ssh.value}"
+    if f.pool_list_error:
+        return f"{f.name}: xe pool-list: {f.pool_list_error}"
+    return None
 
 
 def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float) -> dict[str, Any]:
@@ -78,25 +87,27 @@ def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float)
     }
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, alarm_when: bool = False) -> str:
+    """A table cell; the alarming value of a flag is in capitals."""
     if v is None:
         return "-"
     if isinstance(v, bool):
-        return "yes" if v else "NO"
+        return ("YES" if v else "no") if alarm_when else ("yes" if v else "NO")
     return str(v)
 
 
 def status_table(doc: dict[str, Any]) -> str:
     cols = ["name", "ssh", "role", "follows", "xapi", "emergency_mode", "reaches_master", "db_generation", "latency_ms"]
     heads = ["HOST", "SSH", "ROLE", "MASTER", "TOOLSTACK", "EMERG", "REACHES", "DB GEN", "MS"]
-    rows = [[_cell(h[c]) for c in cols] for h in doc["hosts"]]
+    rows = [[_cell(h[c], alarm_when=(c == "emergency_mode")) for c in cols] for h in doc["hosts"]]
     widths = [max(len(x) for x in col) for col in zip(heads, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [heads, *rows]]
     for h in doc["hosts"]:
         if h["error"]:
             lines.append(f"  ! {h['error']}")
     lines.append("")
-    lines.append(f"Pool {doc['pool']}: {doc['verdict'].upper()} — {doc['summary']}")
+    summary = doc["summary"].removeprefix(f"Pool {doc['pool']}: ")
+    lines.append(f"Pool {doc['pool']}: {doc['verdict'].upper()} — {summary}")
     rec = doc["recommendation"]
     if rec:
         lines.append(f"Next step: {rec['reason']}" + (f"\n  on {rec['host']}: {rec['command']}" if rec.get("command") else ""))
