@@ -156,12 +156,7 @@ class DesignateScreen(PlanPane):
         if event.option.id is None:
             return
         self.target = event.option.id
-        self.frozen = False
-        self.report = None
-        self.after = None
-        self.refusal = None
-        self.states = {}
-        self.replan()
+        self.start_over()
 
     # ------------------------------------------------------------------ wording
     def confirm_title(self, step: Step) -> str:

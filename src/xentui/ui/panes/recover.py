@@ -182,12 +182,7 @@ class RecoverScreen(PlanPane):
         if name is None:
             return
         self.candidate = name
-        self.frozen = False
-        self.report = None
-        self.after = None
-        self.refusal = None
-        self.states = {}
-        self.replan()
+        self.start_over()
         self.notify(f"candidate: {name}", timeout=2)
 
     # ------------------------------------------------------------------ confirmation wording

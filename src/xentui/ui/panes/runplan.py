@@ -474,6 +474,15 @@ class PlanPane(Screen[None]):
         if pool == self.ctx.pool:
             self.replan()
 
+    def start_over(self) -> None:
+        """A new choice (candidate, target): forget the last run and plan afresh."""
+        self.frozen = False
+        self.report = None
+        self.after = None
+        self.refusal = None
+        self.states = {}
+        self.replan()
+
     @guarded("re-planning")
     def replan(self) -> None:
         """Make the plan again from the latest facts (not while/after a run), and show everything."""

@@ -193,12 +193,7 @@ class SplitBrainScreen(PlanPane):
         if name is None:
             return
         self.target = name
-        self.frozen = False
-        self.report = None
-        self.after = None
-        self.refusal = None
-        self.states = {}
-        self.replan()
+        self.start_over()
         ok, reason = self._allowed(name)
         if not ok:
             self.notify(f"recover-slaves on {name} is refused: {reason}", severity="warning", timeout=6)
