@@ -74,6 +74,7 @@ class PoolEngine:
         self.settings = settings
         self.password = password if password is not None else pool_password(pool)
         self.limiter = asyncio.Semaphore(settings.max_concurrency)
+        self.config_turns = asyncio.Lock()  # one host's ssh_config parse at a time (see HostSession)
         self.on_command = on_command
         self.activity: dict[str, HostActivity] = {}
         self.sessions: dict[str, HostSession] = {}
@@ -85,6 +86,7 @@ class PoolEngine:
                 keepalive_interval=settings.keepalive_interval,
                 on_command=self._record,
                 limiter=self.limiter,
+                config_turns=self.config_turns,
             )
         self.facts: dict[str, HostFacts] = {
             name: HostFacts(name=s.target.name, address=s.target.host, port=s.target.port)
