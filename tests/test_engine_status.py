@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from loopwatch import LoopStallWatch
 from xentui import cli
 from xentui.config import Config, load_config
 from xentui.diagnosis import Verdict
@@ -160,21 +161,9 @@ async def test_unknown_host_key_is_refused_with_fingerprint(sim_factory):
 
 async def test_event_loop_never_blocks_during_a_probe(sim_factory):
     sim = await sim_factory("master-cable-pulled")
-    worst = 0.0
-    done = asyncio.Event()
-
-    async def watchdog() -> None:
-        nonlocal worst
-        while not done.is_set():
-            t = time.monotonic()
-            await asyncio.sleep(0.01)
-            worst = max(worst, time.monotonic() - t - 0.01)
-
-    w = asyncio.create_task(watchdog())
-    await probe(sim)
-    done.set()
-    await w
-    assert worst < 0.5, f"event loop stalled {worst * 1000:.0f} ms (a blocking call)"
+    async with LoopStallWatch() as watch:
+        await probe(sim)
+    assert watch.worst < 0.5, f"event loop stalled {watch.worst * 1000:.0f} ms (a blocking call)"
 
 
 async def test_cli_status_json_and_check(sim_factory, capsys):

@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from loopwatch import LoopStallWatch
 from textual.pilot import Pilot
 
 from xentui.config import Config, Settings, load_config
@@ -69,18 +70,9 @@ async def test_table_fills_selection_survives_20_refreshes_and_the_loop_never_st
     table never cleared), and the event loop never stalls over 500 ms."""
     sim = await sim_factory(scenario="healthy", fuse=0.3)
     app = XentuiApp(config=_config(sim))
-    worst = 0.0
-    stop = asyncio.Event()
-
-    async def stall_probe() -> None:
-        nonlocal worst
-        while not stop.is_set():
-            t = time.perf_counter()
-            await asyncio.sleep(0.01)
-            worst = max(worst, time.perf_counter() - t - 0.01)
-
+    watch = LoopStallWatch()
     async with app.run_test(size=(160, 48)) as pilot:
-        probe = asyncio.create_task(stall_probe())
+        await watch.__aenter__()
         await _until(pilot, lambda: _filled(app) and _verdict(app) is Verdict.HEALTHY, 15, "healthy table")
         await pilot.pause(0.3)
         table = _table(app)
@@ -97,8 +89,7 @@ async def test_table_fills_selection_survives_20_refreshes_and_the_loop_never_st
             await asyncio.sleep(0.1)
             assert table.cursor_row == 4
         await pilot.pause(0.5)
-        stop.set()
-        await probe
+        await watch.__aexit__()
         assert app.diagnoses - diagnoses >= 10  # facts kept arriving...
         assert table.cell_updates > updates  # ...cells were updated in place...
         assert table.rebuilds == rebuilds  # ...the table was never cleared
@@ -109,7 +100,7 @@ async def test_table_fills_selection_survives_20_refreshes_and_the_loop_never_st
         assert isinstance(source, LiveSource)
         assert len(app.command_history) > 40  # every probe command reaches the log
         assert not (sim.dir / "audit.jsonl").exists()  # ...and none is audited
-    assert worst < 0.5, f"event loop stalled {worst * 1000:.0f} ms"
+    assert watch.worst < 0.5, f"event loop stalled {watch.worst * 1000:.0f} ms"
     assert source.engine._tasks == []  # the engine was stopped with the app
     assert list(app.errors) == []
 

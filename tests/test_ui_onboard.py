@@ -72,7 +72,9 @@ async def _open_and_connect(app: XentuiApp) -> OnboardScreen:
     return pane
 
 
-def _no_password_anywhere(app: XentuiApp, sim: Simulator, pane: OnboardScreen) -> None:
+async def _no_password_anywhere(app: XentuiApp, sim: Simulator, pane: OnboardScreen) -> None:
+    # The activity log is fed in batches (a short timer): wait for the join to be in it.
+    await until(lambda: any("pool-join" in r.command for _p, r, _a in app.command_history), 5, "the join logged")
     shown = app.export_screenshot()
     assert PASSWORD not in shown
     assert PASSWORD not in (sim.dir / "audit.jsonl").read_text()
@@ -158,7 +160,7 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         await until(lambda: pane.config_written is not None, 5, "the config written")
         assert load_config(config_file).pool("sim").host_names == [f"plot{i}" for i in range(1, 10)]
 
-        _no_password_anywhere(app, sim, pane)
+        await _no_password_anywhere(app, sim, pane)
         audited = (sim.dir / "audit.jsonl").read_text()
         assert "pool-join" in audited and "update-apply" in audited
         assert list(app.errors) == []
@@ -203,5 +205,5 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         conf = await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")
         assert str(conf.stdout).strip() == "master"  # nothing changed
         assert not pane.query_one("#ob-add-config").display and pane.text_of("ob-config") == ""
-        _no_password_anywhere(app, sim, pane)
+        await _no_password_anywhere(app, sim, pane)
         assert list(app.errors) == []
