@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -71,18 +72,35 @@ SSH_CONNECT_TIMEOUT = 5
 # --------------------------------------------------------------------------- measuring
 
 
+def runqueue_wait() -> float:
+    """Seconds this thread has waited, runnable, for a CPU (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class Watchdog:
-    """Overshoot of asyncio.sleep(0.01): how late the loop runs a ready callback (a key press)."""
+    """Overshoot of asyncio.sleep(0.01): how late the loop runs a ready callback (a key press).
+
+    `own` is the same overshoot less the time the kernel kept the loop's
+    thread waiting for a CPU (the simulators share the 2 cores): the part the
+    engine itself caused, by running or by a thread of its own holding the GIL.
+    """
 
     def __init__(self) -> None:
         self.samples: list[float] = []
+        self.own: list[float] = []
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
-            t = time.monotonic()
+            t, q = time.monotonic(), runqueue_wait()
             await asyncio.sleep(0.01)
-            self.samples.append(time.monotonic() - t - 0.01)
+            late = time.monotonic() - t - 0.01
+            self.samples.append(late)
+            self.own.append(late - (runqueue_wait() - q))
 
     def __enter__(self) -> "Watchdog":
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -94,9 +112,12 @@ class Watchdog:
 
     def stats(self) -> dict[str, float]:
         s = sorted(self.samples) or [0.0]
+        own = sorted(self.own) or [0.0]
         pick = lambda q: s[min(len(s) - 1, int(len(s) * q))] * 1000  # noqa: E731
         return {"p50_ms": round(pick(0.50), 1), "p99_ms": round(pick(0.99), 1), "max_ms": round(s[-1] * 1000, 1),
-                "over_100ms": sum(1 for x in s if x > 0.1), "samples": len(s)}
+                "over_100ms": sum(1 for x in s if x > 0.1), "samples": len(s),
+                "own_p99_ms": round(own[min(len(own) - 1, int(len(own) * 0.99))] * 1000, 1),
+                "own_max_ms": round(own[-1] * 1000, 1), "own_over_50ms": sum(1 for x in own if x > 0.05)}
 
 
 def peak_rss_mb() -> float:
@@ -224,6 +245,7 @@ async def engine_probe(sims: list[Sim], pools: list[PoolConfig] | None = None, w
             await asyncio.sleep(0.02)
 
     cpu0, sim0 = time.process_time(), sum(s.cpu() for s in sims)
+    gc.collect()  # the previous phase's engines, thrown away at once (see the notes)
     with Watchdog() as wd:
         started = time.monotonic()
         judging = asyncio.get_running_loop().create_task(judge()) if watch_master_lost else None
@@ -290,6 +312,7 @@ async def steady_state(sims: list[Sim], duration: float) -> dict[str, Any]:
                 verdicts[v] = verdicts.get(v, 0) + 1
             await asyncio.sleep(0.25)
 
+    gc.collect()  # the previous phase's engines, thrown away at once (see the notes)
     with Watchdog() as wd:
         sampler = asyncio.get_running_loop().create_task(sample())
         await asyncio.sleep(duration)
@@ -475,15 +498,18 @@ def report(results: dict[str, Any]) -> str:
         "",
         "## Event loop, memory, CPU",
         "",
-        "| hosts | loop stall during the full-picture probe (p99 / max) | during the master-lost probe (p99 / max) | "
+        "| hosts | loop stall during the full-picture probe (p99 / max) | its own part (p99 / max; target 50 ms) "
+        "| during the master-lost probe (p99 / max) | its own part (p99 / max) | "
         "engine CPU for one full probe | simulator CPU for it | peak RSS |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for res in results["sizes"]:
         fp, ml = res["full_picture"], res["master_lost"]
         lines.append(
             f"| {res['hosts']} | {fp['loop']['p99_ms']} / {fp['loop']['max_ms']} ms | "
-            f"{ml['loop']['p99_ms']} / {ml['loop']['max_ms']} ms | {fp['engine_cpu_s']} s | {fp['sim_cpu_s']} s | "
+            f"{fp['loop']['own_p99_ms']} / {fp['loop']['own_max_ms']} ms | "
+            f"{ml['loop']['p99_ms']} / {ml['loop']['max_ms']} ms | "
+            f"{ml['loop']['own_p99_ms']} / {ml['loop']['own_max_ms']} ms | {fp['engine_cpu_s']} s | {fp['sim_cpu_s']} s | "
             f"{res['steady_state']['peak_rss_mb']} MB |"
         )
     lines += [
@@ -598,7 +624,14 @@ def notes(results: dict[str, Any]) -> list[str]:
         "larger sizes show an estimate from the 8-host run's time per host. The sequential full picture of the "
         "4x64 run is estimated from the 64-host run (4x).",
         "Loop stall = how much later than asked `asyncio.sleep(0.01)` returned; the console's key handling runs "
-        "on the same loop, so the p99 / max is how late a key press can be handled.",
+        "on the same loop, so the p99 / max is how late a key press can be handled. 'Its own part' takes off the "
+        "time the kernel kept the loop's thread waiting for a CPU (`/proc/thread-self/schedstat`): the simulator "
+        "processes share the 2 cores, a jump box has no such neighbour; a blocking call or one of the engine's "
+        "threads holding the GIL still counts in full.",
+        "Each measured phase starts with `gc.collect()`: every phase builds its own engines and drops the last "
+        "phase's (64 sessions with their connections at once, which a running console never does), and that "
+        "garbage, collected in the middle of the next probe, stalled the loop 86 ms in one gen-2 pass "
+        "(22,489 objects; found with per-iteration timing and `gc.callbacks`).",
         "256 hosts run as four pools of 64: four simulator processes, four `PoolEngine`s on one event loop (the "
         "console's way with several pools); its steady-state polling runs for half the duration.",
     ]
@@ -619,24 +652,25 @@ def notes(results: dict[str, Any]) -> list[str]:
         ml8 = by_n[8]["master_lost"]["master_lost_s"]
         out.append(
             f"Master lost in {ml8} s on 8 hosts ({'met' if ml8 <= 3 else 'just over the 3 s target'}): an SSH login "
-            "(about seven round trips, ~0.8 s at 100 ms RTT) + the pool.conf read (~0.2 s) + the slaves' reach "
-            f"timeout ({results['meta']['settings']['reach_timeout']:g} s). Meeting 3 s with margin needs a shorter "
-            "reach timeout (1.5 s) or starting the reach check from the remembered master address in parallel "
-            "with the files read."
+            "(about seven round trips, ~0.8 s at 100 ms RTT), then the slaves' own TCP check of the master address "
+            "remembered from the last probe (started at once, alongside the pool.conf read) runs out its reach "
+            f"timeout ({results['meta']['settings']['reach_timeout']:g} s). More margin needs a shorter reach timeout "
+            "(a setting)."
         )
     if 64 in by_n:
         x = by_n[64]
         out.append(
             f"64 hosts: the engine spends {x['full_picture']['engine_cpu_s']} s of CPU on one full probe, on one core "
-            "(one event loop; the simulator has the other), and misses the full-picture and master-lost targets "
-            "because of it: every reachable host is done only at "
-            f"{x['full_picture']['reachable_done_s']} s. Measured separately (profiles and short A/B runs, not this "
-            "run): asyncssh re-reads the pool's known_hosts for every connection (O(hosts) each, ~9 ms per connect "
-            "at 64 hosts) and calls a blocking getaddrinfo per connect; `max_concurrency = 32` connects 64 hosts in "
-            "two waves (64 gave a 3.7 s healthy 64-host probe instead of 5.2 s); asyncssh's chacha20-poly1305 builds "
-            "cipher objects per packet (preferring aes128-gcm cut steady-state CPU from ~13.4 to ~11.3 s/min and "
-            "halved the loop p99). parallel-ssh is faster at 64 and 256 hosts because it spreads 64-256 OpenSSH "
-            "processes over both cores; it answers less (one command, no XenAPI, no reach check) and no verdict."
+            "(one event loop; the simulator has the other); every reachable host is done at "
+            f"{x['full_picture']['reachable_done_s']} s. Before this run's engine (bench/results-before-tuning.md "
+            "and the previous run: 2.1-2.5 s of CPU, loop stalls of 330-510 ms during the first probe), stack dumps "
+            "taken during the stalls showed asyncssh re-parsing the whole ssh_config (576 lines for 64 hosts, "
+            "~11 ms of pure-Python shlex per host) on every connect in the default executor: 64 threads holding the "
+            "GIL, so every socket call of the loop waited out a switch interval. The engine now builds each host's "
+            "options once, on the loop, one host per loop iteration, with the line splitting memoized (2.4 ms a "
+            "host), and prefers aes128-gcm (asyncssh builds chacha20 cipher objects per packet). parallel-ssh "
+            "spreads 64 OpenSSH processes over both cores; it answers less (one command, no XenAPI, no reach check) "
+            "and gives no verdict."
         )
     if 256 in by_n:
         x = by_n[256]
