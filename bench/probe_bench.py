@@ -687,7 +687,7 @@ def notes(results: dict[str, Any]) -> list[str]:
             "more cores, or the simulators on another machine."
         )
     out.append(
-        "Engine fixes this benchmark led to (in this change): the XenAPI login built a TLS context with the "
+        "Engine fixes an earlier run of this benchmark led to: the XenAPI login built a TLS context with the "
         "system CA store for every login (~45 ms of CPU each, GIL held) although it never verifies, and ran in a "
         "4-thread pool, so 64 logins queued in 16 waves (8.3 s to the last answer instead of 5 s) and hung "
         "toolstacks starved healthy hosts into `toolstack-hung`; every new probe's partial facts replaced the "
