@@ -61,6 +61,7 @@ os.environ["XDG_CACHE_HOME"] = _CACHE
 from xentui.config import PoolConfig, Settings, load_config  # noqa: E402
 from xentui.diagnosis import Verdict  # noqa: E402
 from xentui.engine.pool import PoolEngine  # noqa: E402
+from xentui.loopwatch import LoopWatch  # noqa: E402
 from xentui.sim.server import send_control  # noqa: E402
 
 LATENCY_MS, JITTER_MS = 50, 10
@@ -70,54 +71,6 @@ SSH_CONNECT_TIMEOUT = 5
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def runqueue_wait() -> float:
-    """Seconds this thread has waited, runnable, for a CPU (Linux; 0 elsewhere)."""
-    try:
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-class Watchdog:
-    """Overshoot of asyncio.sleep(0.01): how late the loop runs a ready callback (a key press).
-
-    `own` is the same overshoot less the time the kernel kept the loop's
-    thread waiting for a CPU (the simulators share the 2 cores): the part the
-    engine itself caused, by running or by a thread of its own holding the GIL.
-    """
-
-    def __init__(self) -> None:
-        self.samples: list[float] = []
-        self.own: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            t, q = time.monotonic(), runqueue_wait()
-            await asyncio.sleep(0.01)
-            late = time.monotonic() - t - 0.01
-            self.samples.append(late)
-            self.own.append(late - (runqueue_wait() - q))
-
-    def __enter__(self) -> "Watchdog":
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def stats(self) -> dict[str, float]:
-        s = sorted(self.samples) or [0.0]
-        own = sorted(self.own) or [0.0]
-        pick = lambda q: s[min(len(s) - 1, int(len(s) * q))] * 1000  # noqa: E731
-        return {"p50_ms": round(pick(0.50), 1), "p99_ms": round(pick(0.99), 1), "max_ms": round(s[-1] * 1000, 1),
-                "over_100ms": sum(1 for x in s if x > 0.1), "samples": len(s),
-                "own_p99_ms": round(own[min(len(own) - 1, int(len(own) * 0.99))] * 1000, 1),
-                "own_max_ms": round(own[-1] * 1000, 1), "own_over_50ms": sum(1 for x in own if x > 0.05)}
 
 
 def peak_rss_mb() -> float:
@@ -246,7 +199,7 @@ async def engine_probe(sims: list[Sim], pools: list[PoolConfig] | None = None, w
 
     cpu0, sim0 = time.process_time(), sum(s.cpu() for s in sims)
     gc.collect()  # the previous phase's engines, thrown away at once (see the notes)
-    with Watchdog() as wd:
+    with LoopWatch() as wd:
         started = time.monotonic()
         judging = asyncio.get_running_loop().create_task(judge()) if watch_master_lost else None
         ds = await asyncio.gather(*(
@@ -313,7 +266,7 @@ async def steady_state(sims: list[Sim], duration: float) -> dict[str, Any]:
             await asyncio.sleep(0.25)
 
     gc.collect()  # the previous phase's engines, thrown away at once (see the notes)
-    with Watchdog() as wd:
+    with LoopWatch() as wd:
         sampler = asyncio.get_running_loop().create_task(sample())
         await asyncio.sleep(duration)
         sampler.cancel()

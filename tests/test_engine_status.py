@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from loopwatch import LoopStallWatch
 from xentui import cli
 from xentui.config import Config, load_config
 from xentui.diagnosis import Verdict
 from xentui.engine.pool import PoolEngine
+from xentui.loopwatch import LoopWatch
 from xentui.model import QueryState, Role, SshState, XapiView
 
 FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0)
@@ -161,7 +161,7 @@ async def test_unknown_host_key_is_refused_with_fingerprint(sim_factory):
 
 async def test_event_loop_never_blocks_during_a_probe(sim_factory):
     sim = await sim_factory("master-cable-pulled")
-    async with LoopStallWatch() as watch:
+    async with LoopWatch() as watch:
         await probe(sim)
     assert watch.worst < 0.5, f"event loop stalled {watch.worst * 1000:.0f} ms (a blocking call)"
 

@@ -12,11 +12,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from loopwatch import LoopStallWatch
 from textual.pilot import Pilot
 
 from xentui.config import Config, Settings, load_config
 from xentui.diagnosis import Verdict
+from xentui.loopwatch import LoopWatch
 from xentui.model import Role
 from xentui.sim.server import Simulator
 from xentui.ui.app import XentuiApp
@@ -70,9 +70,9 @@ async def test_table_fills_selection_survives_20_refreshes_and_the_loop_never_st
     table never cleared), and the event loop never stalls over 500 ms."""
     sim = await sim_factory(scenario="healthy", fuse=0.3)
     app = XentuiApp(config=_config(sim))
-    watch = LoopStallWatch()
+    watch = LoopWatch()
     async with app.run_test(size=(160, 48)) as pilot:
-        await watch.__aenter__()
+        watch.start()
         await _until(pilot, lambda: _filled(app) and _verdict(app) is Verdict.HEALTHY, 15, "healthy table")
         await pilot.pause(0.3)
         table = _table(app)
@@ -89,7 +89,7 @@ async def test_table_fills_selection_survives_20_refreshes_and_the_loop_never_st
             await asyncio.sleep(0.1)
             assert table.cursor_row == 4
         await pilot.pause(0.5)
-        await watch.__aexit__()
+        watch.stop()
         assert app.diagnoses - diagnoses >= 10  # facts kept arriving...
         assert table.cell_updates > updates  # ...cells were updated in place...
         assert table.rebuilds == rebuilds  # ...the table was never cleared
