@@ -11,7 +11,6 @@ event loop.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 import time
@@ -25,6 +24,7 @@ import platformdirs
 from ..config import PoolConfig, Settings
 from ..diagnosis import Diagnosis, diagnose_pool
 from ..model import HostFacts, Source
+from .carry import carry_forward
 from .probe import ProbeTimeouts, probe_host
 from .sessions import CommandResult, HostSession, HostTarget
 
@@ -112,9 +112,6 @@ class PoolEngine:
 
     # ------------------------------------------------------------------ facts
     def _publish(self, facts: HostFacts) -> None:
-        previous = self.facts.get(facts.name)
-        if previous is not None:
-            _carry_stale(previous, facts)
         self.facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
@@ -138,13 +135,13 @@ class PoolEngine:
         settled = self.facts.get(name)  # what the last complete probe (or the address book) said
 
         def partial(f: HostFacts) -> None:
-            self._publish(_overlay(f, settled) if settled is not None else f)
+            self._publish(carry_forward(settled, f, complete=False))
 
         hint = settled.master_address if settled is not None else None
         facts = await probe_host(
             self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
         )
-        self._publish(facts)  # the complete facts: what this probe could not learn is stale-carried or unknown
+        self._publish(carry_forward(settled, facts, complete=True))  # what it could not learn: stale or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
         return facts
@@ -170,7 +167,7 @@ class PoolEngine:
                 raise
             except Exception as e:  # a bug in one probe must not end the host's supervisor
                 f = HostFacts(name=name, address=session.target.host, ssh_error=f"{name}: probe failed: {e}")
-                self._publish(f)
+                self._publish(carry_forward(self.facts.get(name), f, complete=True))
             delay = self.settings.poll_interval
             if session.failures:
                 delay = min(delay, session.backoff(self.settings.reconnect_backoff_min, self.settings.reconnect_backoff_max))
@@ -186,51 +183,6 @@ class PoolEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
-
-
-_CARRIED = (
-    "role", "pool_conf_raw", "master_address", "uuid", "hostname", "product_brand",
-    "product_version", "own_addresses", "db_generation",
-)
-
-
-_PROBE_OWN = {"name", "address", "port", "ssh", "ssh_error", "host_key_fingerprint", "probed_at", "probe_seconds", "sources"}
-_DEFAULTS = {  # computed once: pydantic inspects a default factory's signature on every get_default()
-    name: info.get_default(call_default_factory=True)
-    for name, info in HostFacts.model_fields.items()
-    if name not in _PROBE_OWN
-}
-
-
-def _overlay(partial: HostFacts, settled: HostFacts) -> HostFacts:
-    """Mid-probe facts over the last complete ones: what this probe has not learned yet still shows.
-
-    Without it every poll began by replacing a host's complete facts with
-    "SSH up, nothing else known", and the pool's verdict flickered to
-    degraded/unknown on every round of a healthy pool.
-    """
-    if not partial.reachable:
-        return partial
-    for name, default in _DEFAULTS.items():
-        if getattr(partial, name) == default and getattr(settled, name) != default:
-            setattr(partial, name, copy.deepcopy(getattr(settled, name)))
-    for key, src in settled.sources.items():
-        partial.sources.setdefault(key, src)
-    return partial
-
-
-def _carry_stale(previous: HostFacts, new: HostFacts) -> None:
-    """Keep what an earlier probe learned when this one could not learn it, marked stale."""
-    if new.reachable:
-        return
-    for name in _CARRIED:
-        if getattr(new, name) in (None, []) and getattr(previous, name) not in (None, []):
-            setattr(new, name, getattr(previous, name))
-            src = previous.sources.get(name)
-            if src is not None:
-                new.sources[name] = Source(how=src.how, at=src.at, stale=True)
-            else:
-                new.sources[name] = Source(how="earlier probe", at=previous.probed_at or time.time(), stale=True)
 
 
 def address_book_path(pool: str) -> Path:

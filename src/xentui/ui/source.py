@@ -12,33 +12,23 @@ sources exist:
 Both call every callable in `listeners` with each new `HostFacts` (in the
 event loop's thread) and diagnose with the pure `diagnose_pool`.
 
-Pending values (`merge_pending`)
---------------------------------
-A probe publishes a fresh `HostFacts` as each of its signals arrives, so the
-first update of every poll knows only the SSH state.  Shown as is, every row
-would blank out and the verdict would flicker to *degraded* once per poll
-(measured: ~14 % of the time on a healthy 8-host pool).  `LiveSource`
-therefore overlays, on a reachable host whose probe is still running, the
-values the previous probe learned for the fields this probe has not learned
-yet (their `Source` keeps its original time, so the age shows it).  File facts
-the probe *failed* to read (the files command timed out on a reachable host)
-are carried too, marked stale, as are the file facts of an unreachable host
-(the engine does that only from its own last facts, which may already have
-lost them to a timed-out files command).
+A `LiveSource` shows the engine's facts as they are: while a probe runs,
+the engine already publishes each update over what the last probe settled on
+(`engine/carry.py`), so the console and `xentui status` show the same thing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 from ..config import PoolConfig, Settings
 from ..diagnosis import Diagnosis, diagnose_pool
 from ..engine.pool import PoolEngine
 from ..engine.sessions import CommandResult
-from ..model import HostFacts, Role, Source
+from ..model import HostFacts
 
-__all__ = ["FactSource", "LiveSource", "StaticSource", "merge_pending"]
+__all__ = ["FactSource", "LiveSource", "StaticSource"]
 
 FactsListener = Callable[[HostFacts], None]
 
@@ -71,67 +61,11 @@ class FactSource(Protocol):
     async def stop(self) -> None: ...
 
 
-# --------------------------------------------------------------------------- merging
-
-# source key -> the HostFacts fields it vouches for
-_FILE_GROUPS: dict[str, tuple[str, ...]] = {
-    "role": ("role", "pool_conf_raw", "master_address"),
-    "uuid": ("uuid", "product_brand", "product_version"),
-    "hostname": ("hostname",),
-    "db_generation": ("db_generation",),
-    "own_addresses": ("own_addresses",),
-    "files": ("latency_ms",),
-}
-_TOOLSTACK_GROUPS: dict[str, tuple[str, ...]] = {
-    "xapi": ("xapi", "xapi_detail", "xapi_master_address", "forwarding"),
-    "emergency_mode": ("emergency_mode", "emergency_error"),
-    "pool_list": ("pool_list", "pool_list_error", "pool_master_uuid", "ha_enabled"),
-}
-_REACH = ("reaches_master", "reaches_master_detail")
-
-
-def _carry(previous: HostFacts, new: HostFacts, key: str, fields: Sequence[str], stale: bool) -> None:
-    src = previous.sources.get(key)
-    if src is None or key in new.sources:
-        return
-    for name in fields:
-        setattr(new, name, getattr(previous, name))
-    new.sources[key] = Source(how=src.how, at=src.at, stale=stale or src.stale)
-
-
-def merge_pending(previous: HostFacts | None, new: HostFacts) -> HostFacts:
-    """`new`, with what `previous` knew for the fields `new`'s probe has not learned yet.
-
-    For an unreachable host only the file facts are carried (stale), as the
-    engine does; its toolstack values are not, they would claim an answer
-    nobody got.  Returns `new` itself or a merged copy; never mutates its
-    arguments.
-    """
-    if previous is None or previous.name != new.name:
-        return new
-    merged = new.model_copy(deep=True)
-    if not new.reachable:
-        for key, fields in _FILE_GROUPS.items():
-            if key != "files":
-                _carry(previous, merged, key, fields, stale=True)
-        return merged
-    files_failed = "files_error" in new.sources
-    files_done = "files" in new.sources
-    if not files_done:
-        for key, fields in _FILE_GROUPS.items():
-            _carry(previous, merged, key, fields, stale=files_failed)
-    for key, fields in _TOOLSTACK_GROUPS.items():
-        _carry(previous, merged, key, fields, stale=False)
-    if merged.role is Role.SLAVE and merged.reaches_master_detail is None:
-        _carry(previous, merged, "reaches_master", _REACH, stale=False)
-    return merged
-
-
 # --------------------------------------------------------------------------- sources
 
 
 class LiveSource:
-    """A `PoolEngine`, with pending values merged (see the module docstring)."""
+    """A `PoolEngine`'s facts and diagnosis, and its refresh."""
 
     live = True
 
@@ -146,7 +80,6 @@ class LiveSource:
         self.pool = pool
         self.settings = settings
         self._engine = PoolEngine(pool, settings, password=password, on_command=on_command)
-        self._facts: dict[str, HostFacts] = dict(self._engine.facts)
         self.listeners: list[FactsListener] = []
         self._engine.listeners.append(self._arrive)
 
@@ -156,13 +89,11 @@ class LiveSource:
 
     @property
     def facts(self) -> dict[str, HostFacts]:
-        return self._facts
+        return self._engine.facts
 
     def _arrive(self, facts: HostFacts) -> None:
-        merged = merge_pending(self._facts.get(facts.name), facts)
-        self._facts[facts.name] = merged
         for listener in list(self.listeners):
-            listener(merged)
+            listener(facts)
 
     def start(self) -> None:
         self._engine.start()
@@ -171,7 +102,7 @@ class LiveSource:
         self._engine.refresh(name)
 
     def diagnose(self) -> Diagnosis:
-        return diagnose_pool(list(self._facts.values()), pool=self.name)
+        return self._engine.diagnose()
 
     def recent(self, host: str) -> list[CommandResult]:
         activity = self._engine.activity.get(host)

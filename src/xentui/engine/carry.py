@@ -1,0 +1,87 @@
+"""What a host's facts show while, and after, a probe could not learn everything: `carry_forward`.
+
+A probe publishes a fresh `HostFacts` as each of its signals arrives, so the
+first update of every poll knows only the SSH state.  Shown as is, every row
+would blank out and the verdict would flicker to *degraded* once per poll (a
+healthy 8-host pool read `degraded` on 115 of 220 updates).  So the engine
+publishes each update over the facts the last probe settled on, group by
+group: a group of fields is carried from the earlier facts only while this
+probe has not learned it (its source key is absent), and its `Source` keeps
+the original time, so the age shows it.
+
+* While the probe runs on a reachable host: every group not learned yet is
+  carried as it was (pending, not stale); the reach check only while the host
+  is still a slave by its new pool.conf (a promoted host does not keep it).
+* When the probe is over, or the host is unreachable: only the file facts
+  (pool.conf, inventory, hostname, generation, own addresses) are carried,
+  marked stale.  Toolstack answers are never carried past a probe: they would
+  claim an answer nobody got.
+
+Pure (facts in, facts changed in place); the engine calls it for every
+publish, so the CLI and the console show the same thing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+from ..model import HostFacts, Role, Source
+
+# source key -> the HostFacts fields it vouches for
+FILE_GROUPS: dict[str, tuple[str, ...]] = {
+    "role": ("role", "pool_conf_raw", "master_address"),
+    "uuid": ("uuid", "product_brand", "product_version"),
+    "hostname": ("hostname",),
+    "db_generation": ("db_generation",),
+    "own_addresses": ("own_addresses",),
+}
+TOOLSTACK_GROUPS: dict[str, tuple[str, ...]] = {
+    "xapi": ("xapi", "xapi_detail", "xapi_master_address", "forwarding"),
+    "emergency_mode": ("emergency_mode", "emergency_error"),
+    "pool_list": ("pool_list", "pool_list_error", "pool_master_uuid", "ha_enabled"),
+}
+LATENCY = ("latency_ms",)  # vouched for by the "files" source (the file read's round trip)
+REACH = ("reaches_master", "reaches_master_detail")
+
+
+def _carry(previous: HostFacts, new: HostFacts, key: str, fields: Sequence[str], stale: bool) -> None:
+    if key in new.sources:
+        return  # this probe learned it
+    src = previous.sources.get(key)
+    if src is not None:
+        for name in fields:
+            setattr(new, name, copy.copy(getattr(previous, name)))
+        new.sources[key] = Source(how=src.how, at=src.at, stale=stale or src.stale)
+        return
+    for name in fields:  # facts remembered field by field (the address book)
+        field_src = previous.sources.get(name)
+        if field_src is not None and name not in new.sources and getattr(previous, name) not in (None, []):
+            setattr(new, name, copy.copy(getattr(previous, name)))
+            new.sources[name] = Source(how=field_src.how, at=field_src.at, stale=True)
+
+
+def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) -> HostFacts:
+    """`new` with what `previous` knew for the groups `new`'s probe has not learned (changed in place).
+
+    `complete`: the probe is over (nothing more will arrive for `new`).
+    """
+    if previous is None or previous.name != new.name:
+        return new
+    if not new.reachable:
+        for key, fields in FILE_GROUPS.items():
+            _carry(previous, new, key, fields, stale=True)
+        return new
+    if "files" not in new.sources:
+        # not read yet (pending), or not read at all: failed or no answer (stale)
+        stale = complete or "files_error" in new.sources
+        for key, fields in FILE_GROUPS.items():
+            _carry(previous, new, key, fields, stale=stale)
+        if not complete:
+            _carry(previous, new, "files", LATENCY, stale=False)
+    if not complete:
+        for key, fields in TOOLSTACK_GROUPS.items():
+            _carry(previous, new, key, fields, stale=False)
+        if new.role is Role.SLAVE and "reaches_master" not in new.sources:
+            _carry(previous, new, "reaches_master", REACH, stale=False)
+    return new
