@@ -117,8 +117,6 @@ class _MemoShlex:
     it, so the second host onwards pays only for lines never seen.
     """
 
-    _memo = True
-
     @staticmethod
     @functools.lru_cache(maxsize=16384)
     def _split(line: str) -> tuple[str, ...]:
