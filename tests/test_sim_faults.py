@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from typing import Any
 
 import asyncssh
@@ -37,6 +38,32 @@ async def test_shutdown_refuses_connections_quickly(sim: Simulator) -> None:
     await sim.fault("boot", "plot4")
     async with await asyncio.wait_for(ssh_connect(sim, "plot4"), 3.0) as conn:
         assert (await run(conn, "hostname")).stdout == "plot4\n"
+
+
+def can_bind(port: int) -> bool:
+    """Whether an unrelated socket (no reuse options) could take the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+async def test_shutdown_keeps_the_port_from_other_sockets(sim_factory: Any) -> None:
+    # While a host is down its port must stay ours: if a client socket took it
+    # as its ephemeral port (another test worker, another program), `boot`
+    # would fail with EADDRINUSE. A connect is still refused, as on a real
+    # powered-off host's address.
+    sim = await sim_factory()
+    port = sim.pool.host("plot4").ssh_port
+    await sim.fault("shutdown", "plot4")
+    assert not can_bind(port)
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", port)
+    await sim.stop()
+    assert can_bind(port)  # given back when the simulator stops
+    # (`boot` re-listening on the kept port: test_shutdown_refuses_connections_quickly)
 
 
 async def test_shutdown_resets_established_sessions(sim: Simulator) -> None:

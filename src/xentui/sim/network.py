@@ -4,7 +4,8 @@ A `HostFront` listens on 127.0.0.1:<port> for the host's sshd.  Faults act on
 the TCP level, as they would on a real wire:
 
 * powered off: the listener is closed, so connections are refused, and
-  established ones are reset;
+  established ones are reset; the port stays bound (not listening) so that
+  no other socket on the machine takes it while the host is down;
 * cable pulled: new connections are accepted but never answered, and
   established sessions stall (nothing is forwarded either way) until the
   cable is restored; a client must time out, it never gets a reset;
@@ -101,6 +102,22 @@ class HostFront:
         self.silent: set[asyncio.StreamWriter] = set()
         self.banner_silent = False  # accept TCP but never send the SSH banner
         self._opening = False
+        # While powered off: the port bound but not listening, so a connect is
+        # refused (RST) and no ephemeral client socket can take the port.
+        self._held: socket.socket | None = None
+
+    def _bound_socket(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Lets the listener and the held socket share the port for the instant
+        # of a power change, so it is never free in between.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            sock.bind(("127.0.0.1", self.port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
     async def open(self) -> None:
         # `boot` opens the front itself and the power listener opens it again:
@@ -109,17 +126,18 @@ class HostFront:
             return
         self._opening = True
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", self.port))
+            sock = self._bound_socket()
             self.port = sock.getsockname()[1]
             self.server = await asyncio.start_server(self._accept, sock=sock)
         finally:
             self._opening = False
+        self.release()
 
     async def close(self) -> None:
         """Power off: refuse new connections and reset established ones."""
         if self.server is not None:
+            if self._held is None:
+                self._held = self._bound_socket()
             self.server.close()
             self.server = None
         for link in list(self.links):
@@ -128,6 +146,12 @@ class HostFront:
         for w in list(self.silent):
             w.transport.abort()
         self.silent.clear()
+
+    def release(self) -> None:
+        """Give the port of a powered-off host back (the simulator stops)."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def cable(self, plugged: bool) -> None:
         for link in self.links:

@@ -176,6 +176,7 @@ class Simulator:
             self.control.close()
         for front in self.fronts.values():
             await front.close()
+            front.release()
         for h in self.pool.hosts.values():
             if h.restart_task:
                 h.restart_task.cancel()
