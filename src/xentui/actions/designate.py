@@ -24,7 +24,7 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.xe import commands as xc
 from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
 
-from .guards import forget_forbidden, ha_check, host_is_live
+from .guards import ha_check, host_is_live, plan_header
 from .plan import (
     Check,
     FactsLike,
@@ -32,8 +32,6 @@ from .plan import (
     Step,
     StepAction,
     facts_by_name,
-    forbidden_from_diagnosis,
-    merge_forbidden,
 )
 
 __all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
@@ -133,21 +131,15 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
                 target_uuid=target_uuid,
             )
         )
-    forbidden = merge_forbidden(
-        [fb for fb in forbidden_from_diagnosis(diagnosis) if fb.action != "designate-new-master"],
-        forget_forbidden(fs),
-    )
     # designate-new-master forbidden by the diagnosis (split brain, master not up, a host unreachable, HA)
     # shows up as the failed checks above, naming the hosts, rather than as a "Do NOT".
+    header = plan_header(diagnosis, fs, shown_as_checks="designate-new-master")
     title = f"Move the master role to {target_host}" + (f" (before shutting {current} down)" if current else "")
     return DesignatePlan(
         title=title,
-        pool=diagnosis.pool,
-        verdict=str(diagnosis.verdict),
-        summary=diagnosis.summary,
+        **header,
         steps=steps,
         preconditions=checks,
-        forbidden=forbidden,
         notes=[
             "Move the master role before shutting this host down: a master that is simply switched off leaves "
             "its slaves waiting (they do not elect a new one)."

@@ -18,11 +18,13 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
+from typing import Any
+
 from xentui.diagnosis import Diagnosis, HostFlag, Verdict
 from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
 from xentui.xe import commands as xc
 
-from .plan import Check, ForbiddenStep, Step, StepAction
+from .plan import Check, ForbiddenStep, Step, StepAction, forbidden_from_diagnosis, merge_forbidden
 
 __all__ = [
     "XE_TOOLSTACK_RESTART",
@@ -33,6 +35,7 @@ __all__ = [
     "forget_step",
     "ha_check",
     "host_is_live",
+    "plan_header",
     "ssh_cause",
     "toolstack_answers_locally",
 ]
@@ -129,6 +132,25 @@ def forget_forbidden(facts: Mapping[str, HostFacts]) -> list[ForbiddenStep]:
             )
         )
     return out
+
+
+def plan_header(
+    diagnosis: Diagnosis, facts: Mapping[str, HostFacts], *, shown_as_checks: str | None = None
+) -> dict[str, Any]:
+    """The fields every plan opens with: the diagnosis it answers and what it must never do.
+
+    The forbidden list is the diagnosis's plus host-forget for each
+    unreachable host. `shown_as_checks` drops one action from the diagnosis's
+    list when the plan shows it as its own failed checks instead (naming the
+    hosts) rather than as a "Do NOT".
+    """
+    from_diagnosis = [fb for fb in forbidden_from_diagnosis(diagnosis) if fb.action != shown_as_checks]
+    return dict(
+        pool=diagnosis.pool,
+        verdict=str(diagnosis.verdict),
+        summary=diagnosis.summary,
+        forbidden=merge_forbidden(from_diagnosis, forget_forbidden(facts)),
+    )
 
 
 # --------------------------------------------------------------------------- commands

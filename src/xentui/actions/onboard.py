@@ -754,7 +754,7 @@ def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = 
     tls_unknown = (new.tls_verification_enabled is None) != (pool_master.tls_verification_enabled is None)
     add("TLS verification", new.tls_verification_enabled == pool_master.tls_verification_enabled,
         new.tls_verification_enabled, pool_master.tls_verification_enabled,
-        (f"tls-verification-enabled differs: enable it on the pool with `xe pool-enable-tls-verification` "
+        ("tls-verification-enabled differs: enable it on the pool with `xe pool-enable-tls-verification` "
          "(on the pool master) before the join."
          if new.tls_verification_enabled else
          f"tls-verification-enabled differs: enable it on {n}'s own pool with `xe pool-enable-tls-verification` "
@@ -1111,6 +1111,14 @@ def _join_code(err: XeError) -> str | None:
     return err.code
 
 
+# Join refusals that mean "not the same release": the error code names the
+# compared field, its params are host_<attr> / master_<attr>.
+_RELEASE_MISMATCH = {
+    "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": ("XenAPI version", "api_version"),
+    "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": ("database schema", "db_schema"),
+}
+
+
 def explain_join_error(
     stderr: str,
     *,
@@ -1160,13 +1168,10 @@ def explain_join_error(
         else:
             plain = f"The pool refused {n}: the hosts are not homogeneous ({reason or 'no reason given'})."
             advice = "Compare the two hosts with the pre-join checks."
-    elif code == "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION":
-        plain = (f"The pool refused {n}: its XenAPI version {err.param('host_api_version') or _v(new and new.api_version)} "
-                 f"differs from the master's {err.param('master_api_version') or _v(pool_master and pool_master.api_version)}.")
-        advice = "Install the pool's release on the new host; if the new host is newer, upgrade the pool master first."
-    elif code == "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA":
-        plain = (f"The pool refused {n}: its database schema {err.param('host_db_schema') or _v(new and new.db_schema)} "
-                 f"differs from the master's {err.param('master_db_schema') or _v(pool_master and pool_master.db_schema)}.")
+    elif code in _RELEASE_MISMATCH:
+        what, attr = _RELEASE_MISMATCH[code]
+        plain = (f"The pool refused {n}: its {what} {err.param('host_' + attr) or _v(new and getattr(new, attr))} "
+                 f"differs from the master's {err.param('master_' + attr) or _v(pool_master and getattr(pool_master, attr))}.")
         advice = "Install the pool's release on the new host; if the new host is newer, upgrade the pool master first."
     elif code == "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS":
         others = ", ".join(new.other_hosts) if new is not None and new.other_hosts else "other hosts"

@@ -21,7 +21,7 @@ import shlex
 
 from xentui.diagnosis import Action, Diagnosis, Verdict
 
-from .guards import forget_forbidden
+from .guards import plan_header
 from .plan import (
     Check,
     FactsLike,
@@ -31,8 +31,6 @@ from .plan import (
     action_of,
     facts_by_name,
     forbidden_checks,
-    forbidden_from_diagnosis,
-    merge_forbidden,
 )
 from .recover import plan_promote_and_recover
 from .splitbrain import plan_heal_split_brain
@@ -55,8 +53,7 @@ def plan_from_recommendation(facts: FactsLike, diagnosis: Diagnosis) -> Plan:
     """The diagnosis's single recommended step as a plan (no steps for none / investigate)."""
     fs = facts_by_name(facts)
     rec = diagnosis.recommendation
-    forbidden = merge_forbidden(forbidden_from_diagnosis(diagnosis), forget_forbidden(fs))
-    base = dict(pool=diagnosis.pool, verdict=str(diagnosis.verdict), summary=diagnosis.summary, forbidden=forbidden)
+    base = plan_header(diagnosis, fs)
     if rec is None or rec.action is Action.NONE:
         return Plan(kind="none", title="Nothing to do", notes=[rec.reason] if rec else [], **base)
     kind = action_of(rec.action)

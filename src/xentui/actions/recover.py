@@ -34,7 +34,7 @@ from xentui.diagnosis import Diagnosis, HostFlag, Verdict
 from xentui.model import HostFacts, QueryState, Role
 from xentui.xe import commands as xc
 
-from .guards import forget_forbidden, ha_check, ssh_cause, toolstack_answers_locally
+from .guards import ha_check, plan_header, ssh_cause, toolstack_answers_locally
 from .plan import (
     Check,
     FactsLike,
@@ -43,8 +43,6 @@ from .plan import (
     StepAction,
     facts_by_name,
     forbidden_checks,
-    forbidden_from_diagnosis,
-    merge_forbidden,
 )
 
 __all__ = [
@@ -316,19 +314,15 @@ def plan_promote_and_recover(
                 f"When {old} comes back it demotes itself if it can reach {chosen}; if it comes back cut off it "
                 f"stays master (split brain): then run pool-recover-slaves on {chosen}, never on {old}."
             )
-    forbidden = merge_forbidden(forbidden_from_diagnosis(diagnosis), forget_forbidden(fs))
     checks.extend(forbidden_checks(steps, diagnosis))
     if diagnosis.recommendation is not None and diagnosis.recommendation.action.value != "promote":
         notes.insert(0, f"The diagnosis recommends: {diagnosis.recommendation.reason}")
     title = f"Promote {chosen} and recover the slaves" if chosen else "Promote a slave and recover the others"
     return PromoteAndRecoverPlan(
         title=title,
-        pool=diagnosis.pool,
-        verdict=str(diagnosis.verdict),
-        summary=diagnosis.summary,
+        **plan_header(diagnosis, fs),
         steps=steps,
         preconditions=checks,
-        forbidden=forbidden,
         notes=notes,
         old_master=old,
         candidate=chosen,

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.xe import commands as xc
 
-from .guards import forget_forbidden, ha_check, host_is_live
+from .guards import ha_check, host_is_live, plan_header
 from .plan import (
     Check,
     FactsLike,
@@ -37,8 +37,6 @@ from .plan import (
     Step,
     StepAction,
     facts_by_name,
-    forbidden_from_diagnosis,
-    merge_forbidden,
 )
 from .recover import expected_recovered
 
@@ -260,16 +258,12 @@ def plan_heal_split_brain(
                     master_address=addr,
                 )
             )
-    forbidden = merge_forbidden(forbidden_from_diagnosis(diagnosis), forget_forbidden(fs))
     # recover-slaves forbidden on a non-majority master is the "recover-slaves target" check above.
     return HealSplitBrainPlan(
         title=f"Heal the split brain from {target}" if target else "Heal the split brain",
-        pool=diagnosis.pool,
-        verdict=str(diagnosis.verdict),
-        summary=diagnosis.summary,
+        **plan_header(diagnosis, fs),
         steps=steps,
         preconditions=checks,
-        forbidden=forbidden,
         notes=notes,
         contingency=contingency,
         majority_master=maj,

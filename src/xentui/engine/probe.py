@@ -27,7 +27,7 @@ from typing import Callable
 from ..model import HostFacts, QueryState, Role, SshState, XapiView
 from ..xe import commands as xc
 from ..xe.errors import parse_xe_error
-from ..xe.files import Inventory, parse_head_sections, parse_inventory, parse_pool_conf
+from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
 from ..xe.records import XeParseError, parse_records
 from .sessions import CommandResult, HostSession
 from .xenapi_login import xenapi_login
