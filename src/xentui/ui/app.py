@@ -40,6 +40,7 @@ from ..engine.sessions import CommandResult
 from ..model import HostFacts
 from .commands import XentuiCommands
 from .demo import DemoController
+from .footer import refresh_footer
 from .panes.spec import PaneContext
 from .render import fleet_order
 from .screens.help import HelpScreen, screen_help_rows
@@ -437,7 +438,7 @@ class XentuiApp(App[int]):
         slot = self.current_slot
         if slot is not None:
             slot.source.refresh()
-        self.refresh_bindings()
+        refresh_footer(self.screen)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

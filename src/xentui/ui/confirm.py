@@ -23,6 +23,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from .footer import refresh_footer
+
 __all__ = ["ConfirmScreen"]
 
 
@@ -116,7 +118,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def _typed_changed(self) -> None:
         self.query_one("#confirm-hint", Static).update(self._hint())
         self.query_one("#confirm-run", Button).disabled = not self.matches
-        self.refresh_bindings()
+        refresh_footer(self)
 
     @on(Input.Submitted, "#confirm-input")
     def _typed_submitted(self) -> None:

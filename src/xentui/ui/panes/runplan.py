@@ -47,6 +47,7 @@ from ...actions.plan import StepAction
 from ...diagnosis import Diagnosis
 from ...model import HostFacts
 from ..errors import guarded
+from ..footer import refresh_footer
 from ..render import VERDICT_LABEL, VERDICT_STYLE
 from .spec import PaneContext
 
@@ -512,7 +513,7 @@ class PlanPane(Screen[None]):
             guards.update(guards_text(plan))
         self._show_report()
         self._show_status()
-        self.refresh_bindings()
+        refresh_footer(self)
 
     def _show_mode(self) -> None:
         d = self.diagnosis

@@ -47,6 +47,7 @@ from ...actions.storage import (
 )
 from ...engine.sessions import CommandResult
 from ...xe.commands import UUID_RE
+from ..footer import refresh_footer
 from ..render import BAD, GOOD, MUTED, WARN
 from .spec import PaneContext, PaneSpec
 
@@ -535,7 +536,7 @@ class StorageScreen(_StorageOps, Screen[None]):
         self._show_head()
         self._propose_label()
         self._fill_table()
-        self.refresh_bindings()
+        refresh_footer(self)
 
     def action_reread(self) -> None:
         if not self.busy:
@@ -555,7 +556,7 @@ class StorageScreen(_StorageOps, Screen[None]):
     @work(exclusive=True, group="storage-create", exit_on_error=False)
     async def _run_create(self, plan: LocalSRPlan, device: DeviceStatus | None) -> None:
         self.busy = True
-        self.refresh_bindings()
+        refresh_footer(self)
         try:
             out = await self._create(plan, _explanation(plan, device))
             if out.status == "created":
@@ -571,7 +572,7 @@ class StorageScreen(_StorageOps, Screen[None]):
         finally:
             self.busy = False
             self._device_changed()
-            self.refresh_bindings()
+            refresh_footer(self)
         if out.status == "created":
             self.query_one("#st-devices", DataTable).focus()
 
@@ -783,7 +784,7 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
         self.reads += 1
         self._show_head()
         self._fill()
-        self.refresh_bindings()
+        refresh_footer(self)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -831,7 +832,7 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
     @work(exclusive=True, group="pool-storage-create", exit_on_error=False)
     async def _create_all(self) -> None:
         self.busy = True
-        self.refresh_bindings()
+        refresh_footer(self)
         try:
             for host in self._todo():
                 row = self.rows[host]
@@ -854,7 +855,7 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
         finally:
             self.busy = False
             self._show_head()
-            self.refresh_bindings()
+            refresh_footer(self)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header
 
 from ...diagnosis import Diagnosis, Verdict
 from ..errors import guarded
+from ..footer import refresh_footer
 from ..panes import PANES, pane
 from ..render import row_view
 from ..widgets import ActivityLog, FleetLine, HostDetail, HostTable, VerdictBanner
@@ -150,7 +151,7 @@ class PoolScreen(Screen[None]):
             settings = slot.source.settings
             table.sync({name: row_view(f, dd, facts, settings, now, wide) for name, f in facts.items()})
         self._render_side()
-        self.refresh_bindings()
+        refresh_footer(self)
 
     def _render_side(self, now: bool = False) -> None:
         """Re-render the host pane: at once (`now`), else at most every `SIDE_INTERVAL` s."""
@@ -208,7 +209,7 @@ class PoolScreen(Screen[None]):
     @guarded("selecting a host")
     def _highlighted(self) -> None:
         self._render_side(now=True)
-        self.refresh_bindings()
+        refresh_footer(self)
 
     @on(HostTable.RowSelected)
     def _selected(self) -> None:
