@@ -99,6 +99,7 @@ class PoolEngine:
         self.listeners: list[FactsListener] = []
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     @property
     def timeouts(self) -> ProbeTimeouts:
@@ -150,6 +151,7 @@ class PoolEngine:
     def start(self) -> None:
         """One supervisor task per host: probe, wait poll_interval (or a refresh), repeat."""
         if not self._tasks:
+            self._stopping = False
             self._tasks = [asyncio.create_task(self._supervise(name), name=f"supervise:{name}") for name in self.sessions]
 
     def refresh(self, name: str | None = None) -> None:
@@ -160,7 +162,7 @@ class PoolEngine:
     async def _supervise(self, name: str) -> None:
         session = self.sessions[name]
         event = self._refresh[name]
-        while True:
+        while not self._stopping:
             try:
                 await self.probe_host(name)
             except asyncio.CancelledError:
@@ -178,11 +180,29 @@ class PoolEngine:
                 pass
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping = True
+        await cancel_until_done(self._tasks)
         self._tasks = []
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
+
+
+async def cancel_until_done(tasks: list[asyncio.Task[None]], again_after: float = 0.5) -> None:
+    """Cancel `tasks` and wait until every one has ended, cancelling again if need be.
+
+    One cancel is not always enough: on Python 3.11 `asyncio.wait_for` returns
+    the inner result instead of raising CancelledError when the inner awaitable
+    finished in the same loop iteration as the cancel (CPython gh-86296, fixed
+    in 3.12). A supervisor hit that way went on polling, and a plain
+    `gather` after `cancel` waited for it for ever: the console never quit.
+    """
+    pending = {t for t in tasks if not t.done()}
+    while pending:
+        for t in pending:
+            t.cancel()
+        _, pending = await asyncio.wait(pending, timeout=again_after)
+    for t in tasks:
+        if not t.cancelled():
+            t.exception()  # retrieved: a crash is not logged again as "never retrieved"
 
 
 def address_book_path(pool: str) -> Path:
