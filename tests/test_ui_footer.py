@@ -14,8 +14,7 @@ from textual.widgets._footer import FooterKey
 
 from xentui.ui.footer import footer_state, refresh_footer
 from xentui.ui.panes.splitbrain import SplitBrainScreen
-from xentui.ui.samples import sample_app
-from xentui.ui.testing import until
+from xentui.ui.testing import sample_pane, until
 
 
 def footer_keys(screen: SplitBrainScreen) -> set[str]:
@@ -23,14 +22,7 @@ def footer_keys(screen: SplitBrainScreen) -> set[str]:
 
 
 async def test_replans_that_change_nothing_leave_the_footer_alone_and_a_change_reaches_it() -> None:
-    app = sample_app("split-brain")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("h")
-        await until(lambda: isinstance(app.screen, SplitBrainScreen), 5, "the split-brain pane")
-        pane = app.screen
-        assert isinstance(pane, SplitBrainScreen)
-        await pilot.pause(0.2)
+    async with sample_pane("split-brain", "h", SplitBrainScreen, size=(100, 30)) as (app, pilot, pane):
         refresh_footer(pane)  # (the first call records what the footer was last given)
         published: list[object] = []
         pane.bindings_updated_signal.subscribe(app, published.append, immediate=True)

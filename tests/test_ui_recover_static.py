@@ -15,7 +15,7 @@ from xentui.ui.panes.runplan import follows_text, progress_text, report_text
 from xentui.ui.panes.splitbrain import SplitBrainScreen
 from xentui.ui.samples import sample_app, sample_facts
 from xentui.ui.screens.pool import PoolScreen
-from xentui.ui.testing import until
+from xentui.ui.testing import sample_pane, until
 
 XE = "/opt/xensource/bin/xe"
 
@@ -46,13 +46,7 @@ async def test_each_pane_is_offered_only_when_it_applies(state: str, available: 
 
 
 async def test_recover_pane_truth_first_at_80x24_and_static_facts_run_nothing() -> None:
-    app = sample_app("master-lost")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        await until(lambda: isinstance(app.screen, RecoverScreen), 5, "the recovery pane")
-        pane = app.screen
-        await pilot.pause(0.3)
+    async with sample_pane("master-lost", "r", RecoverScreen) as (app, pilot, pane):
         # the truth first: the checks are on screen without scrolling, the picker focused below them
         checks = pane.query_one("#pane-checks")
         assert checks.region.y < 6 and checks.region.height > 3
@@ -82,13 +76,7 @@ async def test_recover_pane_truth_first_at_80x24_and_static_facts_run_nothing() 
 
 
 async def test_picking_another_candidate_replans_with_the_trade_off() -> None:
-    app = sample_app("master-lost")
-    async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        await until(lambda: isinstance(app.screen, RecoverScreen), 5, "the recovery pane")
-        pane = app.screen
-        await pilot.pause(0.2)
+    async with sample_pane("master-lost", "r", RecoverScreen, size=(160, 48)) as (app, pilot, pane):
         await pilot.press("down", "enter")
         await pilot.pause(0.2)
         assert pane.candidate is not None and pane.candidate != "plot4"
@@ -106,13 +94,7 @@ async def test_picking_another_candidate_replans_with_the_trade_off() -> None:
 
 
 async def test_split_brain_pane_refuses_the_minority_master_and_audits_it() -> None:
-    app = sample_app("split-brain")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("h")
-        await until(lambda: isinstance(app.screen, SplitBrainScreen), 5, "the split-brain pane")
-        pane = app.screen
-        await pilot.pause(0.2)
+    async with sample_pane("split-brain", "h", SplitBrainScreen) as (app, pilot, pane):
         masters = _shown(pane, "#sb-masters")
         assert "plot2 the pool follows it · database generation 4816" in masters
         assert "plot1 followed by nobody else · database generation 4811" in masters
@@ -131,13 +113,7 @@ async def test_split_brain_pane_refuses_the_minority_master_and_audits_it() -> N
 
 
 async def test_designate_pane_names_the_host_that_is_not_live() -> None:
-    app = sample_app("degraded")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("m")
-        await until(lambda: isinstance(app.screen, DesignateScreen), 5, "the designate pane")
-        pane = app.screen
-        await pilot.pause(0.2)
+    async with sample_pane("degraded", "m", DesignateScreen) as (app, pilot, pane):
         # the cursor was on plot1, the master: the default target is another, live host
         assert pane.plan.target not in ("plot1", "plot7")
         assert pane.plan.blocked and pane.plan.not_live == ["plot7"]
@@ -204,14 +180,8 @@ def test_follows_text_groups_hosts_by_master() -> None:
 
 
 async def test_the_highlight_follows_the_proposal_until_the_admin_moves_it() -> None:
-    app = sample_app("master-lost")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        await until(lambda: isinstance(app.screen, RecoverScreen), 5, "the recovery pane")
-        pane = app.screen
+    async with sample_pane("master-lost", "r", RecoverScreen) as (app, pilot, pane):
         ol = pane.query_one("#candidates")
-        await pilot.pause(0.2)
 
         def highlighted() -> str | None:
             return ol.get_option_at_index(ol.highlighted).id if ol.highlighted is not None else None

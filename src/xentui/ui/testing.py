@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from textual import events
 from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
 
-__all__ = ["key_takes_effect", "send_key", "until"]
+__all__ = ["key_takes_effect", "sample_pane", "send_key", "until"]
+
+S = TypeVar("S", bound=Screen[object])
 
 
 def send_key(app: App[object], key: str) -> None:
@@ -42,3 +48,24 @@ async def key_takes_effect(app: App[object], key: str, effect: Callable[[], bool
     """Press `key`; fail unless `effect()` holds within `within` s. Returns the latency."""
     send_key(app, key)
     return await until(effect, within, f"effect of key {key!r}", step=0.005)
+
+
+@asynccontextmanager
+async def sample_pane(
+    state: str, key: str, screen: type[S], size: tuple[int, int] = (80, 24)
+) -> AsyncIterator[tuple[App[object], Pilot[object], S]]:
+    """The console on recorded facts (`sample_app(state)`), with the pane `key` opens shown.
+
+    Yields (app, pilot, pane); nothing runs against a host.
+    """
+    from .samples import sample_app
+
+    app = sample_app(state)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await until(lambda: isinstance(app.screen, screen), 5, f"the {screen.__name__}")
+        pane = app.screen
+        assert isinstance(pane, screen)
+        await pilot.pause(0.2)
+        yield app, pilot, pane
