@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-
 from typing import Any
 
 from xentui.diagnosis import Diagnosis, HostFlag, Verdict

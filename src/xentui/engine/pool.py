@@ -99,7 +99,6 @@ class PoolEngine:
         self.listeners: list[FactsListener] = []
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = False
 
     @property
     def timeouts(self) -> ProbeTimeouts:
@@ -151,7 +150,6 @@ class PoolEngine:
     def start(self) -> None:
         """One supervisor task per host: probe, wait poll_interval (or a refresh), repeat."""
         if not self._tasks:
-            self._stopping = False
             self._tasks = [asyncio.create_task(self._supervise(name), name=f"supervise:{name}") for name in self.sessions]
 
     def refresh(self, name: str | None = None) -> None:
@@ -162,7 +160,7 @@ class PoolEngine:
     async def _supervise(self, name: str) -> None:
         session = self.sessions[name]
         event = self._refresh[name]
-        while not self._stopping:
+        while True:
             try:
                 await self.probe_host(name)
             except asyncio.CancelledError:
@@ -180,7 +178,6 @@ class PoolEngine:
                 pass
 
     async def stop(self) -> None:
-        self._stopping = True
         await cancel_until_done(self._tasks)
         self._tasks = []
         await asyncio.gather(*(s.close() for s in self.sessions.values()))

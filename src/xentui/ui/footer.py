@@ -17,7 +17,7 @@ is recorded, so the comparison is always with what the footer last got.
 
 from __future__ import annotations
 
-from typing import Hashable
+from collections.abc import Hashable
 from weakref import WeakKeyDictionary
 
 from textual.screen import Screen
