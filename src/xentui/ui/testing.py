@@ -20,6 +20,8 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from .samples import sample_app
+
 __all__ = ["key_takes_effect", "sample_pane", "send_key", "until"]
 
 S = TypeVar("S", bound=Screen[object])
@@ -58,8 +60,6 @@ async def sample_pane(
 
     Yields (app, pilot, pane); nothing runs against a host.
     """
-    from .samples import sample_app
-
     app = sample_app(state)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
