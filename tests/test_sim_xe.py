@@ -265,8 +265,8 @@ def golden_db(*hosts: tuple[str, str, str]) -> PoolDB:
     }
     u1, u2 = "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
     db.updates = {
-        u1: UpdateRec(u1, "XS82ECU1053", "Hotfix XS82ECU1053", "1.0", 61038592, [P1, P2], "restartHost"),
-        u2: UpdateRec(u2, "XS82ECU1054", "Hotfix XS82ECU1054", "1.0", 1048576, [], "restartToolstack"),
+        u1: UpdateRec(u1, "XS82ECU1053", "Hotfix XS82ECU1053", "1.0", 61038592, [P1, P2], ["restartHost"]),
+        u2: UpdateRec(u2, "XS82ECU1054", "Hotfix XS82ECU1054", "1.0", 1048576, [], ["restartHVM", "restartXAPI"]),
     }
     return db
 

@@ -61,7 +61,7 @@ from ..model import SshState
 from ..xe import commands as xc
 from ..xe.errors import XeError, parse_xe_error
 from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
-from ..xe.records import XeParseError, parse_map, parse_records
+from ..xe.records import XeParseError, parse_map, parse_records, split_after_apply_guidance
 from .plan import Check
 
 __all__ = [
@@ -287,7 +287,7 @@ class UpdateInfo(BaseModel):
     name_label: str
     version: str = ""
     enforce_homogeneity: bool = True  # patches (old releases) are always compared
-    after_apply_guidance: list[str] = Field(default_factory=list)  # restartToolstack, restartHost, …
+    after_apply_guidance: list[str] = Field(default_factory=list)  # restartHVM, restartPV, restartHost, restartXAPI
 
     def label(self) -> str:
         return f"{self.name_label} {self.version}".strip()
@@ -468,7 +468,7 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
                     name_label=r.get("name-label", ""),
                     version=r.get("version", ""),
                     enforce_homogeneity=True if enforce is None else enforce,
-                    after_apply_guidance=[g.strip() for g in r.get("after-apply-guidance", "").split(";") if g.strip()],
+                    after_apply_guidance=split_after_apply_guidance(r.get("after-apply-guidance", "")),
                 )
                 known.append((info, _split_hosts(r.get("hosts", ""))))
             p.known_updates = [u for u, _ in known]
@@ -1005,7 +1005,8 @@ async def bring_level(
         if u.uuid in applied_uuids and hints:
             report.guidance.append(
                 f"{u.name_label} asks for {', '.join(hints)} on {new_session.name} "
-                "(restartHost: reboot it before the join; restartToolstack: xe-toolstack-restart)."
+                "(restartHost: reboot it before the join; restartXAPI: xe-toolstack-restart; "
+                "restartHVM/restartPV: restart its HVM/PV guests)."
             )
     return report
 

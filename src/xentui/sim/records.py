@@ -218,7 +218,7 @@ def update_record(db: PoolDB, up: UpdateRec) -> Record:
         Field("version", RO, up.version),
         Field("installation-size", RO, str(up.installation_size)),
         Field("hosts", SRO, ", ".join(up.hosts)),
-        Field("after-apply-guidance", SRO, up.after_apply_guidance),
+        Field("after-apply-guidance", SRO, ", ".join(up.after_apply_guidance)),
         Field("enforce-homogeneity", RO, fmt_bool(up.enforce_homogeneity)),
     ]
 

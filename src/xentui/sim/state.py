@@ -141,7 +141,9 @@ class UpdateRec:
     version: str
     installation_size: int
     hosts: list[str]
-    after_apply_guidance: str = "restartToolstack"
+    # xapi's values: restartHVM, restartPV, restartHost, restartXAPI (records.ml
+    # after_apply_guidance_to_string, v1.249.40 / v24.39.0); printed joined with ", ".
+    after_apply_guidance: list[str] = field(default_factory=lambda: ["restartXAPI"])
     enforce_homogeneity: bool = True
 
 
