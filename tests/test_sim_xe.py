@@ -90,7 +90,8 @@ async def test_markers_scalar_set_map(sim: Simulator) -> None:
     width = len(lines[0].split(":")[0])
     assert all(len(ln.split(": ", 1)[0]) == width for ln in lines)
     assert lines[0].startswith("uuid ( RO)  ")
-    sv = "; ".join(f"{k}: {v}" for k, v in dict(SOFTWARE_VERSION, hostname="plot3").items())
+    # hostname in software-version is the build host (xapi_version.ml hostname), not the host.
+    sv = "; ".join(f"{k}: {v}" for k, v in SOFTWARE_VERSION.items())
     assert f"software-version (MRO): {sv}" in text
     assert "capabilities (SRO): " in text
     assert "name-label ( RW): plot3" in text
