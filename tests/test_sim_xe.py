@@ -262,7 +262,8 @@ def golden_db(*hosts: tuple[str, str, str]) -> PoolDB:
     db.pbds = {
         "11111111-2222-4333-8444-555555555551": PBDRec("11111111-2222-4333-8444-555555555551", P1, SR1, {"device": "/dev/sda3"}),
         "11111111-2222-4333-8444-555555555552": PBDRec("11111111-2222-4333-8444-555555555552", P1, SR2, {"device": "/dev/sdb1"}),
-        "11111111-2222-4333-8444-555555555553": PBDRec("11111111-2222-4333-8444-555555555553", P2, SR3, {"device": "/dev/sda3"}),
+        # SR3's one PBD is on a host no longer in the database (golden README).
+        "11111111-2222-4333-8444-555555555553": PBDRec("11111111-2222-4333-8444-555555555553", "00000000-dead-4bee-8000-000000000000", SR3, {"device": "/dev/sda3"}),
     }
     u1, u2 = "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
     db.updates = {

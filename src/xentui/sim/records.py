@@ -254,10 +254,14 @@ def host_record(db: PoolDB, h: HostRec, listing: bool = True) -> Record:
 
 
 def sr_record(db: PoolDB, sr: SRRec, listing: bool = True) -> Record:
-    if sr.host in db.hosts:
-        host = db.hosts[sr.host].name_label
+    # records.ml sr "host": "<shared>" when the SR has more than one PBD, else the
+    # name of its one PBD's host (get_name_from_ref: <not in database> if gone).
+    pbds = [p for p in db.pbds.values() if p.sr_uuid == sr.uuid]
+    if len(pbds) > 1:
+        host = "<shared>"
     else:
-        host = "<shared>" if sr.shared else NID
+        owner = pbds[0].host_uuid if pbds else sr.host
+        host = db.hosts[owner].name_label if owner in db.hosts else NID
     v = {
         "uuid": sr.uuid,
         "name-label": sr.name_label,
