@@ -197,3 +197,28 @@ def test_unknown_annotation_in_corpus_text_is_reported_not_fatal() -> None:
     assert len(got.records) == len(read_records(corpus("xcpng-8.3", "pbd-list-params-all.txt")).records)
     with pytest.raises(XeParseError):
         parse_records("not a record line\n")
+
+
+@pytest.mark.parametrize("release", list(RELEASES))
+def test_engine_probe_reads_the_corpus_pool_list(release: str) -> None:
+    # The console's own probe parses `xe pool-list` too: it must read every release's.
+    from xentui.engine.probe import apply_pool_list
+    from xentui.engine.sessions import CommandResult
+    from xentui.model import HostFacts, QueryState
+
+    text = corpus(release, "pool-list-params-all.txt")
+    facts = HostFacts(name="plot1", address="127.0.0.1")
+    apply_pool_list(facts, CommandResult("plot1", "xe pool-list", 0, text, "", 0.0, 0.01))
+    assert facts.pool_list is QueryState.ANSWERED
+    assert facts.pool_master_uuid == parse_records(text)[0]["master"] and facts.ha_enabled is False
+
+
+def test_sim_and_demo_commands_take_a_release() -> None:
+    from xentui.cli import build_parser
+
+    p = build_parser()
+    assert p.parse_args(["sim"]).release == "xcpng-8.2"  # the most deployed: the default
+    assert p.parse_args(["sim", "--release", "xenserver-8"]).release == "xenserver-8"
+    assert p.parse_args(["demo", "--release", "xcpng-8.3"]).release == "xcpng-8.3"
+    with pytest.raises(SystemExit):
+        p.parse_args(["sim", "--release", "xcpng-9.9"])

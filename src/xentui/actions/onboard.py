@@ -61,7 +61,7 @@ from ..model import SshState
 from ..xe import commands as xc
 from ..xe.errors import XeError, parse_xe_error
 from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
-from ..xe.records import XeParseError, parse_map, parse_records, split_after_apply_guidance
+from ..xe.records import XeParseError, parse_map, parse_minimal, parse_records, split_after_apply_guidance
 from .plan import Check
 
 __all__ = [
@@ -1254,7 +1254,7 @@ async def _minimal(session: HostSession, command: str, timeout: float) -> list[s
     r = await _xe(session, command, timeout)
     if not r.ok:
         return None
-    return [v for v in r.stdout.strip().split(",") if v]
+    return [v for v in parse_minimal(r.stdout) if v]  # \, and \\ unescaped (cli_printer.ml escape_commas)
 
 
 async def join_pool(
