@@ -222,3 +222,19 @@ def test_sim_and_demo_commands_take_a_release() -> None:
     assert p.parse_args(["demo", "--release", "xcpng-8.3"]).release == "xcpng-8.3"
     with pytest.raises(SystemExit):
         p.parse_args(["sim", "--release", "xcpng-9.9"])
+
+
+# SR fields of a public `xe sr-list params=all` transcript on a XenServer 7.x host
+# (see tests/fixtures/real/README.md): names and annotations in printed order.
+TRANSCRIPT_SR_FIELDS = (
+    "uuid RO", "name-label RW", "name-description RW", "host RO", "allowed-operations SRO",
+    "current-operations SRO", "VDIs SRO", "PBDs SRO", "virtual-allocation RO", "physical-utilisation RO",
+    "physical-size RO", "type RO", "content-type RO", "shared RW", "introduced-by RO", "is-tools-sr RO",
+    "other-config MRW", "sm-config MRO", "blobs RO", "local-cache-enabled RO", "tags SRW", "clustered RO",
+)
+
+
+@pytest.mark.parametrize("release", list(RELEASES))
+def test_sr_fields_match_a_public_transcript(release: str) -> None:
+    got = tuple(f"{k} {f.annotation.strip()}" for k, f in read_records(corpus(release, "sr-list-params-all.txt")).records[0].items())
+    assert got == TRANSCRIPT_SR_FIELDS
