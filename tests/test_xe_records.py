@@ -420,3 +420,21 @@ def test_set_separator_per_field(cls: str, name: str, sep: str) -> None:
 )
 def test_after_apply_guidance_split(value: str, expected: list[str]) -> None:
     assert split_after_apply_guidance(value) == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record_lists(), st.data())
+def test_records_round_trip_with_deprecated_markers(records: list[list[tuple[str, str, bool, str]]], data: st.DataObject) -> None:
+    # print_field: name ^ annotation ^ (if deprecated then " [DEPRECATED]"), then the usual padding.
+    flags = [[data.draw(st.booleans()) for _ in rec] for rec in records]
+    out = []
+    for rec, deps in zip(records, flags, strict=True):
+        names = [key + MARKERS[(kind, rw)] + (" [DEPRECATED]" if dep else "") for (key, kind, rw, _), dep in zip(rec, deps, strict=True)]
+        width = 4 + max(len(n) for n in names)
+        lines = [(n.ljust(width) if i == 0 else n.rjust(width)) + ": " + v for i, (n, (_, _, _, v)) in enumerate(zip(names, rec, strict=True))]
+        out.append("\n".join(lines) + "\n\n\n")
+    got = read_records("".join(out))
+    assert got.unknown_annotations == []
+    assert [[(k, f.kind, f.writable, f.deprecated, f.value) for k, f in r.items()] for r in got.records] == [
+        [(k, kind, rw, dep, v) for (k, kind, rw, v), dep in zip(rec, deps, strict=True)] for rec, deps in zip(records, flags, strict=True)
+    ]
