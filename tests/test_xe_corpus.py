@@ -238,3 +238,42 @@ TRANSCRIPT_SR_FIELDS = (
 def test_sr_fields_match_a_public_transcript(release: str) -> None:
     got = tuple(f"{k} {f.annotation.strip()}" for k, f in read_records(corpus(release, "sr-list-params-all.txt")).records[0].items())
     assert got == TRANSCRIPT_SR_FIELDS
+
+
+class CorpusSession:
+    """A HostSession stand-in answering onboarding's commands from one release's corpus."""
+
+    def __init__(self, release: str, host_uuid: str) -> None:
+        self.name = "plot1"
+        self.release = release
+        self.host_uuid = host_uuid
+        self.commands: list[str] = []
+
+    async def run(self, command: str, timeout: float, stdin: str | None = None):  # noqa: ANN201
+        from xentui.engine.sessions import CommandResult
+
+        self.commands.append(command)
+        files = {
+            "host-list": "host-list-params-all.txt", "pool-list": "pool-list-params-all.txt",
+            "sr-list": "sr-list-params-all.txt", "update-list": "update-list-applied.txt",
+        }
+        out = next((corpus(self.release, f) for k, f in files.items() if f"xe {k}" in command), None)
+        if out is None and command.startswith("head "):
+            out = (f"==> /etc/xensource-inventory <==\nINSTALLATION_UUID='{self.host_uuid}'\n"
+                   "\n==> /etc/xensource/pool.conf <==\nmaster")
+        return CommandResult(self.name, command, 0 if out is not None else 127, out or "", "", 0.0, 0.01)
+
+
+@pytest.mark.parametrize("release", list(RELEASES))
+async def test_onboarding_profile_reads_every_release_corpus(release: str) -> None:
+    rel = RELEASES[release]
+    host = parse_records(corpus(release, "host-list-params-all.txt"))[0]
+    session = CorpusSession(release, host["uuid"])
+    p = await gather_host_profile(session, 3.0)  # type: ignore[arg-type]
+    assert p.errors == [], (release, session.commands)
+    assert (p.name_label, p.api_version, p.db_schema, p.product_version, p.cpu_vendor) == (
+        "plot1", rel.api_version, rel.db_schema, rel.product_version, "GenuineIntel")
+    assert [s.name_label for s in p.srs if s.is_tools_sr] == [rel.tools_sr_name] and p.shared_srs == []
+    applied = [u for u in p.updates if u.after_apply_guidance == list(AFTER_APPLY_GUIDANCE)]
+    assert applied, "after-apply-guidance read as xapi's four values"
+    assert p.tls_verification_enabled is (None if release == "xcpng-8.2" else True)  # no such pool field at 1.249
