@@ -27,14 +27,14 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 async def sim_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Simulator]]]:
     """Start simulators; each is stopped at the end of the test.
 
-    `await sim_factory(scenario="healthy", hosts=8, **timing)`; timing keys are
+    `await sim_factory(scenario="healthy", hosts=8, release="xcpng-8.2", **timing)`; timing keys are
     those of `Timing` (fuse, boot, emergency_retry, reach_connect).
     """
     started: list[Simulator] = []
 
-    async def make(scenario: str = "healthy", hosts: int = 8, **timing: Any) -> Simulator:
+    async def make(scenario: str = "healthy", hosts: int = 8, release: str = "xcpng-8.2", **timing: Any) -> Simulator:
         t = Timing(**{**FAST, **timing})
-        sim = Simulator(tmp_path / f"sim{len(started)}", hosts=hosts, scenario=scenario, timing=t)
+        sim = Simulator(tmp_path / f"sim{len(started)}", hosts=hosts, scenario=scenario, timing=t, release=release)
         started.append(sim)
         return await sim.start()
 

@@ -102,7 +102,7 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert level.ok and all(c.status is JoinStatus.PASS for c in level.checks), [
             (c.name, c.status, c.advice) for c in level.checks if c.status != "pass"]
         assert "XS82ECU1003 1.1" in {u.label() for u in level.new_profile.updates}
-        assert len(level.guidance) == 1 and "restartToolstack" in level.guidance[0]  # the sim's after-apply-guidance
+        assert len(level.guidance) == 1 and "restartXAPI" in level.guidance[0]  # the sim's after-apply-guidance
         assert level.model_dump()["ok"] is True
 
         # -- the join

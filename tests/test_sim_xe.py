@@ -90,7 +90,8 @@ async def test_markers_scalar_set_map(sim: Simulator) -> None:
     width = len(lines[0].split(":")[0])
     assert all(len(ln.split(": ", 1)[0]) == width for ln in lines)
     assert lines[0].startswith("uuid ( RO)  ")
-    sv = "; ".join(f"{k}: {v}" for k, v in dict(SOFTWARE_VERSION, hostname="plot3").items())
+    # hostname in software-version is the build host (xapi_version.ml hostname), not the host.
+    sv = "; ".join(f"{k}: {v}" for k, v in SOFTWARE_VERSION.items())
     assert f"software-version (MRO): {sv}" in text
     assert "capabilities (SRO): " in text
     assert "name-label ( RW): plot3" in text
@@ -261,12 +262,13 @@ def golden_db(*hosts: tuple[str, str, str]) -> PoolDB:
     db.pbds = {
         "11111111-2222-4333-8444-555555555551": PBDRec("11111111-2222-4333-8444-555555555551", P1, SR1, {"device": "/dev/sda3"}),
         "11111111-2222-4333-8444-555555555552": PBDRec("11111111-2222-4333-8444-555555555552", P1, SR2, {"device": "/dev/sdb1"}),
-        "11111111-2222-4333-8444-555555555553": PBDRec("11111111-2222-4333-8444-555555555553", P2, SR3, {"device": "/dev/sda3"}),
+        # SR3's one PBD is on a host no longer in the database (golden README).
+        "11111111-2222-4333-8444-555555555553": PBDRec("11111111-2222-4333-8444-555555555553", "00000000-dead-4bee-8000-000000000000", SR3, {"device": "/dev/sda3"}),
     }
     u1, u2 = "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
     db.updates = {
-        u1: UpdateRec(u1, "XS82ECU1053", "Hotfix XS82ECU1053", "1.0", 61038592, [P1, P2], "restartHost"),
-        u2: UpdateRec(u2, "XS82ECU1054", "Hotfix XS82ECU1054", "1.0", 1048576, [], "restartToolstack"),
+        u1: UpdateRec(u1, "XS82ECU1053", "Hotfix XS82ECU1053", "1.0", 61038592, [P1, P2], ["restartHost"]),
+        u2: UpdateRec(u2, "XS82ECU1054", "Hotfix XS82ECU1054", "1.0", 1048576, [], ["restartHVM", "restartXAPI"]),
     }
     return db
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from xentui.diagnosis import Verdict
@@ -88,3 +89,17 @@ async def test_unknown_scenario_is_refused() -> None:
     else:  # pragma: no cover
         raise AssertionError("accepted an unknown scenario")
     await asyncio.sleep(0)
+
+
+async def test_demo_runs_the_release_asked_for(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown release"):
+        DemoController(release="xcpng-9.9")
+    demo = DemoController(hosts=2, scenario="healthy", root=tmp_path, timing=FAST, settings=SHORT, release="xcpng-8.3")
+    try:
+        await demo.start()
+        assert demo.sim is not None
+        plot1 = demo.sim.pool.host("plot1")
+        assert plot1.db.release == "xcpng-8.3" and plot1.software_version["product_version"] == "8.3.0"
+        assert "PRODUCT_VERSION='8.3.0'" in plot1.read("/etc/xensource-inventory").decode()
+    finally:
+        await demo.stop()

@@ -189,7 +189,7 @@ async def test_pool_view_one_pass_one_confirmation_per_host(sim_factory: SimFact
         assert all(o.listed for o in pane.outcomes if o.status == "created")
         assert "Local storage 2 on plot3" in await _sr_names(sim, "plot3")
         assert "Local storage 2 on plot5" in await _sr_names(sim, "plot5")
-        assert await _sr_names(sim, "plot4") == ["Local storage"]
+        assert await _sr_names(sim, "plot4") == ["Local storage", "DVD drives", "Removable storage"]  # a fresh install's SRs
         assert set(pane.spare) == {"plot4"}  # plot3 and plot5 have no spare device left
         records = [json.loads(line) for line in (sim.dir / "audit.jsonl").read_text().splitlines()]
         assert [r["host"] for r in records] == ["plot3", "plot5"]
@@ -216,4 +216,4 @@ async def test_dry_run_shows_confirms_and_audits_but_runs_nothing(sim_factory: S
         assert [(r["host"], r["outcome"]) for r in records] == [("plot5", "dry-run")]
         assert records[0]["command"] == pane.plan.command
         assert not any("sr-create" in argv for _h, argv in sim.received)  # nothing reached a host
-        assert await _sr_names(sim, "plot5") == ["Local storage"]
+        assert await _sr_names(sim, "plot5") == ["Local storage", "DVD drives", "Removable storage"]

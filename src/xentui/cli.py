@@ -239,7 +239,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .ui.app import run_demo
 
-    return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse)
+    return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, release=args.release)
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -284,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
+    dm.add_argument("--release", default="xcpng-8.2", help="xcpng-8.2 | xcpng-8.3 | xenserver-8 (default xcpng-8.2)")
     from .sim.__main__ import add_arguments
 
     add_arguments(sub.add_parser("sim", help="run the simulated pool alone (for ssh and tests)"))

@@ -61,7 +61,7 @@ from ..model import SshState
 from ..xe import commands as xc
 from ..xe.errors import XeError, parse_xe_error
 from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
-from ..xe.records import XeParseError, parse_map, parse_records
+from ..xe.records import XeParseError, parse_map, parse_minimal, parse_records, split_after_apply_guidance
 from .plan import Check
 
 __all__ = [
@@ -95,7 +95,9 @@ __all__ = [
 INVENTORY = "/etc/xensource-inventory"
 POOL_CONF = "/etc/xensource/pool.conf"
 HOST_FIELDS = "all"
-SR_FIELDS = ["uuid", "name-label", "shared"]
+# is-tools-sr exists at every supported tag (records.ml v1.249.40 on); other-config
+# carries the older tag xenserver_tools_sr=true (dbsync_master.ml create_tools_sr).
+SR_FIELDS = ["uuid", "name-label", "type", "shared", "is-tools-sr", "other-config"]
 UPDATE_FIELDS = ["uuid", "name-label", "version", "hosts", "enforce-homogeneity", "after-apply-guidance"]
 PATCH_FIELDS = ["uuid", "name-label", "version", "hosts", "after-apply-guidance"]
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
@@ -287,7 +289,7 @@ class UpdateInfo(BaseModel):
     name_label: str
     version: str = ""
     enforce_homogeneity: bool = True  # patches (old releases) are always compared
-    after_apply_guidance: list[str] = Field(default_factory=list)  # restartToolstack, restartHost, …
+    after_apply_guidance: list[str] = Field(default_factory=list)  # restartHVM, restartPV, restartHost, restartXAPI
 
     def label(self) -> str:
         return f"{self.name_label} {self.version}".strip()
@@ -296,6 +298,9 @@ class UpdateInfo(BaseModel):
 class SRInfo(BaseModel):
     uuid: str
     name_label: str
+    type: str = ""
+    shared: bool = False
+    is_tools_sr: bool = False  # the guest-tools ISO SR every install has (not "shared storage" to xapi)
 
 
 class HostProfile(BaseModel):
@@ -331,6 +336,8 @@ class HostProfile(BaseModel):
     tls_verification_enabled: bool | None = None
     hosts_in_pool: int | None = None
     other_hosts: list[str] = Field(default_factory=list)  # name-labels of the other hosts of its pool
+    srs: list[SRInfo] = Field(default_factory=list)  # every SR its pool database lists
+    # shared SRs as xapi_pool.ml assert_no_shared_srs_on_me counts them: the tools SR excluded
     shared_srs: list[SRInfo] = Field(default_factory=list)
     running_vms: list[str] = Field(default_factory=list)  # resident VMs, control domain excluded
     updates: list[UpdateInfo] = Field(default_factory=list)  # applied on THIS host
@@ -445,11 +452,8 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
     # -- shared SRs
     if sr_r.ok:
         try:
-            p.shared_srs = [
-                SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""))
-                for r in parse_records(sr_r.stdout)
-                if _bool(r.get("shared")) is True
-            ]
+            p.srs = [_sr_info(r) for r in parse_records(sr_r.stdout)]
+            p.shared_srs = [s for s in p.srs if s.shared and not s.is_tools_sr]
         except XeParseError as e:
             p.errors.append(f"xe sr-list: unreadable output ({e})")
     else:
@@ -468,7 +472,7 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
                     name_label=r.get("name-label", ""),
                     version=r.get("version", ""),
                     enforce_homogeneity=True if enforce is None else enforce,
-                    after_apply_guidance=[g.strip() for g in r.get("after-apply-guidance", "").split(";") if g.strip()],
+                    after_apply_guidance=split_after_apply_guidance(r.get("after-apply-guidance", "")),
                 )
                 known.append((info, _split_hosts(r.get("hosts", ""))))
             p.known_updates = [u for u, _ in known]
@@ -478,6 +482,20 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
     else:
         p.errors.append(_failure(f"xe {p.update_mechanism}-list", upd_r))
     return p
+
+
+def _sr_info(r: dict[str, str]) -> SRInfo:
+    try:
+        tagged = parse_map(r.get("other-config", "")).get("xenserver_tools_sr") == "true"
+    except XeParseError:
+        tagged = False
+    return SRInfo(
+        uuid=r.get("uuid", ""),
+        name_label=r.get("name-label", ""),
+        type=r.get("type", ""),
+        shared=_bool(r.get("shared")) is True,
+        is_tools_sr=_bool(r.get("is-tools-sr")) is True or tagged,
+    )
 
 
 def _fill_from_host_record(p: HostProfile, own: dict[str, str]) -> None:
@@ -1005,7 +1023,8 @@ async def bring_level(
         if u.uuid in applied_uuids and hints:
             report.guidance.append(
                 f"{u.name_label} asks for {', '.join(hints)} on {new_session.name} "
-                "(restartHost: reboot it before the join; restartToolstack: xe-toolstack-restart)."
+                "(restartHost: reboot it before the join; restartXAPI: xe-toolstack-restart; "
+                "restartHVM/restartPV: restart its HVM/PV guests)."
             )
     return report
 
@@ -1235,7 +1254,7 @@ async def _minimal(session: HostSession, command: str, timeout: float) -> list[s
     r = await _xe(session, command, timeout)
     if not r.ok:
         return None
-    return [v for v in r.stdout.strip().split(",") if v]
+    return [v for v in parse_minimal(r.stdout) if v]  # \, and \\ unescaped (cli_printer.ml escape_commas)
 
 
 async def join_pool(

@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .releases import DEFAULT_RELEASE, RELEASES
 from .scenarios import SCENARIOS
 from .server import DEFAULT_PASSWORD, FAULTS, Simulator, send_control
 from .state import Timing
@@ -17,6 +18,8 @@ from .state import Timing
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hosts", type=int, default=8, help="number of hosts (plot1..plotN), default 8")
     p.add_argument("--scenario", default="healthy", choices=sorted(SCENARIOS), help="history to replay at start")
+    p.add_argument("--release", default=DEFAULT_RELEASE, choices=list(RELEASES),
+                   help=f"which release every host is a fresh install of (default {DEFAULT_RELEASE})")
     p.add_argument("--dir", type=Path, default=Path("sim-run"), help="where to write ssh_config, known_hosts, keys, pools.toml")
     p.add_argument("--fuse", type=float, default=10.0, help="toolstack restart delay after a transition (s)")
     p.add_argument("--base-port", type=int, default=0, help="first SSH port (default: any free port)")
@@ -52,10 +55,12 @@ async def _serve(args: argparse.Namespace) -> int:
         timing=Timing(fuse=args.fuse),
         password=args.password,
         base_port=args.base_port,
+        release=args.release,
     )
     await sim.start()
     d = sim.dir
-    print(f"xentui sim: {len(sim.pool.hosts)} hosts, scenario {args.scenario!r}: {SCENARIOS[args.scenario]}")
+    print(f"xentui sim: {len(sim.pool.hosts)} hosts, {RELEASES[args.release].title} "
+          f"(xapi {RELEASES[args.release].xapi_tag}), scenario {args.scenario!r}: {SCENARIOS[args.scenario]}")
     for name, h in sim.pool.hosts.items():
         print(f"  {name:8} ssh 127.0.0.1:{h.ssh_port}  address {h.address}  pool.conf {h.pool_conf}")
     print(f"\n  ssh -F {d}/ssh_config plot3 xe pool-list")

@@ -1,16 +1,17 @@
 """How the simulated `xe` prints records and errors (reference §6).
 
-Written from the reference, independently of the engine's parsers: the two
-are tested against the same golden texts.
+Written from xapi's source (cli_printer.ml, cli_operations.ml print_field,
+records.ml at the release's tag), independently of the engine's parsers: the
+two are tested against the same golden texts and the corpus in
+tests/fixtures/real/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .releases import release
 from .state import ERROR_TEXT, HostRec, PBDRec, PoolDB, SRRec, UpdateRec
-
-RO, RW, SRO, SRW, MRO, MRW = "( RO)", "( RW)", "(SRO)", "(SRW)", "(MRO)", "(MRW)"
 
 
 @dataclass
@@ -80,147 +81,241 @@ def host_display(db: PoolDB, uuid: str) -> str:
 
 
 # ---------------------------------------------------------------- record builders
+#
+# Each builder gives the value of every field any supported release has; the
+# release's field table (records.ml at its tag, sim/releases.py) picks which
+# ones are printed, in which order, with which annotation and marker.
+
+NID = "<not in database>"  # records.ml nid: a reference not in the database
+EPOCH = "19700101T00:00:00Z"  # Date.to_rfc3339 of xapi's null date
 
 
-def pool_record(db: PoolDB) -> Record:
-    return [
-        Field("uuid", RO, db.pool_uuid),
-        Field("name-label", RW, db.pool_name),
-        Field("name-description", RW, ""),
-        Field("master", RO, db.master_uuid if db.master_uuid in db.hosts else "<not in database>"),
-        Field("default-SR", RW, db.default_sr or "<not in database>"),
-        Field("crash-dump-SR", RW, db.default_sr or "<not in database>"),
-        Field("suspend-image-SR", RW, db.default_sr or "<not in database>"),
-        Field("supported-sr-types", SRO, "lvm; ext; udev; iso; file; nfs; lvmoiscsi; lvmohba; smb; cifs"),
-        Field("other-config", MRW, "memory-ratio-hvm: 0.25; memory-ratio-pv: 0.25"),
-        Field("allowed-operations", SRO, "ha_enable; cluster_create"),
-        Field("current-operations", SRO, ""),
-        Field("ha-enabled", RO, fmt_bool(db.ha_enabled)),
-        Field("ha-configuration", MRO, ""),
-        Field("ha-statefiles", RO, ""),
-        Field("ha-host-failures-to-tolerate", RW, "0"),
-        Field("ha-plan-exists-for", RO, "0"),
-        Field("ha-allow-overcommit", RW, "false"),
-        Field("ha-overcommitted", RO, "false"),
-        Field("blobs", RO, ""),
-        Field("wlb-url", RO, ""),
-        Field("wlb-enabled", RW, "false"),
-        Field("restrictions", MRO, "restrict_vswitch_controller: false; restrict_lab: false; restrict_pooling: false"),
-        Field("tags", SRW, ""),
-        Field("license-state", MRO, "edition: xcp-ng; expiry: never"),
-        Field("tls-verification-enabled", RO, fmt_bool(db.tls_verification_enabled)),
-    ]
+def _build(db: PoolDB, cls: str, values: dict[str, str], listing: bool) -> Record:
+    """Print ``values`` by the release's field table for ``cls``.
+
+    Hidden fields are never printed; expensive ones print ``<expensive field>``
+    in a ``*-list`` (cli_operations.ml make_param_funs ``list``)."""
+    rel = release(db.release)
+    rec: Record = []
+    for spec in rel.fields[cls]:
+        if spec.hidden:
+            continue
+        value = "<expensive field>" if (listing and spec.expensive) else values[spec.name]
+        rec.append(Field(spec.name, spec.marker, value))
+    return rec
 
 
-def host_record(db: PoolDB, h: HostRec) -> Record:
+def _uuid_or_nid(uuid: str, known: dict[str, object]) -> str:
+    return uuid if uuid in known else NID
+
+
+def pool_record(db: PoolDB, listing: bool = True) -> Record:
+    rel = release(db.release)
+    v = {
+        "uuid": db.pool_uuid,
+        "name-label": db.pool_name,
+        "name-description": "",
+        "master": _uuid_or_nid(db.master_uuid, db.hosts),
+        "default-SR": _uuid_or_nid(db.default_sr, db.srs),
+        "crash-dump-SR": _uuid_or_nid(db.default_sr, db.srs),
+        "suspend-image-SR": _uuid_or_nid(db.default_sr, db.srs),
+        "supported-sr-types": "lvm; ext; udev; iso; file; nfs; lvmoiscsi; lvmohba; smb; cifs",
+        "other-config": "memory-ratio-hvm: 0.25; memory-ratio-pv: 0.25",
+        "allowed-operations": "ha_enable; cluster_create",
+        "current-operations": "",
+        "ha-enabled": fmt_bool(db.ha_enabled),
+        "ha-configuration": "",
+        "ha-statefiles": "",
+        "ha-host-failures-to-tolerate": "0",
+        "ha-plan-exists-for": "0",
+        "ha-allow-overcommit": "false",
+        "ha-overcommitted": "false",
+        "blobs": "",
+        "wlb-url": "",
+        "wlb-username": "",
+        "wlb-enabled": "false",
+        "wlb-verify-cert": "false",
+        "igmp-snooping-enabled": "false",
+        "gui-config": "",
+        "health-check-config": "",
+        "vswitch-controller": "",
+        "restrictions": "restrict_vswitch_controller: false; restrict_lab: false; restrict_pooling: false",
+        "tags": "",
+        "license-state": f"edition: {rel.edition}; expiry: never",
+        "ha-cluster-stack": "xhad",
+        "guest-agent-config": "",
+        "cpu_info": "",
+        "policy-no-vendor-device": "false",
+        "live-patching-disabled": "false",
+        "uefi-certificates": "",
+        "https-only": "false",
+        "custom-uefi-certificates": "",
+        "tls-verification-enabled": fmt_bool(db.tls_verification_enabled),
+        "client-certificate-auth-enabled": "false",
+        "client-certificate-auth-name": "",
+        "repositories": "",
+        "repository-proxy-url": "",
+        "repository-proxy-username": "",
+        "migration-compression": "false",
+        "coordinator-bias": "true",
+        "telemetry-frequency": "weekly",
+        "telemetry-next-collection": EPOCH,
+        "last-update-sync": EPOCH,
+        "update-sync-frequency": "weekly",
+        "update-sync-day": "0",
+        "update-sync-enabled": "false",
+        "recommendations": "",
+        "ext-auth-cache-enabled": "false",
+        "ext-auth-cache-size": "50",
+        "ext-auth-cache-expiry": "300",
+        "ha-reboot-vm-on-internal-shutdown": "true",
+        "license-server": "",
+        "ssh-enabled": "true",
+        "ssh-enabled-timeout": "0",
+        "ssh-expiry": EPOCH,
+        "console-idle-timeout": "0",
+        "ssh-auto-mode": "false",
+    }
+    return _build(db, "pool", v, listing)
+
+
+def host_record(db: PoolDB, h: HostRec, listing: bool = True) -> Record:
     updates = [u.uuid for u in db.updates.values() if h.uuid in u.hosts]
-    return [
-        Field("uuid", RO, h.uuid),
-        Field("name-label", RW, h.name_label),
-        Field("name-description", RW, h.name_description),
-        Field("allowed-operations", SRO, "VM.migrate_send; vm_migrate; evacuate; provision; vm_resume; vm_start"),
-        Field("current-operations", SRO, ""),
-        Field("enabled", RO, fmt_bool(h.enabled)),
-        Field("display", RO, "enabled"),
-        Field("API-version-major", RO, str(h.api_major)),
-        Field("API-version-minor", RO, str(h.api_minor)),
-        Field("API-version-vendor", RO, "XenSource"),
-        Field("API-version-vendor-implementation", MRO, ""),
-        Field("logging", MRW, ""),
-        Field("suspend-image-sr-uuid", RW, "<not in database>"),
-        Field("crash-dump-sr-uuid", RW, "<not in database>"),
-        Field("software-version", MRO, fmt_map(h.software_version)),
-        Field("capabilities", SRO, "xen-3.0-x86_64; hvm-3.0-x86_32; hvm-3.0-x86_64"),
-        Field("other-config", MRW, "agent_start_time: 1700000000.; boot_time: 1699999000."),
-        Field("cpu_info", MRO, f"cpu_count: 16; socket_count: 1; vendor: {h.cpu_vendor}; speed: 2399.998; modelname: Simulated CPU @ 2.40GHz; family: 6; model: 85; stepping: 7"),
-        Field("chipset-info", MRO, "iommu: true"),
-        Field("hostname", RO, h.hostname),
-        Field("address", RO, h.address),
-        Field("supported-bootloaders", SRO, "pygrub; eliloader"),
-        Field("blobs", RO, ""),
-        Field("memory-overhead", RO, "1073741824"),
-        Field("memory-total", RO, "137402167296"),
-        Field("memory-free", RO, "96305500160"),
-        Field("memory-free-computed", RO, "96305500160"),
-        Field("host-metrics-live", RO, fmt_bool(h.live)),
-        Field("patches", SRO, ""),
-        Field("updates", SRO, ", ".join(updates)),
-        Field("ha-statefiles", RO, ""),
-        Field("ha-network-peers", RO, ""),
-        Field("external-auth-type", RO, h.external_auth_type),
-        Field("external-auth-service-name", RO, ""),
-        Field("external-auth-configuration", MRO, ""),
-        Field("edition", RO, h.edition),
-        Field("license-server", MRO, "address: localhost; port: 27000"),
-        Field("power-on-mode", RO, ""),
-        Field("power-on-config", MRO, ""),
-        Field("local-cache-sr", RO, "<not in database>"),
-        Field("tags", SRW, ""),
-        Field("ssl-legacy", RW, "false"),
-        Field("guest_VCPUs_params", MRW, ""),
-        Field("virtual-hardware-platform-versions", SRO, "0; 1; 2"),
-        Field("control-domain-uuid", RO, h.control_domain_uuid),
-        Field("resident-vms", SRO, "; ".join([h.control_domain_uuid, *h.resident_vms])),
-        Field("updates-requiring-reboot", SRO, ""),
-        Field("features", SRO, ""),
-        Field("iscsi_iqn", RW, f"iqn.2023-01.com.example:{h.hostname}"),
-        Field("multipathing", RW, "false"),
-    ]
+    v = {
+        "uuid": h.uuid,
+        "name-label": h.name_label,
+        "name-description": h.name_description,
+        "allowed-operations": "VM.migrate; provision; VM.resume; evacuate; VM.start",
+        "current-operations": "",
+        "enabled": fmt_bool(h.enabled),
+        "display": "enabled",
+        "API-version-major": str(h.api_major),
+        "API-version-minor": str(h.api_minor),
+        "API-version-vendor": "XenSource",
+        "API-version-vendor-implementation": "",
+        "logging": "",
+        "suspend-image-sr-uuid": NID,
+        "crash-dump-sr-uuid": NID,
+        "software-version": fmt_map(h.software_version),
+        "capabilities": "xen-3.0-x86_64; hvm-3.0-x86_32; hvm-3.0-x86_32p; hvm-3.0-x86_64",
+        "other-config": "agent_start_time: 1700000000.; boot_time: 1699999000.",
+        "cpu_info": f"cpu_count: 16; socket_count: 1; vendor: {h.cpu_vendor}; speed: 2399.998; "
+        "modelname: Simulated CPU @ 2.40GHz; family: 6; model: 85; stepping: 7",
+        "chipset-info": "iommu: true",
+        "hostname": h.hostname,
+        "address": h.address,
+        "https-only": "false",
+        "supported-bootloaders": "pygrub; eliloader",
+        "blobs": "",
+        "memory-overhead": "1073741824",
+        "memory-total": "137402167296",
+        "memory-free": "96305500160",
+        "memory-free-computed": "96305500160",
+        "host-metrics-live": fmt_bool(h.live),
+        "patches": "",
+        "updates": ", ".join(updates),  # records.ml: String.concat ", "
+        "ha-statefiles": "",
+        "ha-network-peers": "",
+        "external-auth-type": h.external_auth_type,
+        "external-auth-service-name": "",
+        "external-auth-configuration": "",
+        "edition": h.edition,
+        "license-server": "address: localhost; port: 27000",
+        "power-on-mode": "",
+        "power-on-config": "",
+        "local-cache-sr": NID,
+        "tags": "",
+        "ssl-legacy": "false",
+        "guest_VCPUs_params": "",
+        "virtual-hardware-platform-versions": "0; 1; 2",
+        "control-domain-uuid": h.control_domain_uuid,
+        "resident-vms": "; ".join([h.control_domain_uuid, *h.resident_vms]),
+        "updates-requiring-reboot": "",
+        "features": "",
+        "iscsi_iqn": f"iqn.2023-01.com.example:{h.hostname}",
+        "multipathing": "false",
+        "uefi-certificates": "",
+        "numa-affinity-policy": "default_policy",
+        "pending-guidances": "",
+        "tls-verification-enabled": fmt_bool(db.tls_verification_enabled),
+        "last-software-update": EPOCH,
+        "latest-synced-updates-applied": "unknown",
+        "pending-guidances-recommended": "",
+        "pending-guidances-full": "",
+        "last-update-hash": "",
+        "ssh-enabled": "true",
+        "ssh-enabled-timeout": "0",
+        "ssh-expiry": EPOCH,
+        "console-idle-timeout": "0",
+        "ssh-auto-mode": "false",
+        "secure-boot": "false",
+    }
+    return _build(db, "host", v, listing)
 
 
-def sr_record(db: PoolDB, sr: SRRec) -> Record:
-    return [
-        Field("uuid", RO, sr.uuid),
-        Field("name-label", RW, sr.name_label),
-        Field("name-description", RW, sr.name_description),
-        Field("host", RO, db.hosts[sr.host].name_label if sr.host in db.hosts else "<shared>" if sr.shared else "<not in database>"),
-        Field("allowed-operations", SRO, "unplug; plug; PBD.create; update; PBD.destroy; VDI.create; scan; destroy; forget"),
-        Field("current-operations", SRO, ""),
-        Field("VDIs", SRO, ""),
-        Field("PBDs", SRO, "; ".join(p.uuid for p in db.pbds.values() if p.sr_uuid == sr.uuid)),
-        Field("virtual-allocation", RO, "0"),
-        Field("physical-utilisation", RO, "4194304"),
-        Field("physical-size", RO, "499826819072"),
-        Field("type", RO, sr.type),
-        Field("content-type", RO, sr.content_type),
-        Field("shared", RW, fmt_bool(sr.shared)),
-        Field("introduced-by", RO, "<not in database>"),
-        Field("is-tools-sr", RO, "false"),
-        Field("other-config", MRW, ""),
-        Field("sm-config", MRO, "allocation: thick; use_vhd: true"),
-        Field("blobs", RO, ""),
-        Field("local-cache-enabled", RO, "false"),
-        Field("tags", SRW, ""),
-        Field("clustered", RO, "false"),
-    ]
+def sr_record(db: PoolDB, sr: SRRec, listing: bool = True) -> Record:
+    # records.ml sr "host": "<shared>" when the SR has more than one PBD, else the
+    # name of its one PBD's host (get_name_from_ref: <not in database> if gone).
+    pbds = [p for p in db.pbds.values() if p.sr_uuid == sr.uuid]
+    if len(pbds) > 1:
+        host = "<shared>"
+    else:
+        owner = pbds[0].host_uuid if pbds else sr.host
+        host = db.hosts[owner].name_label if owner in db.hosts else NID
+    v = {
+        "uuid": sr.uuid,
+        "name-label": sr.name_label,
+        "name-description": sr.name_description,
+        "host": host,
+        "allowed-operations": "unplug; plug; PBD.create; update; PBD.destroy; VDI.create; scan; destroy; forget",
+        "current-operations": "",
+        "VDIs": "",
+        "PBDs": "; ".join(p.uuid for p in db.pbds.values() if p.sr_uuid == sr.uuid),
+        "virtual-allocation": "0",
+        "physical-utilisation": str(sr.physical_utilisation),
+        "physical-size": str(sr.physical_size),
+        "type": sr.type,
+        "content-type": sr.content_type,
+        "shared": fmt_bool(sr.shared),
+        "introduced-by": NID,
+        "is-tools-sr": fmt_bool(sr.is_tools_sr),
+        "other-config": fmt_map(sr.other_config),
+        "sm-config": fmt_map(sr.sm_config),
+        "blobs": "",
+        "local-cache-enabled": "false",
+        "tags": "",
+        "clustered": "false",
+    }
+    return _build(db, "sr", v, listing)
 
 
-def pbd_record(db: PoolDB, pbd: PBDRec) -> Record:
-    return [
-        Field("uuid", RO, pbd.uuid),
-        Field("host", RO, pbd.host_uuid),
-        Field("host-uuid", RO, pbd.host_uuid),
-        Field("host-name-label", RO, db.hosts[pbd.host_uuid].name_label if pbd.host_uuid in db.hosts else "<not in database>"),
-        Field("sr-uuid", RO, pbd.sr_uuid),
-        Field("sr-name-label", RO, db.srs[pbd.sr_uuid].name_label if pbd.sr_uuid in db.srs else "<not in database>"),
-        Field("device-config", MRO, fmt_map(pbd.device_config)),
-        Field("currently-attached", RO, fmt_bool(pbd.currently_attached)),
-        Field("other-config", MRW, "storage_driver_domain: OpaqueRef:00000000-0000-0000-0000-000000000000"),
-    ]
+def pbd_record(db: PoolDB, pbd: PBDRec, listing: bool = True) -> Record:
+    v = {
+        "uuid": pbd.uuid,
+        "host": _uuid_or_nid(pbd.host_uuid, db.hosts),
+        "host-uuid": _uuid_or_nid(pbd.host_uuid, db.hosts),
+        "host-name-label": db.hosts[pbd.host_uuid].name_label if pbd.host_uuid in db.hosts else NID,
+        "sr-uuid": _uuid_or_nid(pbd.sr_uuid, db.srs),
+        "sr-name-label": db.srs[pbd.sr_uuid].name_label if pbd.sr_uuid in db.srs else NID,
+        "device-config": fmt_map(pbd.device_config),
+        "currently-attached": fmt_bool(pbd.currently_attached),
+        "other-config": "storage_driver_domain: OpaqueRef:00000000-0000-0000-0000-000000000000",
+    }
+    return _build(db, "pbd", v, listing)
 
 
-def update_record(db: PoolDB, up: UpdateRec) -> Record:
-    return [
-        Field("uuid", RO, up.uuid),
-        Field("name-label", RO, up.name_label),
-        Field("name-description", RO, up.name_description),
-        Field("key", RO, ""),
-        Field("version", RO, up.version),
-        Field("installation-size", RO, str(up.installation_size)),
-        Field("hosts", SRO, ", ".join(up.hosts)),
-        Field("after-apply-guidance", SRO, up.after_apply_guidance),
-        Field("enforce-homogeneity", RO, fmt_bool(up.enforce_homogeneity)),
-    ]
+def update_record(db: PoolDB, up: UpdateRec, listing: bool = True) -> Record:
+    v = {
+        "uuid": up.uuid,
+        "name-label": up.name_label,
+        "name-description": up.name_description,
+        "version": up.version,
+        "installation-size": str(up.installation_size),
+        "hosts": ", ".join(up.hosts),  # records.ml: String.concat ", "
+        "after-apply-guidance": ", ".join(up.after_apply_guidance),
+        "enforce-homogeneity": fmt_bool(up.enforce_homogeneity),
+    }
+    return _build(db, "update", v, listing)
 
 
 DEFAULT_COLUMNS = {

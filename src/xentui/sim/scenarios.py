@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid as uuidlib
 
+from .releases import DEFAULT_RELEASE, RELEASES, Release, release
 from .state import HostRec, PBDRec, PoolDB, SimHost, SimPool, SRRec, UpdateRec
 
 SCENARIOS = {
@@ -20,29 +21,13 @@ SCENARIOS = {
     "split-brain": "plot1 was cut off, plot2 promoted and recovered the rest; plot1 came back still master",
     "host-offline": "plot7 is shut down; the rest is healthy (designate-new-master would fail)",
     "onboarding": "a healthy pool plus plot9, a standalone host missing one update the pool has",
+    "fresh-install": "every host freshly installed and standalone: the release's default records only",
 }
 
 NS = uuidlib.UUID("5b6e1f3c-6d2a-4c2e-9a51-7f6c0d9e3a10")
 BLOCK = 1024
-SOFTWARE_VERSION = {
-    "product_version": "8.2.1",
-    "product_version_text": "8.2",
-    "product_version_text_short": "8.2",
-    "platform_name": "XCP",
-    "platform_version": "3.2.1",
-    "product_brand": "XCP-ng",
-    "build_number": "release/yangtze/master/58",
-    "hostname": "",
-    "date": "2023-09-20",
-    "dbv": "0.0.1",
-    "xapi": "1.249",
-    "xen": "4.13.5-9.38",
-    "linux": "4.19.0+1",
-    "xencenter_min": "2.21",
-    "xencenter_max": "2.21",
-    "network_backend": "openvswitch",
-    "db_schema": "5.602",
-}
+SOFTWARE_VERSION = RELEASES[DEFAULT_RELEASE].software_version()  # the default release's map
+TOOLS_SR_DIR = "/opt/xensource/packages/iso"  # xapi_globs.ml tools_sr_dir
 POOL_UPDATES = [("XS82ECU1001", "1.0"), ("XS82ECU1002", "1.0"), ("XS82ECU1003", "1.1")]
 
 SYSTEM_DISK = [  # (name, minor, #blocks) of an XCP-ng 8.x system disk on 500 GB
@@ -76,7 +61,8 @@ def address_of(index: int) -> str:
 
 def make_host(pool: SimPool, index: int, name: str, db: PoolDB) -> SimHost:
     uuid = host_uuid(name)
-    version = dict(SOFTWARE_VERSION, hostname=name)
+    rel = release(db.release)
+    version = rel.software_version()
     h = SimHost(name=name, uuid=uuid, address=address_of(index), root=pool.root / name, db=db, software_version=version)
     h.root.mkdir(parents=True, exist_ok=True)
     disk_id = f"/dev/disk/by-id/scsi-SATA_SIM_DISK_{name.upper()}"
@@ -85,16 +71,16 @@ def make_host(pool: SimPool, index: int, name: str, db: PoolDB) -> SimHost:
         "".join(
             f"{k}='{v}'\n"
             for k, v in [
-                ("PRODUCT_BRAND", "XCP-ng"),
+                ("PRODUCT_BRAND", rel.product_brand),
                 ("PRODUCT_NAME", "xenenterprise"),
-                ("PRODUCT_VERSION", "8.2.1"),
-                ("PRODUCT_VERSION_TEXT", "8.2"),
-                ("PRODUCT_VERSION_TEXT_SHORT", "8.2"),
-                ("COMPANY_NAME", "Open Source"),
-                ("COMPANY_NAME_SHORT", "Open Source"),
+                ("PRODUCT_VERSION", rel.product_version),
+                ("PRODUCT_VERSION_TEXT", rel.product_version_text),
+                ("PRODUCT_VERSION_TEXT_SHORT", rel.product_version_text),
+                ("COMPANY_NAME", "Open Source" if rel.product_brand == "XCP-ng" else "Cloud Software Group, Inc."),
+                ("COMPANY_NAME_SHORT", "Open Source" if rel.product_brand == "XCP-ng" else "CSG"),
                 ("PLATFORM_NAME", "XCP"),
-                ("PLATFORM_VERSION", "3.2.1"),
-                ("BUILD_NUMBER", "release/yangtze/master/58"),
+                ("PLATFORM_VERSION", rel.platform_version),
+                ("BUILD_NUMBER", rel.build_number),
                 ("INSTALLATION_DATE", "2023-10-02 09:12:45.093456"),
                 ("PRIMARY_DISK", disk_id),
                 ("BACKUP_PARTITION", disk_id + "-part2"),
@@ -138,7 +124,63 @@ def make_host(pool: SimPool, index: int, name: str, db: PoolDB) -> SimHost:
     return h
 
 
-def new_db(pool_name: str, master: str, members: list[str], gen: int = 4810) -> PoolDB:
+def local_srs(name: str, u: str) -> tuple[list[SRRec], list[PBDRec]]:
+    """The SRs the installer gives every host: Local storage, DVD drives, Removable storage.
+
+    Names, descriptions, sm-config types and i18n tags as a fresh XCP-ng /
+    XenServer install shows them (set by the installer's first-boot scripts,
+    not by xapi; see tests/fixtures/real/README.md)."""
+    local = SRRec(
+        stable_uuid("local-sr", name), "Local storage", "lvm", "user", False, u,
+        other_config={"i18n-original-value-name_label": "Local storage", "i18n-key": "local-storage"},
+        sm_config={"allocation": "thick", "use_vhd": "true", "devserial": f"scsi-SATA_SIM_DISK_{name.upper()}"},
+        physical_size=455494057984, physical_utilisation=4194304,
+    )
+    dvd = SRRec(
+        stable_uuid("dvd-sr", name), "DVD drives", "udev", "iso", False, u, "Physical DVD drives",
+        other_config={"i18n-original-value-name_description": "Physical DVD drives",
+                      "i18n-original-value-name_label": "DVD drives", "i18n-key": "local-hotplug-cd"},
+        sm_config={"type": "cd"},
+    )
+    removable = SRRec(
+        stable_uuid("removable-sr", name), "Removable storage", "udev", "disk", False, u,
+        other_config={"i18n-original-value-name_label": "Removable storage", "i18n-key": "local-hotplug-disk"},
+        sm_config={"type": "block"},
+    )
+    pbds = [
+        PBDRec(stable_uuid("local-pbd", name), u, local.uuid,
+               {"device": f"/dev/disk/by-id/scsi-SATA_SIM_DISK_{name.upper()}-part3"}),
+        PBDRec(stable_uuid("dvd-pbd", name), u, dvd.uuid, {"location": "/dev/xapi/cd"}),
+        PBDRec(stable_uuid("removable-pbd", name), u, removable.uuid, {"location": "/dev/xapi/block"}),
+    ]
+    return [local, dvd, removable], pbds
+
+
+def tools_sr(rel: Release, master: str, members: list[str]) -> tuple[SRRec, list[PBDRec]]:
+    """The guest-tools ISO SR the master creates (dbsync_master.ml create_tools_sr):
+    iso/iso, shared, is-tools-sr, other-config in xapi's order, one PBD per host
+    with device-config path/location = xapi_globs.ml tools_sr_dir."""
+    sr = SRRec(
+        stable_uuid("tools-sr", master), rel.tools_sr_name, "iso", "iso", True, None, rel.tools_sr_description,
+        other_config={
+            "xensource_internal": "true",
+            "xenserver_tools_sr": "true",
+            "i18n-key": "xenserver-tools",
+            "i18n-original-value-name_label": rel.tools_sr_name,
+            "i18n-original-value-name_description": rel.tools_sr_description,
+        },
+        is_tools_sr=True,
+    )
+    pbds = [
+        PBDRec(stable_uuid("tools-pbd", name), host_uuid(name), sr.uuid, {"path": TOOLS_SR_DIR, "location": TOOLS_SR_DIR})
+        for name in members
+    ]
+    return sr, pbds
+
+
+def new_db(pool_name: str, master: str, members: list[str], gen: int = 4810, release_key: str = DEFAULT_RELEASE,
+           updates: bool = True) -> PoolDB:
+    rel = release(release_key)
     hosts = {}
     srs: dict[str, SRRec] = {}
     pbds: dict[str, PBDRec] = {}
@@ -149,15 +191,20 @@ def new_db(pool_name: str, master: str, members: list[str], gen: int = 4810) -> 
             name_label=name,
             address=address_of(int(name.removeprefix("plot")) if name.removeprefix("plot").isdigit() else i),
             hostname=name,
-            software_version=dict(SOFTWARE_VERSION, hostname=name),
+            software_version=rel.software_version(),
+            api_major=rel.api_major,
+            api_minor=rel.api_minor,
+            edition=rel.edition,
             control_domain_uuid=stable_uuid("dom0", name),
         )
-        sr = stable_uuid("local-sr", name)
-        srs[sr] = SRRec(sr, "Local storage", "lvm", "user", False, u)
-        pbd = stable_uuid("local-pbd", name)
-        pbds[pbd] = PBDRec(pbd, u, sr, {"device": f"/dev/disk/by-id/scsi-SATA_SIM_DISK_{name.upper()}-part3"})
+        host_srs, host_pbds = local_srs(name, u)
+        srs.update((s.uuid, s) for s in host_srs)
+        pbds.update((p.uuid, p) for p in host_pbds)
+    tools, tools_pbds = tools_sr(rel, master, members)
+    srs[tools.uuid] = tools
+    pbds.update((p.uuid, p) for p in tools_pbds)
     db = PoolDB(
-        pool_uuid=stable_uuid("pool", pool_name),
+        pool_uuid=stable_uuid("pool", pool_name or master),
         pool_name=pool_name,
         master_uuid=host_uuid(master),
         hosts=hosts,
@@ -165,25 +212,35 @@ def new_db(pool_name: str, master: str, members: list[str], gen: int = 4810) -> 
         pbds=pbds,
         default_sr=stable_uuid("local-sr", master),
         generation=gen,
+        release=rel.key,
     )
-    for label, version in POOL_UPDATES:
-        u = stable_uuid("update", label)
-        db.updates[u] = UpdateRec(u, label, f"Security and bugfix update {label}", version, 2457600, list(hosts))
+    if updates:
+        for label, version in POOL_UPDATES:
+            u = stable_uuid("update", label)
+            db.updates[u] = UpdateRec(u, label, f"Security and bugfix update {label}", version, 2457600, list(hosts))
     return db
 
 
-def build(pool: SimPool, n: int, scenario: str) -> None:
+def build(pool: SimPool, n: int, scenario: str, release_key: str = DEFAULT_RELEASE) -> None:
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    release(release_key)  # unknown release: ValueError before anything is built
     names = [f"plot{i}" for i in range(1, n + 1)]
-    db = new_db("plots", names[0], names)
+    if scenario == "fresh-install":
+        # A fresh install is its own pool: empty pool name-label, no updates.
+        for i, name in enumerate(names, start=1):
+            h = make_host(pool, i, name, new_db("", name, [name], gen=1, release_key=release_key, updates=False))
+            h.write("/etc/xensource/pool.conf", "master")
+            h.save_generation()
+        return
+    db = new_db("plots", names[0], names, release_key=release_key)
     for i, name in enumerate(names, start=1):
         make_host(pool, i, name, copy.deepcopy(db))
         h = pool.hosts[name]
         h.write("/etc/xensource/pool.conf", "master" if i == 1 else f"slave:{address_of(1)}")
         h.save_generation()
     if scenario == "onboarding":
-        solo = new_db("plot9-pool", "plot9", ["plot9"], gen=812)
+        solo = new_db("plot9-pool", "plot9", ["plot9"], gen=812, release_key=release_key)
         missing = stable_uuid("update", POOL_UPDATES[-1][0])
         del solo.updates[missing]
         h = make_host(pool, n + 1, "plot9", solo)

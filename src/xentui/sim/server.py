@@ -19,6 +19,7 @@ from typing import Any
 import asyncssh
 
 from . import scenarios
+from .releases import DEFAULT_RELEASE
 from .network import HostFront
 from .shell import Shell
 from .state import SimHost, SimPool, Timing
@@ -128,10 +129,12 @@ class Simulator:
         password: str = DEFAULT_PASSWORD,
         base_port: int = 0,
         seed: int = 1,
+        release: str = DEFAULT_RELEASE,
     ) -> None:
         self.dir = Path(directory)
         self.n = hosts
         self.scenario = scenario
+        self.release = release
         self.password = password
         self.base_port = base_port
         self.seed = seed
@@ -149,7 +152,7 @@ class Simulator:
         self.dir.mkdir(parents=True, exist_ok=True)
         client_key = self._client_key()
         self.authorized_blobs.add(client_key.export_public_key("openssh").decode().split()[1])
-        scenarios.build(self.pool, self.n, self.scenario)
+        scenarios.build(self.pool, self.n, self.scenario, self.release)
         for i, h in enumerate(self.pool.hosts.values()):
             h.forwarding = True
             self.host_keys[h.name] = self._host_key(h.name)

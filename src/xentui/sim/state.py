@@ -122,6 +122,11 @@ class SRRec:
     shared: bool
     host: str | None  # host uuid for a local SR
     name_description: str = ""
+    other_config: dict[str, str] = field(default_factory=dict)
+    sm_config: dict[str, str] = field(default_factory=dict)
+    is_tools_sr: bool = False  # the guest-tools ISO SR (dbsync_master.ml create_tools_sr)
+    physical_size: int = 0
+    physical_utilisation: int = 0
 
 
 @dataclass
@@ -141,7 +146,9 @@ class UpdateRec:
     version: str
     installation_size: int
     hosts: list[str]
-    after_apply_guidance: str = "restartToolstack"
+    # xapi's values: restartHVM, restartPV, restartHost, restartXAPI (records.ml
+    # after_apply_guidance_to_string, v1.249.40 / v24.39.0); printed joined with ", ".
+    after_apply_guidance: list[str] = field(default_factory=lambda: ["restartXAPI"])
     enforce_homogeneity: bool = True
 
 
@@ -158,6 +165,7 @@ class PoolDB:
     tls_verification_enabled: bool = True
     default_sr: str = ""
     generation: int = 1
+    release: str = "xcpng-8.2"  # which xapi prints this database's records (sim/releases.py)
 
     def host_by_address(self, address: str) -> HostRec | None:
         for h in self.hosts.values():
@@ -658,7 +666,8 @@ class SimPool:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
         if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
-        if any(sr.shared for sr in joiner.db.srs.values()):
+        # xapi_pool.ml assert_no_shared_srs_on_me: shared and not the tools SR.
+        if any(sr.shared and not sr.is_tools_sr for sr in joiner.db.srs.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
         mine = joiner.db.hosts[joiner.uuid]
         theirs = master.db.hosts[master.uuid]
@@ -678,10 +687,20 @@ class SimPool:
             raise XapiFailure("HOSTS_NOT_HOMOGENEOUS", f"Updates on local host {mine.name_label} and pool host {theirs.name_label} differ")
         # Accepted: the master learns the joiner, the joiner restarts as its slave.
         master.db.hosts[joiner.uuid] = copy.deepcopy(mine)
+        # The joiner's own tools SR is not carried over; the pool's tools SR gets
+        # a PBD for it (dbsync_master.ml create_tools_sr: one PBD per host).
+        own_tools = {sr.uuid for sr in joiner.db.srs.values() if sr.is_tools_sr}
         for sr in joiner.db.srs.values():
-            master.db.srs[sr.uuid] = copy.deepcopy(sr)
+            if sr.uuid not in own_tools:
+                master.db.srs[sr.uuid] = copy.deepcopy(sr)
         for pbd in joiner.db.pbds.values():
-            master.db.pbds[pbd.uuid] = copy.deepcopy(pbd)
+            if pbd.sr_uuid not in own_tools:
+                master.db.pbds[pbd.uuid] = copy.deepcopy(pbd)
+        for sr in [s for s in master.db.srs.values() if s.is_tools_sr]:
+            template = next((p for p in master.db.pbds.values() if p.sr_uuid == sr.uuid), None)
+            if template is not None:
+                pbd_uuid = new_uuid(self.rng)
+                master.db.pbds[pbd_uuid] = PBDRec(pbd_uuid, joiner.uuid, sr.uuid, dict(template.device_config))
         self.commit(master)
         joiner.write("/etc/xensource/pool.conf", f"slave:{master.address}")
         joiner.log(f"Joining pool of {master.address}")

@@ -141,11 +141,12 @@ class XeCli:
 
     async def cmd_host_param_list(self, args: Args) -> Result:
         db = await self.db()
-        return await self._param_list(args, "host", [R.host_record(db, h) for h in db.hosts.values()], "host")
+        # param-list/param-get compute expensive fields (only *-list prints <expensive field>).
+        return await self._param_list(args, "host", [R.host_record(db, h, listing=False) for h in db.hosts.values()], "host")
 
     async def cmd_pool_param_list(self, args: Args) -> Result:
         db = await self.db()
-        return await self._param_list(args, "pool", [R.pool_record(db)], "pool")
+        return await self._param_list(args, "pool", [R.pool_record(db, listing=False)], "pool")
 
     async def _param_get(self, args: Args, records: list[R.Record], what: str) -> Result:
         uuid = self.need(args, "uuid")
@@ -168,11 +169,11 @@ class XeCli:
 
     async def cmd_host_param_get(self, args: Args) -> Result:
         db = await self.db()
-        return await self._param_get(args, [R.host_record(db, h) for h in db.hosts.values()], "host")
+        return await self._param_get(args, [R.host_record(db, h, listing=False) for h in db.hosts.values()], "host")
 
     async def cmd_pool_param_get(self, args: Args) -> Result:
         db = await self.db()
-        return await self._param_get(args, [R.pool_record(db)], "pool")
+        return await self._param_get(args, [R.pool_record(db, listing=False)], "pool")
 
     # ---------------------------------------------------------------- emergency & recovery
     async def cmd_host_is_in_emergency_mode(self, args: Args) -> Result:

@@ -470,7 +470,7 @@ def run_console(
     return int(result or 0)
 
 
-def run_demo(hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0) -> int:
+def run_demo(hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0, release: str = "xcpng-8.2") -> int:
     """The console on a simulated pool (real SSH on loopback), with fault keys and a scenario menu."""
     import sys
 
@@ -479,7 +479,7 @@ def run_demo(hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0) -> in
     if scenario not in SCENARIOS:
         print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2
-    demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse)
+    demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse, release=release)
     try:
         app = XentuiApp(demo=demo)
         result = app.run()

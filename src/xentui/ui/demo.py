@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 from ..config import Config, Settings, load_config
+from ..sim.releases import DEFAULT_RELEASE
+from ..sim.releases import release as sim_release
 from ..sim.scenarios import SCENARIOS
 from ..sim.server import Simulator
 from ..sim.state import Timing
@@ -49,9 +51,11 @@ class DemoController:
         root: Path | None = None,
         timing: Timing | None = None,
         settings: dict[str, float] | None = None,
+        release: str = DEFAULT_RELEASE,
     ) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+        self.release = sim_release(release).key  # ValueError for an unknown release
         self.hosts = hosts
         self.scenario = scenario
         self.fuse = fuse
@@ -80,7 +84,7 @@ class DemoController:
         self.runs += 1
         directory = self.root / f"{self.runs:02d}-{self.scenario}"
         timing = self.timing or Timing(fuse=self.fuse)
-        sim = Simulator(directory, hosts=self.hosts, scenario=self.scenario, timing=timing)
+        sim = Simulator(directory, hosts=self.hosts, scenario=self.scenario, timing=timing, release=self.release)
         await sim.start()
         self.sim = sim
         config = load_config(sim.dir / "pools.toml")

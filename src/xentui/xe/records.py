@@ -15,7 +15,24 @@ Pure functions, no I/O. The formats follow ``/work/shared/xapi-reference.md``
   ``4 + len(longest name-with-marker)``, then writes ``": " + value``. So an
   empty value leaves a trailing space after the colon.
 * Markers: ``( RO)``/``( RW)`` scalar, ``(SRO)``/``(SRW)`` set,
-  ``(MRO)``/``(MRW)`` map.
+  ``(MRO)``/``(MRW)`` map (``print_field`` in
+  ``ocaml/xapi-cli-server/cli_operations.ml``, v1.249.40 and v24.39.0). A
+  field declared ``~deprecated:true`` in ``records.ml`` gets `` [DEPRECATED]``
+  glued after its marker (host ``patches``, pbd ``host``)::
+
+                patches (SRO) [DEPRECATED]: 2a1b…, c3d4…
+
+  An annotation that is none of the six is kept (kind ``"unknown"``) and
+  reported by :func:`read_records`; it never makes the record unreadable.
+* Placeholders a value may be instead of data (``records.ml``):
+  ``<expensive field>`` (an expensive field in a ``*-list``),
+  ``<not in database>`` (a dangling reference), ``<unknown>``, ``<shared>``
+  (sr ``host`` of a shared SR), ``<invalid reference>``, ``<unknown time>``.
+* Sets are joined with ``"; "``, except a few fields kept on ``", "`` for
+  backwards compatibility (``concat_with_comma``): see :func:`set_separator`.
+  ``after-apply-guidance`` is one of them: ``restartHVM, restartPV,
+  restartHost, restartXAPI``.
+* Lines may end in ``\r\n`` (output captured through a terminal): tolerated.
 * Every record, the last included, is followed by two blank lines; no records
   means no output at all.
 * ``--minimal`` prints the first field of each record joined by ``,``; inside a
@@ -29,11 +46,14 @@ Every parser here either returns a result or raises :class:`XeParseError`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "AFTER_APPLY_GUIDANCE",
+    "PLACEHOLDERS",
     "Field",
+    "RecordsRead",
     "FieldKind",
     "XeParseError",
     "escape_minimal",
@@ -42,10 +62,57 @@ __all__ = [
     "parse_records",
     "parse_records_typed",
     "parse_set",
+    "read_records",
+    "set_separator",
+    "split_after_apply_guidance",
 ]
 
-FieldKind = Literal["scalar", "set", "map"]
-"""What a record field holds, read from its marker (`( RO)`, `(SRW)`, `(MRO)`, …)."""
+FieldKind = Literal["scalar", "set", "map", "unknown"]
+"""What a record field holds, read from its marker (`( RO)`, `(SRW)`, `(MRO)`, …);
+``"unknown"`` for an annotation that is none of the six."""
+
+PLACEHOLDERS = frozenset(
+    {
+        "<expensive field>",  # records.ml makeexpensivefield
+        "<not in database>",  # records.ml nid
+        "<unknown>",
+        "<shared>",  # sr host of a shared SR
+        "<invalid reference>",  # cli_operations.ml safe_get_field
+        "<unknown time>",  # records.ml unknown_time
+    }
+)
+"""Values xe prints in place of data (xapi ``records.ml``, v1.249.40 and v24.39.0)."""
+
+AFTER_APPLY_GUIDANCE = ("restartHVM", "restartPV", "restartHost", "restartXAPI")
+"""The values of ``after-apply-guidance`` (records.ml ``after_apply_guidance_to_string``)."""
+
+# Set fields xapi joins with ", " (records.ml `concat_with_comma` / `String.concat ", "`),
+# per class as the CLI names it; every other set is joined with "; ". Same at v1.249.40,
+# v24.39.0 and v25.39.0 (network `purpose` only at v1.249.40).
+_COMMA_SETS: dict[str, frozenset[str]] = {
+    "host": frozenset({"patches", "updates", "tags"}),
+    "pool": frozenset({"tags"}),
+    "sr": frozenset({"tags"}),
+    "vdi": frozenset({"tags"}),
+    "vm": frozenset({"tags"}),
+    "network": frozenset({"tags", "purpose"}),
+    "update": frozenset({"hosts", "after-apply-guidance"}),
+    "patch": frozenset({"hosts", "after-apply-guidance"}),
+}
+
+
+def set_separator(cls: str, name: str) -> str:
+    """The separator xe puts between the members of set field ``name`` of
+    class ``cls`` (``host``, ``sr``, ``update``, ``patch``, …): ``", "`` or ``"; "``."""
+    return ", " if name in _COMMA_SETS.get(cls, frozenset()) else "; "
+
+
+def split_after_apply_guidance(value: str) -> list[str]:
+    """``after-apply-guidance`` as printed (``restartHost, restartXAPI``) → its values.
+
+    Split on ``", "`` as xapi joins it; a ``;`` is tolerated too. Unknown
+    values are kept (a newer xapi may add some)."""
+    return [g.strip() for g in value.replace(";", ",").split(",") if g.strip()]
 
 
 class XeParseError(ValueError):
@@ -75,6 +142,13 @@ class Field:
     value: str
     kind: FieldKind
     writable: bool
+    deprecated: bool = False
+    annotation: str = field(default="", compare=False)  # what was between the parentheses, e.g. "SRO"
+
+    @property
+    def placeholder(self) -> bool:
+        """The value is one of xe's placeholders (``<not in database>``, …), not data."""
+        return self.value in PLACEHOLDERS
 
     def as_set(self, sep: str = "; ") -> list[str]:
         """The value split as a set (``a; b``; pass ``sep=", "`` for patch/update ``hosts``)."""
@@ -99,23 +173,37 @@ _MARKERS: dict[str, tuple[FieldKind, bool]] = {
 # optional right padding (first field only), the colon, then the separator
 # space and the value. A missing separator space (someone stripped trailing
 # blanks) is tolerated as an empty value.
+# The annotation is any short text in parentheses (the six known ones are
+# checked afterwards), then the optional " [DEPRECATED]".
 _RECORD_LINE = re.compile(
-    r" *(?P<key>[^ ](?:.*?[^ ])?) \((?P<marker> RO| RW|SRO|SRW|MRO|MRW)\) *:(?: (?P<value>.*))?"
+    r" *(?P<key>[^ ](?:.*?[^ ])?) \((?P<marker>[^()]{1,16})\)(?P<deprecated> \[DEPRECATED\])? *:(?: (?P<value>.*))?"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsRead:
+    """What :func:`read_records` found: the records and the unknown annotations."""
+
+    records: list[dict[str, Field]]
+    unknown_annotations: list[str]  # "line N: key (ANN)", one per line that had one
 
 
 def _is_blank(line: str) -> bool:
     return line.strip(" \t\r") == ""
 
 
-def _parse_fields(text: str) -> list[list[tuple[str, str, str]]]:
-    """Split record output into records of ``(key, marker, value)``."""
-    records: list[list[tuple[str, str, str]]] = []
-    current: list[tuple[str, str, str]] = []
+_Line = tuple[str, str, str, bool, int]  # key, marker, value, deprecated, lineno
+
+
+def _parse_fields(text: str) -> list[list[_Line]]:
+    """Split record output into records of ``(key, marker, value, deprecated, lineno)``."""
+    records: list[list[_Line]] = []
+    current: list[_Line] = []
     seen: set[str] = set()
     # Split on "\n" only: str.splitlines() would also split on \x0b, \x1c,
     # \u2028, … which may legitimately appear inside a value.
     for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if _is_blank(line):
             if current:
                 records.append(current)
@@ -130,7 +218,7 @@ def _parse_fields(text: str) -> list[list[tuple[str, str, str]]]:
             raise XeParseError("field repeated within one record", lineno=lineno, line=line)
         seen.add(key)
         value = m.group("value")
-        current.append((key, m.group("marker"), "" if value is None else value))
+        current.append((key, m.group("marker"), "" if value is None else value, m.group("deprecated") is not None, lineno))
     if current:
         records.append(current)
     return records
@@ -149,21 +237,32 @@ def parse_records(text: str) -> list[dict[str, str]]:
     that itself contained a newline cannot be represented in this format and
     ends up as such an error.
     """
-    return [{key: value for key, _marker, value in rec} for rec in _parse_fields(text)]
+    return [{key: value for key, _marker, value, _dep, _n in rec} for rec in _parse_fields(text)]
 
 
 def parse_records_typed(text: str) -> list[dict[str, Field]]:
     """Like :func:`parse_records`, but each value is a :class:`Field` that also
     tells whether the field is a scalar, a set or a map and whether it is
     writable."""
+    return read_records(text).records
+
+
+def read_records(text: str) -> RecordsRead:
+    """Parse records into :class:`Field` values and list the annotations that
+    are none of xapi's six (kept with kind ``"unknown"``, ``writable`` read
+    from a trailing ``RW``). Raises :class:`XeParseError` like
+    :func:`parse_records`."""
     out: list[dict[str, Field]] = []
+    unknown: list[str] = []
     for rec in _parse_fields(text):
         typed: dict[str, Field] = {}
-        for key, marker, value in rec:
-            kind, writable = _MARKERS[marker]
-            typed[key] = Field(value=value, kind=kind, writable=writable)
+        for key, marker, value, deprecated, lineno in rec:
+            kind, writable = _MARKERS.get(marker, ("unknown", marker.endswith("RW")))
+            if kind == "unknown":
+                unknown.append(f"line {lineno}: {key} ({marker})")
+            typed[key] = Field(value=value, kind=kind, writable=writable, deprecated=deprecated, annotation=marker)
         out.append(typed)
-    return out
+    return RecordsRead(out, unknown)
 
 
 def escape_minimal(value: str) -> str:
@@ -174,7 +273,7 @@ def escape_minimal(value: str) -> str:
 def parse_minimal(text: str) -> list[str]:
     """Parse ``xe … --minimal`` output into its values.
 
-    The single trailing newline (``\\n``; xe never prints ``\\r``) is removed; an empty
+    The single trailing newline (``\\n``, or ``\\r\\n`` through a terminal) is removed; an empty
     line means no match and gives ``[]``. Values are split on unescaped
     commas; ``\\,`` gives ``,`` and ``\\\\`` gives ``\\``. A backslash before
     any other character, or at the very end, is kept as a literal backslash.
@@ -184,7 +283,7 @@ def parse_minimal(text: str) -> list[str]:
     line; it is indistinguishable from "no match" and gives ``[]``.
     """
     if text.endswith("\n"):
-        text = text[:-1]
+        text = text[:-1].removesuffix("\r")
     if text == "":
         return []
     values: list[str] = []
