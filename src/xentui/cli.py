@@ -117,10 +117,13 @@ def status_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[HostFacts], Diagnosis, float]:
+async def _probe(
+    config: Config, pool: PoolConfig, early: bool, ask: bool = True
+) -> tuple[list[HostFacts], Diagnosis, float]:
     from .engine.pool import PoolEngine
+    from .engine.secrets import ask_on_terminal, fetch_password
 
-    engine = PoolEngine(pool, config.settings)
+    engine = PoolEngine(pool, config.settings, password=await fetch_password(pool, config.settings))
     started = time.monotonic()
     shown: set[str] = set()
 
@@ -133,7 +136,7 @@ async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[Ho
             print(f"[{time.monotonic() - started:4.1f} s] {d.verdict.value.upper()}: {d.summary}", flush=True)
 
     try:
-        d = await engine.probe_once(on_update)
+        d = await engine.probe_once(on_update, ask_on_terminal(pool.name) if ask else None)
     finally:
         await engine.stop()
     return list(engine.facts.values()), d, time.monotonic() - started
@@ -155,7 +158,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"XENTUI UNKNOWN - {e}")
         return 3
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=False))
+    facts, d, seconds = asyncio.run(_probe(config, pool, early=False, ask=False))  # a plugin never prompts
     up = sum(1 for f in facts if f.reachable)
     label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[NAGIOS[d.verdict]]
     perf = f"hosts_up={up};;;0;{len(facts)} hosts_total={len(facts)} masters={len(d.masters)} probe_seconds={seconds:.3f}s"
