@@ -177,3 +177,35 @@ def test_password_command_is_not_rejected_as_a_password_in_the_file(tmp_path: Pa
     with pytest.raises(ConfigError) as e:
         load_config(p)
     assert "hunter2" not in str(e.value) and "password_command" in str(e.value)
+
+
+async def test_console_asks_once_in_a_modal_and_logs_in(sim_factory: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console: the hosts refuse the (absent) keys, a password modal opens once, the typed
+    password is never shown (screenshot taken while it is in the field) and logs every host in."""
+    from xentui.config import load_config
+    from xentui.ui.app import XentuiApp
+    from xentui.ui.password import PasswordScreen
+    from xentui.ui.testing import send_key, until
+
+    sim = await sim_factory(hosts=3)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = keyless_config(sim, tmp_path, "")
+    path.write_text(f'[settings]\npoll_interval = 0.5\naudit_file = "{tmp_path / "audit.jsonl"}"\n' + path.read_text())
+    app = XentuiApp(config=load_config(path))
+    async with app.run_test(size=(120, 36)):
+        await until(lambda: isinstance(app.screen, PasswordScreen), 20, "the password modal")
+        for ch in PASSWORD:
+            send_key(app, ch)
+        field = app.screen.query_one("#password-input")
+        await until(lambda: field.value == PASSWORD, 5, "the typed password")  # type: ignore[attr-defined]
+        shot = app.export_screenshot()
+        (tmp_path / "modal.svg").write_text(shot)
+        send_key(app, "enter")
+        await until(lambda: all(f.ssh.value == "up" for f in app.current_slot.source.facts.values()), 20, "hosts up")
+        await asyncio.sleep(1.5)  # a few more polls: the modal is not asked again
+        assert not isinstance(app.screen, PasswordScreen)
+        assert app._asked_password == {"sim"}
+        (tmp_path / "after.svg").write_text(app.export_screenshot())
+        assert "Password&#160;for&#160;pool&#160;sim" in shot  # the modal was on screen
+    assert_password_nowhere(tmp_path, sim, "\n".join(app.errors))
