@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Config, ConfigError, PoolConfig, find_config, load_config, write_config
+from .config import Config, ConfigError, PoolConfig, find_config, load_config
 from .diagnosis import Diagnosis, Verdict
 from .model import HostFacts
 
@@ -182,42 +182,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .config import HostEntry
-    from .engine.sessions import HostSession, HostTarget
-    from .xe import commands as xc
-    from .xe.records import parse_records
+    from .config import default_config_path
+    from .discover import discover_pool, target_for, write_pool
 
-    path = Path(args.config) if args.config else None
     try:
         path = find_config(args.config)
-        config = load_config(path)
+        settings = load_config(path).settings
     except ConfigError:
-        from .config import default_config_path
-
         path = Path(args.config) if args.config else default_config_path()
-        config = Config()
-    entry = HostEntry.parse(args.host)
-    target = HostTarget(name=entry.name, host=entry.host, port=entry.port, user=args.user, ssh_config=args.ssh_config)
-
-    async def run() -> list[dict[str, str]]:
-        s = HostSession(target, connect_timeout=config.settings.connect_timeout)
-        try:
-            cmd = xc.timeout_wrapped(config.settings.command_timeout, xc.host_list(params=["uuid", "name-label", "address"]))
-            r = await s.run(cmd, config.settings.command_timeout + 2)
-        finally:
-            await s.close()
-        if not r.ok:
-            raise SystemExit(f"xentui discover: {args.host}: {r.error or r.stderr.strip() or f'exit {r.exit_status}'}")
-        return parse_records(r.stdout)
-
-    records = asyncio.run(run())
-    hosts = [rec.get("address") or rec.get("name-label", "") for rec in records]
+        settings = Config().settings
+    pool = asyncio.run(discover_pool(target_for(args.host, args.user, args.ssh_config), settings))
     opts = {k: getattr(args, k) for k in ("user", "ssh_config") if getattr(args, k)}
-    config = config.upsert_pool(args.name, [h for h in hosts if h], **opts)
-    write_config(config, path)
-    print(f"pool {args.name!r}: {len(hosts)} hosts written to {path}")
-    for rec in records:
-        print(f"  {rec.get('name-label', '?'):12} {rec.get('address', '?'):16} {rec.get('uuid', '')}")
+    write_pool(path, pool, name=args.name, host_names=args.host_names, force=args.force, options=opts)
+    print(f"pool {args.name or pool.name!r}: {len(pool.hosts)} hosts written to {path}")
+    for h in pool.hosts:
+        print(f"  {h.name:12} {h.address:16} {h.uuid}")
     return 0
 
 
@@ -279,10 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     dc = sub.add_parser("discover", help="list a pool's hosts from one member and write the config")
     dc.add_argument("host", help="one pool member (ssh alias or address)")
-    dc.add_argument("--name", default="default", help="pool name to write")
+    dc.add_argument("--name", help="pool name to write (default: the pool's own name-label)")
     dc.add_argument("--user", help="SSH user")
     dc.add_argument("--ssh-config", help="ssh_config file to use")
-    dc.add_argument("--config", default=argparse.SUPPRESS)
+    dc.add_argument("--config", default=argparse.SUPPRESS, help="config file to add the pool to")
+    dc.add_argument("--host-names", action="store_true", help="write the hosts' name-labels (ssh aliases), not addresses")
+    dc.add_argument("--force", action="store_true", help="replace the hosts of a pool of the same name")
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")

@@ -77,6 +77,7 @@ __all__ = [
     "find_config",
     "load_config",
     "write_config",
+    "write_text_atomically",
 ]
 
 APP_NAME = "xentui"
@@ -939,9 +940,16 @@ def write_config(config: Config, path: str | os.PathLike[str]) -> Path:
     """Atomically write *config* to *path* (parents created; an existing file's
     mode is kept, a new file is 0600).  Comments in an existing file are not kept.
     """
+    return write_text_atomically(dump_config(config), path)
+
+
+def write_text_atomically(text: str, path: str | os.PathLike[str], check: bool = False) -> Path:
+    """Replace *path* with *text* in one step (parents created; an existing file's
+    mode is kept, a new file is 0600).  With *check*, the new text must load as a
+    config first: a bad edit never replaces a good file.
+    """
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = dump_config(config)
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -953,6 +961,8 @@ def write_config(config: Config, path: str | os.PathLike[str]) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if check:
+            load_config(tmp)
         os.replace(tmp, target)
     except BaseException:
         try:
