@@ -224,6 +224,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse)
 
 
+def cmd_exporter(args: argparse.Namespace) -> int:
+    from .exporter import run_exporter
+
+    config = _with_overrides(load_config(find_config(args.config)), args)
+    if getattr(args, "pool", None):  # one pool only; by default every pool of the config
+        config = config.model_copy(update={"pools": (config.pool(args.pool),)})
+    return asyncio.run(run_exporter(config, args.listen))
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from .sim.__main__ import run
 
@@ -264,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--config", default=argparse.SUPPRESS, help="config file to add the pool to")
     dc.add_argument("--host-names", action="store_true", help="write the hosts' name-labels (ssh aliases), not addresses")
     dc.add_argument("--force", action="store_true", help="replace the hosts of a pool of the same name")
+    ex = sub.add_parser("exporter", help="Prometheus/OpenMetrics: watch every pool of the config, serve /metrics")
+    timeouts(ex)
+    ex.add_argument("--listen", default="127.0.0.1:9781", metavar="ADDR:PORT",
+                    help="where to serve /metrics (default 127.0.0.1:9781; :PORT for every address)")
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")
@@ -283,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": cmd_plan,
         "discover": cmd_discover,
         "demo": cmd_demo,
+        "exporter": cmd_exporter,
         "sim": cmd_sim,
     }
     try:
