@@ -233,6 +233,13 @@ def cmd_exporter(args: argparse.Namespace) -> int:
     return asyncio.run(run_exporter(config, args.listen))
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import completion_script
+
+    print(completion_script(args.shell), end="")
+    return 0
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from .sim.__main__ import run
 
@@ -277,9 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
     timeouts(ex)
     ex.add_argument("--listen", default="127.0.0.1:9781", metavar="ADDR:PORT",
                     help="where to serve /metrics (default 127.0.0.1:9781; :PORT for every address)")
+    co = sub.add_parser("completion", help="print the shell completion script (bash, zsh or fish)")
+    co.add_argument("shell", choices=["bash", "zsh", "fish"],
+                    help="bash: `source <(xentui completion bash)`; zsh: the same after compinit; "
+                         "fish: `xentui completion fish > ~/.config/fish/completions/xentui.fish`")
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
-    dm.add_argument("--hosts", type=int, default=8)
-    dm.add_argument("--scenario", default="healthy")
+    dm.add_argument("--hosts", type=int, default=8, help="number of simulated hosts (default 8)")
+    dm.add_argument("--scenario", default="healthy",
+                    help="history to start from: healthy, master-shutdown, master-cable-pulled, split-brain, "
+                         "host-offline, onboarding")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
     from .sim.__main__ import add_arguments
 
@@ -288,7 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    from .completion import answer_completion
+
+    answer_completion(parser)  # the shell's TAB: answered from this parser, then exit
+    args = parser.parse_args(argv)
     handlers = {
         None: cmd_console,
         "status": cmd_status,
@@ -297,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "discover": cmd_discover,
         "demo": cmd_demo,
         "exporter": cmd_exporter,
+        "completion": cmd_completion,
         "sim": cmd_sim,
     }
     try:
