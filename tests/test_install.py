@@ -74,3 +74,30 @@ async def test_wheel_installs_and_runs_against_the_simulator(installed: Path, si
     assert "HEALTHY" in text
     for name in sim.pool.hosts:
         assert any(line.split()[:2] == [name, "up"] for line in text.splitlines() if line.strip()), text
+
+
+async def test_single_file_zipapp_runs_with_a_bare_python(sim_factory: Any, tmp_path: Path) -> None:
+    """tools/build-zipapp.sh makes one file; it runs with nothing but python3 (clean env, no venv)."""
+    pyz = tmp_path / "xentui.pyz"
+    run([str(ROOT / "tools" / "build-zipapp.sh"), str(pyz)])
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "SHIV_ROOT": str(tmp_path / "shiv"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    # the interpreter the test venv was made from: none of the venv's packages are on its path
+    python = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    bare = subprocess.run([str(python), "-c", "import textual"], capture_output=True, env=env)
+    assert bare.returncode != 0, "the base python has textual: the test would not show the zipapp carries it"
+    from xentui import __version__
+
+    assert run([str(python), str(pyz), "--version"], env=env, cwd=tmp_path).stdout.strip() == f"xentui {__version__}"
+    sim = await sim_factory(hosts=2)
+    proc = await asyncio.create_subprocess_exec(
+        str(python), str(pyz), "status", "--json", "--config", str(sim.dir / "pools.toml"),
+        "--connect-timeout", "3", "--command-timeout", "3", "--reach-timeout", "1",
+        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode == 0, err.decode()
+    import json
+
+    doc = json.loads(out)
+    assert doc["verdict"] == "healthy" and [h["ssh"] for h in doc["hosts"]] == ["up", "up"]
