@@ -113,3 +113,13 @@ def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
 def test_parse_listen_refuses(text: str) -> None:
     with pytest.raises(ConfigError, match="ADDR:PORT"):
         parse_listen(text)
+
+
+async def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "pools.toml").write_text('[[pool]]\nname = "a"\nhosts = ["h1"]\n')
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"--listen 127.0.0.1:{port}: Address already in use"):
+            await run_exporter(load_config(tmp_path / "pools.toml"), f"127.0.0.1:{port}", asyncio.Event())

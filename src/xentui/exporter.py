@@ -146,7 +146,10 @@ async def run_exporter(config: Config, listen: str, stop: asyncio.Event | None =
     ]
     registry = CollectorRegistry(auto_describe=False)
     registry.register(PoolsCollector(engines, asyncio.get_running_loop(), config.settings.command_timeout))
-    server, thread = start_http_server(port, addr=addr, registry=registry)
+    try:
+        server, thread = start_http_server(port, addr=addr, registry=registry)
+    except OSError as e:
+        raise ConfigError(f"--listen {listen}: {e.strerror or e}") from None
     loop = asyncio.get_running_loop()
     handled = []
     if stop is None:  # the command line: SIGINT / SIGTERM end it cleanly

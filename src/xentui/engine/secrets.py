@@ -17,7 +17,6 @@ never its stdout.
 from __future__ import annotations
 
 import asyncio
-import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -44,10 +43,7 @@ def forget_passwords() -> None:
 
 def pool_password(pool: PoolConfig) -> str | None:
     """The password held for the pool (command or prompt), else its `password_env` variable."""
-    held = _held.get(pool.name)
-    if held:
-        return held
-    return os.environ.get(pool.password_env) or None if pool.password_env else None
+    return _held.get(pool.name) or pool.password()
 
 
 async def password_from_command(command: str, timeout: float, pool: str = "") -> str:
