@@ -110,3 +110,27 @@ def test_add_pool_is_case_insensitive_about_existing_names() -> None:
         add_pool(EXISTING, pool)
     text = add_pool(EXISTING, pool, force=True)
     assert "# the old lab pool" in text and "# the VPN is slow" in text and '"10.0.0.9", # a' in text
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_label = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20)
+_address = st.ip_addresses(v=4).map(str)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=_label.filter(lambda s: s.strip() and s.casefold() != "lab"),
+       hosts=st.lists(st.tuples(_label, _address), min_size=1, max_size=6, unique_by=lambda h: h[1]))
+def test_add_pool_keeps_the_file_and_round_trips(name: str, hosts: list[tuple[str, str]]) -> None:
+    """Any pool name, any name-labels (quotes, '#', unicode): the old text is kept byte for byte and the
+    result reads back with the pool and every address (tomllib, the reader xentui uses)."""
+    import tomllib
+
+    pool = DiscoveredPool(name.strip(), "", tuple(DiscoveredHost(label, addr, "") for label, addr in hosts))
+    text = add_pool(EXISTING, pool)
+    assert text.startswith(EXISTING)
+    data = tomllib.loads(text)
+    assert [p["name"] for p in data["pool"]] == ["lab", name.strip()]
+    assert data["pool"][1]["hosts"] == [addr for _, addr in hosts]
+    named = tomllib.loads(add_pool(EXISTING, pool, host_names=True))
+    assert named["pool"][1]["hosts"] == [label for label, _ in hosts]

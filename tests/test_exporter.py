@@ -123,3 +123,39 @@ async def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"--listen 127.0.0.1:{port}: Address already in use"):
             await run_exporter(load_config(tmp_path / "pools.toml"), f"127.0.0.1:{port}", asyncio.Event())
+
+
+@pytest.mark.parametrize("state, verdict_, masters", [
+    ("healthy", "healthy", 1),
+    ("master-lost", "master-lost", 1),  # the lost master, which the slaves still follow
+    ("split-brain", "split-brain", 2),
+    ("degraded", "degraded", 1),
+])
+def test_families_of_each_recorded_state(state: str, verdict_: str, masters: int) -> None:
+    """The pure part: recorded facts in, the exposition a scrape would read out."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from xentui.diagnosis import diagnose_pool
+    from xentui.exporter import PoolSnapshot, pool_families
+    from xentui.ui.samples import FIXED_NOW, sample_facts
+
+    facts = sample_facts(state)
+    snap = PoolSnapshot("sim", tuple(facts), diagnose_pool(facts, pool="sim"), FIXED_NOW)
+
+    class Fixed:
+        def collect(self) -> Any:
+            return pool_families(snap)
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Fixed())  # type: ignore[arg-type]
+    text = generate_latest(registry).decode()
+    m = {(s.name, frozenset(s.labels.items())): s.value
+         for fam in text_string_to_metric_families(text) for s in fam.samples}
+    assert verdict(m, "sim") == verdict_
+    assert len(snap.diagnosis.masters) == masters
+    assert value(m, "xentui_pool_masters", pool="sim") == float(masters)
+    assert value(m, "xentui_pool_hosts", pool="sim") == float(len(facts))
+    for f in facts:  # exactly one ssh state and one role state is set per host
+        assert sum(v for (n, ls), v in m.items() if n == "xentui_host_ssh" and ("host", f.name) in ls) == 1.0
+        assert sum(v for (n, ls), v in m.items() if n == "xentui_host_role" and ("host", f.name) in ls) == 1.0
+        assert value(m, "xentui_host_ssh", pool="sim", host=f.name, xentui_host_ssh=f.ssh.value) == 1.0

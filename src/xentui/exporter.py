@@ -102,7 +102,8 @@ def pool_families(snap: PoolSnapshot) -> Iterator[Any]:
     verdict = StateSetMetricFamily("xentui_pool_verdict", "the diagnosis of the pool", labels=["pool"])
     verdict.add_metric([pool], {v.value: d.verdict is v for v in Verdict})
     yield verdict
-    masters = GaugeMetricFamily("xentui_pool_masters", "hosts acting as master (2 or more: split brain)", labels=["pool"])
+    masters = GaugeMetricFamily("xentui_pool_masters", "masters in the pool: hosts whose pool.conf says master or "
+                                "that slaves follow, reachable or not (2 or more: split brain)", labels=["pool"])
     masters.add_metric([pool], float(len(d.masters)))
     yield masters
     hosts = GaugeMetricFamily("xentui_pool_hosts", "hosts configured in the pool", labels=["pool"])
