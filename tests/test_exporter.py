@@ -72,8 +72,13 @@ async def test_verdict_moves_to_master_lost_when_the_cable_is_pulled(sim_factory
     stop = asyncio.Event()
     task = asyncio.create_task(run_exporter(config, f"127.0.0.1:{port}", stop))
     try:
-        m = await scrape_until(port, lambda m: verdict(m, "a") == "healthy" and verdict(m, "b") == "healthy",
-                               20, "two healthy pools")
+        def settled(m: dict[Any, float]) -> bool:  # both pools healthy and every fact of a probe in
+            return (verdict(m, "a") == "healthy" and verdict(m, "b") == "healthy" and all(
+                value(m, "xentui_host_toolstack", pool="a", host=h, xentui_host_toolstack="slave") == 1.0
+                and value(m, "xentui_host_reaches_master", pool="a", host=h) is not None
+                for h in ("plot2", "plot3", "plot4")))
+
+        m = await scrape_until(port, settled, 20, "two healthy pools, every fact in")
         assert value(m, "xentui_pool_masters", pool="a") == 1.0
         assert value(m, "xentui_pool_hosts_up", pool="a") == 4.0 and value(m, "xentui_pool_hosts", pool="b") == 3.0
         assert value(m, "xentui_host_ssh", pool="a", host="plot2", xentui_host_ssh="up") == 1.0
