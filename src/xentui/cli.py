@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Config, ConfigError, PoolConfig, find_config, load_config, write_config
+from .config import Config, ConfigError, PoolConfig, find_config, load_config
 from .diagnosis import Diagnosis, Verdict
 from .model import HostFacts
 
@@ -117,10 +117,13 @@ def status_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[HostFacts], Diagnosis, float]:
+async def _probe(
+    config: Config, pool: PoolConfig, early: bool, ask: bool = True
+) -> tuple[list[HostFacts], Diagnosis, float]:
     from .engine.pool import PoolEngine
+    from .engine.secrets import ask_on_terminal, fetch_password
 
-    engine = PoolEngine(pool, config.settings)
+    engine = PoolEngine(pool, config.settings, password=await fetch_password(pool, config.settings))
     started = time.monotonic()
     shown: set[str] = set()
 
@@ -133,7 +136,7 @@ async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[Ho
             print(f"[{time.monotonic() - started:4.1f} s] {d.verdict.value.upper()}: {d.summary}", flush=True)
 
     try:
-        d = await engine.probe_once(on_update)
+        d = await engine.probe_once(on_update, ask_on_terminal(pool.name) if ask else None)
     finally:
         await engine.stop()
     return list(engine.facts.values()), d, time.monotonic() - started
@@ -155,7 +158,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"XENTUI UNKNOWN - {e}")
         return 3
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=False))
+    facts, d, seconds = asyncio.run(_probe(config, pool, early=False, ask=False))  # a plugin never prompts
     up = sum(1 for f in facts if f.reachable)
     label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[NAGIOS[d.verdict]]
     perf = f"hosts_up={up};;;0;{len(facts)} hosts_total={len(facts)} masters={len(d.masters)} probe_seconds={seconds:.3f}s"
@@ -179,42 +182,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .config import HostEntry
-    from .engine.sessions import HostSession, HostTarget
-    from .xe import commands as xc
-    from .xe.records import parse_records
+    from .config import default_config_path
+    from .discover import discover_pool, target_for, write_pool
 
-    path = Path(args.config) if args.config else None
     try:
         path = find_config(args.config)
-        config = load_config(path)
+        settings = load_config(path).settings
     except ConfigError:
-        from .config import default_config_path
-
         path = Path(args.config) if args.config else default_config_path()
-        config = Config()
-    entry = HostEntry.parse(args.host)
-    target = HostTarget(name=entry.name, host=entry.host, port=entry.port, user=args.user, ssh_config=args.ssh_config)
-
-    async def run() -> list[dict[str, str]]:
-        s = HostSession(target, connect_timeout=config.settings.connect_timeout)
-        try:
-            cmd = xc.timeout_wrapped(config.settings.command_timeout, xc.host_list(params=["uuid", "name-label", "address"]))
-            r = await s.run(cmd, config.settings.command_timeout + 2)
-        finally:
-            await s.close()
-        if not r.ok:
-            raise SystemExit(f"xentui discover: {args.host}: {r.error or r.stderr.strip() or f'exit {r.exit_status}'}")
-        return parse_records(r.stdout)
-
-    records = asyncio.run(run())
-    hosts = [rec.get("address") or rec.get("name-label", "") for rec in records]
+        settings = Config().settings
+    pool = asyncio.run(discover_pool(target_for(args.host, args.user, args.ssh_config), settings))
     opts = {k: getattr(args, k) for k in ("user", "ssh_config") if getattr(args, k)}
-    config = config.upsert_pool(args.name, [h for h in hosts if h], **opts)
-    write_config(config, path)
-    print(f"pool {args.name!r}: {len(hosts)} hosts written to {path}")
-    for rec in records:
-        print(f"  {rec.get('name-label', '?'):12} {rec.get('address', '?'):16} {rec.get('uuid', '')}")
+    write_pool(path, pool, name=args.name, host_names=args.host_names, force=args.force, options=opts)
+    print(f"pool {args.name or pool.name!r}: {len(pool.hosts)} hosts written to {path}")
+    for h in pool.hosts:
+        print(f"  {h.name:12} {h.address:16} {h.uuid}")
     return 0
 
 
@@ -240,6 +222,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .ui.app import run_demo
 
     return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, release=args.release)
+
+
+def cmd_exporter(args: argparse.Namespace) -> int:
+    from .exporter import run_exporter
+
+    config = _with_overrides(load_config(find_config(args.config)), args)
+    if getattr(args, "pool", None):  # one pool only; by default every pool of the config
+        config = config.model_copy(update={"pools": (config.pool(args.pool),)})
+    return asyncio.run(run_exporter(config, args.listen))
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import completion_script
+
+    print(completion_script(args.shell), end="")
+    return 0
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -276,13 +274,25 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     dc = sub.add_parser("discover", help="list a pool's hosts from one member and write the config")
     dc.add_argument("host", help="one pool member (ssh alias or address)")
-    dc.add_argument("--name", default="default", help="pool name to write")
+    dc.add_argument("--name", help="pool name to write (default: the pool's own name-label)")
     dc.add_argument("--user", help="SSH user")
     dc.add_argument("--ssh-config", help="ssh_config file to use")
-    dc.add_argument("--config", default=argparse.SUPPRESS)
+    dc.add_argument("--config", default=argparse.SUPPRESS, help="config file to add the pool to")
+    dc.add_argument("--host-names", action="store_true", help="write the hosts' name-labels (ssh aliases), not addresses")
+    dc.add_argument("--force", action="store_true", help="replace the hosts of a pool of the same name")
+    ex = sub.add_parser("exporter", help="Prometheus/OpenMetrics: watch every pool of the config, serve /metrics")
+    timeouts(ex)
+    ex.add_argument("--listen", default="127.0.0.1:9781", metavar="ADDR:PORT",
+                    help="where to serve /metrics (default 127.0.0.1:9781; :PORT for every address)")
+    co = sub.add_parser("completion", help="print the shell completion script (bash, zsh or fish)")
+    co.add_argument("shell", choices=["bash", "zsh", "fish"],
+                    help="bash: `source <(xentui completion bash)`; zsh: the same after compinit; "
+                         "fish: `xentui completion fish > ~/.config/fish/completions/xentui.fish`")
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
-    dm.add_argument("--hosts", type=int, default=8)
-    dm.add_argument("--scenario", default="healthy")
+    dm.add_argument("--hosts", type=int, default=8, help="number of simulated hosts (default 8)")
+    dm.add_argument("--scenario", default="healthy",
+                    help="history to start from: healthy, master-shutdown, master-cable-pulled, split-brain, "
+                         "host-offline, onboarding")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
     dm.add_argument("--release", default="xcpng-8.2", help="xcpng-8.2 | xcpng-8.3 | xenserver-8 (default xcpng-8.2)")
     from .sim.__main__ import add_arguments
@@ -292,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    from .completion import answer_completion
+
+    answer_completion(parser)  # the shell's TAB: answered from this parser, then exit
+    args = parser.parse_args(argv)
     handlers = {
         None: cmd_console,
         "status": cmd_status,
@@ -300,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         "plan": cmd_plan,
         "discover": cmd_discover,
         "demo": cmd_demo,
+        "exporter": cmd_exporter,
+        "completion": cmd_completion,
         "sim": cmd_sim,
     }
     try:

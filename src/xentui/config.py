@@ -13,6 +13,7 @@ The file is TOML, read with :mod:`tomllib` and validated with pydantic
     reconnect_backoff_min = 1.0
     reconnect_backoff_max = 30.0
     toolstack_fuse = 10.0           # how long xapi waits before restarting after a transition
+    password_command_timeout = 30.0 # bound of a pool's password_command
     max_concurrency = 64            # cap of concurrent connection attempts
     audit_file = "~/audit.jsonl"    # default: platformdirs user data dir / audit.jsonl
 
@@ -25,6 +26,7 @@ The file is TOML, read with :mod:`tomllib` and validated with pydantic
     known_hosts = "~/.ssh/known_hosts"   # optional
     ssh_config = "~/.ssh/config"    # optional
     password_env = "XENTUI_PROD_PASSWORD"  # optional; passwords never live in the file
+    password_command = "pass show xen/prod"  # optional: first line of its stdout (else: asked once)
 
 Every problem is reported as a :class:`ConfigError` whose ``str`` is one line
 naming the file, the line and the field, e.g.
@@ -75,6 +77,7 @@ __all__ = [
     "find_config",
     "load_config",
     "write_config",
+    "write_text_atomically",
 ]
 
 APP_NAME = "xentui"
@@ -83,7 +86,8 @@ CONFIG_FILENAME = "pools.toml"
 
 _PASSWORD_HINT = (
     "passwords never live in the config file; remove this key and set "
-    "password_env = \"SOME_VAR\" to name an environment variable holding the password"
+    "password_env = \"SOME_VAR\" to name an environment variable holding the password, or "
+    "password_command = \"pass show xen/prod\" to ask a password manager (else xentui asks once)"
 )
 
 
@@ -150,12 +154,13 @@ def _custom(kind: str, message: str, *, loc: Sequence[str | int] = ()) -> Pydant
     return PydanticCustomError(kind, safe, {"loc_suffix": tuple(loc)})
 
 
+_PASSWORD_SOURCES = ("password_env", "password_command", "password_command_timeout")  # where from, not what
 _PASSWORDISH = re.compile(r"passw(or)?d|(?:^|[_-])(?:pass|pwd|secret)$", re.IGNORECASE)
 
 
 def _is_password_key(key: object) -> bool:
     """``password``, ``master_password``, ``passwd``, ``pwd``, ``secret``... but not ``password_env``."""
-    return isinstance(key, str) and key != "password_env" and bool(_PASSWORDISH.search(key))
+    return isinstance(key, str) and key not in _PASSWORD_SOURCES and bool(_PASSWORDISH.search(key))
 
 
 def _reject_password_keys(data: Any) -> Any:
@@ -218,6 +223,7 @@ class Settings(_Model):
     reconnect_backoff_max: PositiveSeconds = 30.0
     toolstack_fuse: PositiveSeconds = 10.0
     max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
+    password_command_timeout: PositiveSeconds = 30.0  # a password manager may ask to be unlocked
     audit_file: Path | None = None
 
     @field_validator("audit_file", mode="before")
@@ -372,6 +378,7 @@ class PoolConfig(_Model):
     known_hosts: StrictStr | None = None
     ssh_config: StrictStr | None = None
     password_env: StrictStr | None = None
+    password_command: StrictStr | None = None
 
     @field_validator("name")
     @classmethod
@@ -902,7 +909,8 @@ def dump_config(config: Config) -> str:
     """
     lines = [
         "# xentui pool configuration.",
-        "# Passwords never live here: set password_env to the name of an environment variable.",
+        "# Passwords never live here: password_env names an environment variable, password_command",
+        "# asks a password manager (e.g. \"pass show xen/prod\"); without either xentui asks once.",
         "",
         "[settings]",
     ]
@@ -932,9 +940,16 @@ def write_config(config: Config, path: str | os.PathLike[str]) -> Path:
     """Atomically write *config* to *path* (parents created; an existing file's
     mode is kept, a new file is 0600).  Comments in an existing file are not kept.
     """
+    return write_text_atomically(dump_config(config), path)
+
+
+def write_text_atomically(text: str, path: str | os.PathLike[str], check: bool = False) -> Path:
+    """Replace *path* with *text* in one step (parents created; an existing file's
+    mode is kept, a new file is 0600).  With *check*, the new text must load as a
+    config first: a bad edit never replaces a good file.
+    """
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = dump_config(config)
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -946,6 +961,8 @@ def write_config(config: Config, path: str | os.PathLike[str]) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if check:
+            load_config(tmp)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 import platformdirs
 
 from ..config import PoolConfig, Settings
 from ..diagnosis import Diagnosis, diagnose_pool
-from ..model import HostFacts, Source
+from ..model import HostFacts, Source, SshState
 from .carry import carry_forward
 from .probe import ProbeTimeouts, probe_host
+from .secrets import hold_password, pool_password
 from .sessions import CommandResult, HostSession, HostTarget
 
 FactsListener = Callable[[HostFacts], None]
@@ -45,11 +45,6 @@ def targets_for(pool: PoolConfig, password: str | None = None) -> list[HostTarge
         )
         for entry in pool.hosts
     ]
-
-
-def pool_password(pool: PoolConfig) -> str | None:
-    """The pool's password from its `password_env` variable, if any (memory only)."""
-    return os.environ.get(pool.password_env) if pool.password_env else None
 
 
 @dataclass
@@ -101,6 +96,18 @@ class PoolEngine:
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
+    def needs_password(self) -> bool:
+        """No password held and a host refused every other way in (as ssh would ask now)."""
+        return not self.password and any(f.ssh is SshState.AUTH_FAILED for f in self.facts.values())
+
+    def use_password(self, password: str) -> None:
+        """Log in with *password* from now on (memory only); failed hosts retry at once."""
+        self.password = password
+        for session in self.sessions.values():
+            session.use_password(password)
+        self.refresh()
+
+    @property
     def timeouts(self) -> ProbeTimeouts:
         s = self.settings
         return ProbeTimeouts(connect=s.connect_timeout, command=s.command_timeout, reach=s.reach_timeout)
@@ -120,12 +127,25 @@ class PoolEngine:
         return diagnose_pool(list(self.facts.values()), pool=self.pool.name)
 
     # ------------------------------------------------------------------ one probe of everything
-    async def probe_once(self, on_update: FactsListener | None = None) -> Diagnosis:
-        """Probe every host concurrently; bounded by connect + command timeouts."""
+    async def probe_once(
+        self, on_update: FactsListener | None = None, ask_password: Callable[[], Awaitable[str | None]] | None = None
+    ) -> Diagnosis:
+        """Probe every host concurrently; bounded by connect + command timeouts.
+
+        When a host refused every way in and no password is held, `ask_password`
+        (if given) is asked once, as ssh asks, and the hosts are probed again.
+        """
         if on_update is not None:
             self.listeners.append(on_update)
         try:
             await asyncio.gather(*(self.probe_host(name) for name in self.sessions))
+            if ask_password is not None and self.needs_password:
+                password = await ask_password()
+                if password:
+                    hold_password(self.pool.name, password)
+                    self.use_password(password)
+                    refused = [n for n, f in self.facts.items() if f.ssh is SshState.AUTH_FAILED]
+                    await asyncio.gather(*(self.probe_host(name) for name in refused))
         finally:
             if on_update is not None:
                 self.listeners.remove(on_update)

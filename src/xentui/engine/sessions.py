@@ -15,6 +15,7 @@ and a host key that is never accepted silently.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import random
 import shlex
@@ -177,6 +178,11 @@ class HostSession:
     @property
     def name(self) -> str:
         return self.target.name
+
+    def use_password(self, password: str) -> None:
+        """Offer *password* from the next connect on (the options are rebuilt with it)."""
+        self.target = dataclasses.replace(self.target, password=password)
+        self._options_cache = None
 
     # ------------------------------------------------------------------ connect
     def _options(self) -> dict[str, Any]:

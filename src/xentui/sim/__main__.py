@@ -26,9 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--password", default=DEFAULT_PASSWORD, help="root password the hosts accept")
     sub = p.add_subparsers(dest="sim_command")
     ctl = sub.add_parser("ctl", help="apply a fault to a running simulator")
-    ctl.add_argument("--dir", type=Path, default=Path("sim-run"), dest="ctl_dir")
+    ctl.add_argument("--dir", type=Path, default=Path("sim-run"), dest="ctl_dir",
+                     help="the running simulator's directory (default sim-run)")
     ctl.add_argument("fault", help=f"one of: {', '.join(FAULTS)}, deny-auth, allow-auth, state")
-    ctl.add_argument("host", nargs="?", default="")
+    ctl.add_argument("host", nargs="?", default="", help="the simulated host to apply it to (e.g. plot1)")
     ctl.add_argument("args", nargs="*", help="e.g. latency HOST MS [JITTER_MS]")
 
 

@@ -35,13 +35,14 @@ from textual.worker import Worker, WorkerState
 from ..audit import AuditLog, AuditRecord
 from ..config import Config, Settings
 from ..diagnosis import Diagnosis
-from ..engine.pool import pool_password
+from ..engine.secrets import fetch_password, hold_password, pool_password
 from ..engine.sessions import CommandResult
-from ..model import HostFacts
+from ..model import HostFacts, SshState
 from .commands import XentuiCommands
 from .demo import DemoController
 from .footer import refresh_footer
 from .panes.spec import PaneContext
+from .password import PasswordScreen
 from .render import fleet_order
 from .screens.help import HelpScreen, screen_help_rows
 from .screens.pool import NO_FACTS, PoolScreen
@@ -117,6 +118,7 @@ class XentuiApp(App[int]):
         self._last_diag = 0.0
         self._stopped = False
         self._auto_pick = False
+        self._asked_password: set[str] = set()  # pools whose password was asked (once)
         self.diagnoses = 0  # how many re-diagnoses ran (tests)
         self.pool_changed: Signal[str] = Signal(self, "pool-changed")
         self.pools_replaced: Signal[None] = Signal(self, "pools-replaced")
@@ -217,6 +219,26 @@ class XentuiApp(App[int]):
             return  # from a source that was replaced meanwhile
         slot.changed.add(message.facts.name)
         self._schedule_diagnosis()
+        if message.facts.ssh is SshState.AUTH_FAILED:
+            self._ask_password(slot)
+
+    def _ask_password(self, slot: PoolSlot) -> None:
+        """A pool whose hosts refused keys and agent, with no password held: ask once, as ssh does."""
+        engine = slot.source.engine
+        if engine is None or slot.name in self._asked_password or not engine.needs_password:
+            return
+        self._asked_password.add(slot.name)
+        refused = sorted(n for n, f in engine.facts.items() if f.ssh is SshState.AUTH_FAILED)
+        why = (f"{', '.join(refused)} refused every key offered and no password is configured "
+               "(password_env or password_command in the pool config).")
+
+        def use(password: str | None) -> None:
+            if password:
+                hold_password(slot.name, password)
+                self.audit.add_secret(password)
+                engine.use_password(password)
+
+        self.push_screen(PasswordScreen(slot.name, why), use)
 
     def _schedule_diagnosis(self) -> None:
         if self._diag_timer is not None:
@@ -464,6 +486,13 @@ def run_console(
     """
     if pool_name is not None:
         pool_name = config.pool(pool_name).name  # raises UnknownPoolError (a ConfigError)
+    import asyncio
+
+    async def fetch_all() -> None:  # password_command runs once per pool, before the screen opens
+        for pool in config.pools:
+            await fetch_password(pool, config.settings)
+
+    asyncio.run(fetch_all())  # PasswordError (a ConfigError) names the pool and the command's stderr
     app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run)
     app.config_path = config_path
     result = app.run()
