@@ -66,3 +66,21 @@ def test_join_advice_speaks_the_hosts_vocabulary(release: str, coordinator: bool
         words = joined.plain + " " + joined.advice
         assert ("master (coordinator)" in words) == coordinator, (release, code, words)
         assert "master" in words
+
+
+def test_the_simulator_prints_each_releases_wording() -> None:
+    """sim/error_texts.py (per release) agrees with the fixtures, and what it prints parses back."""
+    from xentui.sim.error_texts import ERROR_TEXTS
+    from xentui.sim.xe import in_release_wording
+
+    assert set(ERROR_TEXTS) == {"xcpng-8.2", "xcpng-8.3", "xenserver-8"}
+    for release, texts in ERROR_TEXTS.items():
+        assert "HOST_IS_SLAVE" in texts and "HOST_MASTER_CANNOT_TALK_BACK" in texts
+        for code, text in texts.items():
+            assert (ERRORS / release / f"{code}.txt").read_text().split("\n", 1)[0] == text
+            printed = in_release_wording("Some other wording.\nparam: value\n", code, release)
+            assert printed == f"{text}\nparam: value\n"
+            assert parse_xe_error(printed).code == code
+    assert "pool member" in ERROR_TEXTS["xcpng-8.2"]["HOST_IS_SLAVE"]
+    assert "supporter" in ERROR_TEXTS["xcpng-8.3"]["HOST_IS_SLAVE"]
+    assert in_release_wording("Error code: X\nError parameters: a\n", "HOST_IS_SLAVE", "xcpng-8.2").startswith("Error code")
