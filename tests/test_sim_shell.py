@@ -78,7 +78,7 @@ async def test_filters_never_reach_the_machines_files(sim: Simulator) -> None:
                  "tail -f /etc/xensource-inventory", "grep x ../../../../etc/passwd",
                  "awk 'BEGIN { system(\"id\") }'"):
         r = await run_on(sim, "plot1", line)
-        assert r.exit_status == 2 and "not simulated" in r.stderr or "only" in r.stderr, (line, r.stderr)
+        assert r.exit_status == 2 and ("not simulated" in r.stderr or "only" in r.stderr), (line, r.stderr)
     r = await run_on(sim, "plot1", "sed -n 'w /tmp/leak' /etc/xensource-inventory")
     assert r.exit_status != 0  # GNU sed --sandbox refuses w/r/e
 
@@ -112,3 +112,9 @@ async def test_redirections_into_the_hosts_files(sim: Simulator) -> None:
 async def test_exit_ends_the_shell_inside_a_loop(sim: Simulator) -> None:
     r = await run_on(sim, "plot1", "for i in a b c; do echo $i; [ $i = b ] && exit 3; done; echo never")
     assert (r.exit_status, r.stdout) == (3, "a\nb\n")
+
+
+async def test_command_substitution_status_and_stderr(sim: Simulator) -> None:
+    r = await run_on(sim, "plot1", "x=$(cat /nonexistent); echo rc=$? \"[$x]\"; echo y$(cat /nonexistent) 2>/dev/null")
+    assert r.stdout == "rc=1 []\ny\n"
+    assert r.stderr.count("cat: /nonexistent: No such file or directory") == 2  # not redirected, as in bash

@@ -658,6 +658,8 @@ class Shell:
         self.status = 0  # $?
         self.stdin = Stdin(session=read_stdin)  # the running command's standard input
         self.filter_timeout = FILTER_TIMEOUT
+        self.subst_status: int | None = None  # status of the last $(...) of the command being expanded
+        self.subst_err = bytearray()  # what $(...) printed on stderr: the shell's stderr, not redirected
 
     def child(self) -> "Shell":
         """A subshell (pipeline stage, `( )`, `$( )`, `bash -c`): its variables and exit stay its own."""
@@ -730,7 +732,11 @@ class Shell:
         status = 0
         try:
             if isinstance(cmd, For):
-                for value in await self.expand_words(cmd.words):
+                self.subst_err.clear()
+                values = await self.expand_words(cmd.words)
+                acc.err += self.subst_err
+                self.subst_err.clear()
+                for value in values:
                     self.vars[cmd.name] = value
                     r = await self.exec_seq(cmd.body, stdin)
                     acc.add(r)
@@ -766,33 +772,37 @@ class Shell:
         return acc.result(status)
 
     async def exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
+        self.subst_err.clear()
+        r = await self._exec_simple(cmd, stdin)
+        if self.subst_err:
+            r = Result(r.stdout, bytes(self.subst_err) + r.stderr, r.status)
+            self.subst_err.clear()
+        return r
+
+    async def _exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
         words = list(cmd.words)
         assignments: list[tuple[str, Word]] = []
         while words and words[0] and words[0][0][0] == "lit" and (m := ASSIGN_RE.match(words[0][0][1])):
             value = Word([("lit", words[0][0][1][m.end() :]), *words[0][1:]])
             assignments.append((m.group(1), value))
             words.pop(0)
-        self.subst_status: int | None = None
+        self.subst_status = None
         argv = await self.expand_words(words)
         values = [(name, await self.expand_one(value)) for name, value in assignments]
         if not argv:
             for name, value in values:  # NAME=value alone: a shell variable
                 self.vars[name] = value
             status = self.subst_status if self.subst_status is not None else 0
-            r = await self.with_redirs(cmd.redirs, lambda sin: _const(status), stdin)
-            return r
+            return await self.with_redirs(cmd.redirs, lambda sin: _const(status), stdin)
         # NAME=value CMD: the command's environment only; nothing simulated reads it.
         return await self.with_redirs(cmd.redirs, lambda sin: self.run_argv(argv, sin), stdin)
 
     # -- expansion
     async def substitute(self, source: str) -> str:
-        try:
-            seq = parse(source)
-        except ShellSyntaxError:
-            raise
+        seq = parse(source)
         r = await self.run_subshell(seq, self.stdin)
         self.subst_status = r.status
-        self._subst_err = getattr(self, "_subst_err", b"") + r.stderr
+        self.subst_err += r.stderr
         return r.stdout.decode(errors="replace").rstrip("\n")
 
     async def expand_one(self, word: Word) -> str:
