@@ -66,6 +66,8 @@ async def test_text_filters_are_the_real_programs(sim: Simulator) -> None:
     assert r.stdout == f"'{plot1.uuid}'\n"
     r = await run_on(sim, "plot1", "grep -H INSTALLATION_UUID /etc/xensource-inventory | cut -d: -f1")
     assert r.stdout == "/etc/xensource-inventory\n"  # the host's path, never the simulator's directory
+    r = await run_on(sim, "plot1", "xe host-list | head -3 | grep -c uuid; xe host-list | head -n 1 | cut -d: -f1 | tr -d ' '")
+    assert r.stdout == "1\nuuid(RO)\n"
     r = await run_on(sim, "plot1", "printf 'b\\na\\nb\\n' | sort | uniq -c | awk '{print $1 $2}'")
     assert r.stdout == "1a\n2b\n"
 

@@ -1166,6 +1166,8 @@ class Shell:
                 lines = int(next(it))
             elif a.startswith("-n"):
                 lines = int(a[2:])
+            elif a[:1] == "-" and a[1:].isdigit():  # head -3, the old form
+                lines = int(a[1:])
             else:
                 files.append(a)
         out, errs, status = bytearray(), bytearray(), 0
