@@ -120,3 +120,22 @@ async def test_command_substitution_status_and_stderr(sim: Simulator) -> None:
     r = await run_on(sim, "plot1", "x=$(cat /nonexistent); echo rc=$? \"[$x]\"; echo y$(cat /nonexistent) 2>/dev/null")
     assert r.stdout == "rc=1 []\ny\n"
     assert r.stderr.count("cat: /nonexistent: No such file or directory") == 2  # not redirected, as in bash
+
+
+async def test_loop_control_xargs_ls_and_a_root_login_environment(sim: Simulator) -> None:
+    plot1 = sim.pool.host("plot1")
+    names = sorted(h.name_label for h in plot1.db.hosts.values())
+    r = await run_on(sim, "plot1", (
+        "for i in 1 2 3; do [ $i -eq 2 ] && continue; echo $i; done; "
+        "for i in 1 2; do for j in a b; do [ $j = b ] && break 2; echo $i$j; done; done; "
+        "xe host-list --minimal | tr , '\\n' | xargs -I{} xe host-param-get uuid={} param-name=name-label | sort; "
+        "xe host-list params=uuid,name-label | grep name-label | awk '{print $NF}' | sort | paste -s -d, -; "
+        "ls /etc/xensource; echo $USER@$HOSTNAME:$HOME"
+    ))
+    assert r.exit_status == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:3] == ["1", "3", "1a"]
+    assert lines[3 : 3 + len(names)] == names
+    assert lines[3 + len(names)] == ",".join(names)
+    assert "pool.conf" in lines[4 + len(names):]
+    assert lines[-1] == "root@plot1:/root"

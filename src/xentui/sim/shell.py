@@ -9,11 +9,13 @@ field splitting of unquoted expansions; redirections `>`, `>>`, `<`, `N>&M`,
 `&>` onto /dev/null or the host's own files, and bash's
 `exec 3<>/dev/tcp/HOST/PORT` connect check.
 
-Host-specific commands are simulated: `xe`, `cat`/`head` of the host's
-files, `hostname [-I]`, `pvs`, `readlink -f`, and the builtins (`echo`,
-`printf`, `read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `timeout`,
-`bash -c`/`sh -c`). Generic text filters (grep, sed, awk, cut, sort, uniq,
-wc, tr, tail) are the machine's real programs, run as subprocesses on the
+Host-specific commands are simulated: `xe`, `cat`/`head`/`ls` of the host's
+files, `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
+this shell, so `xe` stays simulated), and the builtins (`echo`, `printf`,
+`read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `break`, `continue`,
+`timeout`, `bash -c`/`sh -c`); $HOME, $USER, $HOSTNAME, $PATH are a root
+login's. Generic text filters (grep, sed, awk, cut, sort, uniq, wc, tr, tail,
+paste) are the machine's real programs, run as subprocesses on the
 simulated output under a timeout; their file operands are resolved inside
 the host's simulated root (anything else is refused) and options that would
 write files, follow files or run programs are refused.
@@ -502,6 +504,14 @@ def parse(line: str) -> Seq:
 # ------------------------------------------------------------------------------------ run time
 
 
+class LoopControl(Exception):
+    """`break N` / `continue N`: unwinds to the N-th enclosing loop."""
+
+    def __init__(self, kind: str, levels: int) -> None:
+        self.kind, self.levels = kind, levels
+        self.partial = Result()
+
+
 class ShellExit(Exception):
     """`exit N` (or `exec CMD`): ends the shell; ``partial`` is what it printed until then."""
 
@@ -617,6 +627,7 @@ FILTERS: dict[str, Filter] = {
     "uniq": Filter(arg_opts=_fs("-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"), max_files=1),
     "wc": Filter(arg_opts=_fs("--files0-from"), denied=_fs("--files0-from")),
     "tr": Filter(files=False),
+    "paste": Filter(arg_opts=_fs("-d", "--delimiters")),
     "tail": Filter(
         arg_opts=_fs("-n", "-c", "-s", "--lines", "--bytes", "--sleep-interval", "--pid", "--max-unchanged-stats"),
         denied=_fs("-f", "-F", "--follow", "--retry", "--pid", "--sleep-interval"),
@@ -654,7 +665,10 @@ class Shell:
         self.root_password = root_password
         self.read_stdin = read_stdin
         self.on_argv = on_argv  # tests observe exactly which argv arrived
-        self.vars: dict[str, str] = {}
+        # What a root login over ssh has in its environment on dom0.
+        self.vars: dict[str, str] = {"HOME": "/root", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
+                                     "HOSTNAME": host.name, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/xensource/bin"}
+        self.loops = 0  # how many loops enclose the running command (break/continue)
         self.status = 0  # $?
         self.stdin = Stdin(session=read_stdin)  # the running command's standard input
         self.filter_timeout = FILTER_TIMEOUT
@@ -694,9 +708,9 @@ class Shell:
                     continue
                 try:
                     r = await self.exec_pipeline(pipeline, stdin)
-                except ShellExit as e:
+                except (ShellExit, LoopControl) as e:
                     acc.add(e.partial)
-                    e.partial = acc.result(e.status)
+                    e.partial = acc.result(getattr(e, "status", 0))
                     raise
                 acc.add(r)
                 self.status = r.status
@@ -738,18 +752,22 @@ class Shell:
                 self.subst_err.clear()
                 for value in values:
                     self.vars[cmd.name] = value
-                    r = await self.exec_seq(cmd.body, stdin)
+                    r, stop = await self.loop_body(cmd.body, stdin)
                     acc.add(r)
                     status = r.status
+                    if stop:
+                        break
             elif isinstance(cmd, While):
                 while True:
                     r = await self.exec_seq(cmd.cond, stdin)
                     acc.add(r)
                     if (r.status == 0) == cmd.until:
                         break
-                    r = await self.exec_seq(cmd.body, stdin)
+                    r, stop = await self.loop_body(cmd.body, stdin)
                     acc.add(r)
                     status = r.status
+                    if stop:
+                        break
             elif isinstance(cmd, If):
                 for cond, body in cmd.branches:
                     r = await self.exec_seq(cond, stdin)
@@ -764,12 +782,25 @@ class Shell:
                         r = await self.exec_seq(cmd.otherwise, stdin)
                         acc.add(r)
                         status = r.status
-        except ShellExit as e:
+        except (ShellExit, LoopControl) as e:
             acc.add(e.partial)
-            e.partial = acc.result(e.status)
+            e.partial = acc.result(getattr(e, "status", 0))
             raise
         self.status = status
         return acc.result(status)
+
+    async def loop_body(self, body: Seq, stdin: Stdin) -> tuple[Result, bool]:
+        """One pass of a loop body: (what it printed, whether the loop stops here)."""
+        self.loops += 1
+        try:
+            return await self.exec_seq(body, stdin), False
+        except LoopControl as e:
+            if e.levels > 1:
+                e.levels -= 1
+                raise
+            return Result(e.partial.stdout, e.partial.stderr, 0), e.kind == "break"
+        finally:
+            self.loops -= 1
 
     async def exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
         self.subst_err.clear()
@@ -949,6 +980,10 @@ class Shell:
             "[": self.builtin_test,
             "test": self.builtin_test,
             "exit": self.builtin_exit,
+            "break": lambda a: self.builtin_loop_control("break", a),
+            "continue": lambda a: self.builtin_loop_control("continue", a),
+            "xargs": self.xargs,
+            "ls": self.ls,
             "readlink": self.readlink,
             "pvs": self.pvs,
         }.get(cmd)
@@ -1119,6 +1154,65 @@ class Shell:
             return Result(b"", f"bash: sim: test {' '.join(args)}: only -n -z -e -f -d -s, = != and -eq.. are "
                           f"simulated\n".encode(), 2)
         return Result(b"", b"", 0 if ok else 1)
+
+    async def builtin_loop_control(self, kind: str, args: list[str]) -> Result:
+        levels = int(args[0]) if args and args[0].isdigit() and int(args[0]) > 0 else 1
+        if not self.loops:
+            return Result(b"", f"bash: {kind}: only meaningful in a `for', `while', or `until' loop\n".encode())
+        raise LoopControl(kind, min(levels, self.loops))
+
+    async def xargs(self, args: list[str]) -> Result:
+        """xargs [-r] [-n N] [-I R] CMD...: CMD run by this shell (so xe stays simulated) on stdin's words."""
+        per, replace, it = 0, None, list(args)
+        while it and it[0].startswith("-") and len(it[0]) > 1:
+            opt = it.pop(0)
+            if opt in ("-r", "--no-run-if-empty"):
+                continue
+            if opt.startswith("-n") and (opt[2:] or it):
+                per = int(opt[2:] or it.pop(0))
+            elif opt.startswith("-I") and (opt[2:] or it):
+                replace = opt[2:] or it.pop(0)
+            else:
+                return Result(b"", f"bash: sim: xargs {opt} is not simulated (only -r, -n N, -I R)\n".encode(), 2)
+        data = (await self.stdin.read_all()).decode(errors="replace")
+        command = it or ["echo"]
+        if replace is not None:
+            batches = [[line.strip()] for line in data.splitlines() if line.strip()]
+        else:
+            items = data.split()
+            size = per or max(len(items), 1)
+            batches = [items[i : i + size] for i in range(0, len(items), size)] if items else []
+        acc, status = Output(), 0
+        for batch in batches:
+            argv = [a.replace(replace, batch[0]) for a in command] if replace is not None else command + batch
+            r = await self.run_argv(argv, Stdin(b""))
+            acc.add(r)
+            status = 123 if r.status else status
+        return acc.result(status)
+
+    async def ls(self, args: list[str]) -> Result:
+        """ls [-1] [-a] [PATH...]: names in the host's directories, one per line as over ssh without a tty."""
+        flags = "".join(a[1:] for a in args if a.startswith("-") and len(a) > 1)
+        if set(flags) - set("1aA"):
+            return Result(b"", f"bash: sim: ls -{flags} is not simulated (only -1, -a)\n".encode(), 2)
+        paths = [a for a in args if not (a.startswith("-") and len(a) > 1)] or ["/root"]
+        out, errs, status = [], [], 0
+        for path in paths:
+            try:
+                p = self.host_path(path)
+                exists = p.exists()
+            except (PermissionError, OSError):
+                exists = False
+            if not exists:
+                errs.append(f"ls: cannot access '{path}': No such file or directory\n")
+                status = 2
+                continue
+            names = sorted(x.name for x in p.iterdir() if "a" in flags or "A" in flags or not x.name.startswith(".")) \
+                if p.is_dir() else [path]
+            if len(paths) > 1 and p.is_dir():
+                out.append(("\n" if out else "") + f"{path}:\n")
+            out.extend(f"{n}\n" for n in names)
+        return Result("".join(out).encode(), "".join(errs).encode(), status)
 
     async def builtin_exit(self, args: list[str]) -> Result:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)
