@@ -81,6 +81,8 @@ async def test_filters_never_reach_the_machines_files(sim: Simulator) -> None:
                  "awk 'BEGIN { system(\"id\") }'"):
         r = await run_on(sim, "plot1", line)
         assert r.exit_status == 2 and ("not simulated" in r.stderr or "only" in r.stderr), (line, r.stderr)
+    r = await run_on(sim, "plot1", "echo 'BEGIN { system(\"id\") }' > /tmp/prog.awk; awk -f /tmp/prog.awk")
+    assert r.exit_status == 2 and "uid=" not in r.stdout, r.stderr  # a program file is checked like an inline one
     r = await run_on(sim, "plot1", "sed -n 'w /tmp/leak' /etc/xensource-inventory")
     assert r.exit_status != 0  # GNU sed --sandbox refuses w/r/e
 

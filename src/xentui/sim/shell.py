@@ -642,6 +642,15 @@ class Refused(Exception):
     pass
 
 
+def _program_text(path: str) -> str:
+    """A program file's text (awk -f, sed -f), for the checks made on programs given inline."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_READ).decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _real_program(name: str) -> str | None:
     for d in FILTER_DIRS:
         path = os.path.join(d, name)
@@ -929,11 +938,13 @@ class Shell:
             else:
                 try:
                     p = self.host_path(target)
+                    p.parent.resolve().relative_to(self.host.root.resolve())
                     append = rd.op in (">>", "&>>")
                     p.parent.mkdir(parents=True, exist_ok=True)
                     p.open("ab" if append else "wb").close()
-                except OSError as e:
-                    return Result(b"", f"bash: {target}: {e.strerror or 'Permission denied'}\n".encode(), 1)
+                except (OSError, ValueError) as e:
+                    why = (e.strerror if isinstance(e, OSError) else None) or "Permission denied"
+                    return Result(b"", f"bash: {target}: {why}\n".encode(), 1)
                 sink = p
             if rd.op in ("&>", "&>>", ">&"):
                 fds[1] = fds[2] = sink
@@ -1073,10 +1084,11 @@ class Shell:
                         continue
                     value, i = args[i], i + 1
                 if opt in spec.arg_opts:
+                    mapped = self.filter_file(value) if opt in spec.file_opts else value
                     if opt in spec.program_opts:
                         have_program = True
-                        texts.append(value)
-                    out.append(f"{opt}={self.filter_file(value) if opt in spec.file_opts else value}")
+                        texts.append(_program_text(mapped) if opt in spec.file_opts else value)
+                    out.append(f"{opt}={mapped}")
                 else:
                     out.append(a)
                 continue
@@ -1092,10 +1104,11 @@ class Shell:
                             out.append(a)
                             break
                         value, i = args[i], i + 1
+                    mapped = self.filter_file(value) if opt in spec.file_opts else value
                     if opt in spec.program_opts:
                         have_program = True
-                        texts.append(value)
-                    out.extend([a[: k + 1], self.filter_file(value) if opt in spec.file_opts else value])
+                        texts.append(_program_text(mapped) if opt in spec.file_opts else value)
+                    out.extend([a[: k + 1], mapped])
                     break
             else:
                 out.append(a)
