@@ -761,9 +761,7 @@ class Shell:
                 self.subst_err.clear()
                 for value in values:
                     self.vars[cmd.name] = value
-                    r, stop = await self.loop_body(cmd.body, stdin)
-                    acc.add(r)
-                    status = r.status
+                    status, stop = await self.loop_body(cmd.body, stdin, acc)
                     if stop:
                         break
             elif isinstance(cmd, While):
@@ -772,9 +770,7 @@ class Shell:
                     acc.add(r)
                     if (r.status == 0) == cmd.until:
                         break
-                    r, stop = await self.loop_body(cmd.body, stdin)
-                    acc.add(r)
-                    status = r.status
+                    status, stop = await self.loop_body(cmd.body, stdin, acc)
                     if stop:
                         break
             elif isinstance(cmd, If):
@@ -798,16 +794,19 @@ class Shell:
         self.status = status
         return acc.result(status)
 
-    async def loop_body(self, body: Seq, stdin: Stdin) -> tuple[Result, bool]:
-        """One pass of a loop body: (what it printed, whether the loop stops here)."""
+    async def loop_body(self, body: Seq, stdin: Stdin, acc: Output) -> tuple[int, bool]:
+        """One pass of a loop body, its output added to ``acc``: (its status, whether the loop stops here)."""
         self.loops += 1
         try:
-            return await self.exec_seq(body, stdin), False
+            r = await self.exec_seq(body, stdin)
+            acc.add(r)
+            return r.status, False
         except LoopControl as e:
             if e.levels > 1:
                 e.levels -= 1
                 raise
-            return Result(e.partial.stdout, e.partial.stderr, 0), e.kind == "break"
+            acc.add(e.partial)
+            return 0, e.kind == "break"
         finally:
             self.loops -= 1
 
