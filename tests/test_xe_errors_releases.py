@@ -15,8 +15,9 @@ from xentui.actions.onboard import explain_join_error
 from xentui.xe.errors import parse_xe_error
 
 ERRORS = Path(__file__).parent / "fixtures" / "real" / "errors"
-RELEASES = sorted(p.name for p in ERRORS.iterdir() if p.is_dir())
-CASES = sorted((p.parent.name, p.stem, p) for p in ERRORS.glob("*/*.txt"))
+RELEASES = sorted(p.name for p in ERRORS.iterdir() if p.is_dir() and p.name != "cli")
+CASES = sorted((p.parent.name, p.stem, p) for p in ERRORS.glob("*/*.txt") if p.parent.name != "cli")
+CLI_CASES = sorted((p.stem.split("-")[0], p) for p in (ERRORS / "cli").glob("*.txt"))
 
 
 def test_every_release_has_its_fixtures_and_source() -> None:
@@ -84,3 +85,19 @@ def test_the_simulator_prints_each_releases_wording() -> None:
     assert "pool member" in ERROR_TEXTS["xcpng-8.2"]["HOST_IS_SLAVE"]
     assert "supporter" in ERROR_TEXTS["xcpng-8.3"]["HOST_IS_SLAVE"]
     assert in_release_wording("Error code: X\nError parameters: a\n", "HOST_IS_SLAVE", "xcpng-8.2").startswith("Error code")
+
+
+@pytest.mark.parametrize(("code", "path"), CLI_CASES, ids=[p.stem for _, p in CLI_CASES])
+def test_what_the_cli_prints_itself(code: str, path: Path) -> None:
+    assert parse_xe_error(path.read_text()).code == code
+
+
+async def test_the_simulator_prints_a_refused_password_as_the_cli_does(sim_factory) -> None:
+    from conftest import run_on
+
+    sim = await sim_factory("onboarding")
+    master = sim.pool.host("plot1").address
+    r = await run_on(sim, "plot9", f"xe pool-join master-address={master} master-username=root master-password=wrong")
+    assert (r.exit_status, r.stderr) == (1, (ERRORS / "cli" / "SESSION_AUTHENTICATION_FAILED.txt").read_text())
+    joined = explain_join_error(r.stderr, master_address=master)
+    assert joined.code == "SESSION_AUTHENTICATION_FAILED" and "password" in joined.advice

@@ -94,6 +94,9 @@ class XeCli:
         except MissingParam as e:
             return err(f"Error: Required parameter not found: {e}\n")
         except XapiFailure as f:
+            if f.code == "SESSION_AUTHENTICATION_FAILED":  # xapi_cli.ml exception_handler, every release
+                said = "Authentication failed" if f.params and f.params[0] else "Username/password must be specified"
+                return err(f"{said}\nFor usage run: 'xe help'\n")
             printed = R.format_error(f.code, f.params, self.host.db)
             return err(in_release_wording(printed, f.code, getattr(self.host.db, "release", DEFAULT_RELEASE)))
         except XapiUnavailable:

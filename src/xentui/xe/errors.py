@@ -67,6 +67,14 @@ _CLIENT_MESSAGES: dict[str, str] = {
 
 _USAGE_HINT = "For usage run: 'xe help'"
 
+# param_error texts that stand for an API error: xapi_cli.ml's exception_handler
+# prints SESSION_AUTHENTICATION_FAILED this way instead of its description (the
+# same at v1.14.61, v1.249.40, v24.39.0, v26.17.0).
+_CLI_API_ERRORS = {
+    "Authentication failed": "SESSION_AUTHENTICATION_FAILED",
+    "Username/password must be specified": "SESSION_AUTHENTICATION_FAILED",
+}
+
 # Wording-independent comparison: case and spacing folded, and the newer
 # vocabulary mapped onto the older one.
 _WORD_MAP = {"coordinator": "master", "coordinator's": "master's", "supporter": "slave", "server": "host",
@@ -214,7 +222,7 @@ def parse_xe_error(stderr: str) -> XeError:
         if after and after[0].strip() == _USAGE_HINT:
             # param_error: "<what>: <detail>" then the usage hint
             # ("Required parameter not found: host-uuid", "Syntax error: …").
-            return XeError(code="CLI_ERROR", description=stripped, params=[], raw=stderr)
+            return XeError(code=_CLI_API_ERRORS.get(stripped, "CLI_ERROR"), description=stripped, params=[], raw=stderr)
 
         code = _code_for_description(stripped)
         if code is not None:
