@@ -141,3 +141,31 @@ async def test_loop_control_xargs_ls_and_a_root_login_environment(sim: Simulator
     assert lines[3 + len(names)] == ",".join(names)
     assert "pool.conf" in lines[4 + len(names):]
     assert lines[-1] == "root@plot1:/root"
+
+
+def _simulator_knows_releases() -> bool:
+    import inspect
+
+    return "release" in inspect.signature(Simulator.__init__).parameters
+
+
+@pytest.mark.parametrize("release", ["xcpng-8.2", "xcpng-8.3", "xenserver-8"])
+async def test_acceptance_lines_and_error_wording_for_every_release(sim_factory, release: str) -> None:
+    """The issue's acceptance lines over OpenSSH on a simulator of each release, and its error wording."""
+    if not _simulator_knows_releases():
+        pytest.skip("Simulator(release=...) is added by the h12a branch; this runs once both are merged")
+    from xentui.sim.error_texts import ERROR_TEXTS
+
+    sim = await sim_factory("onboarding", release=release)
+    plot1 = sim.pool.host("plot1")
+    status, stdout, stderr = await openssh(sim, "plot1", "xe host-list --minimal; cat /etc/xensource/pool.conf; echo; "
+                                                         "grep INSTALLATION_UUID /etc/xensource-inventory")
+    assert status == 0, stderr
+    assert stdout.decode().splitlines()[1:] == ["master", f"INSTALLATION_UUID='{plot1.uuid}'"]
+    status, stdout, stderr = await openssh(sim, "plot1", "xe sr-list params=name-label,shared | grep -c shared")
+    assert status == 0 and int(stdout) > 0, stderr
+    slave = sim.pool.host("plot2").address
+    status, stdout, stderr = await openssh(
+        sim, "plot9", f"xe pool-join master-address={slave} master-username=root master-password=xenroot; echo rc=$?")
+    assert stdout == b"rc=1\n"
+    assert stderr.decode().splitlines()[0] == ERROR_TEXTS[release]["HOST_IS_SLAVE"]
