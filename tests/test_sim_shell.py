@@ -169,3 +169,18 @@ async def test_acceptance_lines_and_error_wording_for_every_release(sim_factory,
         sim, "plot9", f"xe pool-join master-address={slave} master-username=root master-password=xenroot; echo rc=$?")
     assert stdout == b"rc=1\n"
     assert stderr.decode().splitlines()[0] == ERROR_TEXTS[release]["HOST_IS_SLAVE"]
+
+
+async def test_output_streams_per_pipeline_when_asked(sim: Simulator) -> None:
+    """With on_output (how the server may stream), each top-level pipeline's output arrives as it ends."""
+    from xentui.sim.shell import Shell
+
+    async def no_stdin() -> str:
+        return ""
+
+    chunks: list[tuple[bytes, bytes]] = []
+    shell = Shell(sim.pool, sim.pool.host("plot1"), "xenroot", no_stdin, on_output=lambda o, e: chunks.append((o, e)))
+    r = await shell.run_line("echo a; echo b | tr b c; cat /nonexistent; for i in 1 2; do echo $i; [ $i = 2 ] && exit 4; done")
+    assert (r.stdout, r.stderr, r.status) == (b"", b"", 4)
+    assert chunks[:3] == [(b"a\n", b""), (b"c\n", b""), (b"", b"cat: /nonexistent: No such file or directory\n")]
+    assert b"".join(o for o, _ in chunks[3:]) == b"1\n2\n"

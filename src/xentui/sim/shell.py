@@ -668,12 +668,16 @@ class Shell:
         root_password: str,
         read_stdin: Callable[[], Awaitable[str]],
         on_argv: Callable[[list[str]], None] | None = None,
+        on_output: Callable[[bytes, bytes], None] | None = None,
     ) -> None:
         self.pool = pool
         self.host = host
         self.root_password = root_password
         self.read_stdin = read_stdin
         self.on_argv = on_argv  # tests observe exactly which argv arrived
+        # A real shell's output reaches the client as each command writes it, not when the line ends:
+        # given on_output, each top-level pipeline's output goes there at once (and run_line's Result has none).
+        self.on_output = on_output
         # What a root login over ssh has in its environment on dom0.
         self.vars: dict[str, str] = {"HOME": "/root", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
                                      "HOSTNAME": host.name, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/xensource/bin"}
@@ -698,8 +702,11 @@ class Shell:
         except ShellSyntaxError as e:
             return _syntax_error(e)
         try:
-            return await self.exec_seq(seq, self.stdin)
+            return await self.exec_seq(seq, self.stdin, stream=self.on_output)
         except ShellExit as e:
+            if self.on_output is not None:
+                self.on_output(e.partial.stdout, e.partial.stderr)
+                return Result(b"", b"", e.status)
             return Result(e.partial.stdout, e.partial.stderr, e.status)
 
     async def run_subshell(self, seq: Seq, stdin: Stdin) -> Result:
@@ -709,7 +716,8 @@ class Shell:
             return Result(e.partial.stdout, e.partial.stderr, e.status)
 
     # -- execution of the tree
-    async def exec_seq(self, seq: Seq, stdin: Stdin) -> Result:
+    async def exec_seq(self, seq: Seq, stdin: Stdin, stream: Callable[[bytes, bytes], None] | None = None) -> Result:
+        """Run a list; with ``stream``, each pipeline's output is handed to it as soon as it ends."""
         acc = Output()
         for and_or in seq.items:
             for op, pipeline in and_or.items:
@@ -721,7 +729,10 @@ class Shell:
                     acc.add(e.partial)
                     e.partial = acc.result(getattr(e, "status", 0))
                     raise
-                acc.add(r)
+                if stream is not None:
+                    stream(r.stdout, r.stderr)
+                else:
+                    acc.add(r)
                 self.status = r.status
         return acc.result(self.status)
 
