@@ -132,7 +132,7 @@ OTHER_CASES: list[tuple[str, str | None, str, list[tuple[str, str]]]] = [
     ("The operation could not be performed because HA is not enabled on the Pool\n", None,
      "The operation could not be performed because HA is not enabled on the Pool", []),
     # HOST_NOT_LIVE must not be read as HOST_IS_LIVE
-    ("This operation cannot be completed as the server is not live.\n", None,
+    ("This operation cannot be completed as the server is not live.\n", "HOST_NOT_LIVE",
      "This operation cannot be completed as the server is not live.", []),
 ]
 

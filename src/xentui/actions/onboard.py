@@ -1099,32 +1099,11 @@ def _norm(text: str) -> str:
     return re.sub(r"[a-z']+", lambda m: words.get(m.group(0), m.group(0)), text)
 
 
-# First sentences of the datamodel's descriptions (xapi datamodel_errors.ml), normalised.
-_JOIN_DESCRIPTIONS: list[tuple[str, str]] = [
-    ("the host joining the pool must have the same api version as the pool master", "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION"),
-    ("the host joining the pool must have the same database schema as the pool master", "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA"),
-    ("the host joining the pool cannot have any running or suspended vms", "JOINING_HOST_CANNOT_HAVE_RUNNING_OR_SUSPENDED_VMS"),
-    ("the host joining the pool cannot have any running vms", "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS"),
-    ("the host joining the pool cannot have any vms with active tasks", "JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS"),
-    ("the host joining the pool cannot already be a master of another pool", "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS"),
-    ("the host joining the pool cannot contain any shared storage", "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS"),
-    ("there was an error connecting to the host while joining it in the pool", "JOINING_HOST_CONNECTION_FAILED"),
-    ("cannot join pool whose external authentication configuration is different", "POOL_JOINING_EXTERNAL_AUTH_MISMATCH"),
-    ("the hosts in this pool are not compatible", "HOSTS_NOT_COMPATIBLE"),
-    ("the hosts in this pool are not homogeneous", "HOSTS_NOT_HOMOGENEOUS"),
-    ("the credentials given by the user are incorrect", "SESSION_AUTHENTICATION_FAILED"),
-    ("you attempted an operation that was not allowed", "OPERATION_NOT_ALLOWED"),
-    ("the operation could not be performed because ha is enabled on the pool", "HA_IS_ENABLED"),
-]
-
-
 def _join_code(err: XeError) -> str | None:
     if err.code not in (None, "CLI_ERROR"):
         return {"POOL_JOINING_HOST_CONNECTION_FAILED": "JOINING_HOST_CONNECTION_FAILED"}.get(err.code, err.code)
+    # parse_xe_error knows every release's wording of the join errors (xe/error_wordings.py).
     first = _norm(err.description.splitlines()[0] if err.description else "")
-    for sig, code in _JOIN_DESCRIPTIONS:
-        if first.startswith(sig):
-            return code
     if "tls verification" in first:
         return "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH"
     return err.code
@@ -1238,8 +1217,14 @@ def explain_join_error(
     elif code in ("LOST_CONNECTION", "UNABLE_TO_CONTACT_SERVER"):
         plain = f"The xe client on {n} lost its toolstack ({err.description})."
         advice = "Check the new host's toolstack (xe host-list on it), then read its pool.conf before trying again."
+    if err.coordinator_wording:  # the host's release says coordinator: so do we, next to the older word
+        plain, advice = _COORDINATOR_WORD.sub("master (coordinator)", plain), _COORDINATOR_WORD.sub("master (coordinator)", advice)
     return JoinError(code=code, description=err.description, params=list(err.params), plain=plain, advice=advice,
                      updates=updates if code == "HOSTS_NOT_HOMOGENEOUS" else [])
+
+
+# "master" as a word of our own prose (not master-address=, master_api_version, a quoted xe parameter).
+_COORDINATOR_WORD = re.compile(r"\bmaster\b(?![-_=])")
 
 
 async def _read_pool_conf(session: HostSession, timeout: float) -> str | None:

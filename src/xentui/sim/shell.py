@@ -1,24 +1,40 @@
-"""A small POSIX-shell subset for the simulated dom0.
+"""A POSIX-shell subset for the simulated dom0, enough for an admin at a prompt.
 
-Enough for what an admin or a tool sends over non-interactive SSH:
-command lists joined by `;`, `&&` and `||`; `cat`, `head` (several files,
-`==> name <==` headers as coreutils prints them), `echo`, `hostname [-I]`,
-`true`, `false`, `timeout N cmd`, `bash -c` / `sh -c`, bash's
-`exec 3<>/dev/tcp/HOST/PORT` connect check, and `xe`.
+What an admin or a tool sends over non-interactive SSH: command lists joined
+by `;`, newlines, `&&` and `||`; pipelines (`|`, `!`); `for NAME in ...; do
+...; done`, `while`/`until` loops (also fed by a pipe or `< file`), `if ...;
+then ...; elif/else ...; fi`, `{ ...; }` and `( ... )`; `$?`, `$NAME`,
+`${NAME}`, `NAME=value`, command substitution `$(...)` and backticks, with
+field splitting of unquoted expansions; redirections `>`, `>>`, `<`, `N>&M`,
+`&>` onto /dev/null or the host's own files, and bash's
+`exec 3<>/dev/tcp/HOST/PORT` connect check.
 
-Variables set by `read` expand (`$X`, `"$X"`, `${X}`); an unset variable,
-command substitution (`$(..)`, backticks) and unsupported operators are
-refused loudly rather than silently taken literally: a command that relies
-on them would behave differently on a real host, so the simulator must not
-pretend. Also `read -r NAME`, `[ -n .. ]`/`test`, `exit N`, `exec CMD`,
-`readlink -f`, `pvs`, and the redirections `>/dev/null`, `2>/dev/null`,
-`2>&1`.
+Host-specific commands are simulated: `xe`, `cat`/`head`/`ls` of the host's
+files, `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
+this shell, so `xe` stays simulated), and the builtins (`echo`, `printf`,
+`read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `break`, `continue`,
+`timeout`, `bash -c`/`sh -c`); $HOME, $USER, $HOSTNAME, $PATH are a root
+login's. Generic text filters (grep, sed, awk, cut, sort, uniq, wc, tr, tail,
+paste) are the machine's real programs, run as subprocesses on the
+simulated output under a timeout; their file operands are resolved inside
+the host's simulated root (anything else is refused) and options that would
+write files, follow files or run programs are refused.
+
+An unset variable and every construct not listed (case, functions,
+here-documents, arithmetic, background `&`, ...) are refused loudly with
+exit status 2 rather than silently taken literally: a command that relies on
+them would behave differently on a real host, so the simulator must not
+pretend.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable, Union
 
 from .state import SimHost, SimPool
 from .xe import Result, XeCli
@@ -31,35 +47,115 @@ class ShellSyntaxError(Exception):
     pass
 
 
-Word = list[tuple[str, str]]  # segments: ("lit", text) or ("var", NAME), joined at run time
-OPERATORS = (";", "&&", "||", "<>", ">&", "|", "<", ">", "&")
+class Word(list):
+    """A shell word: segments ("lit", text), ("var"|"qvar", NAME), ("cmd"|"qcmd", SOURCE).
+
+    The q-kinds were inside double quotes (no field splitting). ``raw`` is the
+    word's source text, so a quoted ``'do'`` is never taken for a keyword.
+    """
+
+    raw: str = ""
+
+
+@dataclass
+class Redir:
+    fd: int | None  # the explicit descriptor before the operator (`2>`), if any
+    op: str  # >, >>, >|, <, <>, >&, <&, &>, &>>
+    target: Word | None = None
+
+
+Token = Union[Word, Redir, str]
+OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")", "\n")
+REDIR_OPS = ("&>>", "&>", ">>", ">&", ">|", "<>", "<&", ">", "<")
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ASSIGN_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
+UNSUPPORTED_WORDS = {
+    "case": "case ... esac",
+    "select": "select loops",
+    "function": "shell functions",
+    "[[": "[[ ... ]] conditionals",
+    "coproc": "coproc",
+}
 
 
-def _var(line: str, i: int) -> tuple[str, int]:
-    """Read a variable reference after `$` at line[i]; returns (name, next index)."""
-    if i < len(line) and line[i] == "{":
+def _matching_paren(line: str, i: int) -> int:
+    """Index of the `)` closing the `(` before line[i], skipping quotes and nesting."""
+    depth, n = 1, len(line)
+    while i < n:
+        c = line[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'":
+            j = line.find("'", i + 1)
+            if j < 0:
+                break
+            i = j + 1
+            continue
+        if c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+            i += 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ShellSyntaxError("sim: unexpected EOF while looking for matching `)'")
+
+
+def _backtick(line: str, i: int) -> tuple[str, int]:
+    """The source inside backticks starting after line[i-1] == '`'."""
+    out, n = [], len(line)
+    while i < n:
+        c = line[i]
+        if c == "\\" and i + 1 < n and line[i + 1] in "`\\$":
+            out.append(line[i + 1])
+            i += 2
+        elif c == "`":
+            return "".join(out), i + 1
+        else:
+            out.append(c)
+            i += 1
+    raise ShellSyntaxError("sim: unexpected EOF while looking for matching ``'")
+
+
+def _dollar(line: str, i: int, quoted: bool) -> tuple[tuple[str, str], int]:
+    """Read what follows a `$` at line[i-1]: a variable or a command substitution."""
+    q = "q" if quoted else ""
+    ch = line[i] if i < len(line) else ""
+    if line.startswith("((", i):
+        raise ShellSyntaxError("sim: arithmetic expansion $((...)) is not simulated")
+    if ch == "(":
+        j = _matching_paren(line, i + 1)
+        return (q + "cmd", line[i + 1 : j]), j + 1
+    if ch == "{":
         j = line.find("}", i)
         name = line[i + 1 : j] if j > 0 else ""
-        if not name or not set(name) <= NAME_CHARS:
-            raise ShellSyntaxError("sim: only ${NAME} parameter expansion is simulated")
-        return name, j + 1
-    j = i
-    while j < len(line) and line[j] in NAME_CHARS:
-        j += 1
-    if j == i:
-        ch = line[i] if i < len(line) else ""
-        if ch == "(":
-            raise ShellSyntaxError("sim: command substitution $(...) is not simulated")
+        if name == "?" or NAME_RE.fullmatch(name):
+            return (q + "var", name), j + 1
+        raise ShellSyntaxError("sim: only ${NAME} parameter expansion is simulated")
+    if ch == "?":
+        return (q + "var", "?"), i + 1
+    m = NAME_RE.match(line, i)
+    if m is None:
+        if not ch or ch in " \t\n\"'":
+            return ("lit", "$"), i  # a lone `$` is literal, as in bash
         raise ShellSyntaxError(f"sim: ${ch} expansion is not simulated")
-    return line[i:j], j
+    return (q + "var", m.group(0)), m.end()
 
 
-def tokenize(line: str) -> list[Word | str]:
-    """POSIX-style words (quotes removed, variables kept for run time) and operators."""
-    out: list[Word | str] = []
-    word: Word = []
+def tokenize(line: str) -> list[Token]:
+    """Words (quotes removed, expansions kept for run time), redirections and operators."""
+    out: list[Token] = []
+    word = Word()
     in_word = False
+    start = 0
     i, n = 0, len(line)
 
     def lit(text: str) -> None:
@@ -68,17 +164,27 @@ def tokenize(line: str) -> list[Word | str]:
         else:
             word.append(("lit", text))
 
+    def end_word(at: int) -> None:
+        nonlocal word, in_word
+        if in_word:
+            word.raw = line[start:at]
+            out.append(word)
+        word, in_word = Word(), False
+
     while i < n:
         ch = line[i]
-        if ch in " \t\n":
-            if in_word:
-                out.append(word)
-                word, in_word = [], False
+        if not in_word:
+            start = i
+        if ch in " \t":
+            end_word(i)
             i += 1
+        elif ch == "#" and not in_word:
+            j = line.find("\n", i)
+            i = n if j < 0 else j
         elif ch == "'":
             j = line.find("'", i + 1)
             if j < 0:
-                raise ShellSyntaxError("sim: unterminated single quote")
+                raise ShellSyntaxError("sim: unexpected EOF while looking for matching `''")
             lit(line[i + 1 : j])
             in_word, i = True, j + 1
         elif ch == '"':
@@ -87,75 +193,473 @@ def tokenize(line: str) -> list[Word | str]:
             lit("")
             while True:
                 if i >= n:
-                    raise ShellSyntaxError("sim: unterminated double quote")
+                    raise ShellSyntaxError("sim: unexpected EOF while looking for matching `\"'")
                 c = line[i]
                 if c == '"':
                     i += 1
                     break
-                if c == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
-                    lit(line[i + 1])
+                if c == "\\" and i + 1 < n and line[i + 1] in '"\\$`\n':
+                    if line[i + 1] != "\n":
+                        lit(line[i + 1])
                     i += 2
                 elif c == "$":
-                    name, i = _var(line, i + 1)
-                    word.append(("var", name))
+                    seg, i = _dollar(line, i + 1, quoted=True)
+                    word.append(seg) if seg[0] != "lit" else lit(seg[1])
                 elif c == "`":
-                    raise ShellSyntaxError("sim: command substitution `...` is not simulated")
+                    src, i = _backtick(line, i + 1)
+                    word.append(("qcmd", src))
                 else:
                     lit(c)
                     i += 1
         elif ch == "\\":
+            if i + 1 < n and line[i + 1] == "\n":
+                i += 2  # line continuation
+                continue
             if i + 1 < n:
                 lit(line[i + 1])
             in_word, i = True, i + 2
         elif ch == "$":
-            name, i = _var(line, i + 1)
-            word.append(("var", name))
+            seg, i = _dollar(line, i + 1, quoted=False)
+            word.append(seg) if seg[0] != "lit" else lit(seg[1])
             in_word = True
         elif ch == "`":
-            raise ShellSyntaxError("sim: command substitution `...` is not simulated")
-        elif ch in ";&|<>":
-            if in_word:
-                out.append(word)
-                word, in_word = [], False
-            for op in OPERATORS:
-                if line.startswith(op, i):
-                    out.append(op)
-                    i += len(op)
-                    break
+            src, i = _backtick(line, i + 1)
+            word.append(("cmd", src))
+            in_word = True
+        elif ch in "<>" or (ch == "&" and line.startswith(("&>",), i)):
+            if line.startswith("<<", i):
+                raise ShellSyntaxError("sim: here-documents and here-strings (<<) are not simulated")
+            if line.startswith(("<(", ">("), i):
+                raise ShellSyntaxError("sim: process substitution <(...) is not simulated")
+            fd = None
+            if in_word and len(word) == 1 and word[0][0] == "lit" and word[0][1].isdigit() and line[start:i].isdigit():
+                fd, word, in_word = int(word[0][1]), Word(), False
+            end_word(i)
+            op = next(o for o in REDIR_OPS if line.startswith(o, i))
+            out.append(Redir(fd, op))
+            i += len(op)
+        elif ch in ";&|()\n":
+            end_word(i)
+            op = next(o for o in OPERATORS if line.startswith(o, i))
+            out.append(op)
+            i += len(op)
         else:
             lit(ch)
             in_word, i = True, i + 1
-    if in_word:
-        out.append(word)
+    end_word(n)
     return out
 
 
-def split_list(line: str) -> list[tuple[str, list[Word | str]]]:
-    """Split into (operator, words) pairs; operator is how it joins the previous one."""
-    items: list[tuple[str, list[Word | str]]] = []
-    op, argv = ";", []
-    for tok in tokenize(line):
-        if tok in (";", "&&", "||"):
-            if argv:
-                items.append((op, argv))
-            op, argv = tok, []
-        elif isinstance(tok, str):
-            if tok in ("<>", "<", ">", ">&"):
-                argv.append(tok)  # redirections: handled per command
-            else:
-                raise ShellSyntaxError(f"sim: operator {tok!r} is not simulated")
+# ------------------------------------------------------------------------------------ syntax tree
+
+
+@dataclass
+class Simple:
+    words: list[Word]
+    redirs: list[Redir] = field(default_factory=list)
+
+
+@dataclass
+class Pipeline:
+    commands: list["Command"]
+    negate: bool = False
+
+
+@dataclass
+class AndOr:
+    items: list[tuple[str, Pipeline]]  # (";" | "&&" | "||", pipeline): how each joins the previous
+
+
+@dataclass
+class Seq:
+    items: list[AndOr]
+
+
+@dataclass
+class For:
+    name: str
+    words: list[Word]
+    body: Seq
+    redirs: list[Redir] = field(default_factory=list)
+
+
+@dataclass
+class While:
+    cond: Seq
+    body: Seq
+    until: bool
+    redirs: list[Redir] = field(default_factory=list)
+
+
+@dataclass
+class If:
+    branches: list[tuple[Seq, Seq]]
+    otherwise: Seq | None
+    redirs: list[Redir] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    body: Seq
+    subshell: bool
+    redirs: list[Redir] = field(default_factory=list)
+
+
+Command = Union[Simple, For, While, If, Group]
+
+
+def _is_kw(tok: Token | None, *names: str) -> bool:
+    return isinstance(tok, Word) and tok.raw in names
+
+
+def _show(tok: Token | None) -> str:
+    if tok is None:
+        return "newline"
+    if isinstance(tok, Word):
+        return tok.raw
+    if isinstance(tok, Redir):
+        return tok.op
+    return "newline" if tok == "\n" else tok
+
+
+class Parser:
+    """Recursive descent over `tokenize`'s tokens (the POSIX grammar's shape, trimmed)."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.toks = tokens
+        self.pos = 0
+
+    def peek(self) -> Token | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def take(self) -> Token | None:
+        tok = self.peek()
+        self.pos += 1
+        return tok
+
+    def unexpected(self, tok: Token | None = None) -> ShellSyntaxError:
+        tok = self.peek() if tok is None else tok
+        if tok is None:
+            return ShellSyntaxError("sim: syntax error: unexpected end of file")
+        return ShellSyntaxError(f"sim: syntax error near unexpected token `{_show(tok)}'")
+
+    def expect(self, keyword: str) -> None:
+        if not _is_kw(self.peek(), keyword):
+            raise self.unexpected()
+        self.pos += 1
+
+    def skip_newlines(self) -> None:
+        while self.peek() == "\n":
+            self.pos += 1
+
+    def parse_list(self, stop: tuple[str, ...] = ()) -> Seq:
+        items: list[AndOr] = []
+        while True:
+            while self.peek() in (";", "\n"):
+                if self.peek() == ";" and not items:
+                    raise self.unexpected()
+                self.pos += 1
+            tok = self.peek()
+            if tok is None or tok == ")" or _is_kw(tok, *stop):
+                return Seq(items)
+            items.append(self.parse_and_or())
+            tok = self.peek()
+            if tok == "&":
+                raise ShellSyntaxError("sim: background jobs (&) are not simulated")
+            if tok not in (None, ";", "\n", ")") and not _is_kw(tok, *stop):
+                raise self.unexpected()
+
+    def parse_and_or(self) -> AndOr:
+        items = [(";", self.parse_pipeline())]
+        while self.peek() in ("&&", "||"):
+            op = self.take()
+            self.skip_newlines()
+            items.append((str(op), self.parse_pipeline()))
+        return AndOr(items)
+
+    def parse_pipeline(self) -> Pipeline:
+        negate = False
+        if _is_kw(self.peek(), "!"):
+            negate = True
+            self.pos += 1
+        commands = [self.parse_command()]
+        while self.peek() == "|":
+            self.pos += 1
+            self.skip_newlines()
+            commands.append(self.parse_command())
+        return Pipeline(commands, negate)
+
+    def parse_command(self) -> Command:
+        tok = self.peek()
+        if isinstance(tok, Word) and tok.raw in UNSUPPORTED_WORDS:
+            raise ShellSyntaxError(f"sim: {UNSUPPORTED_WORDS[tok.raw]} are not simulated")
+        cmd: Command
+        if _is_kw(tok, "for"):
+            cmd = self.parse_for()
+        elif _is_kw(tok, "while", "until"):
+            self.pos += 1
+            cond = self.parse_list(("do",))
+            self.expect("do")
+            body = self.parse_list(("done",))
+            self.expect("done")
+            cmd = While(cond, body, until=tok.raw == "until")  # type: ignore[union-attr]
+        elif _is_kw(tok, "if"):
+            cmd = self.parse_if()
+        elif _is_kw(tok, "{"):
+            self.pos += 1
+            body = self.parse_list(("}",))
+            self.expect("}")
+            cmd = Group(body, subshell=False)
+        elif tok == "(":
+            self.pos += 1
+            if self.peek() == "(":
+                raise ShellSyntaxError("sim: arithmetic ((...)) is not simulated")
+            body = self.parse_list()
+            if self.take() != ")":
+                raise self.unexpected(None)
+            cmd = Group(body, subshell=True)
+        elif _is_kw(tok, "do", "done", "then", "elif", "else", "fi", "}", "in"):
+            raise self.unexpected()
         else:
-            argv.append(tok)
-    if argv:
-        items.append((op, argv))
-    return items
+            return self.parse_simple()
+        while isinstance(self.peek(), Redir):
+            cmd.redirs.append(self.parse_redir())
+        return cmd
+
+    def parse_redir(self) -> Redir:
+        rd = self.take()
+        assert isinstance(rd, Redir)
+        target = self.take()
+        if not isinstance(target, Word):
+            raise self.unexpected(target)
+        return Redir(rd.fd, rd.op, target)
+
+    def parse_simple(self) -> Simple:
+        cmd = Simple([])
+        while True:
+            tok = self.peek()
+            if isinstance(tok, Word):
+                cmd.words.append(tok)
+                self.pos += 1
+            elif isinstance(tok, Redir):
+                cmd.redirs.append(self.parse_redir())
+            else:
+                break
+        if self.peek() == "(":
+            raise ShellSyntaxError("sim: shell functions are not simulated")
+        if not cmd.words and not cmd.redirs:
+            raise self.unexpected()
+        return cmd
+
+    def parse_for(self) -> For:
+        self.pos += 1
+        name = self.take()
+        if name == "(":
+            raise ShellSyntaxError("sim: arithmetic for ((...)) loops are not simulated")
+        if not isinstance(name, Word) or not NAME_RE.fullmatch(name.raw):
+            raise self.unexpected(name)
+        self.skip_newlines()
+        words: list[Word] = []
+        if _is_kw(self.peek(), "in"):
+            self.pos += 1
+            while isinstance(self.peek(), Word):
+                words.append(self.take())  # type: ignore[arg-type]
+        else:
+            raise ShellSyntaxError("sim: `for NAME` over the positional parameters is not simulated")
+        while self.peek() in (";", "\n"):
+            self.pos += 1
+        self.expect("do")
+        body = self.parse_list(("done",))
+        self.expect("done")
+        return For(name.raw, words, body)
+
+    def parse_if(self) -> If:
+        branches: list[tuple[Seq, Seq]] = []
+        otherwise = None
+        self.pos += 1
+        while True:
+            cond = self.parse_list(("then",))
+            self.expect("then")
+            body = self.parse_list(("elif", "else", "fi"))
+            branches.append((cond, body))
+            kw = self.take()
+            if _is_kw(kw, "elif"):
+                continue
+            if _is_kw(kw, "else"):
+                otherwise = self.parse_list(("fi",))
+                self.expect("fi")
+            elif not _is_kw(kw, "fi"):
+                raise self.unexpected(kw)
+            return If(branches, otherwise)
+
+
+def parse(line: str) -> Seq:
+    parser = Parser(tokenize(line))
+    seq = parser.parse_list()
+    if parser.peek() is not None:
+        raise parser.unexpected()
+    return seq
+
+
+# ------------------------------------------------------------------------------------ run time
+
+
+class LoopControl(Exception):
+    """`break N` / `continue N`: unwinds to the N-th enclosing loop."""
+
+    def __init__(self, kind: str, levels: int) -> None:
+        self.kind, self.levels = kind, levels
+        self.partial = Result()
 
 
 class ShellExit(Exception):
-    def __init__(self, status: int) -> None:
+    """`exit N` (or `exec CMD`): ends the shell; ``partial`` is what it printed until then."""
+
+    def __init__(self, status: int, partial: Result | None = None) -> None:
         self.status = status
+        self.partial = partial or Result(b"", b"", status)
 
 
+class Stdin:
+    """A command's standard input: the SSH session's, or bytes (a pipe, `< file`)."""
+
+    def __init__(self, data: bytes | None = None, session: Callable[[], Awaitable[str]] | None = None) -> None:
+        self.data = data or b""
+        self.session = session
+        self.pos = 0
+
+    async def readline(self) -> str:
+        if self.session is not None:
+            return await self.session()
+        end = self.data.find(b"\n", self.pos)
+        end = len(self.data) if end < 0 else end + 1
+        line = self.data[self.pos : end]
+        self.pos = end
+        return line.decode(errors="replace")
+
+    async def read_all(self) -> bytes:
+        if self.session is not None:
+            chunks = []
+            while line := await self.session():
+                chunks.append(line.encode())
+            return b"".join(chunks)
+        rest = self.data[self.pos :]
+        self.pos = len(self.data)
+        return rest
+
+
+class Output:
+    """What a list of commands printed so far (stdout and stderr kept apart)."""
+
+    def __init__(self) -> None:
+        self.out, self.err = bytearray(), bytearray()
+
+    def add(self, r: Result) -> None:
+        self.out += r.stdout
+        self.err += r.stderr
+
+    def result(self, status: int) -> Result:
+        return Result(bytes(self.out), bytes(self.err), status)
+
+
+def _syntax_error(e: ShellSyntaxError) -> Result:
+    return Result(b"", f"bash: {e}\n".encode(), 2)
+
+
+# ------------------------------------------------------------------------------------ real filters
+
+
+@dataclass(frozen=True)
+class Filter:
+    """How one of the machine's text filters reads its arguments (GNU coreutils/grep/sed, mawk).
+
+    ``arg_opts``: options taking a value (short as "-x", long as "--name");
+    ``file_opts``: those whose value is a file (resolved inside the host);
+    ``denied``: options that would write, follow or run something: refused;
+    ``program``: the first operand is a pattern/script unless ``program_opts`` gave one;
+    ``files``: whether the other operands are input files (tr's are sets).
+    """
+
+    arg_opts: frozenset[str] = frozenset()
+    file_opts: frozenset[str] = frozenset()
+    denied: frozenset[str] = frozenset()
+    program: bool = False
+    program_opts: frozenset[str] = frozenset()
+    files: bool = True
+    max_files: int | None = None
+    extra: tuple[str, ...] = ()  # always passed first (sed's --sandbox)
+
+
+def _fs(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+FILTERS: dict[str, Filter] = {
+    "grep": Filter(
+        arg_opts=_fs("-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count",
+                     "--after-context", "--before-context", "--context", "--label", "--devices", "--directories",
+                     "--include", "--exclude", "--exclude-dir", "--binary-files", "--group-separator"),
+        file_opts=_fs("-f", "--file"),
+        denied=_fs("-r", "-R", "-d", "--recursive", "--dereference-recursive", "--directories", "--exclude-from"),
+        program=True, program_opts=_fs("-e", "-f", "--regexp", "--file"),
+    ),
+    "sed": Filter(
+        arg_opts=_fs("-e", "-f", "-l", "--expression", "--file", "--line-length"),
+        file_opts=_fs("-f", "--file"),
+        denied=_fs("-i", "--in-place"),
+        program=True, program_opts=_fs("-e", "-f", "--expression", "--file"), extra=("--sandbox",),
+    ),
+    "awk": Filter(
+        arg_opts=_fs("-F", "-v", "-f", "-W", "--field-separator", "--assign", "--file"),
+        file_opts=_fs("-f", "--file"),
+        denied=_fs("-W"),
+        program=True, program_opts=_fs("-f", "--file"),
+    ),
+    "cut": Filter(arg_opts=_fs("-b", "-c", "-d", "-f", "--bytes", "--characters", "--delimiter", "--fields",
+                               "--output-delimiter")),
+    "sort": Filter(
+        arg_opts=_fs("-k", "-t", "-S", "-o", "-T", "--key", "--field-separator", "--buffer-size", "--output",
+                     "--temporary-directory", "--parallel", "--batch-size", "--sort", "--compress-program",
+                     "--files0-from", "--random-source"),
+        denied=_fs("-o", "-T", "--output", "--temporary-directory", "--compress-program", "--files0-from",
+                   "--random-source"),
+    ),
+    "uniq": Filter(arg_opts=_fs("-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"), max_files=1),
+    "wc": Filter(arg_opts=_fs("--files0-from"), denied=_fs("--files0-from")),
+    "tr": Filter(files=False),
+    "paste": Filter(arg_opts=_fs("-d", "--delimiters")),
+    "tail": Filter(
+        arg_opts=_fs("-n", "-c", "-s", "--lines", "--bytes", "--sleep-interval", "--pid", "--max-unchanged-stats"),
+        denied=_fs("-f", "-F", "--follow", "--retry", "--pid", "--sleep-interval"),
+    ),
+}
+FILTER_DIRS = ("/usr/bin", "/bin")
+FILTER_TIMEOUT = 10.0  # seconds a filter may run on the simulated output
+AWK_ESCAPES = re.compile(r"system|getline|close|fflush|[|>]")  # how an awk program reaches outside
+
+
+class Refused(Exception):
+    pass
+
+
+def _program_text(path: str) -> str:
+    """A program file's text (awk -f, sed -f), for the checks made on programs given inline."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_READ).decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _real_program(name: str) -> str | None:
+    for d in FILTER_DIRS:
+        path = os.path.join(d, name)
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+# ------------------------------------------------------------------------------------ the shell
 class Shell:
     def __init__(
         self,
@@ -164,61 +668,478 @@ class Shell:
         root_password: str,
         read_stdin: Callable[[], Awaitable[str]],
         on_argv: Callable[[list[str]], None] | None = None,
+        on_output: Callable[[bytes, bytes], None] | None = None,
     ) -> None:
         self.pool = pool
         self.host = host
         self.root_password = root_password
         self.read_stdin = read_stdin
         self.on_argv = on_argv  # tests observe exactly which argv arrived
-        self.vars: dict[str, str] = {}
-        self.replaced = False  # `exec CMD` ran: nothing after it runs
+        # A real shell's output reaches the client as each command writes it, not when the line ends:
+        # given on_output, each top-level pipeline's output goes there at once (and run_line's Result has none).
+        self.on_output = on_output
+        # What a root login over ssh has in its environment on dom0.
+        self.vars: dict[str, str] = {"HOME": "/root", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
+                                     "HOSTNAME": host.name, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/xensource/bin"}
+        self.loops = 0  # how many loops enclose the running command (break/continue)
+        self.status = 0  # $?
+        self.stdin = Stdin(session=read_stdin)  # the running command's standard input
+        self.filter_timeout = FILTER_TIMEOUT
+        self.subst_status: int | None = None  # status of the last $(...) of the command being expanded
+        self.subst_err = bytearray()  # what $(...) printed on stderr: the shell's stderr, not redirected
 
-    def expand(self, word: Word | str) -> str:
-        if isinstance(word, str):
-            return word
-        parts = []
-        for kind, value in word:
-            if kind == "var":
-                if value not in self.vars:
-                    raise ShellSyntaxError(f"sim: variable {value} is not set")
-                parts.append(self.vars[value])
-            else:
-                parts.append(value)
-        return "".join(parts)
+    def child(self) -> "Shell":
+        """A subshell (pipeline stage, `( )`, `$( )`, `bash -c`): its variables and exit stay its own."""
+        sub = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv)
+        sub.vars = dict(self.vars)
+        sub.status = self.status
+        sub.filter_timeout = self.filter_timeout
+        return sub
 
     async def run_line(self, line: str) -> Result:
         try:
-            items = split_list(line)
+            seq = parse(line)
         except ShellSyntaxError as e:
-            return Result(b"", f"bash: {e}\n".encode(), 2)
-        out, errs, status = bytearray(), bytearray(), 0
-        for op, words in items:
-            if op == "&&" and status != 0:
-                continue
-            if op == "||" and status == 0:
-                continue
-            try:
-                argv = [self.expand(w) for w in words]
-                while argv and "=" in argv[0] and argv[0].split("=", 1)[0] and set(argv[0].split("=", 1)[0]) <= NAME_CHARS:
-                    argv = argv[1:]  # a prefix assignment (IFS= read ...): no effect simulated
-                if not argv:
-                    status = 0
-                    continue
-                r = await self.run_argv(argv)
-            except ShellSyntaxError as e:
-                r = Result(b"", f"bash: {e}\n".encode(), 2)
-            except ShellExit as e:
-                return Result(bytes(out), bytes(errs), e.status)
-            out += r.stdout
-            errs += r.stderr
-            status = r.status
-            if self.replaced:
-                break
-        return Result(bytes(out), bytes(errs), status)
+            return _syntax_error(e)
+        try:
+            return await self.exec_seq(seq, self.stdin, stream=self.on_output)
+        except ShellExit as e:
+            if self.on_output is not None:
+                self.on_output(e.partial.stdout, e.partial.stderr)
+                return Result(b"", b"", e.status)
+            return Result(e.partial.stdout, e.partial.stderr, e.status)
 
+    async def run_subshell(self, seq: Seq, stdin: Stdin) -> Result:
+        try:
+            return await self.child().exec_seq(seq, stdin)
+        except ShellExit as e:
+            return Result(e.partial.stdout, e.partial.stderr, e.status)
+
+    # -- execution of the tree
+    async def exec_seq(self, seq: Seq, stdin: Stdin, stream: Callable[[bytes, bytes], None] | None = None) -> Result:
+        """Run a list; with ``stream``, each pipeline's output is handed to it as soon as it ends."""
+        acc = Output()
+        for and_or in seq.items:
+            for op, pipeline in and_or.items:
+                if (op == "&&" and self.status != 0) or (op == "||" and self.status == 0):
+                    continue
+                try:
+                    r = await self.exec_pipeline(pipeline, stdin)
+                except (ShellExit, LoopControl) as e:
+                    acc.add(e.partial)
+                    e.partial = acc.result(getattr(e, "status", 0))
+                    raise
+                if stream is not None:
+                    stream(r.stdout, r.stderr)
+                else:
+                    acc.add(r)
+                self.status = r.status
+        return acc.result(self.status)
+
+    async def exec_pipeline(self, pipeline: Pipeline, stdin: Stdin) -> Result:
+        if len(pipeline.commands) == 1:
+            r = await self.exec_command(pipeline.commands[0], stdin)
+        else:
+            err = bytearray()
+            feed = stdin
+            for cmd in pipeline.commands:
+                r = await self.run_subshell(Seq([AndOr([(";", Pipeline([cmd]))])]), feed)
+                err += r.stderr
+                feed = Stdin(r.stdout)
+            r = Result(r.stdout, bytes(err), r.status)
+        if pipeline.negate:
+            r = Result(r.stdout, r.stderr, 0 if r.status else 1)
+        return r
+
+    async def exec_command(self, cmd: Command, stdin: Stdin) -> Result:
+        try:
+            if isinstance(cmd, Simple):
+                return await self.exec_simple(cmd, stdin)
+            return await self.with_redirs(cmd.redirs, lambda sin: self.exec_compound(cmd, sin), stdin)
+        except ShellSyntaxError as e:
+            return _syntax_error(e)
+
+    async def exec_compound(self, cmd: Command, stdin: Stdin) -> Result:
+        if isinstance(cmd, Group):
+            return await (self.run_subshell(cmd.body, stdin) if cmd.subshell else self.exec_seq(cmd.body, stdin))
+        acc = Output()
+        status = 0
+        try:
+            if isinstance(cmd, For):
+                self.subst_err.clear()
+                values = await self.expand_words(cmd.words)
+                acc.err += self.subst_err
+                self.subst_err.clear()
+                for value in values:
+                    self.vars[cmd.name] = value
+                    status, stop = await self.loop_body(cmd.body, stdin, acc)
+                    if stop:
+                        break
+            elif isinstance(cmd, While):
+                while True:
+                    r = await self.exec_seq(cmd.cond, stdin)
+                    acc.add(r)
+                    if (r.status == 0) == cmd.until:
+                        break
+                    status, stop = await self.loop_body(cmd.body, stdin, acc)
+                    if stop:
+                        break
+            elif isinstance(cmd, If):
+                for cond, body in cmd.branches:
+                    r = await self.exec_seq(cond, stdin)
+                    acc.add(r)
+                    if r.status == 0:
+                        r = await self.exec_seq(body, stdin)
+                        acc.add(r)
+                        status = r.status
+                        break
+                else:
+                    if cmd.otherwise is not None:
+                        r = await self.exec_seq(cmd.otherwise, stdin)
+                        acc.add(r)
+                        status = r.status
+        except (ShellExit, LoopControl) as e:
+            acc.add(e.partial)
+            e.partial = acc.result(getattr(e, "status", 0))
+            raise
+        self.status = status
+        return acc.result(status)
+
+    async def loop_body(self, body: Seq, stdin: Stdin, acc: Output) -> tuple[int, bool]:
+        """One pass of a loop body, its output added to ``acc``: (its status, whether the loop stops here)."""
+        self.loops += 1
+        try:
+            r = await self.exec_seq(body, stdin)
+            acc.add(r)
+            return r.status, False
+        except LoopControl as e:
+            if e.levels > 1:
+                e.levels -= 1
+                raise
+            acc.add(e.partial)
+            return 0, e.kind == "break"
+        finally:
+            self.loops -= 1
+
+    async def exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
+        self.subst_err.clear()
+        r = await self._exec_simple(cmd, stdin)
+        if self.subst_err:
+            r = Result(r.stdout, bytes(self.subst_err) + r.stderr, r.status)
+            self.subst_err.clear()
+        return r
+
+    async def _exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
+        words = list(cmd.words)
+        assignments: list[tuple[str, Word]] = []
+        while words and words[0] and words[0][0][0] == "lit" and (m := ASSIGN_RE.match(words[0][0][1])):
+            value = Word([("lit", words[0][0][1][m.end() :]), *words[0][1:]])
+            assignments.append((m.group(1), value))
+            words.pop(0)
+        self.subst_status = None
+        argv = await self.expand_words(words)
+        values = [(name, await self.expand_one(value)) for name, value in assignments]
+        if not argv:
+            for name, value in values:  # NAME=value alone: a shell variable
+                self.vars[name] = value
+            status = self.subst_status if self.subst_status is not None else 0
+            return await self.with_redirs(cmd.redirs, lambda sin: _const(status), stdin)
+        # NAME=value CMD: the command's environment only; nothing simulated reads it.
+        return await self.with_redirs(cmd.redirs, lambda sin: self.run_argv(argv, sin), stdin)
+
+    # -- expansion
+    async def substitute(self, source: str) -> str:
+        seq = parse(source)
+        r = await self.run_subshell(seq, self.stdin)
+        self.subst_status = r.status
+        self.subst_err += r.stderr
+        return r.stdout.decode(errors="replace").rstrip("\n")
+
+    async def expand_one(self, word: Word) -> str:
+        """A word expanded without field splitting (assignments, redirection targets)."""
+        parts = []
+        for kind, value in word:
+            if kind == "lit":
+                parts.append(value)
+            elif kind in ("var", "qvar"):
+                parts.append(self.lookup(value))
+            else:
+                parts.append(await self.substitute(value))
+        return "".join(parts)
+
+    def lookup(self, name: str) -> str:
+        if name == "?":
+            return str(self.status)
+        if name not in self.vars:
+            raise ShellSyntaxError(f"sim: variable {name} is not set")
+        return self.vars[name]
+
+    async def expand_words(self, words: list[Word]) -> list[str]:
+        """Words to fields: unquoted expansions are split on blanks, as with the default IFS."""
+        fields: list[str] = []
+        for word in words:
+            cur: list[str] = []
+            have = False  # a field exists even if empty (it had quotes or literal text)
+            for kind, value in word:
+                if kind == "lit":
+                    cur.append(value)
+                    have = True
+                    continue
+                text = self.lookup(value) if kind in ("var", "qvar") else await self.substitute(value)
+                if kind in ("qvar", "qcmd"):
+                    cur.append(text)
+                    have = True
+                    continue
+                pieces = text.split()
+                if not pieces:
+                    continue
+                if text[:1].isspace() and have:
+                    fields.append("".join(cur))
+                    cur = []
+                for k, piece in enumerate(pieces):
+                    if k:
+                        fields.append("".join(cur))
+                        cur = []
+                    cur.append(piece)
+                have = True
+                if text[-1:].isspace():
+                    fields.append("".join(cur))
+                    cur, have = [], False
+            if have:
+                fields.append("".join(cur))
+        return fields
+
+    # -- redirections
+    def host_path(self, path: str) -> Path:
+        """A path of the simulated host, jailed in its root (relative ones from / as the simulator always did)."""
+        return self.host.path(path)
+
+    async def with_redirs(
+        self, redirs: list[Redir], run: Callable[[Stdin], Awaitable[Result]], stdin: Stdin
+    ) -> Result:
+        fds: dict[int, object] = {1: "out", 2: "err"}
+        for rd in redirs:
+            assert rd.target is not None
+            target = await self.expand_one(rd.target)
+            if target.startswith("/dev/tcp/") and rd.op in ("<>", "<", ">"):
+                host_part, _, port = target.removeprefix("/dev/tcp/").rpartition("/")
+                r = await self.tcp_connect(host_part, port, target)
+                if r.status != 0:
+                    return r
+                continue
+            if rd.op in (">&", "<&") and (target.isdigit() or target == "-"):
+                fd = rd.fd if rd.fd is not None else (1 if rd.op == ">&" else 0)
+                if fd in fds:
+                    fds[fd] = "null" if target == "-" else fds.get(int(target), "null")
+                continue
+            if rd.op == "<":
+                data = self._read(target)
+                if isinstance(data, str):
+                    return Result(b"", f"bash: {target}: {data}\n".encode(), 1)
+                stdin = Stdin(data)
+                continue
+            if rd.op == "<>" or rd.op == "<&":
+                raise ShellSyntaxError(f"sim: the redirection {rd.op}{target} is not simulated")
+            sink: object
+            if target == "/dev/null":
+                sink = "null"
+            elif target in ("/dev/stdout", "/dev/stderr"):
+                sink = fds[1 if target == "/dev/stdout" else 2]
+            else:
+                try:
+                    p = self.host_path(target)
+                    p.parent.resolve().relative_to(self.host.root.resolve())
+                    append = rd.op in (">>", "&>>")
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    p.open("ab" if append else "wb").close()
+                except (OSError, ValueError) as e:
+                    why = (e.strerror if isinstance(e, OSError) else None) or "Permission denied"
+                    return Result(b"", f"bash: {target}: {why}\n".encode(), 1)
+                sink = p
+            if rd.op in ("&>", "&>>", ">&"):
+                fds[1] = fds[2] = sink
+            else:
+                fd = rd.fd if rd.fd is not None else 1
+                if fd in fds:
+                    fds[fd] = sink
+        r = await run(stdin)
+        out, err = bytearray(), bytearray()
+        for fd, data in ((1, r.stdout), (2, r.stderr)):
+            sink = fds[fd]
+            if sink == "out":
+                out += data
+            elif sink == "err":
+                err += data
+            elif isinstance(sink, Path):
+                with sink.open("ab") as f:
+                    f.write(data)
+        return Result(bytes(out), bytes(err), r.status)
+
+    # -- commands
+    async def run_argv(self, argv: list[str], stdin: Stdin | None = None) -> Result:
+        if stdin is not None:
+            self.stdin = stdin
+        if self.on_argv:
+            self.on_argv(list(argv))
+        cmd, args = argv[0], argv[1:]
+        if cmd in XE_PATHS:
+            return await XeCli(self.pool, self.host, self.root_password, self.stdin.readline).run(args)
+        handler = {
+            "cat": self.cat,
+            "head": self.head,
+            "echo": self.echo,
+            "printf": self.printf,
+            "hostname": self.hostname,
+            "true": lambda a: _const(0),
+            "false": lambda a: _const(1),
+            ":": lambda a: _const(0),
+            "timeout": self.timeout,
+            "bash": self.bash,
+            "sh": self.bash,
+            "exec": self.exec_builtin,
+            "read": self.builtin_read,
+            "[": self.builtin_test,
+            "test": self.builtin_test,
+            "exit": self.builtin_exit,
+            "break": lambda a: self.builtin_loop_control("break", a),
+            "continue": lambda a: self.builtin_loop_control("continue", a),
+            "xargs": self.xargs,
+            "ls": self.ls,
+            "readlink": self.readlink,
+            "pvs": self.pvs,
+        }.get(cmd)
+        if handler is not None:
+            return await handler(args)
+        name = cmd.rsplit("/", 1)[-1] if cmd.startswith(FILTER_DIRS) else cmd
+        if name in FILTERS:
+            return await self.real_filter(name, args)
+        if cmd in UNSUPPORTED_WORDS:
+            return Result(b"", f"bash: sim: {UNSUPPORTED_WORDS[cmd]} are not simulated\n".encode(), 2)
+        return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
+
+    async def real_filter(self, name: str, args: list[str]) -> Result:
+        """The machine's own grep/sed/awk/... on the simulated input, files only from the host's root."""
+        program = _real_program("gawk" if name == "awk" else name) or _real_program(name)
+        if program is None:
+            return Result(b"", f"bash: {name}: command not found\n".encode(), 127)
+        spec = FILTERS[name]
+        sandboxed_awk = name == "awk" and program.endswith("gawk")
+        try:
+            argv, reads_files, texts = self.filter_argv(name, spec, args)
+            if name == "awk" and not sandboxed_awk and any(AWK_ESCAPES.search(t) for t in texts):
+                raise Refused("awk programs using system, getline, close, fflush, | or > run only under gawk "
+                              "--sandbox, which this machine lacks")
+        except Refused as e:
+            return Result(b"", f"bash: sim: {name}: {e}\n".encode(), 2)
+        extra = ("--sandbox",) if sandboxed_awk else spec.extra
+        data = b"" if reads_files else await self.stdin.read_all()
+        proc = await asyncio.create_subprocess_exec(
+            name, *extra, *argv, executable=program, cwd=str(self.host.root),
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(data), self.filter_timeout)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+            return Result(b"", f"bash: sim: {name} ran longer than {self.filter_timeout:g} s\n".encode(), 124)
+        except asyncio.CancelledError:
+            proc.kill()
+            await proc.wait()
+            raise
+        root = str(self.host.root).encode()
+        assert proc.returncode is not None
+        return Result(out.replace(root, b""), err.replace(root, b""), proc.returncode)
+
+    def filter_argv(self, name: str, spec: Filter, args: list[str]) -> tuple[list[str], bool, list[str]]:
+        """(argv with host paths mapped into the root, whether files are read, program texts)."""
+        out: list[str] = []
+        texts: list[str] = []
+        have_program = False
+        files = 0
+        operands_only = False
+        i = 0
+        while i < len(args):
+            a = args[i]
+            i += 1
+            if operands_only or a == "-" or not a.startswith("-"):
+                if a == "--" and not operands_only:
+                    operands_only = True
+                    out.append(a)
+                    continue
+                if spec.program and not have_program:
+                    have_program = True
+                    texts.append(a)
+                    out.append(a)
+                elif not spec.files or a == "-" or (name == "awk" and ASSIGN_RE.match(a)):
+                    out.append(a)
+                else:
+                    files += 1
+                    if spec.max_files is not None and files > spec.max_files:
+                        raise Refused(f"an output file operand ({a}) is not simulated")
+                    out.append(self.filter_file(a))
+                continue
+            if a == "--":
+                operands_only = True
+                out.append(a)
+                continue
+            if a.startswith("--"):
+                opt, eq, value = a.partition("=")
+                if opt in spec.denied:
+                    raise Refused(f"option {opt} is not simulated (it writes, follows or runs something)")
+                if opt in spec.arg_opts and not eq:
+                    if i >= len(args):
+                        out.append(a)
+                        continue
+                    value, i = args[i], i + 1
+                if opt in spec.arg_opts:
+                    mapped = self.filter_file(value) if opt in spec.file_opts else value
+                    if opt in spec.program_opts:
+                        have_program = True
+                        texts.append(_program_text(mapped) if opt in spec.file_opts else value)
+                    out.append(f"{opt}={mapped}")
+                else:
+                    out.append(a)
+                continue
+            # a cluster of short options: -inE, -A3, -F:, -vcut
+            for k in range(1, len(a)):
+                opt = "-" + a[k]
+                if opt in spec.denied:
+                    raise Refused(f"option {opt} is not simulated (it writes, follows or runs something)")
+                if opt in spec.arg_opts:
+                    value = a[k + 1 :]
+                    if not value:
+                        if i >= len(args):
+                            out.append(a)
+                            break
+                        value, i = args[i], i + 1
+                    mapped = self.filter_file(value) if opt in spec.file_opts else value
+                    if opt in spec.program_opts:
+                        have_program = True
+                        texts.append(_program_text(mapped) if opt in spec.file_opts else value)
+                    out.extend([a[: k + 1], mapped])
+                    break
+            else:
+                out.append(a)
+        return out, files > 0, texts
+
+    def filter_file(self, path: str) -> str:
+        """A file operand of a real filter: the host's file inside its root, never the machine's."""
+        if path == "-":
+            return path
+        try:
+            p = self.host_path(path)
+            root = self.host.root.resolve()
+            p.resolve().relative_to(root)
+        except (PermissionError, ValueError, OSError):
+            raise Refused(f"{path}: only the host's own files are simulated") from None
+        return str(p)
+
+    # ---------------------------------------------------------------- builtins and coreutils
     async def builtin_read(self, args: list[str]) -> Result:
         names = [a for a in args if not a.startswith("-")]
-        line = await self.read_stdin()
+        line = await self.stdin.readline()
         value = line[:-1] if line.endswith("\n") else line
         for name in names[:1]:
             self.vars[name] = value
@@ -236,56 +1157,92 @@ class Shell:
             ok = args[0] == args[2]
         elif len(args) == 3 and args[1] == "!=":
             ok = args[0] != args[2]
+        elif len(args) == 3 and args[1] in INT_TESTS:
+            try:
+                ok = INT_TESTS[args[1]](int(args[0]), int(args[2]))
+            except ValueError:
+                return Result(b"", f"bash: [: {args[0]}: integer expression expected\n".encode(), 2)
+        elif len(args) == 2 and args[0] in ("-e", "-f", "-d", "-s"):
+            try:
+                p = self.host_path(args[1])
+                ok = {"-e": p.exists, "-f": p.is_file, "-d": p.is_dir,
+                      "-s": lambda: p.is_file() and p.stat().st_size > 0}[args[0]]()
+            except (PermissionError, OSError):
+                ok = False
+        elif len(args) == 2 and args[0] == "!":
+            ok = args[1] == ""
         elif len(args) == 1:
             ok = args[0] != ""
+        elif args:
+            return Result(b"", f"bash: sim: test {' '.join(args)}: only -n -z -e -f -d -s, = != and -eq.. are "
+                          f"simulated\n".encode(), 2)
         return Result(b"", b"", 0 if ok else 1)
+
+    async def builtin_loop_control(self, kind: str, args: list[str]) -> Result:
+        levels = int(args[0]) if args and args[0].isdigit() and int(args[0]) > 0 else 1
+        if not self.loops:
+            return Result(b"", f"bash: {kind}: only meaningful in a `for', `while', or `until' loop\n".encode())
+        raise LoopControl(kind, min(levels, self.loops))
+
+    async def xargs(self, args: list[str]) -> Result:
+        """xargs [-r] [-n N] [-I R] CMD...: CMD run by this shell (so xe stays simulated) on stdin's words."""
+        per, replace, it = 0, None, list(args)
+        while it and it[0].startswith("-") and len(it[0]) > 1:
+            opt = it.pop(0)
+            if opt in ("-r", "--no-run-if-empty"):
+                continue
+            if opt.startswith("-n") and (opt[2:] or it):
+                per = int(opt[2:] or it.pop(0))
+            elif opt.startswith("-I") and (opt[2:] or it):
+                replace = opt[2:] or it.pop(0)
+            else:
+                return Result(b"", f"bash: sim: xargs {opt} is not simulated (only -r, -n N, -I R)\n".encode(), 2)
+        data = (await self.stdin.read_all()).decode(errors="replace")
+        command = it or ["echo"]
+        if replace is not None:
+            batches = [[line.strip()] for line in data.splitlines() if line.strip()]
+        else:
+            items = data.split()
+            size = per or max(len(items), 1)
+            batches = [items[i : i + size] for i in range(0, len(items), size)] if items else []
+        acc, status = Output(), 0
+        for batch in batches:
+            argv = [a.replace(replace, batch[0]) for a in command] if replace is not None else command + batch
+            r = await self.run_argv(argv, Stdin(b""))
+            acc.add(r)
+            status = 123 if r.status else status
+        return acc.result(status)
+
+    async def ls(self, args: list[str]) -> Result:
+        """ls [-1] [-a] [PATH...]: names in the host's directories, one per line as over ssh without a tty."""
+        flags = "".join(a[1:] for a in args if a.startswith("-") and len(a) > 1)
+        if set(flags) - set("1aA"):
+            return Result(b"", f"bash: sim: ls -{flags} is not simulated (only -1, -a)\n".encode(), 2)
+        paths = [a for a in args if not (a.startswith("-") and len(a) > 1)] or ["/root"]
+        out, errs, status = [], [], 0
+        for path in paths:
+            try:
+                p = self.host_path(path)
+                exists = p.exists()
+            except (PermissionError, OSError):
+                exists = False
+            if not exists:
+                errs.append(f"ls: cannot access '{path}': No such file or directory\n")
+                status = 2
+                continue
+            names = sorted(x.name for x in p.iterdir() if "a" in flags or "A" in flags or not x.name.startswith(".")) \
+                if p.is_dir() else [path]
+            if len(paths) > 1 and p.is_dir():
+                out.append(("\n" if out else "") + f"{path}:\n")
+            out.extend(f"{n}\n" for n in names)
+        return Result("".join(out).encode(), "".join(errs).encode(), status)
 
     async def builtin_exit(self, args: list[str]) -> Result:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)
 
-    async def run_argv(self, argv: list[str]) -> Result:
-        argv, drop_out, drop_err, merge = _redirections(argv)
-        if argv is None:
-            return Result(b"", b"bash: sim: only >/dev/null, 2>/dev/null and 2>&1 redirections are simulated\n", 2)
-        r = await self._run_argv(argv)
-        out, err = (b"" if drop_out else r.stdout), (b"" if drop_err else r.stderr)
-        if merge:
-            out, err = out + err, b""
-        return Result(out, err, r.status)
-
-    async def _run_argv(self, argv: list[str]) -> Result:
-        if self.on_argv:
-            self.on_argv(list(argv))
-        cmd, args = argv[0], argv[1:]
-        if cmd in XE_PATHS:
-            return await XeCli(self.pool, self.host, self.root_password, self.read_stdin).run(args)
-        handler = {
-            "cat": self.cat,
-            "head": self.head,
-            "echo": self.echo,
-            "printf": self.printf,
-            "hostname": self.hostname,
-            "true": lambda a: _const(0),
-            "false": lambda a: _const(1),
-            "timeout": self.timeout,
-            "bash": self.bash,
-            "sh": self.bash,
-            "exec": self.exec_builtin,
-            "read": self.builtin_read,
-            "[": self.builtin_test,
-            "test": self.builtin_test,
-            "exit": self.builtin_exit,
-            "readlink": self.readlink,
-            "pvs": self.pvs,
-        }.get(cmd)
-        if handler is None:
-            return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
-        return await handler(args)
-
-    # ---------------------------------------------------------------- builtins and coreutils
     def _read(self, path: str) -> bytes | str:
         try:
-            p = self.host.path(path)
+            p = self.host_path(path)
             if p.is_dir():
                 return "Is a directory"
             with p.open("rb") as f:
@@ -297,8 +1254,8 @@ class Shell:
 
     async def cat(self, args: list[str]) -> Result:
         out, errs, status = bytearray(), bytearray(), 0
-        for path in args:
-            data = self._read(path)
+        for path in args or ["-"]:
+            data = await self.stdin.read_all() if path == "-" else self._read(path)
             if isinstance(data, str):
                 errs += f"cat: {path}: {data}\n".encode()
                 status = 1
@@ -326,18 +1283,21 @@ class Shell:
                 lines = int(next(it))
             elif a.startswith("-n"):
                 lines = int(a[2:])
+            elif a[:1] == "-" and a[1:].isdigit():  # head -3, the old form
+                lines = int(a[1:])
             else:
                 files.append(a)
         out, errs, status = bytearray(), bytearray(), 0
         first = True
-        for path in files:
-            data = self._read(path)
+        for path in files or ["-"]:
+            data = await self.stdin.read_all() if path == "-" else self._read(path)
             if isinstance(data, str):
                 errs += f"head: cannot open '{path}' for reading: {data}\n".encode()
                 status = 1
                 continue
             if len(files) > 1 or verbose:
-                out += (b"" if first else b"\n") + f"==> {path} <==\n".encode()
+                label = "standard input" if path == "-" else path
+                out += (b"" if first else b"\n") + f"==> {label} <==\n".encode()
             first = False
             if count_bytes is not None:
                 out += data[:count_bytes]
@@ -346,10 +1306,15 @@ class Shell:
         return Result(bytes(out), bytes(errs), status)
 
     async def echo(self, args: list[str]) -> Result:
-        newline = True
-        if args and args[0] == "-n":
-            newline, args = False, args[1:]
-        return Result((" ".join(args) + ("\n" if newline else "")).encode())
+        newline, escapes = True, False
+        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+            newline = newline and "n" not in args[0]
+            escapes = "e" in args[0]
+            args = args[1:]
+        text = " ".join(args)
+        if escapes:
+            text = text.replace("\\n", "\n").replace("\\t", "\t")
+        return Result((text + ("\n" if newline else "")).encode())
 
     async def printf(self, args: list[str]) -> Result:
         """printf FORMAT [ARG...] with %s and the usual backslash escapes."""
@@ -409,28 +1374,23 @@ class Shell:
         except ValueError:
             return Result(b"", f"timeout: invalid time interval '{args[0]}'\n".encode(), 125)
         try:
-            return await asyncio.wait_for(self.run_argv(args[1:]), seconds)
+            return await asyncio.wait_for(self.run_argv(args[1:], self.stdin), seconds)
         except asyncio.TimeoutError:
             return Result(b"", b"", 124)
 
     async def bash(self, args: list[str]) -> Result:
         if len(args) >= 2 and args[0] == "-c":
-            child = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv)
-            child.vars = dict(self.vars)  # a child shell: its exec and variables stay its own
+            child = self.child()  # a child shell: its exec, exit and variables stay its own
+            child.stdin = self.stdin
             return await child.run_line(args[1])
         return Result(b"", b"sim: only `bash -c SCRIPT` is simulated\n", 2)
 
     async def exec_builtin(self, args: list[str]) -> Result:
-        # exec 3<>/dev/tcp/HOST/PORT  -> tokens: "3", "<>", "/dev/tcp/HOST/PORT"
-        target = args[-1] if args else ""
-        if args and "<>" not in args:
-            r = await self.run_argv(args)  # exec CMD: the shell is replaced by CMD
-            self.replaced = True
-            return r
-        if not target.startswith("/dev/tcp/"):
-            return Result(b"", b"sim: only `exec N<>/dev/tcp/HOST/PORT` is simulated\n", 2)
-        host_part, _, port = target.removeprefix("/dev/tcp/").rpartition("/")
-        return await self.tcp_connect(host_part, port, target)
+        """`exec CMD`: the shell becomes CMD, nothing after it runs (`exec 3<>/dev/tcp/..` is a redirection)."""
+        if not args:
+            return Result()
+        r = await self.run_argv(args, self.stdin)
+        raise ShellExit(r.status, r)
 
     async def tcp_connect(self, address: str, port: str, target: str) -> Result:
         if address in ("127.0.0.1", "localhost", "::1", self.host.address):
@@ -453,23 +1413,7 @@ async def _const(status: int) -> Result:
     return Result(b"", b"", status)
 
 
-def _redirections(argv: list[str]) -> tuple[list[str] | None, bool, bool, bool]:
-    """Strip `>/dev/null`, `2>/dev/null`, `2>&1`; None if another redirection is used."""
-    out: list[str] = []
-    drop_out = drop_err = merge = False
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if tok == "2" and nxt == ">" and i + 2 < len(argv) and argv[i + 2] == "/dev/null":
-            drop_err, i = True, i + 3
-        elif tok == "2" and nxt == ">&" and i + 2 < len(argv) and argv[i + 2] == "1":
-            merge, i = True, i + 3
-        elif tok == ">" and nxt == "/dev/null":
-            drop_out, i = True, i + 2
-        elif tok in (">", ">&", "<") and not (out and out[0] == "exec"):
-            return None, False, False, False
-        else:
-            out.append(tok)
-            i += 1
-    return out, drop_out, drop_err, merge
+INT_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "-eq": lambda a, b: a == b, "-ne": lambda a, b: a != b, "-lt": lambda a, b: a < b,
+    "-le": lambda a, b: a <= b, "-gt": lambda a, b: a > b, "-ge": lambda a, b: a >= b,
+}

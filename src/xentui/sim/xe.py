@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from . import records as R
+from .error_texts import ERROR_TEXTS
 from .state import PoolDB, SimHost, SimPool, XapiFailure, XapiUnavailable
 
 UNABLE_TO_CONTACT = "Unable to contact server. Please check server and port settings.\n"
@@ -53,6 +54,18 @@ class Args:
         return "--minimal" in self.flags
 
 
+DEFAULT_RELEASE = "xcpng-8.2"  # the most deployed; sim/error_texts.py has a table per release
+
+
+def in_release_wording(printed: str, code: str, release: str) -> str:
+    """xe's text for an API error with the description the host's release prints (its datamodel at its tag)."""
+    text = ERROR_TEXTS.get(release, ERROR_TEXTS[DEFAULT_RELEASE]).get(code)
+    first, sep, rest = printed.partition("\n")
+    if text is None or first.startswith("Error code: "):
+        return printed
+    return text + sep + rest
+
+
 class MissingParam(Exception):
     pass
 
@@ -81,7 +94,11 @@ class XeCli:
         except MissingParam as e:
             return err(f"Error: Required parameter not found: {e}\n")
         except XapiFailure as f:
-            return err(R.format_error(f.code, f.params, self.host.db))
+            if f.code == "SESSION_AUTHENTICATION_FAILED":  # xapi_cli.ml exception_handler, every release
+                said = "Authentication failed" if f.params and f.params[0] else "Username/password must be specified"
+                return err(f"{said}\nFor usage run: 'xe help'\n")
+            printed = R.format_error(f.code, f.params, self.host.db)
+            return err(in_release_wording(printed, f.code, getattr(self.host.db, "release", DEFAULT_RELEASE)))
         except XapiUnavailable:
             return err(UNABLE_TO_CONTACT)
 

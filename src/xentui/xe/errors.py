@@ -16,8 +16,11 @@ xapi's ``xapi_cli.ml`` / ``cli_util.ml`` / ``newcli.ml``:
 * Client-side failures: ``Lost connection to the server.`` and
   ``Unable to contact server. Please check server and port settings.``
 
-Newer releases say coordinator/supporter (and often "server") where older ones
-say master/slave ("host"); both are recognised.
+Releases word the roles differently: master/slave ("host") up to xapi 1.249.11,
+master/"pool member" in 1.249.12-1.249.40 (XCP-ng 8.2 LTS), coordinator/supporter
+(often "server") from 22.x on (XCP-ng 8.3, XenServer 8). Every
+wording of every release is recognised; ``XeError.coordinator_wording`` says which
+vocabulary the host printed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from xentui.xe.commands import UUID_RE
+from xentui.xe.error_wordings import DATAMODEL_WORDINGS
 
 __all__ = [
     "ERROR_DESCRIPTIONS",
@@ -36,68 +40,17 @@ __all__ = [
     "parse_xe_error",
 ]
 
-# code -> every wording seen, newest first. The first entry of each tuple is
-# the one ERROR_DESCRIPTIONS exposes. API error texts are the datamodel's
-# (xapi ocaml/idl/datamodel_errors.ml across releases); the CLI_*/client codes
-# are this module's own names for texts printed by the CLI itself.
+# code -> every wording of the releases people run, newest first. The first
+# entry of each tuple is the one ERROR_DESCRIPTIONS exposes. API error texts
+# are the datamodel's, generated into xe/error_wordings.py from xapi's
+# ocaml/idl/datamodel_errors.ml at each release's tag (XenServer 7.1 = v1.14.61,
+# Citrix Hypervisor 8.2 = v1.249.3, XCP-ng 8.2 LTS = v1.249.40 with its "pool
+# member" wording, XCP-ng 8.3 = v24.39.0, XenServer 8 = v25.39.0, current =
+# v26.17.0); the CLI_*/client codes are this module's own names for texts
+# printed by the CLI itself (ocaml/xapi-cli-server/xapi_cli.ml exception_handler,
+# ocaml/xe-cli/newcli.ml).
 ERROR_DESCRIPTION_VARIANTS: dict[str, tuple[str, ...]] = {
-    "HOST_OFFLINE": ("You attempted an operation which involves a host which could not be contacted.",),
-    "HOST_IS_SLAVE": (
-        "You cannot make regular API calls directly on a supporter. Please pass API calls via the coordinator host.",
-        "You cannot make regular API calls directly on a slave. Please pass API calls via the master host.",
-    ),
-    "HOST_STILL_BOOTING": ("The host toolstack is still initialising. Please wait.",),
-    "HOST_IS_LIVE": ("This operation cannot be completed because the server is still live.",),
-    "CANNOT_CONTACT_HOST": (
-        "Cannot forward messages because the server cannot be contacted. The server may be switched off "
-        "or there may be network connectivity problems.",
-        "Cannot forward messages because the host cannot be contacted.  The host may be switched off "
-        "or there may be network connectivity problems.",
-    ),
-    "HOST_IN_EMERGENCY_MODE": ("Cannot perform operation as the host is running in emergency mode.",),
-    "HOST_MASTER_CANNOT_TALK_BACK": (
-        "The coordinator reports that it cannot talk back to the supporter on the supplied management IP address.",
-        "The master reports that it cannot talk back to the slave on the supplied management IP address.",
-    ),
-    "HOST_UNKNOWN_TO_MASTER": (
-        "The coordinator says the server is not known to it. Is the server in the coordinator's database "
-        "and pointing to the correct coordinator? Are all servers using the same pool secret?",
-        "The master says the server is not known to it. Is the server in the master's database and "
-        "pointing to the correct master? Are all servers using the same pool secret?",
-        "The master says the host is not known to it. Perhaps the Host was deleted from the master's "
-        "database? Perhaps the slave is pointing to the wrong master?",
-    ),
-    "HA_IS_ENABLED": ("The operation could not be performed because HA is enabled on the Pool",),
-    "HOSTS_NOT_HOMOGENEOUS": ("The hosts in this pool are not homogeneous.",),
-    "UUID_INVALID": ("The uuid you supplied was invalid.",),
-    # A few more that show up around emergency mode and pool joins.
-    "HOST_ITS_OWN_SLAVE": (
-        "The host is its own supporter. Please use pool-emergency-transition-to-master or "
-        "pool-emergency-reset-master.",
-        "The host is its own slave. Please use pool-emergency-transition-to-master or "
-        "pool-emergency-reset-master.",
-    ),
-    "HOST_HAS_NO_MANAGEMENT_IP": (
-        "The server failed to acquire an IP address on its management interface and therefore cannot "
-        "contact the coordinator.",
-        "The host failed to acquire an IP address on its management interface and therefore cannot "
-        "contact the master.",
-    ),
-    "HOST_BROKEN": (
-        "This server failed in the middle of an automatic failover operation and needs to retry the "
-        "failover action.",
-        "This host failed in the middle of an automatic failover operation and needs to retry the "
-        "failover action",
-    ),
-    "JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS": (
-        "The server joining the pool cannot already be a coordinator of another pool.",
-    ),
-    "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS": ("The server joining the pool cannot contain any shared storage.",),
-    "INTERNAL_ERROR": (
-        "The server failed to handle your request, due to an internal error. The given message may give "
-        "details useful for debugging the problem.",
-    ),
-    # Printed by the CLI / the xe client rather than from the datamodel.
+    **DATAMODEL_WORDINGS,
     "CLI_ERROR": ("The xe command line refused the command.",),
     "UNKNOWN_COMMAND": ("xe does not know this command.",),
     "LOST_CONNECTION": ("Lost connection to the server.",),
@@ -114,6 +67,14 @@ _CLIENT_MESSAGES: dict[str, str] = {
 
 _USAGE_HINT = "For usage run: 'xe help'"
 
+# param_error texts that stand for an API error: xapi_cli.ml's exception_handler
+# prints SESSION_AUTHENTICATION_FAILED this way instead of its description (the
+# same at v1.14.61, v1.249.40, v24.39.0, v26.17.0).
+_CLI_API_ERRORS = {
+    "Authentication failed": "SESSION_AUTHENTICATION_FAILED",
+    "Username/password must be specified": "SESSION_AUTHENTICATION_FAILED",
+}
+
 # Wording-independent comparison: case and spacing folded, and the newer
 # vocabulary mapped onto the older one.
 _WORD_MAP = {"coordinator": "master", "coordinator's": "master's", "supporter": "slave", "server": "host",
@@ -122,7 +83,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 
 
 def _normalise(text: str) -> str:
-    text = " ".join(text.split()).lower()
+    text = " ".join(text.split()).lower().replace("pool member", "slave")
     return _WORD.sub(lambda m: _WORD_MAP.get(m.group(0), m.group(0)), text)
 
 
@@ -180,6 +141,11 @@ class XeError:
     def params_dict(self) -> dict[str, str]:
         """The parameters as a dict (a later duplicate name wins)."""
         return dict(self.params)
+
+    @property
+    def coordinator_wording(self) -> bool:
+        """The host printed the coordinator/supporter vocabulary (XCP-ng 8.3, XenServer 8 and later)."""
+        return re.search(r"\b(coordinator|supporter)", self.raw, re.IGNORECASE) is not None
 
     @property
     def plain(self) -> str:
@@ -256,7 +222,7 @@ def parse_xe_error(stderr: str) -> XeError:
         if after and after[0].strip() == _USAGE_HINT:
             # param_error: "<what>: <detail>" then the usage hint
             # ("Required parameter not found: host-uuid", "Syntax error: …").
-            return XeError(code="CLI_ERROR", description=stripped, params=[], raw=stderr)
+            return XeError(code=_CLI_API_ERRORS.get(stripped, "CLI_ERROR"), description=stripped, params=[], raw=stderr)
 
         code = _code_for_description(stripped)
         if code is not None:
