@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 
-from test_actions_plans import healthy, master, master_gone, slave, split, uuid
+from helpers.facts import healthy, master, master_gone, slave, split, uuid
 from xentui.actions import (
     Plan,
     PlanRunner,

@@ -14,10 +14,10 @@ from xentui.diagnosis import Verdict
 from xentui.sim.state import Timing
 from xentui.ui.app import XentuiApp
 from xentui.ui.commands import palette_commands
-from xentui.ui.demo import DemoController, demo_settings
+from xentui.devtools.demo import DemoController, demo_settings
 from xentui.ui.screens.pool import PoolScreen
 from xentui.ui.screens.scenario import ScenarioScreen
-from xentui.ui.testing import key_takes_effect, send_key
+from xentui.devtools.testing import key_takes_effect, send_key
 from xentui.ui.widgets import HostTable
 
 FAST = Timing(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)

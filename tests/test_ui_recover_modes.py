@@ -3,7 +3,7 @@ stopping a run with Esc between steps, and declining a confirmation."""
 
 from __future__ import annotations
 
-from test_ui_recover import (
+from helpers.console import (
     XE,
     SimFactory,
     audit_log,
@@ -21,7 +21,7 @@ from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
-from xentui.ui.testing import send_key, until
+from xentui.devtools.testing import send_key, until
 
 RECOVERY_VERBS = (
     "pool-emergency-transition-to-master",

@@ -1,6 +1,6 @@
 """Snapshot tests of the main states (pytest-textual-snapshot).
 
-Deterministic: the console runs on constructed facts (`xentui.ui.samples`:
+Deterministic: the console runs on constructed facts (`xentui.devtools.samples`:
 fixed UUIDs, fixed times, a fixed clock) through a `StaticSource`, never on a
 live engine.  Update after an intended change with
 `pytest tests/test_ui_snapshots.py --snapshot-update`, then look at the SVGs
@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from xentui.ui.confirm import ConfirmScreen
-from xentui.ui.samples import sample_app
+from xentui.devtools.samples import sample_app
 
 
 def test_pool_healthy_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -237,15 +237,15 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .ui.app import run_demo
+    from .devtools.demo import run_demo
 
-    return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse)
+    return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False))
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from .sim.__main__ import run
+    from .sim.__main__ import main as sim_main
 
-    return run(args)
+    return sim_main(args.sim_argv)
 
 
 # --------------------------------------------------------------------------- parser
@@ -284,14 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
-    from .sim.__main__ import add_arguments
-
-    add_arguments(sub.add_parser("sim", help="run the simulated pool alone (for ssh and tests)"))
+    # its options are the simulator's own parser's (main() hands them over): `xentui status` loads no sim module
+    sub.add_parser("sim", add_help=False, help="run the simulated pool alone (for ssh and tests); sim --help for options")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sim":
+        args.sim_argv = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handlers = {
         None: cmd_console,
         "status": cmd_status,

@@ -1,6 +1,6 @@
 """Run a Plan's steps one by one through the engine's sessions, and check what they did.
 
-`PlanRunner(engine, audit, confirm, dry_run=False, fuse=None, on_progress=None)`:
+`PlanRunner(engine, audit, confirm, dry_run=False, fuse=None, on_progress=None, on_command=None)`:
 
 * runs each step with `engine.sessions[host].run(...)`, bounded on both
   sides (`timeout …` on the host, a local timeout on the channel);
@@ -10,7 +10,9 @@
 * checks every step against the guard rails first (`guards.check_step`:
   builder-made command, `--force` rules, recover-slaves only on the master
   the pool follows…) with the engine's latest facts and diagnosis;
-* records every command in the audit log (run, refused, declined, dry-run);
+* records every command in the audit log (run, refused, declined, dry-run),
+  and hands every command it ran to `on_command` (the console's activity
+  log marks it as an action): the runner is the one place both are written;
 * verifies each step's effect by re-probing (pool.conf, `xe pool-list`, who
   follows whom), never by trusting the printed message: after a promotion it
   waits out the toolstack restart (the fuse; `on_progress` gets a tick every
@@ -252,6 +254,7 @@ class PlanRunner:
         *,
         settle_timeout: float | None = None,
         poll_interval: float = 0.5,
+        on_command: Callable[[CommandResult], Any] | None = None,
     ) -> None:
         self.engine = engine
         self.audit = audit
@@ -261,6 +264,7 @@ class PlanRunner:
         self.on_progress = on_progress
         self.settle_timeout = settle_timeout if settle_timeout is not None else self.fuse + 90.0
         self.poll_interval = poll_interval
+        self.on_command = on_command
         self.report: RunReport | None = None
         self._cancel = asyncio.Event()
         self._total = 0
@@ -306,6 +310,11 @@ class PlanRunner:
             StepResult(index=i, host=s.host, action=s.action, command=s.command) for i, s in enumerate(plan.steps)
         ]
         self.report = report
+        if plan.blocked and not self.dry_run:
+            self.refuse(plan, report)
+            await self._progress(None, "stopped", report.stopped or "")
+            self._finish(report, plan)
+            return report
         if self.dry_run:
             for i, s in enumerate(plan.steps):
                 res = report.results[i]
@@ -315,13 +324,6 @@ class PlanRunner:
                 await self._progress(i, "done", f"dry run: would run on {s.host}: {s.command}", host=s.host)
             if plan.blocked:
                 report.stopped = f"the plan is blocked: {plan.blocked_reason}"
-            self._finish(report, plan)
-            return report
-        if plan.blocked:
-            report.stopped = f"the plan is blocked: {plan.blocked_reason}"
-            for r in report.results:
-                r.explanation = "not run: the plan is blocked"
-            await self._progress(None, "stopped", report.stopped)
             self._finish(report, plan)
             return report
         try:
@@ -343,6 +345,20 @@ class PlanRunner:
                 r.explanation = "not run: " + (report.stopped or "an earlier step did not succeed")
         self._finish(report, plan)
         await self._progress(None, "done" if report.complete else "stopped", report.stopped or "all steps done")
+        return report
+
+    def refuse(self, plan: Plan, report: RunReport | None = None) -> RunReport:
+        """A blocked plan: nothing runs, each step is audited as refused with the plan's reason."""
+        if report is None:
+            report = RunReport(title=plan.title, kind=plan.kind, dry_run=self.dry_run)
+            report.results = [
+                StepResult(index=i, host=s.host, action=s.action, command=s.command) for i, s in enumerate(plan.steps)
+            ]
+        reason = plan.blocked_reason or "the plan is blocked"
+        report.stopped = f"the plan is blocked: {reason}"
+        for s, r in zip(plan.steps, report.results):
+            r.explanation = "not run: the plan is blocked"
+            self.audit.record(s.host, s.command, outcome="refused", detail=reason)
         return report
 
     def _finish(self, report: RunReport, plan: Plan) -> None:
@@ -402,7 +418,9 @@ class PlanRunner:
         await self._progress(i, "running", f"on {step.host}: {step.command}", host=step.host)
         started = time.monotonic()
         try:
-            cr = await self.engine.sessions[step.host].run(sent, step.timeout + 5)
+            # record=False: the session's own log is the probes'; this command is an action,
+            # published below with its audit record, in the same order
+            cr = await self.engine.sessions[step.host].run(sent, step.timeout + 5, record=False)
         except asyncio.CancelledError:
             res.status = StepStatus.INTERRUPTED
             res.duration_s = time.monotonic() - started
@@ -421,6 +439,7 @@ class PlanRunner:
             duration_s=max(0.0, cr.duration),
             detail=_first_line(cr.stderr) or cr.error or _first_line(cr.stdout) or None,
         )
+        self._published(cr)
         try:
             if timed_out:
                 res.status = StepStatus.TIMEOUT
@@ -453,6 +472,14 @@ class PlanRunner:
             return False
         await self._progress(i, "done", res.verification, host=step.host)
         return True
+
+    def _published(self, cr: CommandResult) -> None:
+        if self.on_command is None:
+            return
+        try:
+            self.on_command(cr)
+        except Exception:  # a broken activity log must not stop a recovery half-way
+            pass
 
     # ------------------------------------------------------------------ explanations
     def _explain(self, step: Step, cr: CommandResult) -> tuple[str | None, str]:

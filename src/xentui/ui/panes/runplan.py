@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -50,9 +50,6 @@ from ..errors import guarded
 from ..footer import refresh_footer
 from ..render import VERDICT_LABEL, VERDICT_STYLE
 from .spec import PaneContext
-
-if TYPE_CHECKING:
-    from ...audit import AuditLog
 
 __all__ = [
     "PlanPane",
@@ -651,21 +648,11 @@ class PlanPane(Screen[None]):
             self.update_view()
             return False
         try:
-            audit: AuditLog = self.xapp.audit
+            runner = self.ctx.make_runner(self._confirm, self._on_progress)
         except Exception as e:
             self.xapp.report_error("opening the audit file", e)
             return False
         self._preconfirmed = (preconfirmed.host, preconfirmed.command) if preconfirmed is not None else None
-        settings = self.ctx.settings
-        runner = PlanRunner(
-            engine,  # type: ignore[arg-type]  # None only in a dry run, which never touches it
-            audit,
-            self._confirm,
-            dry_run=self.dry_run,
-            fuse=settings.toolstack_fuse,
-            on_progress=self._on_progress,
-            poll_interval=min(0.5, settings.poll_interval),
-        )
         self.runner = runner
         self.running = True
         self.stopping = False
@@ -679,8 +666,10 @@ class PlanPane(Screen[None]):
         """Show why the plan is not run, and write the refusal to the audit file."""
         reason = plan.blocked_reason or "the plan is blocked"
         self.refusal = reason
-        for s in plan.steps:
-            self.ctx.audit_intent(s.host, s.command, outcome="refused", detail=reason)
+        try:
+            self.ctx.make_runner(None).refuse(plan)
+        except Exception as e:
+            self.xapp.report_error("writing the audit file", e)
         self.notify(f"Refused: {reason}", severity="error", timeout=8)
         self.update_view()
 

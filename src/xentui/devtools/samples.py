@@ -5,7 +5,7 @@ uuid5 UUIDs, loopback addresses 127.0.1.1x, the probe's `Source.how` texts)
 but every time is fixed relative to `FIXED_NOW`, so a console built on them
 renders identically on every run::
 
-    from xentui.ui.samples import sample_app
+    from xentui.devtools.samples import sample_app
     app = sample_app("split-brain")          # XentuiApp on a StaticSource, fixed clock
     async with app.run_test(size=(80, 24)) as pilot: ...
 """
@@ -19,7 +19,7 @@ from ..config import Settings
 from ..engine.sessions import CommandResult
 from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
 from ..sim.scenarios import address_of, host_uuid
-from .source import StaticSource
+from ..ui.source import StaticSource
 
 __all__ = ["FIXED_NOW", "SAMPLE_SETTINGS", "STATES", "sample_activity", "sample_app", "sample_facts", "sample_source"]
 
@@ -229,7 +229,7 @@ def sample_source(state: str, name: str = "sim") -> StaticSource:
 
 def sample_app(state: str = "healthy", **kwargs: Any) -> Any:
     """An `XentuiApp` on a static source of `state`, with the fixed clock."""
-    from .app import XentuiApp
+    from ..ui.app import XentuiApp
 
     kwargs.setdefault("clock", lambda: FIXED_NOW)
     return XentuiApp([sample_source(state)], **kwargs)

@@ -17,7 +17,7 @@ one SVG per state and size into `screenshots/`:
     designate-pane-80x24.svg     designate-pane-160x48.svg     (scenario host-offline, m on plot5: plot7 named)
 
 Live values (latency, ages) differ from run to run; the snapshot tests use
-the constructed facts of `xentui.ui.samples` instead.
+the constructed facts of `xentui.devtools.samples` instead.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..diagnosis import Verdict
-from .app import XentuiApp
+from ..ui.app import XentuiApp
+from ..ui.screens.help import HelpScreen
+from ..ui.screens.host import HostScreen
+from ..ui.screens.pool import PoolScreen
 from .demo import DemoController
-from .screens.help import HelpScreen
-from .screens.host import HostScreen
-from .screens.pool import PoolScreen
 
 SIZES = ((80, 24), (160, 48))
 NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
@@ -118,7 +118,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot(pilot, "pool-split-brain")
 
             if not only or {"storage-pane", "storage-pool"} & only:
-                from .panes.storage import PoolStorageScreen, StorageScreen
+                from ..ui.panes.storage import PoolStorageScreen, StorageScreen
 
                 app.start_demo("healthy")
                 await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool again")
@@ -134,7 +134,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
 
             if not only or "onboard-checks" in only:
-                from .panes.onboard import OnboardScreen
+                from ..ui.panes.onboard import OnboardScreen
 
                 app.start_demo("onboarding")  # (the demo's config lists plot9 too: the pool reads split brain)
                 await _until(pilot, lambda: _verdict(app) is not None and app.current_slot.diagnosis.majority_master is not None, 60, "the onboarding pool")  # type: ignore[union-attr]
@@ -151,7 +151,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
 
             # issue 5: the recovery panes, each in the state it applies to
             if not only or "recover-pane" in only:
-                from .panes.recover import RecoverScreen
+                from ..ui.panes.recover import RecoverScreen
 
                 app.start_demo("master-cable-pulled")
                 await _until(
@@ -171,7 +171,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await pilot.press("escape")
 
             if not only or "split-brain-pane" in only:
-                from .panes.splitbrain import SplitBrainScreen
+                from ..ui.panes.splitbrain import SplitBrainScreen
 
                 app.start_demo("split-brain")
                 await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
@@ -183,7 +183,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await pilot.press("escape")
 
             if not only or "designate-pane" in only:
-                from .panes.designate import DesignateScreen
+                from ..ui.panes.designate import DesignateScreen
 
                 app.start_demo("host-offline")
                 await _until(pilot, lambda: _settled(app, Verdict.DEGRADED), 60, "plot7 down")
