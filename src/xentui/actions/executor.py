@@ -65,6 +65,7 @@ __all__ = [
     "RunReport",
     "StepResult",
     "StepStatus",
+    "new_sr_uuid",
     "parse_fuse",
     "parse_recovered_uuids",
 ]
@@ -558,6 +559,10 @@ class PlanRunner:
             ok, res.verification = await self._verify_toolstack(i, step.host, deadline)
             res.verified = ok
             return ok
+        if a is StepAction.SR_CREATE:
+            ok, res.verification = await self._verify_sr_created(i, step, cr)
+            res.verified = ok
+            return ok
         res.verified, res.verification = None, "no automatic check for this step"
         return True
 
@@ -606,6 +611,24 @@ class PlanRunner:
             not_recovered=missing,
             unexpected=unexpected,
         )
+
+    async def _verify_sr_created(self, i: int, step: Step, cr: CommandResult) -> tuple[bool, str]:
+        """sr-create prints the new SR's UUID; the host's own sr-list must then name it."""
+        uuid = new_sr_uuid(cr.stdout)
+        if uuid is None:
+            return False, f"sr-create printed no SR UUID: {_first_line(cr.stdout) or 'nothing'}"
+        await self._progress(i, "verifying", f"reading SR {uuid} back from {step.host}", host=step.host)
+        t = self.engine.settings.command_timeout
+        read = await self.engine.sessions[step.host].run(
+            xc.timeout_wrapped(t, xc.sr_list(params=["name-label"], minimal=True, uuid=uuid)), t + 5
+        )
+        label = read.stdout.strip() if read.ok else None
+        if label is None:
+            why = read.error or _first_line(read.stderr) or f"exit {read.exit_status}"
+            return False, f"SR {uuid} printed, but xe sr-list on {step.host} did not answer ({why})"
+        if label != step.name_label:
+            return False, f"SR {uuid} printed, but xe sr-list on {step.host} names it {label!r}"
+        return True, f"SR {uuid} is listed by xe sr-list on {step.host} as {label!r}"
 
     async def _verify_master(self, i: int, host: str, deadline: float) -> tuple[bool, str]:
         last = "not probed yet"
@@ -709,6 +732,12 @@ class PlanRunner:
                 ok = is_master and not lagging
                 return ok, "; ".join(parts) + skip, lagging
             await self._sleep(self.poll_interval)
+
+
+def new_sr_uuid(stdout: str) -> str | None:
+    """The UUID sr-create printed (None when it printed none)."""
+    m = xc.UUID_RE.search(stdout.lower())
+    return m.group(0) if m else None
 
 
 def _first_line(text: str) -> str:

@@ -172,6 +172,8 @@ def expected_command(step: Step) -> str:
         return XE_TOOLSTACK_RESTART
     if a is StepAction.HOST_FORGET:
         return xc.host_forget(step.target_uuid or "", force=True)
+    if a is StepAction.SR_CREATE:
+        return xc.sr_create_local(step.device or "", step.target_uuid or "", step.name_label or "")
     raise Refused(f"unknown step kind {a!r}")
 
 
