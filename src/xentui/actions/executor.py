@@ -399,6 +399,10 @@ class PlanRunner:
             report.stopped = f"step {i + 1} refused: {refusal}"
             await self._progress(i, "failed", res.explanation, host=step.host)
             return False
+        if step.override:  # recover-slaves against the diagnosis: the admin typed the host name
+            self.audit.record(
+                step.host, step.command, outcome="override", detail=f"admin typed {step.host!r} to override: {step.why}"
+            )
         if step.dangerous or "--force" in step.command:
             await self._progress(i, "confirm", f"confirm on {step.host}: {step.command}", host=step.host)
             if self.confirm is None:

@@ -237,7 +237,7 @@ class SplitBrainScreen(PlanPane):
     @guarded("running the override")
     def _run_override(self, host: str) -> None:
         plan = plan_heal_split_brain(
-            dict(self.facts), self.diagnosis, target=host, override_confirmed_name=host, audit=self.xapp.audit
+            dict(self.facts), self.diagnosis, target=host, override_confirmed_name=host
         )
         self.overrides += 1
         step = plan.steps[0] if plan.steps else None
