@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
+from helpers.engines import engine_for as shared_engine_for
 from xentui.actions.storage import gather_storage
-from xentui.config import load_config
 from xentui.diagnosis import HostFlag
 from xentui.engine.pool import PoolEngine
 from xentui.engine.sessions import MAX_OUTPUT
@@ -84,8 +84,7 @@ async def run_engine_side(coro: Any) -> Any:
 
 
 def engine_for(sim) -> PoolEngine:
-    config = load_config(sim.dir / "pools.toml")
-    return PoolEngine(config.pools[0], config.settings.model_copy(update=FAST))
+    return shared_engine_for(sim, **FAST)
 
 
 # --------------------------------------------------------------------------- broken content

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import pytest
 
-from xentui.config import load_config
+from helpers.engines import engine_for as shared_engine_for
 from xentui.diagnosis import HostFlag, Verdict
 from xentui.engine.pool import PoolEngine
 from xentui.engine.sessions import MAX_OUTPUT
@@ -95,9 +95,7 @@ def unmarked(coro: Any) -> asyncio.Task[Any]:
 
 
 def engine_for(sim) -> PoolEngine:
-    config = load_config(sim.dir / "pools.toml")
-    settings = config.settings.model_copy(update=FAST)
-    return PoolEngine(config.pools[0], settings)
+    return shared_engine_for(sim, **FAST)
 
 
 async def probe(engine: PoolEngine, on_update: Callable[[HostFacts], None] | None = None):

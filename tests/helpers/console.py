@@ -21,7 +21,22 @@ from xentui.devtools.testing import send_key, until
 SimFactory = Callable[..., Awaitable[Simulator]]
 XE = "/opt/xensource/bin/xe"
 HOSTS = [f"plot{i}" for i in range(1, 9)]
-FAST = dict(
+#: xe verbs that change a host: none may reach the simulator in a dry run
+SIDE_EFFECT_VERBS = (
+    "pool-emergency-transition-to-master",
+    "pool-recover-slaves",
+    "pool-emergency-reset-master",
+    "pool-designate-new-master",
+    "host-forget",
+    "pool-eject",
+    "pool-join",
+    "sr-create",
+    "update-upload",
+    "update-apply",
+)
+
+#: console settings of the tests on the simulator (connect 2 s, command 3 s, poll 0.5 s, fuse 0.3 s)
+CONSOLE_FAST = FAST = dict(
     connect_timeout=2.0,
     command_timeout=3.0,
     reach_timeout=1.0,
