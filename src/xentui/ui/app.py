@@ -288,6 +288,11 @@ class XentuiApp(App[int]):
         return self.pools.get(self.current_pool) if self.current_pool else None
 
     @property
+    def config(self) -> Config | None:
+        """The config the console was started with (None on given sources or before the demo started)."""
+        return self._config
+
+    @property
     def settings(self) -> Settings:
         slot = self.current_slot
         return slot.source.settings if slot is not None else Settings()
