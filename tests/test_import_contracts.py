@@ -242,3 +242,51 @@ def test_xentui_status_loads_no_simulator(tmp_path: Path) -> None:
 def test_the_demo_does_load_the_simulator(code: str, tmp_path: Path) -> None:
     """The measure can see a simulator import when there is one."""
     assert any(_in(m, "xentui.sim") for m in _loaded(code, tmp_path))
+
+
+def _module_level_graph(package: str) -> dict[str, set[str]]:
+    """Imports done when a module of `package` is loaded (not those inside functions or TYPE_CHECKING)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((PKG / package.split(".", 1)[1].replace(".", "/")).rglob("*.py")):
+        mod = _module_name(path)
+        pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        deps = graph.setdefault(mod, set())
+        for node in ast.parse(path.read_text()).body:  # the top level only
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif isinstance(node, ast.ImportFrom):
+                target = node.module or ""
+            else:
+                continue
+            if _in(target, package) and target != mod:
+                deps.add(target)
+    return graph
+
+
+def test_no_import_cycle_between_the_actions_and_guards_imports_no_feature() -> None:
+    graph = _module_level_graph("xentui.actions")
+    # at any depth (a function-level import made the cycle guards -> splitbrain -> recover -> guards)
+    guards_uses = {i.target for i in IMPORTS if i.module == "xentui.actions.guards" and _in(i.target, "xentui.actions")}
+    assert guards_uses <= {"xentui.actions.plan"}, guards_uses
+    modules = [m for m in graph if m != "xentui.actions"]  # the package re-exports its modules
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, set()) - {"xentui.actions"}:
+            if nxt == goal or (nxt not in seen and (seen.add(nxt) or reaches(nxt, goal, seen))):
+                return True
+        return False
+
+    cycles = [m for m in modules if reaches(m, m, set())]
+    assert cycles == []
+
+
+def test_every_kind_of_step_is_registered_by_its_feature() -> None:
+    """No central switch: each StepAction has its rule, and check_step names no kind of step."""
+    from xentui.actions import StepAction
+    from xentui.actions.guards import STEP_RULES
+
+    assert set(STEP_RULES) == set(StepAction)
+    source = ast.parse((PKG / "actions" / "guards.py").read_text())
+    check = next(n for n in source.body if isinstance(n, ast.FunctionDef) and n.name == "check_step")
+    assert "StepAction." not in ast.unparse(check)

@@ -43,12 +43,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, computed_field
 
 from xentui.diagnosis import Diagnosis
+from xentui.facts_rules import ssh_cause, toolstack_answers_locally
 from xentui.model import QueryState, Role, XapiView
 from xentui.xe import commands as xc
 from xentui.xe.errors import parse_xe_error
 
 from .designate import explain_designate_error, host_named_in_error
-from .guards import check_step, ssh_cause, toolstack_answers_locally
+from .guards import check_step
 from .plan import Plan, Step, StepAction
 
 if TYPE_CHECKING:

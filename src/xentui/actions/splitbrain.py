@@ -22,14 +22,17 @@ master: that would pull the pool back to the old master's database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, Verdict
+from xentui.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from .guards import ha_check, host_is_live, plan_header
+from .guards import Refused, ha_check, plan_header, register_step
 from .plan import (
     Check,
     FactsLike,
@@ -254,3 +257,24 @@ def plan_heal_split_brain(
         target=target,
         expected=expected,
     )
+
+
+# --------------------------------------------------------------------------- the runner's guard rails
+
+
+def _recover_slaves_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    """recover-slaves only on the master the pool follows (unless the admin typed the host name)."""
+    if diagnosis is None or step.override:
+        return None
+    tc = check_recover_slaves_target(step.host, diagnosis)
+    return None if tc.ok else tc.reason
+
+
+def _reset_master_command(step: Step) -> str:
+    if not step.master_address:
+        raise Refused("reset-master without a master address")
+    return xc.pool_emergency_reset_master(step.master_address)
+
+
+register_step(StepAction.RECOVER_SLAVES, lambda s: xc.pool_recover_slaves(), early=_recover_slaves_early)
+register_step(StepAction.RESET_MASTER, _reset_master_command)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Iterable, Protocol
 from pydantic import BaseModel
 
 from ..xe import commands as xc
+from .guards import register_step
 from .plan import Plan, Step, StepAction
 
 if TYPE_CHECKING:
@@ -312,3 +313,12 @@ async def read_host_storage(engine: PoolEngine | None, host: str, timeout: float
 def hosts_with_spare_devices(pool: Iterable[StorageFacts]) -> dict[str, list[DeviceStatus]]:
     """The pool at a glance: host → its free devices (hosts with none omitted)."""
     return {s.host: [d for d in s.devices if d.free] for s in pool if any(d.free for d in s.devices)}
+
+
+# --------------------------------------------------------------------------- the runner's guard rails
+
+
+register_step(
+    StepAction.SR_CREATE,
+    lambda s: xc.sr_create_local(s.device or "", s.target_uuid or "", s.name_label or ""),
+)

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_designate_master
-from ...actions.guards import host_is_live
+from ...facts_rules import host_is_live
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded

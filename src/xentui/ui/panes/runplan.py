@@ -42,7 +42,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...actions import Plan, PlanRunner, Progress, RunReport, Step, StepStatus
-from ...actions.guards import ssh_cause
+from ...facts_rules import ssh_cause
 from ...actions.plan import StepAction
 from ...diagnosis import Diagnosis
 from ...model import HostFacts
