@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import run_on
+from helpers.sim import run_on
 from helpers.engines import engine_for
 from xentui.actions import (
     Plan,

@@ -26,7 +26,6 @@ from xentui.actions import (
     propose_plan,
 )
 from xentui.actions.plan import facts_by_name
-from xentui.audit import AuditLog
 from xentui.diagnosis import Verdict, diagnose_pool
 from xentui.model import HostFacts, QueryState, Role, Source, SshState, XapiView
 from xentui.xe.commands import InvalidUUID

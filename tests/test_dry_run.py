@@ -32,6 +32,7 @@ from xentui.ui.panes.recover import RecoverScreen
 
 from helpers.console import CONSOLE_FAST, SIDE_EFFECT_VERBS, open_pane, pane_available, run_done, verdict, xe_sent
 from helpers.engines import engine_for
+from helpers.settings import SIM_TIMING
 
 SimFactory = Callable[..., Awaitable[Simulator]]
 
@@ -95,7 +96,7 @@ async def test_dry_run_demo_r_runs_no_promotion(tmp_path: Path) -> None:
     demo = DemoController(
         scenario="master-shutdown",
         root=tmp_path,
-        timing=Timing(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01),
+        timing=Timing(**SIM_TIMING),
         settings=CONSOLE_FAST,
     )
     app = XentuiApp(demo=demo, dry_run=True)

@@ -290,3 +290,16 @@ def test_every_kind_of_step_is_registered_by_its_feature() -> None:
     source = ast.parse((PKG / "actions" / "guards.py").read_text())
     check = next(n for n in source.body if isinstance(n, ast.FunctionDef) and n.name == "check_step")
     assert "StepAction." not in ast.unparse(check)
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/helpers/ (and fixtures in conftest.py), never in a test module."""
+    tests = Path(__file__).resolve().parent
+    names = {p.stem for p in tests.glob("test_*.py")} | {"conftest"}
+    bad = []
+    for path in sorted(tests.glob("*.py")) + sorted((tests / "helpers").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            bad += [f"{path.name} imports {m}" for m in mods if m.split(".")[0] in names]
+    assert bad == []

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from helpers.settings import CONSOLE_FAST, SIM_TIMING
 from xentui.diagnosis import Verdict
 from xentui.sim.state import Timing
 from xentui.ui.app import XentuiApp
@@ -27,8 +28,8 @@ from xentui.ui.screens.scenario import ScenarioScreen
 from xentui.devtools.testing import key_takes_effect, send_key
 from xentui.ui.widgets import HostTable
 
-FAST = Timing(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)
-SHORT = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.5)
+FAST = Timing(**SIM_TIMING)
+SHORT = CONSOLE_FAST
 
 
 async def _until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float, what: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import run_on
+from helpers.sim import run_on
 from xentui.config import Config, Settings, load_config, write_config
 from xentui.diagnosis import Verdict
 from xentui.sim.server import Simulator

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from conftest import run_on
+from helpers.sim import run_on
+from helpers.settings import CONSOLE_FAST
 from xentui.config import Config, Settings, load_config
 from xentui.diagnosis import Verdict
 from xentui.sim.server import Simulator
@@ -24,7 +25,7 @@ from xentui.ui.widgets import HostTable
 from xentui.xe.records import parse_records
 
 SimFactory = Callable[..., Awaitable[Simulator]]
-SHORT = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.5, toolstack_fuse=0.3)
+SHORT = CONSOLE_FAST
 SYSTEM = ("sda", "sda1", "sda2", "sda3", "sda4", "sda5", "sda6")
 
 

@@ -18,6 +18,8 @@ from xentui.ui.panes.runplan import PlanPane
 from xentui.ui.screens.pool import PoolScreen
 from xentui.devtools.testing import send_key, until
 
+from .settings import CONSOLE_FAST
+
 SimFactory = Callable[..., Awaitable[Simulator]]
 XE = "/opt/xensource/bin/xe"
 HOSTS = [f"plot{i}" for i in range(1, 9)]
@@ -35,15 +37,7 @@ SIDE_EFFECT_VERBS = (
     "update-apply",
 )
 
-#: console settings of the tests on the simulator (connect 2 s, command 3 s, poll 0.5 s, fuse 0.3 s)
-CONSOLE_FAST = FAST = dict(
-    connect_timeout=2.0,
-    command_timeout=3.0,
-    reach_timeout=1.0,
-    poll_interval=0.5,
-    toolstack_fuse=0.3,
-    keepalive_interval=0.5,
-)
+FAST = CONSOLE_FAST
 
 
 

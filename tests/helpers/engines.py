@@ -8,10 +8,10 @@ from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
 from xentui.sim.server import Simulator
 
+from .settings import ENGINE_FAST
+
 __all__ = ["ENGINE_FAST", "engine_for"]
 
-#: engine settings of the tests on the simulator: connect 2 s, command 3 s, reach 1 s, keepalive 0.5 s
-ENGINE_FAST: dict[str, float] = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, keepalive_interval=0.5)
 
 
 def engine_for(sim: Simulator, **settings: Any) -> PoolEngine:
