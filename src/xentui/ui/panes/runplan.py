@@ -354,6 +354,7 @@ class PlanPane(Screen[None]):
     PlanPane.-wide #pane-body { layout: horizontal; overflow-y: hidden; }
     PlanPane.-wide .pane-col { width: 1fr; height: 1fr; overflow-y: auto; scrollbar-size-vertical: 1; }
     PlanPane.-wide #pane-right { border-left: vkey $primary 40%; }
+    PlanPane #pane-next { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     PlanPane #pane-status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     PlanPane #pane-status.-dry { background: $warning 30%; }
     PlanPane #pane-status.-bad { background: $error 25%; }
@@ -448,6 +449,7 @@ class PlanPane(Screen[None]):
                 yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
                 yield Static(id="pane-steps")
                 yield Static(id="pane-guards")
+        yield Static(id="pane-next")  # the exact next command, never scrolled away (80x24)
         yield Static(id="pane-status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -509,6 +511,7 @@ class PlanPane(Screen[None]):
             steps.update(steps_text(plan, self.states, self.report, dry_run=self.dry_run))
             guards.update(guards_text(plan))
         self._show_report()
+        self._show_next()
         self._show_status()
         refresh_footer(self)
 
@@ -534,6 +537,23 @@ class PlanPane(Screen[None]):
             text.append_text(follows_text(self.after, dict(self.facts)))
         box.display = bool(text)
         box.update(text)
+
+    def _show_next(self) -> None:
+        """The command `r` runs first, with its host: always on screen, whatever the body scrolled to."""
+        box = self.query_one("#pane-next", Static)
+        plan = self.plan
+        step = plan.steps[0] if plan is not None and plan.steps and not plan.blocked else None
+        idle = not self.running and self.report is None and not self.refusal and not self.error
+        box.display = step is not None and idle
+        if step is None:
+            return
+        t = Text()
+        t.append("next: ", style=DIM)
+        t.append(f"on {step.host}: ", style="bold")
+        t.append(step.command)
+        if len(plan.steps) > 1:  # type: ignore[union-attr]
+            t.append(f" (+{len(plan.steps) - 1})", style=DIM)  # type: ignore[union-attr]
+        box.update(t)
 
     def _show_status(self) -> None:
         status = self.query_one("#pane-status", Static)
