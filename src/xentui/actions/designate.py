@@ -29,14 +29,7 @@ from xentui.xe import commands as xc
 from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
 
 from .guards import ha_check, plan_header, register_step
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-)
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
 

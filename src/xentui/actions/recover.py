@@ -38,15 +38,7 @@ from xentui.model import HostFacts, QueryState, Role
 from xentui.xe import commands as xc
 
 from .guards import ha_check, plan_header, register_step
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-    forbidden_checks,
-)
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
 
 __all__ = [
     "CandidateOption",

@@ -33,14 +33,7 @@ from xentui.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
 from .guards import Refused, ha_check, plan_header, register_step
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-)
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from .recover import expected_recovered
 
 if TYPE_CHECKING:

@@ -79,6 +79,14 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
             written.append(path)
             log(f"wrote {path}")
 
+    async def shoot_pane(pilot: object, key: str, pane: type, name: str) -> None:
+        """Open a plan pane with its key, wait for its plan, shoot it, go back."""
+        await pilot.press(key)  # type: ignore[attr-defined]
+        await _until(pilot, lambda: isinstance(app.screen, pane) and app.screen.plan is not None, 20, f"the {name}")
+        await pilot.pause(1.0)  # type: ignore[attr-defined]
+        await shoot(pilot, name)
+        await pilot.press("escape")  # type: ignore[attr-defined]
+
     try:
         async with app.run_test(size=SIZES[0]) as pilot:
             await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool")
@@ -164,11 +172,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                     "master lost, promote recommended",
                 )
                 await pilot.pause(2.5)
-                await pilot.press("r")
-                await _until(pilot, lambda: isinstance(app.screen, RecoverScreen) and app.screen.plan is not None, 20, "the recovery pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "recover-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "r", RecoverScreen, "recover-pane")
 
             if not only or "split-brain-pane" in only:
                 from ..ui.panes.splitbrain import SplitBrainScreen
@@ -176,11 +180,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 app.start_demo("split-brain")
                 await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
                 await pilot.pause(2.5)
-                await pilot.press("h")
-                await _until(pilot, lambda: isinstance(app.screen, SplitBrainScreen) and app.screen.plan is not None, 20, "the split-brain pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "split-brain-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "h", SplitBrainScreen, "split-brain-pane")
 
             if not only or "designate-pane" in only:
                 from ..ui.panes.designate import DesignateScreen
@@ -189,11 +189,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await _until(pilot, lambda: _settled(app, Verdict.DEGRADED), 60, "plot7 down")
                 await pilot.pause(2.5)
                 app.screen.query_one("HostTable").select_host("plot5")  # type: ignore[attr-defined]
-                await pilot.press("m")
-                await _until(pilot, lambda: isinstance(app.screen, DesignateScreen) and app.screen.plan is not None, 20, "the designate pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "designate-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "m", DesignateScreen, "designate-pane")
     finally:
         demo.cleanup()
     return written

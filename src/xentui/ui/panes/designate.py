@@ -18,12 +18,10 @@ orderly handover while the master is alive.  The pane shows:
 
 from __future__ import annotations
 
-from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_designate_master
@@ -173,20 +171,12 @@ class DesignateScreen(PlanPane):
         return key_hint(f"moves the master role to {self.target or '?'} (asks: F8)", "picks")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return DesignateScreen(ctx)
-
-
 def _available(d: Diagnosis) -> bool:
     return d.verdict in (Verdict.HEALTHY, Verdict.DEGRADED) and d.master is not None
 
 
 DESIGNATE_PANE = PaneSpec(
-    id="designate",
-    key="m",
-    title="Handover",
+    id="designate", key="m", title="Handover", factory=DesignateScreen, available=_available,
     description="planned maintenance: move the master role to another host (by its own UUID) before shutting the master down",
-    factory=_open,
-    available=_available,
 )
 

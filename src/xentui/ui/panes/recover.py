@@ -14,12 +14,10 @@ expected and says who now follows whom.
 
 from __future__ import annotations
 
-from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepAction, plan_promote_and_recover
@@ -197,15 +195,8 @@ class RecoverScreen(PlanPane):
         return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return RecoverScreen(ctx)
-
-
 RECOVER_PANE = PaneSpec(
-    id="recover",
-    key="r",
-    title="Recover",
-    description="master lost: promote a slave (the freshest database first) and recover the others onto it",
-    factory=_open,
+    id="recover", key="r", title="Recover", factory=RecoverScreen,
     available=lambda d: d.verdict is Verdict.MASTER_LOST,
+    description="master lost: promote a slave (the freshest database first) and recover the others onto it",
 )

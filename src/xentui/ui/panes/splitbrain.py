@@ -17,13 +17,11 @@ report offers `pool-emergency-reset-master` on the old master itself:
 
 from __future__ import annotations
 
-from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import (
@@ -258,15 +256,8 @@ class SplitBrainScreen(PlanPane):
         return key_hint(f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)", "picks")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return SplitBrainScreen(ctx)
-
-
 SPLIT_BRAIN_PANE = PaneSpec(
-    id="split-brain",
-    key="h",
-    title="Heal",
-    description="split brain: recover-slaves on the master the pool follows (never on the old one)",
-    factory=_open,
+    id="split-brain", key="h", title="Heal", factory=SplitBrainScreen,
     available=lambda d: d.verdict is Verdict.SPLIT_BRAIN,
+    description="split brain: recover-slaves on the master the pool follows (never on the old one)",
 )

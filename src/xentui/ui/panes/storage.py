@@ -817,27 +817,12 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
 # --------------------------------------------------------------------------- registry
 
 
-def _open(ctx: PaneContext) -> Screen[None]:
-    return StorageScreen(ctx)
-
-
-def _open_pool(ctx: PaneContext) -> Screen[None]:
-    return PoolStorageScreen(ctx)
-
-
 STORAGE_PANE = PaneSpec(
-    id="storage",
-    key="d",
-    title="Disks",
+    id="storage", key="d", title="Disks", factory=StorageScreen, needs_host=True,
     description="local storage: the selected host's disks and partitions, a free one made a local SR",
-    factory=_open,
-    needs_host=True,
 )
 
 POOL_STORAGE_PANE = PaneSpec(
-    id="storage-pool",
-    key=None,
-    title="Spare disks",
+    id="storage-pool", key=None, title="Spare disks", factory=PoolStorageScreen,
     description="which hosts of the pool have a spare disk or partition; one local SR on each in one pass",
-    factory=_open_pool,
 )
