@@ -178,19 +178,13 @@ class RunReport(BaseModel):
         lines = [f"{self.title}{' (dry run)' if self.dry_run else ''}"]
         for r in self.results:
             lines.append(f"  {r.index + 1}. [{r.status}] on {r.host}: {r.command}")
-            if r.explanation:
-                lines.append(f"     {r.explanation}")
-            if r.verification:
-                lines.append(f"     check: {r.verification}")
+            lines.extend(f"     {x}" for x in (r.explanation, r.verification and f"check: {r.verification}") if x)
         if self.recover is not None:
             rc = self.recover
             lines.append(f"  recover-slaves on {rc.host}: {len(rc.recovered)} of {len(rc.expected)} expected hosts reset")
-            for n, why in rc.not_recovered.items():
-                lines.append(f"     not recovered: {n}: {why}")
-            for u in rc.unexpected:
-                lines.append(f"     printed but not configured: {u}")
-            for n, why in rc.unchecked.items():
-                lines.append(f"     not checked: {n}: {why}")
+            lines.extend(f"     not recovered: {n}: {why}" for n, why in rc.not_recovered.items())
+            lines.extend(f"     printed but not configured: {u}" for u in rc.unexpected)
+            lines.extend(f"     not checked: {n}: {why}" for n, why in rc.unchecked.items())
         for s in self.offers:
             lines.append(f"  offered next: on {s.host}: {s.command} — {s.why}")
         if self.stopped:

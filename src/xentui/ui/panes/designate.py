@@ -102,6 +102,7 @@ class DesignateScreen(PlanPane):
     """Planned maintenance: hand the master role over while the master is alive."""
 
     PANE_TITLE = "Move the master role before shutting this host down"
+    PICKER = "targets"
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -117,10 +118,6 @@ class DesignateScreen(PlanPane):
         yield OptionList(id="targets")
         yield Static(id="dg-target")
         yield Static(id="pane-checks")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#targets", OptionList).focus()
 
     def update_top(self) -> None:
         plan = self.plan
@@ -148,12 +145,10 @@ class DesignateScreen(PlanPane):
     @on(OptionList.OptionSelected, "#targets")
     @guarded("picking the new master")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress.", severity="warning")
+        name = self.picked(event)
+        if name is None:
             return
-        if event.option.id is None:
-            return
-        self.target = event.option.id
+        self.target = name
         self.start_over()
 
     # ------------------------------------------------------------------ wording

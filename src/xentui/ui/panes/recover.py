@@ -77,6 +77,7 @@ class RecoverScreen(PlanPane):
     """Promote the candidate (or the host picked) and recover the slaves onto it."""
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
+    PICKER = "candidates"
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -116,10 +117,6 @@ class RecoverScreen(PlanPane):
         yield Static(id="rec-head", classes="-tight")
         yield OptionList(id="candidates")
         yield Static(id="rec-tradeoff")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#candidates", OptionList).focus()
 
     def update_top(self) -> None:
         plan = self.plan
@@ -173,10 +170,7 @@ class RecoverScreen(PlanPane):
     @on(OptionList.OptionSelected, "#candidates")
     @guarded("picking the candidate")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress: the candidate cannot change now.", severity="warning")
-            return
-        name = event.option.id
+        name = self.picked(event, "A run is in progress: the candidate cannot change now.")
         if name is None:
             return
         self.candidate = name

@@ -364,6 +364,8 @@ class PlanPane(Screen[None]):
 
     #: shown in the title bar; subclasses override
     PANE_TITLE = "Plan"
+    #: the id of the pane's picker (an OptionList), focused when the pane opens
+    PICKER: str | None = None
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -461,6 +463,8 @@ class PlanPane(Screen[None]):
         except Exception:  # a bare App (tests of a pane alone)
             pass
         self.replan()
+        if self.PICKER is not None:
+            self.query_one(f"#{self.PICKER}", OptionList).focus()
         self.call_after_refresh(self._top)
 
     def _top(self) -> None:
@@ -613,6 +617,13 @@ class PlanPane(Screen[None]):
                 return None  # shown greyed out
             return True
         return True
+
+    def picked(self, event: OptionList.OptionSelected, busy: str = "A run is in progress.") -> str | None:
+        """The option the admin picked in the picker; None when none, or while a run is in progress (said so)."""
+        if self.running:
+            self.notify(busy, severity="warning")
+            return None
+        return event.option.id
 
     def action_scroll_body(self, delta: int) -> None:
         """Scroll the pane (wide: the steps and report column)."""

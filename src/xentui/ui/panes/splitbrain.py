@@ -86,6 +86,7 @@ class SplitBrainScreen(PlanPane):
     """Heal a split brain: recover-slaves on the majority master only."""
 
     PANE_TITLE = "Split brain — heal from the master the pool follows"
+    PICKER = "masters"
 
     BINDINGS = [
         Binding("o", "override", "Override"),
@@ -120,10 +121,6 @@ class SplitBrainScreen(PlanPane):
         yield OptionList(id="masters")
         yield Static(id="sb-target")
         yield Static(id="pane-checks")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#masters", OptionList).focus()
 
     def update_top(self) -> None:
         if isinstance(self.plan, HealSplitBrainPlan):
@@ -184,10 +181,7 @@ class SplitBrainScreen(PlanPane):
     @on(OptionList.OptionSelected, "#masters")
     @guarded("picking the master")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress.", severity="warning")
-            return
-        name = event.option.id
+        name = self.picked(event)
         if name is None:
             return
         self.target = name
