@@ -18,9 +18,7 @@ orderly handover while the master is alive.  The pane shows:
 
 from __future__ import annotations
 
-
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
@@ -28,7 +26,6 @@ from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_de
 from ...facts_rules import host_is_live
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
-from ..errors import guarded
 from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, hosts_in, sync_options
 from .spec import PaneContext, PaneSpec
 
@@ -142,12 +139,7 @@ class DesignateScreen(PlanPane):
         items = [(n, _target_prompt(facts[n], n == chosen, master)) for n in hosts_in(facts)]
         sync_options(ol, items, chosen)
 
-    @on(OptionList.OptionSelected, "#targets")
-    @guarded("picking the new master")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        name = self.picked(event)
-        if name is None:
-            return
+    def pick(self, name: str) -> None:
         self.target = name
         self.start_over()
 

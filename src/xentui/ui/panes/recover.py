@@ -14,7 +14,6 @@ expected and says who now follows whom.
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -78,6 +77,7 @@ class RecoverScreen(PlanPane):
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
     PICKER = "candidates"
+    PICK_BUSY = "A run is in progress: the candidate cannot change now."
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -167,12 +167,7 @@ class RecoverScreen(PlanPane):
     def _option_highlighted(self) -> None:
         self._show_tradeoff()
 
-    @on(OptionList.OptionSelected, "#candidates")
-    @guarded("picking the candidate")
-    def _option_selected(self, event: OptionList.OptionSelected) -> None:
-        name = self.picked(event, "A run is in progress: the candidate cannot change now.")
-        if name is None:
-            return
+    def pick(self, name: str) -> None:
         self.candidate = name
         self.start_over()
         self.notify(f"candidate: {name}", timeout=2)

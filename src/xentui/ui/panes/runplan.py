@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -366,6 +367,8 @@ class PlanPane(Screen[None]):
     PANE_TITLE = "Plan"
     #: the id of the pane's picker (an OptionList), focused when the pane opens
     PICKER: str | None = None
+    #: said when the admin picks while a run is in progress (nothing changes)
+    PICK_BUSY = "A run is in progress."
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -618,12 +621,19 @@ class PlanPane(Screen[None]):
             return True
         return True
 
-    def picked(self, event: OptionList.OptionSelected, busy: str = "A run is in progress.") -> str | None:
-        """The option the admin picked in the picker; None when none, or while a run is in progress (said so)."""
+    @on(OptionList.OptionSelected)
+    @guarded("picking")
+    def _picker_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.PICKER is None or event.option_list.id != self.PICKER:
+            return
         if self.running:
-            self.notify(busy, severity="warning")
-            return None
-        return event.option.id
+            self.notify(self.PICK_BUSY, severity="warning")
+            return
+        if event.option.id is not None:
+            self.pick(event.option.id)
+
+    def pick(self, name: str) -> None:
+        """The admin picked `name` in the pane's picker (Enter): re-plan for it."""
 
     def action_scroll_body(self, delta: int) -> None:
         """Scroll the pane (wide: the steps and report column)."""

@@ -17,9 +17,7 @@ report offers `pool-emergency-reset-master` on the old master itself:
 
 from __future__ import annotations
 
-
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import OptionList, Static
@@ -178,12 +176,7 @@ class SplitBrainScreen(PlanPane):
         items = [(m.name, _master_prompt(m, m.name == chosen, self._allowed(m.name)[0])) for m in self._masters]
         sync_options(ol, items, chosen)
 
-    @on(OptionList.OptionSelected, "#masters")
-    @guarded("picking the master")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        name = self.picked(event)
-        if name is None:
-            return
+    def pick(self, name: str) -> None:
         self.target = name
         self.start_over()
         ok, reason = self._allowed(name)
