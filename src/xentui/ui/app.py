@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from ..audit import AuditLog, AuditRecord
 from ..config import Config, Settings
 from ..diagnosis import Diagnosis
-from ..engine.pool import pool_password
+from ..engine.pool import PoolEngine, pool_password
 from ..engine.sessions import CommandResult
 from ..model import HostFacts
 from .commands import XentuiCommands
@@ -201,7 +201,7 @@ class XentuiApp(App[int]):
         sources: list[FactSource] = []
         for pool in config.pools:
             sources.append(
-                LiveSource(pool, config.settings, password=pool_password(pool), on_command=self._command_callback(pool.name))
+                LiveSource(PoolEngine(pool, config.settings, pool_password(pool), on_command=self._command_callback(pool.name)))
             )
         return sources
 
