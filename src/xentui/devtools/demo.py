@@ -126,10 +126,6 @@ class _Ended(SystemExit):
     """A signal that ends the demo (SIGTERM, SIGHUP): unwinds through `finally`."""
 
 
-def _end_on(signum: int, frame: FrameType | None) -> None:
-    raise _Ended(128 + signum)
-
-
 def run_demo(
     hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0, dry_run: bool = False, *, headless: bool = False
 ) -> int:
@@ -146,7 +142,12 @@ def run_demo(
         print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2
     demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse)
-    previous = {sig: signal.signal(sig, _end_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+    def end_on(signum: int, frame: FrameType | None) -> None:
+        demo.cleanup()  # first: whatever the unwinding below meets, the keys and sockets are gone
+        raise _Ended(128 + signum)
+
+    previous = {sig: signal.signal(sig, end_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         app = XentuiApp(demo=demo, dry_run=dry_run)
         result = app.run(headless=headless)
