@@ -108,7 +108,11 @@ class PaneContext:
         )
 
     def audit_command(self, result: CommandResult, *, detail: str | None = None) -> AuditRecord | None:
-        """Append an action command's result to the audit file (and mark it in the activity log)."""
+        """Append an action command's result to the audit file (and mark it in the activity log).
+
+        Only the onboarding pane still calls this (and `audit_intent`), until its
+        steps run on the `PlanRunner` like every other change; new panes use `make_runner`.
+        """
         return self.app.audit_command(result, detail=detail)
 
     def audit_intent(self, host: str, command: str, *, outcome: str = "dry-run", detail: str | None = None) -> AuditRecord | None:
