@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-import asyncssh
 import pytest
 
+from helpers.settings import SIM_TIMING
 from xentui.sim.server import Simulator
 from xentui.sim.state import Timing
 
-FAST = dict(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)
+FAST = SIM_TIMING
 
 
 @pytest.fixture(autouse=True)
@@ -46,26 +46,3 @@ async def sim_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[S
 @pytest.fixture
 async def sim(sim_factory: Callable[..., Awaitable[Simulator]]) -> Simulator:
     return await sim_factory()
-
-
-async def ssh_connect(sim: Simulator, host: str, **kw: Any) -> asyncssh.SSHClientConnection:
-    """A plain asyncssh client connection to one simulated host, host key checked."""
-    h = sim.pool.host(host)
-    return await asyncssh.connect(
-        "127.0.0.1",
-        h.ssh_port,
-        username="root",
-        client_keys=[str(sim.dir / "id_ed25519")],
-        known_hosts=str(sim.dir / "known_hosts"),
-        agent_path=None,
-        config=None,
-        **kw,
-    )
-
-
-async def run_on(sim: Simulator, host: str, command: str, timeout: float = 5.0) -> asyncssh.SSHCompletedProcess:
-    """Run one command on a simulated host (raises TimeoutError past `timeout`)."""
-    import asyncio
-
-    async with await ssh_connect(sim, host) as conn:
-        return await asyncio.wait_for(conn.run(command, check=False), timeout)

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import run_on
+from helpers.sim import run_on
+from helpers.engines import engine_for
 from xentui.actions import (
     Plan,
     PlanRunner,
@@ -28,7 +29,6 @@ from xentui.actions import (
     plan_promote_and_recover,
 )
 from xentui.audit import AuditLog
-from xentui.config import load_config
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.engine.pool import PoolEngine
 from xentui.sim.server import Simulator
@@ -42,13 +42,8 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
-FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, keepalive_interval=0.5)
 HOSTS = [f"plot{i}" for i in range(1, 9)]
-
-
-def make_engine(sim: Simulator) -> PoolEngine:
-    config = load_config(sim.dir / "pools.toml")
-    return PoolEngine(config.pools[0], config.settings.model_copy(update=FAST))
+make_engine = engine_for
 
 
 def addr(sim: Simulator, host: str) -> str:
@@ -219,6 +214,8 @@ async def test_field_story(sim_factory: Any, tmp_path: Path) -> None:
         ("plot3", "pool-recover-slaves", "ok"),
         ("plot2", "pool-recover-slaves", "refused"),
         ("plot3", "pool-recover-slaves", "ok"),
+        # the blocked handover (plot7 down): refused by the runner, written down, nothing sent
+        ("plot3", f"pool-designate-new-master host-uuid={sim.pool.host('plot5').uuid}", "refused"),
         ("plot3", f"pool-designate-new-master host-uuid={sim.pool.host('plot5').uuid}", "ok"),
     ]
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 
-from test_actions_plans import healthy, master, master_gone, slave, split, uuid
+from helpers.facts import healthy, master, master_gone, slave, split, uuid
 from xentui.actions import (
     Plan,
     PlanRunner,
@@ -246,6 +246,18 @@ async def test_minority_recover_refused_at_run_time(audit: AuditLog) -> None:
     r = report.results[0]
     assert r.status is StepStatus.REFUSED and "old master's database" in r.explanation
     assert [x.outcome for x in audit.read()] == ["refused"]
+
+
+async def test_typed_override_is_audited_by_the_runner_before_it_runs(audit: AuditLog) -> None:
+    eng = FakeEngine(split(minority=2, majority=3), promote_works)
+    plan = plan_heal_split_brain(eng.facts, eng.diagnose(), target="plot2", override_confirmed_name="plot2")
+    assert audit.read() == []  # making the plan writes nothing
+    report = await runner(eng, audit).run(plan)
+    assert eng.sent and eng.sent[0][0] == "plot2"
+    records = audit.read()
+    assert [(r.host, r.outcome) for r in records][:2] == [("plot2", "override"), ("plot2", "ok")]
+    assert "typed 'plot2'" in (records[0].detail or "") and "pull the pool back" in (records[0].detail or "")
+    assert report.results[0].status in (StepStatus.OK, StepStatus.UNVERIFIED)
 
 
 async def test_tampered_command_refused(audit: AuditLog) -> None:

@@ -21,98 +21,7 @@ from xentui.diagnosis import (
 )
 from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
 
-N = 8
-
-
-def addr(i: int) -> str:
-    return f"10.0.0.{10 + i}"
-
-
-def base(i: int, **kw: object) -> HostFacts:
-    """plotN as configured: jump-box address is a DNS name, `hostname -I` gives 10.0.0.1N."""
-    fields: dict[str, object] = dict(
-        name=f"plot{i}",
-        address=f"plot{i}.lab",
-        ssh=SshState.UP,
-        latency_ms=5.0 + i,
-        uuid=f"00000000-0000-0000-0000-00000000000{i}",
-        hostname=f"plot{i}",
-        own_addresses=[addr(i)],
-        db_generation=4800,
-        ha_enabled=False,
-    )
-    fields.update(kw)
-    return HostFacts(**fields)  # type: ignore[arg-type]
-
-
-def master(i: int, **kw: object) -> HostFacts:
-    d: dict[str, object] = dict(role=Role.MASTER, xapi=XapiView.MASTER, pool_list=QueryState.ANSWERED)
-    d.update(kw)
-    return base(i, **d)
-
-
-def slave(i: int, of: int | str = 1, **kw: object) -> HostFacts:
-    a = addr(of) if isinstance(of, int) else of
-    d: dict[str, object] = dict(
-        role=Role.SLAVE,
-        master_address=a,
-        xapi=XapiView.SLAVE,
-        xapi_master_address=a,
-        pool_list=QueryState.ANSWERED,
-        reaches_master=True,
-        emergency_mode=False,
-    )
-    d.update(kw)
-    return base(i, **d)
-
-
-def stranded(i: int, of: int | str = 1, **kw: object) -> HostFacts:
-    """A slave of a dead master: HOST_IS_SLAVE at once, pool-list hangs, emergency mode says false."""
-    d: dict[str, object] = dict(reaches_master=False, pool_list=QueryState.NO_ANSWER, emergency_mode=False)
-    d.update(kw)
-    return slave(i, of, **d)
-
-
-def down(i: int, ssh: SshState = SshState.REFUSED, keep_identity: bool = True, **kw: object) -> HostFacts:
-    """A host the jump box cannot reach: only what the config (and maybe an earlier probe) knew."""
-    d: dict[str, object] = dict(
-        name=f"plot{i}",
-        address=f"plot{i}.lab",
-        ssh=ssh,
-        ssh_error=f"plot{i}: {ssh}",
-    )
-    if keep_identity:
-        d.update(uuid=f"00000000-0000-0000-0000-00000000000{i}", own_addresses=[addr(i)], hostname=f"plot{i}")
-    d.update(kw)
-    return HostFacts(**d)  # type: ignore[arg-type]
-
-
-def pool(**special: HostFacts) -> list[HostFacts]:
-    """plot1 master, plot2..plot8 healthy slaves, with some hosts replaced: pool(plot7=down(7))."""
-    hosts = [master(1)] + [slave(i) for i in range(2, N + 1)]
-    return [special.get(h.name, h) for h in hosts]
-
-
-def master_gone(ssh: SshState, **gens: int) -> list[HostFacts]:
-    hosts = [down(1, ssh)] + [stranded(i) for i in range(2, N + 1)]
-    for h in hosts:
-        if h.name in gens:
-            h.db_generation = gens[h.name]
-    return hosts
-
-
-def split(minority: int = 2, majority: int = 3, gen_min: int = 4700, gen_maj: int = 4900) -> list[HostFacts]:
-    """`minority` holds master alone; `majority` holds master and is followed by the other hosts."""
-    hosts = []
-    for i in range(1, N + 1):
-        if i == minority:
-            hosts.append(master(i, db_generation=gen_min))
-        elif i == majority:
-            hosts.append(master(i, db_generation=gen_maj))
-        else:
-            hosts.append(slave(i, of=majority))
-    return hosts
-
+from helpers.facts import N, addr, base, down, master, master_gone, pool, slave, split, stranded, uuid
 
 @dataclass
 class Case:
@@ -489,7 +398,7 @@ def test_host_offline_forbids_designate_with_host_offline() -> None:
     des = [f for f in d.forbidden if f.action is Action.DESIGNATE_NEW_MASTER]
     assert len(des) == 1 and "HOST_OFFLINE" in des[0].reason and "plot7" in des[0].reason
     (forget,) = [f for f in d.forbidden if f.action is Action.HOST_FORGET]
-    assert forget.command == "/opt/xensource/bin/xe host-forget uuid=00000000-0000-0000-0000-000000000007 --force"
+    assert forget.command == f"/opt/xensource/bin/xe host-forget uuid={uuid(7)} --force"
     assert "reinstalled" in forget.reason
     assert "unreachable" in d.hosts["plot7"].flags
     assert "plot7: refused" in d.hosts["plot7"].note

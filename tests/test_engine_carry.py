@@ -11,7 +11,7 @@ from xentui.diagnosis import Verdict, diagnose_pool
 from xentui.engine.carry import FILE_GROUPS, carry_forward
 from xentui.engine.pool import PoolEngine
 from xentui.model import HostFacts, QueryState, Role, Source, SshState, XapiView
-from xentui.ui.samples import FIXED_NOW, sample_facts
+from xentui.devtools.samples import FIXED_NOW, sample_facts
 
 
 def _complete(name: str = "plot2") -> HostFacts:

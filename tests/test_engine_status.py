@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.settings import ENGINE_FAST
 from xentui import cli
 from xentui.config import Config, load_config
 from xentui.diagnosis import Verdict
@@ -15,7 +16,7 @@ from xentui.engine.pool import PoolEngine
 from xentui.loopwatch import LoopWatch
 from xentui.model import QueryState, Role, SshState, XapiView
 
-FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0)
+FAST = ENGINE_FAST
 
 
 def sim_config(sim, **settings) -> Config:

@@ -13,11 +13,12 @@ import asyncio
 import random
 from typing import Any
 
+from helpers.settings import ENGINE_FAST
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine, cancel_until_done
 from xentui.model import HostFacts
 
-FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.05, toolstack_fuse=0.3)
+FAST = dict(ENGINE_FAST, poll_interval=0.05, toolstack_fuse=0.3)  # polls back to back
 
 
 async def test_cancel_until_done_cancels_again_a_task_that_swallowed_the_first_cancel() -> None:

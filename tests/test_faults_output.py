@@ -27,8 +27,9 @@ from typing import Any
 
 import pytest
 
+from helpers.engines import engine_for as shared_engine_for
+from helpers.settings import FAULTS_FAST
 from xentui.actions.storage import gather_storage
-from xentui.config import load_config
 from xentui.diagnosis import HostFlag
 from xentui.engine.pool import PoolEngine
 from xentui.engine.sessions import MAX_OUTPUT
@@ -36,7 +37,7 @@ from xentui.model import QueryState, Role, SshState, XapiView
 from xentui.sim.xe import Result, XeCli
 from xentui.xe.commands import HEAD_MAX_BYTES
 
-FAST = dict(connect_timeout=1.5, command_timeout=2.0, reach_timeout=1.0)
+FAST = FAULTS_FAST
 BAD = ("plot3", "plot6")
 TEN_MB = 10 * 1024 * 1024
 GARBAGE = bytes(range(256)) * 64  # every byte value: NULs, invalid UTF-8, escape sequences
@@ -84,8 +85,7 @@ async def run_engine_side(coro: Any) -> Any:
 
 
 def engine_for(sim) -> PoolEngine:
-    config = load_config(sim.dir / "pools.toml")
-    return PoolEngine(config.pools[0], config.settings.model_copy(update=FAST))
+    return shared_engine_for(sim, **FAST)
 
 
 # --------------------------------------------------------------------------- broken content

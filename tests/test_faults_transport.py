@@ -29,14 +29,15 @@ from typing import Any, Callable
 
 import pytest
 
-from xentui.config import load_config
+from helpers.engines import engine_for as shared_engine_for
+from helpers.settings import FAULTS_FAST
 from xentui.diagnosis import HostFlag, Verdict
 from xentui.engine.pool import PoolEngine
 from xentui.engine.sessions import MAX_OUTPUT
 from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
 from xentui.sim.xe import XeCli
 
-FAST = dict(connect_timeout=1.5, command_timeout=2.0, reach_timeout=1.0)
+FAST = FAULTS_FAST
 BAD = ("plot3", "plot6")
 # The longest a probe may take: connect + the xe bound (command + 1) + slack for 8 hosts on 2 cores.
 BOUND = FAST["connect_timeout"] + 1 + FAST["command_timeout"] + 1 + 3.0
@@ -95,9 +96,7 @@ def unmarked(coro: Any) -> asyncio.Task[Any]:
 
 
 def engine_for(sim) -> PoolEngine:
-    config = load_config(sim.dir / "pools.toml")
-    settings = config.settings.model_copy(update=FAST)
-    return PoolEngine(config.pools[0], settings)
+    return shared_engine_for(sim, **FAST)
 
 
 async def probe(engine: PoolEngine, on_update: Callable[[HostFacts], None] | None = None):

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from conftest import run_on
+from helpers.sim import run_on
 from xentui.actions.onboard import (
     HostKeyRefused,
     JoinStatus,

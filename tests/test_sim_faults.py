@@ -10,7 +10,7 @@ from typing import Any
 import asyncssh
 import pytest
 
-from conftest import ssh_connect
+from helpers.sim import ssh_connect
 from xentui.sim.server import Simulator
 
 

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 import asyncssh
 import pytest
 
-from conftest import ssh_connect
+from helpers.sim import ssh_connect
 from xentui.sim.server import Simulator
 
 GOLDEN = Path(__file__).parent / "golden"

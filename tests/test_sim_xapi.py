@@ -15,7 +15,7 @@ import asyncssh
 import pytest
 import XenAPI
 
-from conftest import ssh_connect
+from helpers.sim import ssh_connect
 from xentui.sim.server import Simulator
 
 

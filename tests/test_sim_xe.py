@@ -15,7 +15,7 @@ from typing import Any
 import asyncssh
 import pytest
 
-from conftest import ssh_connect
+from helpers.sim import ssh_connect
 from xentui.sim import records as R
 from xentui.sim.scenarios import SOFTWARE_VERSION
 from xentui.sim.server import Simulator

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.settings import ENGINE_FAST
 from xentui.actions.storage import DeviceStatus, StorageFacts, gather_storage
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
@@ -28,7 +29,7 @@ from xentui.sim.server import Simulator
 from xentui.ui.panes.storage import build_plan, label_problem
 from xentui.xe.records import parse_records
 
-FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0)
+FAST = ENGINE_FAST
 T = 3.0
 
 NASTY = list(" \"'“”‘’„«»$`\\;&|<>(){}[]*?!#~%=,:-_./@^+") + ["é", "ß", "漢", "字", "😀", "Ω", "\u00a0", "\u200b", "\u202e"]

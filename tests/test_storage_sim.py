@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from helpers.settings import ENGINE_FAST
 from xentui.actions.storage import gather_storage, hosts_with_spare_devices, plan_local_sr
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
 from xentui.xe.records import parse_records
 
-FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0)
+FAST = ENGINE_FAST
 
 
 async def engine_for(sim) -> PoolEngine:

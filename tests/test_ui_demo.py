@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from helpers.settings import CONSOLE_FAST, SIM_TIMING
 from xentui.diagnosis import Verdict
 from xentui.sim.state import Timing
 from xentui.ui.app import XentuiApp
 from xentui.ui.commands import palette_commands
-from xentui.ui.demo import DemoController, demo_settings
+from xentui.devtools.demo import DemoController, demo_settings, run_demo
 from xentui.ui.screens.pool import PoolScreen
 from xentui.ui.screens.scenario import ScenarioScreen
-from xentui.ui.testing import key_takes_effect, send_key
+from xentui.devtools.testing import key_takes_effect, send_key
 from xentui.ui.widgets import HostTable
 
-FAST = Timing(fuse=0.3, boot=0.1, emergency_retry=2.0, reach_connect=0.01)
-SHORT = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=0.5)
+FAST = Timing(**SIM_TIMING)
+SHORT = CONSOLE_FAST
 
 
 async def _until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -103,3 +110,64 @@ async def test_demo_runs_the_release_asked_for(tmp_path: Path) -> None:
         assert "PRODUCT_VERSION='8.3.0'" in plot1.read("/etc/xensource-inventory").decode()
     finally:
         await demo.stop()
+
+
+_DEMO_SCRIPT = """
+import sys
+from xentui.devtools.demo import run_demo
+sys.exit(run_demo(hosts=2, scenario="healthy", fuse=0.3, headless=True))
+"""
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A short TMPDIR of its own (the simulator's control socket path must fit AF_UNIX's 108 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="xt-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_demo_removes_its_temp_dirs_on_every_way_out(how: str, tmp_path: Path, short_tmp: Path) -> None:
+    """`xentui demo` killed (terminal closed: SIGHUP; kill: SIGTERM; Ctrl+C outside the app: SIGINT)
+    leaves no xentui-demo-* directory behind (keys, sockets, the audit file)."""
+    tmp = short_tmp
+    env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-c", _DEMO_SCRIPT], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90  # a loaded machine starts 2 sshds slowly
+        # running: the simulator's hosts listen (control socket) in the demo's temporary root
+        while not list(tmp.glob("xentui-demo-*/*/control.sock")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the demo did not start"
+            time.sleep(0.1)
+        proc.send_signal(getattr(signal, how))
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out, err = proc.communicate()
+    assert list(tmp.glob("xentui-demo-*")) == [], (proc.returncode, err[-3000:])
+
+
+def test_demo_quit_removes_its_temp_dirs(short_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`q`: the console ends normally and run_demo removes the root."""
+    tmp = short_tmp
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    started: list[Path] = []
+
+    def run(self: XentuiApp, **kw: Any) -> int:
+        async def story() -> None:
+            async with self.run_test(size=(80, 24)) as pilot:
+                await _until(pilot, lambda: self.demo is not None and self.demo.running, 20, "the simulator")
+                started.append(self.demo.directory)  # type: ignore[union-attr]
+                await pilot.press("q")
+
+        asyncio.run(story())
+        return 0
+
+    monkeypatch.setattr(XentuiApp, "run", run)
+    assert run_demo(hosts=2, scenario="healthy", fuse=0.3) == 0
+    assert started and started[0].is_relative_to(tmp)
+    assert list(tmp.glob("xentui-demo-*")) == []

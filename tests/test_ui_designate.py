@@ -8,7 +8,7 @@ between the check and the command, HOST_OFFLINE is explained in plain words.
 
 from __future__ import annotations
 
-from test_ui_recover import (
+from helpers.console import (
     HOSTS,
     XE,
     SimFactory,
@@ -29,7 +29,7 @@ from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.designate import DesignateScreen
 from xentui.ui.screens.pool import PoolScreen
-from xentui.ui.testing import send_key, until
+from xentui.devtools.testing import send_key, until
 from xentui.ui.widgets import HostTable
 
 

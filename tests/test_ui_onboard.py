@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import run_on
+from helpers.sim import run_on
 from xentui.config import Config, Settings, load_config, write_config
 from xentui.diagnosis import Verdict
 from xentui.sim.server import Simulator
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.onboard import OnboardScreen
-from xentui.ui.testing import key_takes_effect, send_key, until
+from xentui.devtools.testing import key_takes_effect, send_key, until
 
 SimFactory = Callable[..., Awaitable[Simulator]]
 PASSWORD = "xenroot"

@@ -9,147 +9,42 @@ pane recover-slaves on plot2 is refused, on plot3 accepted → plot2 follows
 plot3.
 
 Fast settings (connect 2 s, command 3 s, reach 1 s, poll 0.5 s, fuse 0.3 s);
-every wait is a poll with a deadline.  The helpers here are used by the
-other test_ui_recover*/designate/splitbrain modules.
+every wait is a poll with a deadline (helpers in tests/helpers/console.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from textual.widgets import OptionList, Static
 
 from xentui.actions import StepStatus
 from xentui.audit import AuditLog
-from xentui.config import Config, Settings, load_config
 from xentui.diagnosis import Verdict
-from xentui.sim.server import Simulator
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
-from xentui.ui.panes.runplan import PlanPane
 from xentui.ui.panes.splitbrain import SplitBrainScreen
 from xentui.ui.screens.pool import PoolScreen
-from xentui.ui.testing import send_key, until
+from xentui.devtools.testing import send_key, until
+from xentui.ui.screens.activity import ActivityScreen
 from xentui.ui.widgets import VerdictBanner
+from xentui.ui.widgets.activity import ActivityLog
 
-SimFactory = Callable[..., Awaitable[Simulator]]
-XE = "/opt/xensource/bin/xe"
-HOSTS = [f"plot{i}" for i in range(1, 9)]
-FAST = dict(
-    connect_timeout=2.0,
-    command_timeout=3.0,
-    reach_timeout=1.0,
-    poll_interval=0.5,
-    toolstack_fuse=0.3,
-    keepalive_interval=0.5,
+from helpers.console import (
+    HOSTS,
+    XE,
+    SimFactory,
+    addr,
+    audit_log,
+    confirm_f8,
+    fast_config,
+    open_pane,
+    pane_available,
+    pick,
+    run_done,
+    shown,
+    verdict,
+    xe_sent,
 )
-
-
-# --------------------------------------------------------------------------- helpers (shared)
-
-
-def fast_config(sim: Simulator) -> Config:
-    config = load_config(sim.dir / "pools.toml")
-    return config.model_copy(update={"settings": Settings(audit_file=sim.dir / "audit.jsonl", **FAST)})
-
-
-def verdict(app: XentuiApp) -> Verdict | None:
-    slot = app.current_slot
-    return slot.diagnosis.verdict if slot is not None and slot.diagnosis is not None else None
-
-
-def pool_screen(app: XentuiApp) -> PoolScreen:
-    return next(s for s in app.screen_stack if isinstance(s, PoolScreen))
-
-
-def pane_available(app: XentuiApp, pane_id: str) -> bool:
-    return bool(pool_screen(app).check_action("open_pane", (pane_id,)))
-
-
-def addr(sim: Simulator, host: str) -> str:
-    return sim.pool.host(host).address
-
-
-def xe_sent(sim: Simulator, verb: str, host: str | None = None) -> int:
-    """How many times the simulated hosts received `xe <verb>` (on `host`, or anywhere)."""
-    return sum(
-        1
-        for h, argv in sim.received
-        if (host is None or h == host) and len(argv) > 1 and argv[0].endswith("xe") and argv[1] == verb
-    )
-
-
-def shown(screen: Any, selector: str) -> str:
-    """The plain text of a Static (what the admin reads)."""
-    widget = screen.query_one(selector, Static)
-    content = widget.render()
-    return str(getattr(content, "plain", content))
-
-
-def audit_log(sim: Simulator) -> list[tuple[str, str, str]]:
-    path = sim.dir / "audit.jsonl"
-    if not path.exists():
-        return []
-    return [(r.host, r.command.split(f"{XE} ")[-1], r.outcome) for r in AuditLog(path).read()]
-
-
-async def open_pane(app: XentuiApp, key: str, cls: type[PlanPane], timeout: float = 10.0) -> Any:
-    await until(lambda: isinstance(app.screen, PoolScreen), timeout, "the pool screen")
-    send_key(app, key)
-    await until(
-        lambda: isinstance(app.screen, cls) and app.screen.is_mounted and app.screen.plan is not None,  # type: ignore[attr-defined]
-        timeout,
-        f"the {cls.__name__}",
-    )
-    return app.screen
-
-
-async def pick(app: XentuiApp, list_id: str, name: str, done: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Move the highlight of a picker to `name` with ↑/↓, press Enter, until `done()`.
-
-    Each key is waited for (the highlight moved) before the next one: a test process
-    that also runs the simulator can be slow to deliver keys.
-    """
-    ol = app.screen.query_one(f"#{list_id}", OptionList)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not done():
-        assert loop.time() < deadline, f"could not pick {name} in #{list_id}"
-        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
-        if name not in ids:
-            await asyncio.sleep(0.1)
-            continue
-        here = ol.highlighted
-        if here is not None and here < len(ids) and ids[here] == name:
-            send_key(app, "enter")
-            try:
-                await until(done, 2, f"{name} picked")
-            except AssertionError:
-                pass
-            continue
-        send_key(app, "down" if here is None or ids.index(name) > here else "up")
-        try:
-            await until(lambda: ol.highlighted != here, 2, "the highlight to move")
-        except AssertionError:
-            pass
-
-
-async def confirm_f8(app: XentuiApp, host: str, command: str, timeout: float = 15.0) -> None:
-    """Wait for the ConfirmScreen naming `host` and exactly `command`; press F8."""
-    await until(lambda: isinstance(app.screen, ConfirmScreen), timeout, f"the confirmation of {command} on {host}")
-    screen = app.screen
-    assert isinstance(screen, ConfirmScreen)
-    assert (screen.host, screen.command) == (host, command)
-    await asyncio.sleep(0.05)  # the modal is composed
-    send_key(app, "f8")
-    await until(lambda: app.screen is not screen, 5, "the confirmation to close")
-
-
-async def run_done(pane: PlanPane, runs: int, timeout: float = 40.0) -> None:
-    await until(lambda: pane.runs >= runs and not pane.running, timeout, f"run #{runs} to finish")
 
 
 # --------------------------------------------------------------------------- the field story
@@ -271,6 +166,25 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         assert pane.after is not None and pane.after.hosts["plot2"].follows == "plot3"
         assert "plot2 (the old master) now follows plot3" in shown(pane, "#sb-target")
         assert xe_sent(sim, "pool-recover-slaves", "plot2") == before
+
+        # ------------------------------------------------------------ 4. the activity log's actions view
+        # every change the audit has (the refusal ran nothing), in the same order, marked as an action
+        changes = [(r.host, r.command) for r in AuditLog(sim.dir / "audit.jsonl").read() if r.outcome == "ok"]
+        assert len(changes) == 5
+
+        def actions() -> list[tuple[str, str]]:
+            return [(res.host, res.command) for _pool, res, action in app.command_history if action]
+
+        await until(lambda: len(actions()) >= len(changes), 5, "the actions in the activity log")
+        assert actions() == changes
+        send_key(app, "escape")
+        await until(lambda: isinstance(app.screen, PoolScreen), 5, "the pool screen")
+        send_key(app, "l")
+        await until(lambda: isinstance(app.screen, ActivityScreen), 5, "the activity log")
+        log = app.screen.query_one(ActivityLog)
+        send_key(app, "a")
+        await until(lambda: log.actions_only, 5, "the actions-only view")
+        assert log.lines_written == len(changes)
     assert list(app.errors) == []
     assert audit_log(sim) == [
         ("plot2", "pool-emergency-transition-to-master", "ok"),

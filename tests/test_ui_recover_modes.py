@@ -3,7 +3,8 @@ stopping a run with Esc between steps, and declining a confirmation."""
 
 from __future__ import annotations
 
-from test_ui_recover import (
+from helpers.console import (
+    SIDE_EFFECT_VERBS,
     XE,
     SimFactory,
     audit_log,
@@ -21,15 +22,8 @@ from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
-from xentui.ui.testing import send_key, until
+from xentui.devtools.testing import send_key, until
 
-RECOVERY_VERBS = (
-    "pool-emergency-transition-to-master",
-    "pool-recover-slaves",
-    "pool-emergency-reset-master",
-    "pool-designate-new-master",
-    "host-forget",
-)
 
 
 async def test_dry_run_shows_the_commands_and_runs_none(sim_factory: SimFactory) -> None:
@@ -54,7 +48,7 @@ async def test_dry_run_shows_the_commands_and_runs_none(sim_factory: SimFactory)
         assert "DRY RUN" in text and "nothing was run" in text
         assert f"{XE} pool-emergency-transition-to-master" in text and f"{XE} pool-recover-slaves" in text
     # nothing but probes reached the simulator
-    for verb in RECOVERY_VERBS:
+    for verb in SIDE_EFFECT_VERBS:
         assert xe_sent(sim, verb) == 0, verb
     assert all(sim.pool.host(f"plot{i}").pool_conf.startswith("slave:") for i in range(2, 9))
     assert audit_log(sim) == [

@@ -13,9 +13,9 @@ from xentui.ui.panes.designate import DesignateScreen, default_target
 from xentui.ui.panes.recover import RecoverScreen
 from xentui.ui.panes.runplan import follows_text, progress_text, report_text
 from xentui.ui.panes.splitbrain import SplitBrainScreen
-from xentui.ui.samples import sample_app, sample_facts
+from xentui.devtools.samples import sample_app, sample_facts
 from xentui.ui.screens.pool import PoolScreen
-from xentui.ui.testing import sample_pane, until
+from xentui.devtools.testing import sample_pane, until
 
 XE = "/opt/xensource/bin/xe"
 

@@ -15,7 +15,7 @@ from xentui.ui.render import (
     ssh_text,
     tier_for_width,
 )
-from xentui.ui.samples import FIXED_NOW, SAMPLE_SETTINGS, sample_facts, sample_source
+from xentui.devtools.samples import FIXED_NOW, SAMPLE_SETTINGS, sample_facts, sample_source
 from xentui.ui.source import StaticSource
 
 

@@ -11,7 +11,7 @@ import asyncio
 
 from textual.widgets import Input
 
-from test_ui_recover import (
+from helpers.console import (
     XE,
     SimFactory,
     addr,
@@ -31,7 +31,7 @@ from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.splitbrain import SplitBrainScreen
-from xentui.ui.testing import send_key, until
+from xentui.devtools.testing import send_key, until
 
 
 async def typed_confirmation(app: XentuiApp) -> ConfirmScreen:

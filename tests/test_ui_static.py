@@ -1,6 +1,6 @@
 """The console on static facts: table, highlights, panes registry, help, palette, audit, fleet.
 
-No engine here: `StaticSource` feeds constructed facts (`xentui.ui.samples`),
+No engine here: `StaticSource` feeds constructed facts (`xentui.devtools.samples`),
 `publish()` simulates arrivals.  The engine-backed behaviour is in
 test_ui_live.py.
 """
@@ -22,7 +22,7 @@ from xentui.ui import panes
 from xentui.ui.app import XentuiApp
 from xentui.ui.commands import palette_commands
 from xentui.ui.panes import PANES, PaneContext, PaneSpec, register
-from xentui.ui.samples import FIXED_NOW, sample_app, sample_facts, sample_source
+from xentui.devtools.samples import FIXED_NOW, sample_app, sample_facts, sample_source
 from xentui.ui.screens.activity import ActivityScreen
 from xentui.ui.screens.help import HelpScreen
 from xentui.ui.screens.host import HostScreen

@@ -219,9 +219,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .ui.app import run_demo
+    from .devtools.demo import run_demo
 
-    return run_demo(hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, release=args.release)
+    return run_demo(
+        hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False), release=args.release
+    )
 
 
 def cmd_exporter(args: argparse.Namespace) -> int:
@@ -241,9 +243,9 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from .sim.__main__ import run
+    from .sim.__main__ import main as sim_main
 
-    return run(args)
+    return sim_main(args.sim_argv)
 
 
 # --------------------------------------------------------------------------- parser
@@ -295,9 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "host-offline, onboarding")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
     dm.add_argument("--release", default="xcpng-8.2", help="xcpng-8.2 | xcpng-8.3 | xenserver-8 (default xcpng-8.2)")
-    from .sim.__main__ import add_arguments
-
-    add_arguments(sub.add_parser("sim", help="run the simulated pool alone (for ssh and tests)"))
+    # its options are the simulator's own parser's (main() hands them over): `xentui status` loads no sim module
+    sub.add_parser("sim", add_help=False, help="run the simulated pool alone (for ssh and tests); sim --help for options")
     return p
 
 
@@ -306,7 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     from .completion import answer_completion
 
     answer_completion(parser)  # the shell's TAB: answered from this parser, then exit
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sim":
+        args.sim_argv = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handlers = {
         None: cmd_console,
         "status": cmd_status,

@@ -156,6 +156,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from xentui.facts_rules import (
+    JUMP_BOX_DOWN,
+    in_emergency,
+    master_toolstack_answers,
+    orphaned,
+    pool_list_failed,
+    ssh_cause,
+    toolstack_answers_locally,
+)
 from xentui.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
 from xentui.xe import commands as xe_commands
 
@@ -323,17 +332,7 @@ def resolve_address(addr: str | None, facts: Sequence[HostFacts]) -> str | None:
 # internal working state
 
 
-_DOWN = {SshState.REFUSED, SshState.NO_ANSWER}
-
-_SSH_TEXT = {
-    SshState.REFUSED: "connection refused",
-    SshState.NO_ANSWER: "no answer to SSH",
-    SshState.AUTH_FAILED: "SSH authentication failed",
-    SshState.HOST_KEY_UNKNOWN: "host key not yet accepted",
-    SshState.HOST_KEY_CHANGED: "host key CHANGED (possible attack)",
-    SshState.DNS_FAILED: "name does not resolve",
-    SshState.ERROR: "SSH error",
-}
+_DOWN = JUMP_BOX_DOWN
 
 
 class _State(StrEnum):
@@ -402,45 +401,13 @@ class _Master:
         return HostRef(name=self.name, address=self.address, uuid=self.host.f.uuid if self.host else None)
 
 
-def _ssh_cause(f: HostFacts) -> str:
-    if f.ssh_error:
-        return f.ssh_error
-    return _SSH_TEXT.get(f.ssh, str(f.ssh))
-
-
-def _orphaned(f: HostFacts) -> bool:
-    texts = (f.xapi_detail, f.pool_list_error, f.emergency_error, f.reaches_master_detail)
-    return any(t and "HOST_UNKNOWN_TO_MASTER" in t.upper() for t in texts)
-
-
-def _emergency(f: HostFacts) -> bool:
-    return f.xapi is XapiView.EMERGENCY or f.emergency_mode is True
-
-
-def _toolstack_answers_locally(f: HostFacts) -> bool:
-    """The candidate test: the host's own xapi answers (a slave's login, or a local-only xe call)."""
-    if f.xapi is XapiView.NO_ANSWER:
-        return False
-    return f.xapi in (XapiView.SLAVE, XapiView.EMERGENCY) or f.emergency_mode is not None
-
-
-def _pool_list_failed(f: HostFacts) -> bool:
-    """A slave's `xe pool-list` got no answer from its master (timed out, or CANNOT_CONTACT_HOST)."""
-    if f.pool_list is QueryState.NO_ANSWER:
-        return True
-    err = (f.pool_list_error or "").upper()
-    return f.pool_list is QueryState.ERROR and "CANNOT_CONTACT_HOST" in err
-
-
-def _master_toolstack(f: HostFacts) -> bool | None:
-    """True: answers; False: gave no answer; None: not known."""
-    if f.pool_list is QueryState.ANSWERED:
-        return True
-    if f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER:
-        return False
-    if f.xapi is XapiView.MASTER:
-        return True
-    return None
+# the rules that read one host's facts: one place for the diagnosis, the guards and the panes
+_ssh_cause = ssh_cause
+_orphaned = orphaned
+_emergency = in_emergency
+_toolstack_answers_locally = toolstack_answers_locally
+_pool_list_failed = pool_list_failed
+_master_toolstack = master_toolstack_answers
 
 
 def _plural(n: int, word: str) -> str:

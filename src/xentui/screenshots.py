@@ -1,7 +1,7 @@
 """`python -m xentui.screenshots`: regenerate `screenshots/*.svg` from a headless demo.
 
-The work is done in `xentui.ui.screenshots` (the only package that may
-import Textual); this module is the command-line entry.
+The work is done in `xentui.devtools.screenshots` (development tools, out of
+the console's import path); this module is the command-line entry.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from xentui.ui.screenshots import main as run
+    from xentui.devtools.screenshots import main as run
 
     return run(argv)
 

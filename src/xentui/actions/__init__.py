@@ -5,7 +5,10 @@
 * `splitbrain` — `plan_heal_split_brain`, `check_recover_slaves_target`
 * `designate`  — `plan_designate_master` (planned maintenance), `explain_designate_error`
 * `propose`    — `propose_plan` (what `xentui plan` prints for a diagnosis)
-* `guards`     — the guard rails every plan and the runner apply
+* `storage`    — local SRs: which devices are free, `plan_local_sr` (one sr-create step)
+* `guards`     — the guard rails every plan and the runner apply; each feature
+                 registers its own kind of step there (`register_step`), so
+                 guards imports no feature
 * `executor`   — `PlanRunner` (runs a plan through the engine, verifies, audits) -> `RunReport`
 
 No Textual here: the console's panes call this API.
@@ -20,6 +23,7 @@ from .plan import Check, ForbiddenStep, Plan, Step, StepAction, plan_report, pla
 from .propose import plan_from_recommendation, propose_plan
 from .recover import CandidateOption, PromoteAndRecoverPlan, candidate_options, plan_promote_and_recover
 from .splitbrain import HealSplitBrainPlan, MasterInfo, TargetCheck, check_recover_slaves_target, plan_heal_split_brain
+from .storage import LocalSRPlan, plan_local_sr
 
 __all__ = [
     "CandidateOption",
@@ -27,6 +31,7 @@ __all__ = [
     "DesignatePlan",
     "ForbiddenStep",
     "HealSplitBrainPlan",
+    "LocalSRPlan",
     "MasterInfo",
     "Plan",
     "PlanRunner",
@@ -48,6 +53,7 @@ __all__ = [
     "plan_designate_master",
     "plan_from_recommendation",
     "plan_heal_split_brain",
+    "plan_local_sr",
     "plan_promote_and_recover",
     "plan_report",
     "plan_text",

@@ -18,21 +18,18 @@ with the host named (HOST_OFFLINE prints `host: <uuid> (plotN)`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import Field
 
 from xentui.diagnosis import Diagnosis, Verdict
+from xentui.facts_rules import host_is_live
+from xentui.model import HostFacts
 from xentui.xe import commands as xc
 from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
 
-from .guards import ha_check, host_is_live, plan_header
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-)
+from .guards import ha_check, plan_header, register_step
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
 
@@ -186,3 +183,20 @@ def explain_designate_error(stderr: str, facts: FactsLike | None = None, target:
     return f"pool-designate-new-master failed ({err.code or 'unrecognised error'}): {text}" + (
         f" ({who})" if who else ""
     )
+
+
+# --------------------------------------------------------------------------- the runner's guard rails
+
+
+def _designate_late(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    if diagnosis is not None and diagnosis.verdict is Verdict.SPLIT_BRAIN:
+        return "two hosts hold master: heal the split brain first"
+    down = [why for f in facts.values() for live, why in [host_is_live(f)] if not live]
+    if down:
+        return "; ".join(down) + ": the handover needs every host and would abort with HOST_OFFLINE"
+    return None
+
+
+register_step(
+    StepAction.DESIGNATE_NEW_MASTER, lambda s: xc.pool_designate_new_master(s.target_uuid or ""), late=_designate_late
+)

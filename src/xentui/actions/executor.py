@@ -1,6 +1,6 @@
 """Run a Plan's steps one by one through the engine's sessions, and check what they did.
 
-`PlanRunner(engine, audit, confirm, dry_run=False, fuse=None, on_progress=None)`:
+`PlanRunner(engine, audit, confirm, dry_run=False, fuse=None, on_progress=None, on_command=None)`:
 
 * runs each step with `engine.sessions[host].run(...)`, bounded on both
   sides (`timeout …` on the host, a local timeout on the channel);
@@ -10,7 +10,9 @@
 * checks every step against the guard rails first (`guards.check_step`:
   builder-made command, `--force` rules, recover-slaves only on the master
   the pool follows…) with the engine's latest facts and diagnosis;
-* records every command in the audit log (run, refused, declined, dry-run);
+* records every command in the audit log (run, refused, declined, dry-run),
+  and hands every command it ran to `on_command` (the console's activity
+  log marks it as an action): the runner is the one place both are written;
 * verifies each step's effect by re-probing (pool.conf, `xe pool-list`, who
   follows whom), never by trusting the printed message: after a promotion it
   waits out the toolstack restart (the fuse; `on_progress` gets a tick every
@@ -41,12 +43,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, computed_field
 
 from xentui.diagnosis import Diagnosis
+from xentui.facts_rules import ssh_cause, toolstack_answers_locally
 from xentui.model import QueryState, Role, XapiView
 from xentui.xe import commands as xc
 from xentui.xe.errors import parse_xe_error
 
 from .designate import explain_designate_error, host_named_in_error
-from .guards import check_step, ssh_cause, toolstack_answers_locally
+from .guards import check_step
 from .plan import Plan, Step, StepAction
 
 if TYPE_CHECKING:
@@ -63,6 +66,7 @@ __all__ = [
     "RunReport",
     "StepResult",
     "StepStatus",
+    "new_sr_uuid",
     "parse_fuse",
     "parse_recovered_uuids",
 ]
@@ -174,19 +178,13 @@ class RunReport(BaseModel):
         lines = [f"{self.title}{' (dry run)' if self.dry_run else ''}"]
         for r in self.results:
             lines.append(f"  {r.index + 1}. [{r.status}] on {r.host}: {r.command}")
-            if r.explanation:
-                lines.append(f"     {r.explanation}")
-            if r.verification:
-                lines.append(f"     check: {r.verification}")
+            lines.extend(f"     {x}" for x in (r.explanation, r.verification and f"check: {r.verification}") if x)
         if self.recover is not None:
             rc = self.recover
             lines.append(f"  recover-slaves on {rc.host}: {len(rc.recovered)} of {len(rc.expected)} expected hosts reset")
-            for n, why in rc.not_recovered.items():
-                lines.append(f"     not recovered: {n}: {why}")
-            for u in rc.unexpected:
-                lines.append(f"     printed but not configured: {u}")
-            for n, why in rc.unchecked.items():
-                lines.append(f"     not checked: {n}: {why}")
+            lines.extend(f"     not recovered: {n}: {why}" for n, why in rc.not_recovered.items())
+            lines.extend(f"     printed but not configured: {u}" for u in rc.unexpected)
+            lines.extend(f"     not checked: {n}: {why}" for n, why in rc.unchecked.items())
         for s in self.offers:
             lines.append(f"  offered next: on {s.host}: {s.command} — {s.why}")
         if self.stopped:
@@ -252,6 +250,7 @@ class PlanRunner:
         *,
         settle_timeout: float | None = None,
         poll_interval: float = 0.5,
+        on_command: Callable[[CommandResult], Any] | None = None,
     ) -> None:
         self.engine = engine
         self.audit = audit
@@ -261,6 +260,7 @@ class PlanRunner:
         self.on_progress = on_progress
         self.settle_timeout = settle_timeout if settle_timeout is not None else self.fuse + 90.0
         self.poll_interval = poll_interval
+        self.on_command = on_command
         self.report: RunReport | None = None
         self._cancel = asyncio.Event()
         self._total = 0
@@ -306,6 +306,11 @@ class PlanRunner:
             StepResult(index=i, host=s.host, action=s.action, command=s.command) for i, s in enumerate(plan.steps)
         ]
         self.report = report
+        if plan.blocked and not self.dry_run:
+            self.refuse(plan, report)
+            await self._progress(None, "stopped", report.stopped or "")
+            self._finish(report, plan)
+            return report
         if self.dry_run:
             for i, s in enumerate(plan.steps):
                 res = report.results[i]
@@ -315,13 +320,6 @@ class PlanRunner:
                 await self._progress(i, "done", f"dry run: would run on {s.host}: {s.command}", host=s.host)
             if plan.blocked:
                 report.stopped = f"the plan is blocked: {plan.blocked_reason}"
-            self._finish(report, plan)
-            return report
-        if plan.blocked:
-            report.stopped = f"the plan is blocked: {plan.blocked_reason}"
-            for r in report.results:
-                r.explanation = "not run: the plan is blocked"
-            await self._progress(None, "stopped", report.stopped)
             self._finish(report, plan)
             return report
         try:
@@ -343,6 +341,20 @@ class PlanRunner:
                 r.explanation = "not run: " + (report.stopped or "an earlier step did not succeed")
         self._finish(report, plan)
         await self._progress(None, "done" if report.complete else "stopped", report.stopped or "all steps done")
+        return report
+
+    def refuse(self, plan: Plan, report: RunReport | None = None) -> RunReport:
+        """A blocked plan: nothing runs, each step is audited as refused with the plan's reason."""
+        if report is None:
+            report = RunReport(title=plan.title, kind=plan.kind, dry_run=self.dry_run)
+            report.results = [
+                StepResult(index=i, host=s.host, action=s.action, command=s.command) for i, s in enumerate(plan.steps)
+            ]
+        reason = plan.blocked_reason or "the plan is blocked"
+        report.stopped = f"the plan is blocked: {reason}"
+        for s, r in zip(plan.steps, report.results):
+            r.explanation = "not run: the plan is blocked"
+            self.audit.record(s.host, s.command, outcome="refused", detail=reason)
         return report
 
     def _finish(self, report: RunReport, plan: Plan) -> None:
@@ -382,6 +394,10 @@ class PlanRunner:
             report.stopped = f"step {i + 1} refused: {refusal}"
             await self._progress(i, "failed", res.explanation, host=step.host)
             return False
+        if step.override:  # recover-slaves against the diagnosis: the admin typed the host name
+            self.audit.record(
+                step.host, step.command, outcome="override", detail=f"admin typed {step.host!r} to override: {step.why}"
+            )
         if step.dangerous or "--force" in step.command:
             await self._progress(i, "confirm", f"confirm on {step.host}: {step.command}", host=step.host)
             if self.confirm is None:
@@ -402,7 +418,9 @@ class PlanRunner:
         await self._progress(i, "running", f"on {step.host}: {step.command}", host=step.host)
         started = time.monotonic()
         try:
-            cr = await self.engine.sessions[step.host].run(sent, step.timeout + 5)
+            # record=False: the session's own log is the probes'; this command is an action,
+            # published below with its audit record, in the same order
+            cr = await self.engine.sessions[step.host].run(sent, step.timeout + 5, record=False)
         except asyncio.CancelledError:
             res.status = StepStatus.INTERRUPTED
             res.duration_s = time.monotonic() - started
@@ -421,6 +439,7 @@ class PlanRunner:
             duration_s=max(0.0, cr.duration),
             detail=_first_line(cr.stderr) or cr.error or _first_line(cr.stdout) or None,
         )
+        self._published(cr)
         try:
             if timed_out:
                 res.status = StepStatus.TIMEOUT
@@ -453,6 +472,14 @@ class PlanRunner:
             return False
         await self._progress(i, "done", res.verification, host=step.host)
         return True
+
+    def _published(self, cr: CommandResult) -> None:
+        if self.on_command is None:
+            return
+        try:
+            self.on_command(cr)
+        except Exception:  # a broken activity log must not stop a recovery half-way
+            pass
 
     # ------------------------------------------------------------------ explanations
     def _explain(self, step: Step, cr: CommandResult) -> tuple[str | None, str]:
@@ -531,6 +558,10 @@ class PlanRunner:
             ok, res.verification = await self._verify_toolstack(i, step.host, deadline)
             res.verified = ok
             return ok
+        if a is StepAction.SR_CREATE:
+            ok, res.verification = await self._verify_sr_created(i, step, cr)
+            res.verified = ok
+            return ok
         res.verified, res.verification = None, "no automatic check for this step"
         return True
 
@@ -579,6 +610,24 @@ class PlanRunner:
             not_recovered=missing,
             unexpected=unexpected,
         )
+
+    async def _verify_sr_created(self, i: int, step: Step, cr: CommandResult) -> tuple[bool, str]:
+        """sr-create prints the new SR's UUID; the host's own sr-list must then name it."""
+        uuid = new_sr_uuid(cr.stdout)
+        if uuid is None:
+            return False, f"sr-create printed no SR UUID: {_first_line(cr.stdout) or 'nothing'}"
+        await self._progress(i, "verifying", f"reading SR {uuid} back from {step.host}", host=step.host)
+        t = self.engine.settings.command_timeout
+        read = await self.engine.sessions[step.host].run(
+            xc.timeout_wrapped(t, xc.sr_list(params=["name-label"], minimal=True, uuid=uuid)), t + 5
+        )
+        label = read.stdout.strip() if read.ok else None
+        if label is None:
+            why = read.error or _first_line(read.stderr) or f"exit {read.exit_status}"
+            return False, f"SR {uuid} printed, but xe sr-list on {step.host} did not answer ({why})"
+        if label != step.name_label:
+            return False, f"SR {uuid} printed, but xe sr-list on {step.host} names it {label!r}"
+        return True, f"SR {uuid} is listed by xe sr-list on {step.host} as {label!r}"
 
     async def _verify_master(self, i: int, host: str, deadline: float) -> tuple[bool, str]:
         last = "not probed yet"
@@ -682,6 +731,12 @@ class PlanRunner:
                 ok = is_master and not lagging
                 return ok, "; ".join(parts) + skip, lagging
             await self._sleep(self.poll_interval)
+
+
+def new_sr_uuid(stdout: str) -> str | None:
+    """The UUID sr-create printed (None when it printed none)."""
+    m = xc.UUID_RE.search(stdout.lower())
+    return m.group(0) if m else None
 
 
 def _first_line(text: str) -> str:

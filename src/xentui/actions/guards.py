@@ -16,18 +16,22 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from xentui.diagnosis import Diagnosis, HostFlag, Verdict
-from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
+from xentui.diagnosis import Diagnosis
+from xentui.facts_rules import host_is_live, ssh_cause, toolstack_answers_locally
+from xentui.model import HostFacts, SshState
 from xentui.xe import commands as xc
 
 from .plan import Check, ForbiddenStep, Step, StepAction, forbidden_from_diagnosis, merge_forbidden
 
 __all__ = [
     "XE_TOOLSTACK_RESTART",
+    "STEP_RULES",
     "Refused",
+    "StepRule",
     "check_step",
     "expected_command",
     "forget_forbidden",
@@ -35,23 +39,12 @@ __all__ = [
     "ha_check",
     "host_is_live",
     "plan_header",
+    "register_step",
     "ssh_cause",
     "toolstack_answers_locally",
 ]
 
 XE_TOOLSTACK_RESTART = "/opt/xensource/bin/xe-toolstack-restart"
-
-_SSH_TEXT = {
-    SshState.UNKNOWN: "not probed yet",
-    SshState.REFUSED: "connection refused",
-    SshState.NO_ANSWER: "no answer to SSH",
-    SshState.AUTH_FAILED: "SSH authentication failed",
-    SshState.HOST_KEY_UNKNOWN: "host key not yet accepted",
-    SshState.HOST_KEY_CHANGED: "host key CHANGED",
-    SshState.DNS_FAILED: "name does not resolve",
-    SshState.ERROR: "SSH error",
-}
-
 
 class Refused(ValueError):
     """A step the guard rails do not allow; `reason` says why in plain words."""
@@ -59,35 +52,6 @@ class Refused(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def ssh_cause(f: HostFacts) -> str:
-    """Why the jump box cannot reach a host, in one line."""
-    if f.ssh_error:
-        return f.ssh_error
-    return _SSH_TEXT.get(f.ssh, str(f.ssh))
-
-
-def toolstack_answers_locally(f: HostFacts) -> bool:
-    """The host's own xapi answers (a login answered, or a local-only xe call did)."""
-    if f.xapi is XapiView.NO_ANSWER:
-        return False
-    return f.xapi in (XapiView.MASTER, XapiView.SLAVE, XapiView.EMERGENCY) or f.emergency_mode is not None
-
-
-def host_is_live(f: HostFacts) -> tuple[bool, str]:
-    """Reachable from the jump box and its toolstack answers for the pool (what a handover needs)."""
-    if not f.reachable:
-        return False, f"{f.name} is unreachable ({ssh_cause(f)})"
-    if f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER:
-        return False, f"{f.name}'s toolstack gives no answer"
-    if f.xapi is XapiView.EMERGENCY or f.emergency_mode is True:
-        return False, f"{f.name}'s toolstack is in emergency mode"
-    if f.pool_list is QueryState.ANSWERED or f.xapi in (XapiView.MASTER, XapiView.SLAVE):
-        return True, f"{f.name} answers"
-    if f.pool_list is QueryState.ERROR:
-        return False, f"{f.name}'s toolstack answers with an error ({f.pool_list_error})"
-    return False, f"{f.name}'s toolstack has not answered yet"
 
 
 def ha_check(facts: Mapping[str, HostFacts]) -> Check:
@@ -155,24 +119,41 @@ def plan_header(
 # --------------------------------------------------------------------------- commands
 
 
+@dataclass(frozen=True)
+class StepRule:
+    """What the guard rails know of one kind of step, registered by the feature that plans it.
+
+    * `command(step)`: the command the `xe.commands` builders make of the
+      step's data (raises ValueError / Refused when the data is invalid);
+    * `early(step, facts, diagnosis)`: why not, checked before the host's
+      reachability (None: allowed);
+    * `late(...)`: why not, checked once the host is known to be reachable.
+    """
+
+    command: Callable[[Step], str]
+    early: StepCheck | None = None
+    late: StepCheck | None = None
+
+
+StepCheck = Callable[[Step, Mapping[str, HostFacts], Diagnosis | None], str | None]
+
+#: every kind of step the runner may run, with its rules (see `register_step`)
+STEP_RULES: dict[StepAction, StepRule] = {}
+
+
+def register_step(
+    action: StepAction, command: Callable[[Step], str], *, early: StepCheck | None = None, late: StepCheck | None = None
+) -> None:
+    """A feature declares its kind of step: how its command is built, and what must hold to run it."""
+    STEP_RULES[action] = StepRule(command, early, late)
+
+
 def expected_command(step: Step) -> str:
     """The command the builders make for this step's data (raises ValueError/Refused if invalid)."""
-    a = step.action
-    if a is StepAction.PROMOTE:
-        return xc.pool_emergency_transition_to_master()
-    if a is StepAction.RECOVER_SLAVES:
-        return xc.pool_recover_slaves()
-    if a is StepAction.RESET_MASTER:
-        if not step.master_address:
-            raise Refused("reset-master without a master address")
-        return xc.pool_emergency_reset_master(step.master_address)
-    if a is StepAction.DESIGNATE_NEW_MASTER:
-        return xc.pool_designate_new_master(step.target_uuid or "")
-    if a is StepAction.RESTART_TOOLSTACK:
-        return XE_TOOLSTACK_RESTART
-    if a is StepAction.HOST_FORGET:
-        return xc.host_forget(step.target_uuid or "", force=True)
-    raise Refused(f"unknown step kind {a!r}")
+    rule = STEP_RULES.get(step.action)
+    if rule is None:
+        raise Refused(f"unknown step kind {step.action!r}")
+    return rule.command(step)
 
 
 def _host_of_uuid(uuid: str, facts: Mapping[str, HostFacts]) -> HostFacts | None:
@@ -225,10 +206,12 @@ def forget_step(
 def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None = None) -> str | None:
     """Why the executor must not run this step now (None: allowed).
 
-    Checks that the command is exactly what the builders make of the step's
-    data, that host-forget / pool-eject carry --force and never target a
-    configured host, and that recover-slaves only runs on the master the pool
-    follows (unless the admin typed the host name to override).
+    Checks that only xe (or xe-toolstack-restart) runs, that host-forget /
+    pool-eject carry --force, that the command is exactly what the builders
+    make of the step's data, that the host is configured and reachable — and
+    what the feature that registered this kind of step requires (`STEP_RULES`:
+    recover-slaves only on the master the pool follows, a handover only with
+    every host live, host-forget never on a configured host...).
     """
     try:
         argv = shlex.split(step.command)
@@ -250,38 +233,31 @@ def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis 
         return f"the step's data is invalid: {getattr(e, 'reason', None) or e}"
     if step.command != expected:
         return f"the command is not what the builders make for a {step.action} step ({expected!r})"
-    if step.action is StepAction.HOST_FORGET and step.target_uuid:
-        f = _host_of_uuid(step.target_uuid, facts)
-        if f is not None:
-            return (
-                f"{f.name} is a configured host ({'it answers' if f.reachable else 'only unreachable'}): "
-                "forgetting it orphans it (HOST_UNKNOWN_TO_MASTER) until it is reinstalled."
-            )
-    if step.action is StepAction.PROMOTE:
-        f = facts.get(step.host)
-        if f is not None and f.role is Role.BROKEN:
-            return f"{step.host}'s pool.conf is broken"
-    if step.action is StepAction.RECOVER_SLAVES and diagnosis is not None and not step.override:
-        from .splitbrain import check_recover_slaves_target  # local: splitbrain imports this module
-
-        tc = check_recover_slaves_target(step.host, diagnosis)
-        if not tc.ok:
-            return tc.reason
+    rule = STEP_RULES[step.action]
+    if rule.early is not None and (why := rule.early(step, facts, diagnosis)) is not None:
+        return why
     if step.host not in facts:
         return f"{step.host} is not a configured host"
     f = facts[step.host]
     if f.ssh not in (SshState.UP, SshState.UNKNOWN):
         return f"{step.host} is unreachable from the jump box ({ssh_cause(f)})"
-    if step.action is StepAction.DESIGNATE_NEW_MASTER:
-        if diagnosis is not None and diagnosis.verdict is Verdict.SPLIT_BRAIN:
-            return "two hosts hold master: heal the split brain first"
-        down = [why for f in facts.values() for live, why in [host_is_live(f)] if not live]
-        if down:
-            return "; ".join(down) + ": the handover needs every host and would abort with HOST_OFFLINE"
-    if (
-        diagnosis is not None
-        and step.action is StepAction.PROMOTE
-        and HostFlag.ORPHANED in (diagnosis.hosts.get(step.host).flags if step.host in diagnosis.hosts else [])
-    ):
-        return f"{step.host} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER)"
+    if rule.late is not None and (why := rule.late(step, facts, diagnosis)) is not None:
+        return why
     return None
+
+
+# --------------------------------------------------------------------------- the steps guards owns
+
+
+def _forget_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    f = _host_of_uuid(step.target_uuid, facts) if step.target_uuid else None
+    if f is not None:
+        return (
+            f"{f.name} is a configured host ({'it answers' if f.reachable else 'only unreachable'}): "
+            "forgetting it orphans it (HOST_UNKNOWN_TO_MASTER) until it is reinstalled."
+        )
+    return None
+
+
+register_step(StepAction.HOST_FORGET, lambda s: xc.host_forget(s.target_uuid or "", force=True), early=_forget_early)
+register_step(StepAction.RESTART_TOOLSTACK, lambda s: XE_TOOLSTACK_RESTART)

@@ -46,6 +46,7 @@ class StepAction(StrEnum):
     DESIGNATE_NEW_MASTER = "designate-new-master"  # xe pool-designate-new-master host-uuid=…
     RESTART_TOOLSTACK = "restart-toolstack"  # xe-toolstack-restart
     HOST_FORGET = "host-forget"  # xe host-forget uuid=… --force (never planned; guarded)
+    SR_CREATE = "sr-create"  # xe sr-create … device-config:device=/dev/<device> host-uuid=… (local storage)
 
 
 class Step(BaseModel):
@@ -60,7 +61,8 @@ class Step(BaseModel):
       (promote / recover-slaves / reset-master / designate);
     * `expected`: name -> UUID of the hosts recover-slaves should print;
     * `master_address`: the address reset-master points the host at;
-    * `target_uuid`: the UUID designate / host-forget act on;
+    * `target_uuid`: the UUID designate / host-forget / sr-create act on;
+    * `device`, `name_label`: sr-create's device and the new SR's name;
     * `override`: recover-slaves on a host the diagnosis refuses, confirmed by
       the admin typing the host name (already written to the audit log).
     """
@@ -76,6 +78,8 @@ class Step(BaseModel):
     expected: dict[str, str] = Field(default_factory=dict)
     master_address: str | None = None
     target_uuid: str | None = None  # designate / host-forget: the host's own INSTALLATION_UUID
+    device: str | None = None  # sr-create: the kernel name of the device (sdb1)
+    name_label: str | None = None  # sr-create: the new SR's name-label
     override: bool = False
     timeout: float = 60.0  # bound of the remote command (seconds)
 

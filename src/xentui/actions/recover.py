@@ -28,22 +28,17 @@ the old master's address either…), in `notes` and as a warning.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, HostFlag, Verdict
+from xentui.facts_rules import ssh_cause, toolstack_answers_locally
 from xentui.model import HostFacts, QueryState, Role
 from xentui.xe import commands as xc
 
-from .guards import ha_check, plan_header, ssh_cause, toolstack_answers_locally
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-    forbidden_checks,
-)
+from .guards import ha_check, plan_header, register_step
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
 
 __all__ = [
     "CandidateOption",
@@ -335,3 +330,25 @@ def plan_promote_and_recover(
 def _with_host(host: str, cause: str) -> str:
     """`plot1: no answer in 3 s`, without repeating the name when the cause already starts with it."""
     return cause if cause.startswith(f"{host}: ") else f"{host}: {cause}"
+
+
+# --------------------------------------------------------------------------- the runner's guard rails for a promotion
+
+
+def _promote_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    f = facts.get(step.host)
+    if f is not None and f.role is Role.BROKEN:
+        return f"{step.host}'s pool.conf is broken"
+    return None
+
+
+def _promote_late(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    hv = diagnosis.hosts.get(step.host) if diagnosis is not None else None
+    if hv is not None and HostFlag.ORPHANED in hv.flags:
+        return f"{step.host} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER)"
+    return None
+
+
+register_step(
+    StepAction.PROMOTE, lambda s: xc.pool_emergency_transition_to_master(), early=_promote_early, late=_promote_late
+)

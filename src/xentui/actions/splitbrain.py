@@ -10,8 +10,8 @@ master: that would pull the pool back to the old master's database.
 * `check_recover_slaves_target(host, diagnosis)` says whether
   recover-slaves may run on `host`; the minority master is refused with the
   reason.  An override exists only when the admin typed the host's name
-  (`override_confirmed_name == host`), and it is written to the audit log
-  with outcome "override".
+  (`override_confirmed_name == host`); the runner writes it to the audit
+  log with outcome "override" before it runs the step.
 * `plan_heal_split_brain(facts, diagnosis)` shows both masters, which one the
   majority follows, their DB generations, and runs recover-slaves only on
   the majority master.  If recover-slaves cannot reach the old master (still
@@ -22,26 +22,21 @@ master: that would pull the pool back to the old master's database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, Verdict
+from xentui.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from .guards import ha_check, host_is_live, plan_header
-from .plan import (
-    Check,
-    FactsLike,
-    Plan,
-    Step,
-    StepAction,
-    facts_by_name,
-)
+from .guards import Refused, ha_check, plan_header, register_step
+from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from .recover import expected_recovered
 
 if TYPE_CHECKING:
-    from xentui.audit import AuditLog
     from xentui.model import HostFacts
 
 __all__ = [
@@ -52,9 +47,6 @@ __all__ = [
     "master_address_for",
     "plan_heal_split_brain",
 ]
-
-OVERRIDE_OUTCOME = "override"
-
 
 class TargetCheck(BaseModel):
     host: str
@@ -89,16 +81,15 @@ def check_recover_slaves_target(
     diagnosis: Diagnosis,
     *,
     override_confirmed_name: str | None = None,
-    audit: AuditLog | None = None,
 ) -> TargetCheck:
     """May `xe pool-recover-slaves` run on `host` now?
 
     Only on the master the pool follows (the majority master in a split
     brain, the master otherwise).  Another master is refused with the reason;
     the refusal is overridden only when `override_confirmed_name == host`
-    (the admin typed it) and an `audit` log is given: the override is
-    recorded there with outcome "override".  A host that does not hold
-    master is always refused.
+    (the admin typed it).  Pure: the runner writes the override to the audit
+    log (outcome "override") when it runs the step.  A host that does not
+    hold master is always refused.
     """
     maj = diagnosis.majority_master.name if diagnosis.majority_master else None
     if host not in diagnosis.masters:
@@ -122,16 +113,6 @@ def check_recover_slaves_target(
         + (f"throw away everything done on {maj} since the split." if maj else "throw away what the others did since.")
     )
     if override_confirmed_name is not None and override_confirmed_name.strip() == host:
-        if audit is None:
-            return TargetCheck(
-                host=host, ok=False, reason=reason + " (An override must be written to the audit log: none given.)"
-            )
-        audit.record(
-            host,
-            xc.pool_recover_slaves(),
-            outcome=OVERRIDE_OUTCOME,
-            detail=f"admin typed {host!r} to override the refusal: {reason}",
-        )
         return TargetCheck(host=host, ok=True, reason=f"OVERRIDDEN by the admin (typed {host!r}): {reason}", override=True)
     return TargetCheck(host=host, ok=False, reason=reason)
 
@@ -161,7 +142,6 @@ def plan_heal_split_brain(
     target: str | None = None,
     *,
     override_confirmed_name: str | None = None,
-    audit: AuditLog | None = None,
 ) -> HealSplitBrainPlan:
     """recover-slaves on the majority master (or on `target`, which must pass the target check)."""
     fs = facts_by_name(facts)
@@ -202,9 +182,7 @@ def plan_heal_split_brain(
     if target is None:
         checks.append(Check(name="majority master", ok=False, detail="no master the pool follows is known."))
     else:
-        tc = check_recover_slaves_target(
-            target, diagnosis, override_confirmed_name=override_confirmed_name, audit=audit
-        )
+        tc = check_recover_slaves_target(target, diagnosis, override_confirmed_name=override_confirmed_name)
         checks.append(Check(name="recover-slaves target", ok=tc.ok, detail=tc.reason, warning=tc.override))
         tf = fs.get(target)
         if tf is None:
@@ -226,7 +204,8 @@ def plan_heal_split_brain(
                 host=target,
                 command=xc.pool_recover_slaves(),
                 action=StepAction.RECOVER_SLAVES,
-                why=f"{target} is the master the pool follows: recover-slaves on it resets every other host it "
+                why=(tc.reason + " " if tc.override else "")
+                + f"{target} is the master the pool follows: recover-slaves on it resets every other host it "
                 f"reaches{', ' + ', '.join(others) + ' included' if others else ''}, so they all follow {target} "
                 "and its database.",
                 precondition=f"{target} still holds master, answers, and the pool follows it.",
@@ -271,3 +250,24 @@ def plan_heal_split_brain(
         target=target,
         expected=expected,
     )
+
+
+# --------------------------------------------------------------------------- the runner's guard rails
+
+
+def _recover_slaves_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    """recover-slaves only on the master the pool follows (unless the admin typed the host name)."""
+    if diagnosis is None or step.override:
+        return None
+    tc = check_recover_slaves_target(step.host, diagnosis)
+    return None if tc.ok else tc.reason
+
+
+def _reset_master_command(step: Step) -> str:
+    if not step.master_address:
+        raise Refused("reset-master without a master address")
+    return xc.pool_emergency_reset_master(step.master_address)
+
+
+register_step(StepAction.RECOVER_SLAVES, lambda s: xc.pool_recover_slaves(), early=_recover_slaves_early)
+register_step(StepAction.RESET_MASTER, _reset_master_command)

@@ -23,11 +23,16 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from pydantic import BaseModel
 
 from ..xe import commands as xc
+from .guards import register_step
+from .plan import Plan, Step, StepAction
+
+if TYPE_CHECKING:
+    from ..engine.pool import PoolEngine
 from ..xe.files import FileParseError, Inventory, parse_head_sections, parse_partitions
 from ..xe.records import XeParseError, parse_map, parse_records
 
@@ -224,12 +229,38 @@ async def gather_storage(session: Runner, host: str, host_uuid: str, hostname: s
     return facts
 
 
+#: an sr-create formats the device (LVM): seconds, even a minute on a big disk
+SR_CREATE_TIMEOUT = 120.0
+
+
 class LocalSRPlan(BaseModel):
     host: str
     device: str
     name_label: str
     command: str
     why: str
+    host_uuid: str = ""
+
+    def as_plan(self, explanation: str = "", timeout: float = SR_CREATE_TIMEOUT) -> Plan:
+        """This sr-create as a one-step plan for `PlanRunner` (which confirms, runs, audits, reads it back)."""
+        step = Step(
+            host=self.host,
+            command=self.command,
+            why=explanation or self.why,
+            precondition=f"/dev/{self.device} is still free on {self.host}",
+            verify=f"xe sr-list uuid=<printed UUID> on {self.host} names {self.name_label!r}",
+            action=StepAction.SR_CREATE,
+            target_uuid=self.host_uuid,
+            device=self.device,
+            name_label=self.name_label,
+            timeout=max(SR_CREATE_TIMEOUT, timeout),
+        )
+        return Plan(
+            kind="sr-create",
+            title=f"Create local SR {self.name_label!r} on {self.host} (/dev/{self.device})",
+            verdict="",
+            steps=[step],
+        )
 
 
 def propose_name_label(hostname: str, taken: Iterable[str]) -> str:
@@ -247,11 +278,47 @@ def plan_local_sr(storage: StorageFacts, device: str, name_label: str | None = N
     label = name_label if name_label is not None else propose_name_label(storage.hostname, storage.sr_names)
     command = xc.sr_create_local(device, storage.host_uuid, label)
     return LocalSRPlan(
-        host=storage.host, device=device, name_label=label, command=command,
+        host=storage.host, device=device, name_label=label, command=command, host_uuid=storage.host_uuid,
         why=f"/dev/{device} ({dev.size}) is free on {storage.host}: make it a local LVM SR",
     )
+
+
+async def read_host_storage(engine: PoolEngine | None, host: str, timeout: float, pool: str = "") -> StorageFacts:
+    """`gather_storage` for one host of a live pool, through the engine's own session to it.
+
+    Says why instead when it cannot read (recorded facts, an unknown host, a
+    UUID not learned yet, unreachable); never raises for a parser or
+    transport bug (the error is in `StorageFacts.error`).
+    """
+    f = engine.facts.get(host) if engine is not None else None
+    uuid, hostname = (f.uuid or "", f.hostname or host) if f is not None else ("", host)
+    session = engine.sessions.get(host) if engine is not None else None
+    why: str | None = None
+    if engine is None:
+        why = "the console shows recorded facts: nothing can be read or run"
+    elif session is None:
+        why = f"{host} is not a host of pool {pool}"
+    elif f is None or f.uuid is None:
+        why = f"{host}: its UUID is not known yet (not reachable, or not probed yet)"
+    elif not f.reachable:
+        why = f.ssh_error or f"{host} is not reachable"
+    if why is not None or session is None:
+        return StorageFacts(host=host, host_uuid=uuid, hostname=hostname, error=why)
+    try:
+        return await gather_storage(session, host, uuid, hostname, timeout)
+    except Exception as e:  # a parser or transport bug: shown, never fatal
+        return StorageFacts(host=host, host_uuid=uuid, hostname=hostname, error=f"{type(e).__name__}: {e}")
 
 
 def hosts_with_spare_devices(pool: Iterable[StorageFacts]) -> dict[str, list[DeviceStatus]]:
     """The pool at a glance: host → its free devices (hosts with none omitted)."""
     return {s.host: [d for d in s.devices if d.free] for s in pool if any(d.free for d in s.devices)}
+
+
+# --------------------------------------------------------------------------- the runner's guard rails
+
+
+register_step(
+    StepAction.SR_CREATE,
+    lambda s: xc.sr_create_local(s.device or "", s.target_uuid or "", s.name_label or ""),
+)

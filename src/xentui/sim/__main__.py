@@ -76,10 +76,10 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="xentui sim", description=__doc__)
     add_arguments(p)
-    return run(p.parse_args())
+    return run(p.parse_args(argv))
 
 
 if __name__ == "__main__":

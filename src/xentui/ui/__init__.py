@@ -1,7 +1,10 @@
-"""The Textual console.  The only package that imports `textual`.
+"""The Textual console.  The only package of the product that imports `textual`.
+
+The demo wiring, samples, screenshots and test helpers live in
+`xentui.devtools` (which drives this package; this package never imports it).
 
 Modules:
-    app          XentuiApp, run_console(), run_demo()
+    app          XentuiApp, run_console()
     source       fact sources: LiveSource (a PoolEngine), StaticSource (given facts)
     render       pure rendering of facts and diagnosis (cells, banner, host pane)
     widgets/     banner + fleet line, host table, host pane, activity log
@@ -9,10 +12,6 @@ Modules:
     panes/       the pane registry (PaneSpec, PANES) and the built-in panes
     confirm      ConfirmScreen, for every dangerous command
     commands     the command palette provider
-    demo         DemoController: the simulator behind `xentui demo`
-    samples      constructed facts of the main states (snapshot tests, pane tests)
-    screenshots  `python -m xentui.screenshots`: SVGs of the demo, headless
     errors       `guarded`: handlers report errors instead of ending the console
-    testing      send_key / key_takes_effect / until, for tests next to a live simulator
     xentui.tcss  the styles
 """

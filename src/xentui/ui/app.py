@@ -1,4 +1,4 @@
-"""The console application: `run_console` (real pools) and `run_demo` (the simulator).
+"""The console application: `run_console` (real pools); `xentui demo` is `xentui.devtools.demo`.
 
 Data flow
 ---------
@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from textual import on, work
 from textual.app import App
@@ -35,11 +35,11 @@ from textual.worker import Worker, WorkerState
 from ..audit import AuditLog, AuditRecord
 from ..config import Config, Settings
 from ..diagnosis import Diagnosis
+from ..engine.pool import PoolEngine
 from ..engine.secrets import fetch_password, hold_password, pool_password
 from ..engine.sessions import CommandResult
 from ..model import HostFacts, SshState
 from .commands import XentuiCommands
-from .demo import DemoController
 from .footer import refresh_footer
 from .panes.spec import PaneContext
 from .password import PasswordScreen
@@ -50,7 +50,35 @@ from .screens.scenario import ScenarioScreen
 from .source import FactSource, LiveSource
 from .widgets.activity import Entry
 
-__all__ = ["FactsArrived", "PoolSlot", "XentuiApp", "run_console", "run_demo"]
+__all__ = ["Demo", "FactsArrived", "PoolSlot", "XentuiApp", "run_console"]
+
+
+class Demo(Protocol):
+    """What the console uses of `xentui demo`'s controller (`xentui.devtools.demo.DemoController`).
+
+    The console never imports the simulator: the demo hands itself in.
+    """
+
+    scenario: str
+    hosts: int
+    scenarios: dict[str, str]
+
+    @property
+    def running(self) -> bool: ...
+
+    async def start(self, scenario: str | None = None) -> Config: ...
+
+    async def stop(self) -> None: ...
+
+    async def fault(self, fault: str, host: str) -> str: ...
+
+    def host_names(self) -> list[str]: ...
+
+    def pulled_cables(self) -> list[str]: ...
+
+    def is_powered(self, host: str) -> bool: ...
+
+    def is_hung(self, host: str) -> bool: ...
 
 
 class FactsArrived(Message):
@@ -93,7 +121,7 @@ class XentuiApp(App[int]):
         *,
         config: Config | None = None,
         initial_pool: str | None = None,
-        demo: DemoController | None = None,
+        demo: Demo | None = None,
         dry_run: bool = False,
         clock: Callable[[], float] = time.time,
         audit: AuditLog | None = None,
@@ -125,9 +153,13 @@ class XentuiApp(App[int]):
         self.commands_ran: Signal[list[Entry]] = Signal(self, "commands-ran")
         if demo is not None:
             self.title = "xentui — SIMULATOR"
-            self.sub_title = f"scenario {demo.scenario} · {demo.hosts} hosts"
-        elif dry_run:
-            self.sub_title = "dry run: commands are shown, none is run"
+        self.sub_title = self._sub_title()
+
+    def _sub_title(self) -> str:
+        parts = [f"scenario {self.demo.scenario} · {self.demo.hosts} hosts"] if self.demo is not None else []
+        if self.dry_run:
+            parts.append("dry run: commands are shown, none is run")
+        return " · ".join(parts)
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
@@ -172,7 +204,7 @@ class XentuiApp(App[int]):
         sources: list[FactSource] = []
         for pool in config.pools:
             sources.append(
-                LiveSource(pool, config.settings, password=pool_password(pool), on_command=self._command_callback(pool.name))
+                LiveSource(PoolEngine(pool, config.settings, pool_password(pool), on_command=self._command_callback(pool.name)))
             )
         return sources
 
@@ -279,6 +311,11 @@ class XentuiApp(App[int]):
         return self.pools.get(self.current_pool) if self.current_pool else None
 
     @property
+    def config(self) -> Config | None:
+        """The config the console was started with (None on given sources or before the demo started)."""
+        return self._config
+
+    @property
     def settings(self) -> Settings:
         slot = self.current_slot
         return slot.source.settings if slot is not None else Settings()
@@ -346,6 +383,17 @@ class XentuiApp(App[int]):
                 if pool is not None:
                     self._audit.add_secret(pool_password(pool))
         return self._audit
+
+    def record_action(self, pool: str) -> Callable[[CommandResult], None]:
+        """What a `PlanRunner` calls with each command it ran: the activity log marks it as an action.
+
+        The runner has already written its audit record; this only shows it.
+        """
+
+        def on_action(result: CommandResult) -> None:
+            self._pending.append((pool, result, True))
+
+        return on_action
 
     def audit_command(self, result: CommandResult, *, detail: str | None = None) -> AuditRecord | None:
         """Append an action command to the audit file and log it again, tagged ACTION.
@@ -416,19 +464,18 @@ class XentuiApp(App[int]):
         self.pools = {}
         self.pools_replaced.publish(None)
         config = await self.demo.start(scenario)
-        self.sub_title = f"scenario {self.demo.scenario} · {self.demo.hosts} hosts"
+        self.sub_title = self._sub_title()
         self._audit = AuditLog(config.settings.audit_path)
         self.install(self._live_sources(config))
         self.notify(f"simulator running: {scenario}", timeout=3)
 
     def choose_scenario(self) -> None:
-        from ..sim.scenarios import SCENARIOS
-
         def chosen(name: str | None) -> None:
             if name and self.demo is not None:
                 self.start_demo(name)
 
-        self.push_screen(ScenarioScreen(SCENARIOS, self.demo.scenario if self.demo else None), chosen)
+        if self.demo is not None:
+            self.push_screen(ScenarioScreen(self.demo.scenarios, self.demo.scenario), chosen)
 
     def demo_fault(self, kind: str, what: str, host: str | None) -> None:
         self._demo_fault(kind, what, host)
@@ -496,22 +543,4 @@ def run_console(
     app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run)
     app.config_path = config_path
     result = app.run()
-    return int(result or 0)
-
-
-def run_demo(hosts: int = 8, scenario: str = "healthy", fuse: float = 3.0, release: str = "xcpng-8.2") -> int:
-    """The console on a simulated pool (real SSH on loopback), with fault keys and a scenario menu."""
-    import sys
-
-    from ..sim.scenarios import SCENARIOS
-
-    if scenario not in SCENARIOS:
-        print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
-        return 2
-    demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse, release=release)
-    try:
-        app = XentuiApp(demo=demo)
-        result = app.run()
-    finally:
-        demo.cleanup()
     return int(result or 0)

@@ -35,8 +35,6 @@ def palette_commands(app: XentuiApp) -> list[Command]:
             cmds.append((f"Switch to pool {name}", "show this pool", partial(app.switch_pool, name)))
     demo = app.demo
     if demo is not None and demo.running:
-        from ..sim.scenarios import SCENARIOS
-
         host = pool_screen.selected_host if pool_screen is not None else None
 
         def fault(name: str, help_text: str, kind: str, what: str) -> None:
@@ -56,7 +54,7 @@ def palette_commands(app: XentuiApp) -> list[Command]:
                 fault(f"Demo: unhang the toolstack of {host}", "xapi answers again (t)", "xapi", "unhang")
             else:
                 fault(f"Demo: hang the toolstack of {host}", "xapi stops answering (t)", "xapi", "hang")
-        for name, text in SCENARIOS.items():
+        for name, text in demo.scenarios.items():
             cmds.append((f"Demo scenario: {name}", f"restart the simulator: {text}", partial(app.start_demo, name)))
     cmds.append(("Quit", "stop every probe (and the simulator) and leave (q)", app.action_quit))
     return cmds

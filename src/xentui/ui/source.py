@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
-from ..config import PoolConfig, Settings
+from ..config import Settings
 from ..diagnosis import Diagnosis, diagnose_pool
 from ..engine.pool import PoolEngine
 from ..engine.sessions import CommandResult
@@ -69,17 +69,11 @@ class LiveSource:
 
     live = True
 
-    def __init__(
-        self,
-        pool: PoolConfig,
-        settings: Settings,
-        password: str | None = None,
-        on_command: Callable[[CommandResult], None] | None = None,
-    ) -> None:
-        self.name = pool.name
-        self.pool = pool
-        self.settings = settings
-        self._engine = PoolEngine(pool, settings, password=password, on_command=on_command)
+    def __init__(self, engine: PoolEngine) -> None:
+        self.name = engine.pool.name
+        self.pool = engine.pool
+        self.settings = engine.settings
+        self._engine = engine
         self.listeners: list[FactsListener] = []
         self._engine.listeners.append(self._arrive)
 

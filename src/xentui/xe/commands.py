@@ -259,9 +259,9 @@ def host_list(params: Iterable[str] | None = None, minimal: bool = False) -> str
     return _list_command("host-list", params, minimal)
 
 
-def sr_list(params: Iterable[str] | None = None, minimal: bool = False) -> str:
-    """``xe sr-list [params=a,b] [--minimal]``."""
-    return _list_command("sr-list", params, minimal)
+def sr_list(params: Iterable[str] | None = None, minimal: bool = False, uuid: str | None = None) -> str:
+    """``xe sr-list [uuid=<uuid>] [params=a,b] [--minimal]``."""
+    return _list_command("sr-list", params, minimal, {"uuid": validate_uuid(uuid)} if uuid is not None else None)
 
 
 def pbd_list(host_uuid: str | None = None, params: Iterable[str] | None = None, minimal: bool = False) -> str:

@@ -10,14 +10,12 @@ Deleting a feature is deleting its module(s) and its line here.
     from .spec import PaneContext, PaneSpec
     from ...diagnosis import Verdict
 
-    def _open(ctx: PaneContext) -> Screen:
-        return RecoverScreen(ctx)              # ctx: pool, facts, diagnosis, host, engine,
-                                               # audit_command(), confirm()...
+    # RecoverScreen(ctx): ctx has the pool, facts, diagnosis, host, engine, confirm(),
+    # and make_runner(): every change goes to the PlanRunner it builds, never to a session
     RECOVER_PANE = PaneSpec(
-        id="recover", key="r", title="Recover",
-        description="Promote the candidate and recover the slaves.",
-        factory=_open,
+        id="recover", key="r", title="Recover", factory=RecoverScreen,
         available=lambda d: d.verdict in (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN),
+        description="Promote the candidate and recover the slaves.",
     )
 
     # here:  from .recover import RECOVER_PANE ; PANES.append(...) or add it to the list.

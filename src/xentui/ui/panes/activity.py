@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from textual.screen import Screen
-
 from ..screens.activity import ActivityScreen
-from .spec import PaneContext, PaneSpec
-
-
-def _open(ctx: PaneContext) -> Screen[None]:
-    return ActivityScreen()
+from .spec import PaneSpec
 
 
 ACTIVITY_PANE = PaneSpec(
-    id="activity",
-    key="l",
-    title="Log",
+    id="activity", key="l", title="Log", factory=lambda ctx: ActivityScreen(),
     description="the activity log: every remote command, newest last",
-    factory=_open,
 )

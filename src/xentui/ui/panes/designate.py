@@ -18,19 +18,14 @@ orderly handover while the master is alive.  The pane shows:
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_designate_master
-from ...actions.guards import host_is_live
+from ...facts_rules import host_is_live
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
-from ..errors import guarded
 from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, hosts_in, sync_options
 from .spec import PaneContext, PaneSpec
 
@@ -104,6 +99,7 @@ class DesignateScreen(PlanPane):
     """Planned maintenance: hand the master role over while the master is alive."""
 
     PANE_TITLE = "Move the master role before shutting this host down"
+    PICKER = "targets"
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -119,10 +115,6 @@ class DesignateScreen(PlanPane):
         yield OptionList(id="targets")
         yield Static(id="dg-target")
         yield Static(id="pane-checks")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#targets", OptionList).focus()
 
     def update_top(self) -> None:
         plan = self.plan
@@ -147,15 +139,8 @@ class DesignateScreen(PlanPane):
         items = [(n, _target_prompt(facts[n], n == chosen, master)) for n in hosts_in(facts)]
         sync_options(ol, items, chosen)
 
-    @on(OptionList.OptionSelected, "#targets")
-    @guarded("picking the new master")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress.", severity="warning")
-            return
-        if event.option.id is None:
-            return
-        self.target = event.option.id
+    def pick(self, name: str) -> None:
+        self.target = name
         self.start_over()
 
     # ------------------------------------------------------------------ wording
@@ -173,20 +158,12 @@ class DesignateScreen(PlanPane):
         return key_hint(f"moves the master role to {self.target or '?'} (asks: F8)", "picks")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return DesignateScreen(ctx)
-
-
 def _available(d: Diagnosis) -> bool:
     return d.verdict in (Verdict.HEALTHY, Verdict.DEGRADED) and d.master is not None
 
 
 DESIGNATE_PANE = PaneSpec(
-    id="designate",
-    key="m",
-    title="Handover",
+    id="designate", key="m", title="Handover", factory=DesignateScreen, available=_available,
     description="planned maintenance: move the master role to another host (by its own UUID) before shutting the master down",
-    factory=_open,
-    available=_available,
 )
 

@@ -14,11 +14,7 @@ def _open(ctx: PaneContext) -> Screen[None]:
 
 
 HOST_PANE = PaneSpec(
-    id="host",
-    key="enter",
-    title="Host",
-    description="the host pane: everything known about the selected host, its last commands",
-    factory=_open,
-    needs_host=True,
+    id="host", key="enter", title="Host", factory=_open, needs_host=True,
     footer=False,  # the table's own Enter binding is the one shown
+    description="the host pane: everything known about the selected host, its last commands",
 )

@@ -14,12 +14,9 @@ expected and says who now follows whom.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepAction, plan_promote_and_recover
@@ -79,6 +76,8 @@ class RecoverScreen(PlanPane):
     """Promote the candidate (or the host picked) and recover the slaves onto it."""
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
+    PICKER = "candidates"
+    PICK_BUSY = "A run is in progress: the candidate cannot change now."
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -118,10 +117,6 @@ class RecoverScreen(PlanPane):
         yield Static(id="rec-head", classes="-tight")
         yield OptionList(id="candidates")
         yield Static(id="rec-tradeoff")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#candidates", OptionList).focus()
 
     def update_top(self) -> None:
         plan = self.plan
@@ -172,15 +167,7 @@ class RecoverScreen(PlanPane):
     def _option_highlighted(self) -> None:
         self._show_tradeoff()
 
-    @on(OptionList.OptionSelected, "#candidates")
-    @guarded("picking the candidate")
-    def _option_selected(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress: the candidate cannot change now.", severity="warning")
-            return
-        name = event.option.id
-        if name is None:
-            return
+    def pick(self, name: str) -> None:
         self.candidate = name
         self.start_over()
         self.notify(f"candidate: {name}", timeout=2)
@@ -197,15 +184,8 @@ class RecoverScreen(PlanPane):
         return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return RecoverScreen(ctx)
-
-
 RECOVER_PANE = PaneSpec(
-    id="recover",
-    key="r",
-    title="Recover",
-    description="master lost: promote a slave (the freshest database first) and recover the others onto it",
-    factory=_open,
+    id="recover", key="r", title="Recover", factory=RecoverScreen,
     available=lambda d: d.verdict is Verdict.MASTER_LOST,
+    description="master lost: promote a slave (the freshest database first) and recover the others onto it",
 )

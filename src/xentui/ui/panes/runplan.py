@@ -31,9 +31,10 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -42,7 +43,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...actions import Plan, PlanRunner, Progress, RunReport, Step, StepStatus
-from ...actions.guards import ssh_cause
+from ...facts_rules import ssh_cause
 from ...actions.plan import StepAction
 from ...diagnosis import Diagnosis
 from ...model import HostFacts
@@ -50,9 +51,6 @@ from ..errors import guarded
 from ..footer import refresh_footer
 from ..render import VERDICT_LABEL, VERDICT_STYLE
 from .spec import PaneContext
-
-if TYPE_CHECKING:
-    from ...audit import AuditLog
 
 __all__ = [
     "PlanPane",
@@ -357,6 +355,7 @@ class PlanPane(Screen[None]):
     PlanPane.-wide #pane-body { layout: horizontal; overflow-y: hidden; }
     PlanPane.-wide .pane-col { width: 1fr; height: 1fr; overflow-y: auto; scrollbar-size-vertical: 1; }
     PlanPane.-wide #pane-right { border-left: vkey $primary 40%; }
+    PlanPane #pane-next { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     PlanPane #pane-status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     PlanPane #pane-status.-dry { background: $warning 30%; }
     PlanPane #pane-status.-bad { background: $error 25%; }
@@ -366,6 +365,10 @@ class PlanPane(Screen[None]):
 
     #: shown in the title bar; subclasses override
     PANE_TITLE = "Plan"
+    #: the id of the pane's picker (an OptionList), focused when the pane opens
+    PICKER: str | None = None
+    #: said when the admin picks while a run is in progress (nothing changes)
+    PICK_BUSY = "A run is in progress."
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -451,6 +454,7 @@ class PlanPane(Screen[None]):
                 yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
                 yield Static(id="pane-steps")
                 yield Static(id="pane-guards")
+        yield Static(id="pane-next")  # the exact next command, never scrolled away (80x24)
         yield Static(id="pane-status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -462,6 +466,8 @@ class PlanPane(Screen[None]):
         except Exception:  # a bare App (tests of a pane alone)
             pass
         self.replan()
+        if self.PICKER is not None:
+            self.query_one(f"#{self.PICKER}", OptionList).focus()
         self.call_after_refresh(self._top)
 
     def _top(self) -> None:
@@ -512,6 +518,7 @@ class PlanPane(Screen[None]):
             steps.update(steps_text(plan, self.states, self.report, dry_run=self.dry_run))
             guards.update(guards_text(plan))
         self._show_report()
+        self._show_next()
         self._show_status()
         refresh_footer(self)
 
@@ -537,6 +544,23 @@ class PlanPane(Screen[None]):
             text.append_text(follows_text(self.after, dict(self.facts)))
         box.display = bool(text)
         box.update(text)
+
+    def _show_next(self) -> None:
+        """The command `r` runs first, with its host: always on screen, whatever the body scrolled to."""
+        box = self.query_one("#pane-next", Static)
+        plan = self.plan
+        step = plan.steps[0] if plan is not None and plan.steps and not plan.blocked else None
+        idle = not self.running and self.report is None and not self.refusal and not self.error
+        box.display = step is not None and idle
+        if step is None:
+            return
+        t = Text()
+        t.append("next: ", style=DIM)
+        t.append(f"on {step.host}: ", style="bold")
+        t.append(step.command)
+        if len(plan.steps) > 1:  # type: ignore[union-attr]
+            t.append(f" (+{len(plan.steps) - 1})", style=DIM)  # type: ignore[union-attr]
+        box.update(t)
 
     def _show_status(self) -> None:
         status = self.query_one("#pane-status", Static)
@@ -597,6 +621,20 @@ class PlanPane(Screen[None]):
             return True
         return True
 
+    @on(OptionList.OptionSelected)
+    @guarded("picking")
+    def _picker_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.PICKER is None or event.option_list.id != self.PICKER:
+            return
+        if self.running:
+            self.notify(self.PICK_BUSY, severity="warning")
+            return
+        if event.option.id is not None:
+            self.pick(event.option.id)
+
+    def pick(self, name: str) -> None:
+        """The admin picked `name` in the pane's picker (Enter): re-plan for it."""
+
     def action_scroll_body(self, delta: int) -> None:
         """Scroll the pane (wide: the steps and report column)."""
         target = self.query_one("#pane-right") if self.has_class("-wide") else self.query_one("#pane-body")
@@ -651,21 +689,11 @@ class PlanPane(Screen[None]):
             self.update_view()
             return False
         try:
-            audit: AuditLog = self.xapp.audit
+            runner = self.ctx.make_runner(self._confirm, self._on_progress)
         except Exception as e:
             self.xapp.report_error("opening the audit file", e)
             return False
         self._preconfirmed = (preconfirmed.host, preconfirmed.command) if preconfirmed is not None else None
-        settings = self.ctx.settings
-        runner = PlanRunner(
-            engine,  # type: ignore[arg-type]  # None only in a dry run, which never touches it
-            audit,
-            self._confirm,
-            dry_run=self.dry_run,
-            fuse=settings.toolstack_fuse,
-            on_progress=self._on_progress,
-            poll_interval=min(0.5, settings.poll_interval),
-        )
         self.runner = runner
         self.running = True
         self.stopping = False
@@ -679,8 +707,10 @@ class PlanPane(Screen[None]):
         """Show why the plan is not run, and write the refusal to the audit file."""
         reason = plan.blocked_reason or "the plan is blocked"
         self.refusal = reason
-        for s in plan.steps:
-            self.ctx.audit_intent(s.host, s.command, outcome="refused", detail=reason)
+        try:
+            self.ctx.make_runner(None).refuse(plan)
+        except Exception as e:
+            self.xapp.report_error("writing the audit file", e)
         self.notify(f"Refused: {reason}", severity="error", timeout=8)
         self.update_view()
 

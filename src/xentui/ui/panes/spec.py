@@ -15,6 +15,7 @@ from ...model import HostFacts
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from ...actions.executor import ConfirmFn, PlanRunner, ProgressFn
     from ...engine.pool import PoolEngine
     from ..app import XentuiApp
     from ..source import FactSource
@@ -62,11 +63,11 @@ class PaneSpec:
 class PaneContext:
     """What a pane gets from the console: the pool, its facts, the selection, and helpers.
 
-    Panes never open connections themselves: commands run through the
-    engine's sessions (``context.engine.sessions[host].run(cmd, timeout)``)
-    or an executor built on them, and every action command is passed to
-    `audit_command` once it ran (or `audit_intent` for a dry run / refusal).
-    Dangerous commands are confirmed first with `confirm` (a `ConfirmScreen`).
+    Panes never open connections themselves, and never run a command that
+    changes a host: they make a plan and hand it to the runner `make_runner`
+    builds (`PlanRunner`: the one place that confirms, honours dry-run, and
+    writes the audit and the activity log).  `confirm` shows a
+    `ConfirmScreen`; panes pass it to the runner as its confirmation.
     """
 
     app: XentuiApp
@@ -90,8 +91,28 @@ class PaneContext:
         name = name or self.host
         return self.source.facts.get(name) if name else None
 
+    def make_runner(self, confirm: ConfirmFn | None, on_progress: ProgressFn | None = None, **kw: Any) -> PlanRunner:
+        """The runner for this pool's changes: its engine, the audit file, the console's dry-run."""
+        from ...actions.executor import PlanRunner
+
+        kw.setdefault("poll_interval", min(0.5, self.settings.poll_interval))
+        return PlanRunner(
+            self.engine,  # type: ignore[arg-type]  # None only in a dry run, which never touches it
+            self.app.audit,
+            confirm,
+            dry_run=self.dry_run,
+            fuse=self.settings.toolstack_fuse,
+            on_progress=on_progress,
+            on_command=self.app.record_action(self.pool),
+            **kw,
+        )
+
     def audit_command(self, result: CommandResult, *, detail: str | None = None) -> AuditRecord | None:
-        """Append an action command's result to the audit file (and mark it in the activity log)."""
+        """Append an action command's result to the audit file (and mark it in the activity log).
+
+        Only the onboarding pane still calls this (and `audit_intent`), until its
+        steps run on the `PlanRunner` like every other change; new panes use `make_runner`.
+        """
         return self.app.audit_command(result, detail=detail)
 
     def audit_intent(self, host: str, command: str, *, outcome: str = "dry-run", detail: str | None = None) -> AuditRecord | None:

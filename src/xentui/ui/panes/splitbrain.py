@@ -17,13 +17,9 @@ report offers `pool-emergency-reset-master` on the old master itself:
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ...actions import (
@@ -88,6 +84,7 @@ class SplitBrainScreen(PlanPane):
     """Heal a split brain: recover-slaves on the majority master only."""
 
     PANE_TITLE = "Split brain — heal from the master the pool follows"
+    PICKER = "masters"
 
     BINDINGS = [
         Binding("o", "override", "Override"),
@@ -122,10 +119,6 @@ class SplitBrainScreen(PlanPane):
         yield OptionList(id="masters")
         yield Static(id="sb-target")
         yield Static(id="pane-checks")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#masters", OptionList).focus()
 
     def update_top(self) -> None:
         if isinstance(self.plan, HealSplitBrainPlan):
@@ -183,15 +176,7 @@ class SplitBrainScreen(PlanPane):
         items = [(m.name, _master_prompt(m, m.name == chosen, self._allowed(m.name)[0])) for m in self._masters]
         sync_options(ol, items, chosen)
 
-    @on(OptionList.OptionSelected, "#masters")
-    @guarded("picking the master")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        if self.running:
-            self.notify("A run is in progress.", severity="warning")
-            return
-        name = event.option.id
-        if name is None:
-            return
+    def pick(self, name: str) -> None:
         self.target = name
         self.start_over()
         ok, reason = self._allowed(name)
@@ -237,7 +222,7 @@ class SplitBrainScreen(PlanPane):
     @guarded("running the override")
     def _run_override(self, host: str) -> None:
         plan = plan_heal_split_brain(
-            dict(self.facts), self.diagnosis, target=host, override_confirmed_name=host, audit=self.xapp.audit
+            dict(self.facts), self.diagnosis, target=host, override_confirmed_name=host
         )
         self.overrides += 1
         step = plan.steps[0] if plan.steps else None
@@ -258,15 +243,8 @@ class SplitBrainScreen(PlanPane):
         return key_hint(f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)", "picks")
 
 
-def _open(ctx: PaneContext) -> Screen[Any]:
-    return SplitBrainScreen(ctx)
-
-
 SPLIT_BRAIN_PANE = PaneSpec(
-    id="split-brain",
-    key="h",
-    title="Heal",
-    description="split brain: recover-slaves on the master the pool follows (never on the old one)",
-    factory=_open,
+    id="split-brain", key="h", title="Heal", factory=SplitBrainScreen,
     available=lambda d: d.verdict is Verdict.SPLIT_BRAIN,
+    description="split brain: recover-slaves on the master the pool follows (never on the old one)",
 )

@@ -13,9 +13,11 @@ then shows as the SR's.
 have a spare device; `space` picks the device per host, `c` creates one SR on
 each host in one pass, one confirmation per host.
 
-The pane never opens a connection: commands run through the engine's
-sessions (`ctx.engine.sessions[host]`).  With `--dry-run` the confirmation
-says so and the command is audited as `dry-run`, not run.
+The pane never opens a connection nor runs a change itself: it reads a host
+with `read_host_storage` (the engine's own session) and hands each sr-create
+to `PlanRunner` as a one-step plan (`LocalSRPlan.as_plan`): the runner
+confirms, runs, audits, and reads the new SR back.  With `--dry-run` nothing
+is asked and the command is audited as `dry-run`, not run.
 """
 
 from __future__ import annotations
@@ -36,17 +38,17 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from ...actions.executor import RunReport, StepStatus, new_sr_uuid
+from ...actions.plan import Step
 from ...actions.storage import (
     DeviceStatus,
     LocalSRPlan,
     StorageFacts,
-    gather_storage,
     hosts_with_spare_devices,
     plan_local_sr,
     propose_name_label,
+    read_host_storage,
 )
-from ...engine.sessions import CommandResult
-from ...xe.commands import UUID_RE
 from ..footer import refresh_footer
 from ..render import BAD, GOOD, MUTED, WARN
 from .spec import PaneContext, PaneSpec
@@ -60,10 +62,6 @@ __all__ = [
     "default_device",
     "label_problem",
 ]
-
-#: an sr-create formats the device (LVM): seconds, even a minute on a big disk
-SR_CREATE_TIMEOUT = 120.0
-
 
 # --------------------------------------------------------------------------- pure helpers
 
@@ -98,22 +96,6 @@ def default_device(devices: list[DeviceStatus]) -> DeviceStatus | None:
     free = [d for d in devices if d.free]
     parts = [d for d in free if d.is_partition]
     return (parts or free or [None])[0]
-
-
-def new_sr_uuid(result: CommandResult) -> str | None:
-    """The UUID sr-create printed (None when it printed none)."""
-    m = UUID_RE.search(result.stdout.lower()) if result.ok else None
-    return m.group(0) if m else None
-
-
-def failure_text(result: CommandResult) -> str:
-    """One line: why a command failed (its timeout, transport error or last stderr lines)."""
-    if result.timed_out:
-        return f"no answer in {result.duration:.0f} s — it may still complete on the host; re-read with F5"
-    if result.error:
-        return result.error
-    lines = [ln.strip() for ln in (result.stderr or result.stdout).splitlines() if ln.strip()]
-    return " · ".join(lines[-3:]) if lines else f"exit status {result.exit_status}"
 
 
 def plain_text(widget: Static, width: int = 200) -> str:
@@ -163,11 +145,29 @@ class Outcome:
     listed: bool | None = None  # the re-read SR list has the new name-label
 
 
+def outcome_of(plan: LocalSRPlan, report: RunReport) -> Outcome:
+    """What the runner's report says happened to one sr-create."""
+    out = Outcome(host=plan.host, device=plan.device, name_label=plan.name_label, command=plan.command, status="failed")
+    r = report.results[0] if report.results else None
+    if r is None:
+        out.detail = report.stopped or "not run"
+    elif r.status is StepStatus.DRY_RUN:
+        out.status, out.detail = "dry-run", "dry run: the command was not run (audited as dry-run)"
+    elif r.status is StepStatus.DECLINED:
+        out.status, out.detail = "cancelled", "not confirmed: nothing was run"
+    elif r.status is StepStatus.OK:
+        out.status, out.sr_uuid = "created", new_sr_uuid(r.stdout)
+        out.detail = f"SR {out.sr_uuid} created on /dev/{plan.device}"
+    else:
+        out.detail = r.explanation or r.verification or report.stopped or str(r.status)
+    return out
+
+
 # --------------------------------------------------------------------------- shared logic
 
 
 class _StorageOps:
-    """What both screens do: read a host, confirm, run, audit, re-read."""
+    """What both screens do: read a host, and have the runner create an SR (confirm, run, audit, read back)."""
 
     ctx: PaneContext
     app: Any
@@ -175,35 +175,10 @@ class _StorageOps:
     def _timeout(self) -> float:
         return float(self.ctx.settings.command_timeout)
 
-    def _session(self, host: str) -> Any:
-        engine = self.ctx.engine
-        if engine is None:
-            return None
-        return engine.sessions.get(host)
-
-    def _why_not_readable(self, host: str) -> str | None:
-        if self.ctx.engine is None:
-            return "the console shows recorded facts: nothing can be read or run"
-        if self._session(host) is None:
-            return f"{host} is not a host of pool {self.ctx.pool}"
-        f = self.ctx.host_facts(host)
-        if f is None or f.uuid is None:
-            return f"{host}: its UUID is not known yet (not reachable, or not probed yet)"
-        if not f.reachable:
-            return f.ssh_error or f"{host} is not reachable"
-        return None
-
     async def _gather(self, host: str) -> StorageFacts:
-        why = self._why_not_readable(host)
-        f = self.ctx.host_facts(host)
-        if why is not None or f is None or f.uuid is None:
-            return StorageFacts(host=host, host_uuid=(f.uuid if f and f.uuid else ""), hostname=host, error=why)
-        try:
-            return await gather_storage(self._session(host), host, f.uuid, f.hostname or host, self._timeout())
-        except Exception as e:  # a parser or transport bug: shown, never fatal
-            return StorageFacts(host=host, host_uuid=f.uuid, hostname=f.hostname or host, error=f"{type(e).__name__}: {e}")
+        return await read_host_storage(self.ctx.engine, host, self._timeout(), pool=self.ctx.pool)
 
-    async def _ask(self, host: str, command: str, explanation: str) -> bool:
+    async def _ask(self, step: Step, explanation: str) -> bool:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[bool] = loop.create_future()
 
@@ -211,35 +186,13 @@ class _StorageOps:
             if not answer.done():
                 answer.set_result(ok)
 
-        self.ctx.confirm(host, command, done, title="Create this local SR?", explanation=explanation)
+        self.ctx.confirm(step.host, step.command, done, title="Create this local SR?", explanation=explanation)
         return await answer
 
     async def _create(self, plan: LocalSRPlan, explanation: str) -> Outcome:
-        host = plan.host
-        out = Outcome(host=host, device=plan.device, name_label=plan.name_label, command=plan.command, status="cancelled")
-        if not await self._ask(host, plan.command, explanation):
-            out.detail = "not confirmed: nothing was run"
-            return out
-        if self.ctx.dry_run:
-            self.ctx.audit_intent(host, plan.command, outcome="dry-run")
-            out.status, out.detail = "dry-run", "dry run: the command was not run (audited as dry-run)"
-            return out
-        session = self._session(host)
-        if session is None:
-            self.ctx.audit_intent(host, plan.command, outcome="refused", detail="no session")
-            out.status, out.detail = "failed", "no session to this host"
-            return out
-        timeout = max(SR_CREATE_TIMEOUT, self._timeout())
-        result = await session.run(plan.command, timeout)
-        uuid = new_sr_uuid(result)
-        self.ctx.audit_command(result, detail=f"new SR {uuid}" if uuid else None)
-        if uuid is None:
-            out.status = "failed"
-            out.detail = failure_text(result) if not result.ok else "sr-create printed no UUID"
-        else:
-            out.status, out.sr_uuid = "created", uuid
-            out.detail = f"SR {uuid} created on /dev/{plan.device}"
-        return out
+        runner = self.ctx.make_runner(lambda step: self._ask(step, explanation))
+        report = await runner.run(plan.as_plan(explanation, self._timeout()))
+        return outcome_of(plan, report)
 
 
 def _explanation(plan: LocalSRPlan, device: DeviceStatus | None) -> str:
@@ -864,27 +817,12 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
 # --------------------------------------------------------------------------- registry
 
 
-def _open(ctx: PaneContext) -> Screen[None]:
-    return StorageScreen(ctx)
-
-
-def _open_pool(ctx: PaneContext) -> Screen[None]:
-    return PoolStorageScreen(ctx)
-
-
 STORAGE_PANE = PaneSpec(
-    id="storage",
-    key="d",
-    title="Disks",
+    id="storage", key="d", title="Disks", factory=StorageScreen, needs_host=True,
     description="local storage: the selected host's disks and partitions, a free one made a local SR",
-    factory=_open,
-    needs_host=True,
 )
 
 POOL_STORAGE_PANE = PaneSpec(
-    id="storage-pool",
-    key=None,
-    title="Spare disks",
+    id="storage-pool", key=None, title="Spare disks", factory=PoolStorageScreen,
     description="which hosts of the pool have a spare disk or partition; one local SR on each in one pass",
-    factory=_open_pool,
 )

@@ -5,7 +5,7 @@ uuid5 UUIDs, loopback addresses 127.0.1.1x, the probe's `Source.how` texts)
 but every time is fixed relative to `FIXED_NOW`, so a console built on them
 renders identically on every run::
 
-    from xentui.ui.samples import sample_app
+    from xentui.devtools.samples import sample_app
     app = sample_app("split-brain")          # XentuiApp on a StaticSource, fixed clock
     async with app.run_test(size=(80, 24)) as pilot: ...
 """
@@ -19,9 +19,12 @@ from ..config import Settings
 from ..engine.sessions import CommandResult
 from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
 from ..sim.scenarios import address_of, host_uuid
-from .source import StaticSource
+from ..ui.source import StaticSource
 
-__all__ = ["FIXED_NOW", "SAMPLE_SETTINGS", "STATES", "sample_activity", "sample_app", "sample_facts", "sample_source"]
+__all__ = [
+    "FIXED_NOW", "SAMPLE_SETTINGS", "STATES", "sample_activity", "sample_app", "sample_facts", "sample_source",
+    "sample_storage",
+]
 
 FIXED_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 SAMPLE_SETTINGS = Settings(connect_timeout=3.0, command_timeout=5.0, reach_timeout=2.0, poll_interval=2.0)
@@ -229,7 +232,32 @@ def sample_source(state: str, name: str = "sim") -> StaticSource:
 
 def sample_app(state: str = "healthy", **kwargs: Any) -> Any:
     """An `XentuiApp` on a static source of `state`, with the fixed clock."""
-    from .app import XentuiApp
+    from ..ui.app import XentuiApp
 
     kwargs.setdefault("clock", lambda: FIXED_NOW)
     return XentuiApp([sample_source(state)], **kwargs)
+
+
+_PARTITIONS = """major minor  #blocks  name
+
+   8        0  488386584 sda
+   8        1   18874368 sda1
+   8        2   18874368 sda2
+   8        3  444818415 sda3
+   8        4     524288 sda4
+   8        5    4194304 sda5
+   8        6    1048576 sda6
+   8       16  976762584 sdb
+   8       17  488380416 sdb1
+   8       18  488381144 sdb2
+"""
+_MOUNTS = "/dev/sda1 / ext3 rw 0 0\n/dev/sda5 /var/log ext3 rw 0 0\n/dev/sda4 /boot/efi vfat rw 0 0\n"
+_PVS = "  /dev/sda3  VG_XenStorage-8ec35484-8efc-51a1-80d2-b4ccf67922a4\n"
+
+
+def sample_storage(host: str = "plot4") -> Any:
+    """What `gather_storage` reads on a host with a spare disk (sdb: two free partitions), fixed."""
+    from ..actions.storage import StorageFacts, classify_devices, parse_mounts, parse_pvs
+
+    devices = classify_devices(_PARTITIONS, parse_mounts(_MOUNTS), parse_pvs(_PVS), {"sda3": "Local storage"}, "sda")
+    return StorageFacts(host, host_uuid(host), host, devices, {"Local storage"})

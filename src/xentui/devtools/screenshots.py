@@ -17,7 +17,7 @@ one SVG per state and size into `screenshots/`:
     designate-pane-80x24.svg     designate-pane-160x48.svg     (scenario host-offline, m on plot5: plot7 named)
 
 Live values (latency, ages) differ from run to run; the snapshot tests use
-the constructed facts of `xentui.ui.samples` instead.
+the constructed facts of `xentui.devtools.samples` instead.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..diagnosis import Verdict
-from .app import XentuiApp
+from ..ui.app import XentuiApp
+from ..ui.screens.help import HelpScreen
+from ..ui.screens.host import HostScreen
+from ..ui.screens.pool import PoolScreen
 from .demo import DemoController
-from .screens.help import HelpScreen
-from .screens.host import HostScreen
-from .screens.pool import PoolScreen
 
 SIZES = ((80, 24), (160, 48))
 NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
@@ -79,6 +79,14 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
             written.append(path)
             log(f"wrote {path}")
 
+    async def shoot_pane(pilot: object, key: str, pane: type, name: str) -> None:
+        """Open a plan pane with its key, wait for its plan, shoot it, go back."""
+        await pilot.press(key)  # type: ignore[attr-defined]
+        await _until(pilot, lambda: isinstance(app.screen, pane) and app.screen.plan is not None, 20, f"the {name}")
+        await pilot.pause(1.0)  # type: ignore[attr-defined]
+        await shoot(pilot, name)
+        await pilot.press("escape")  # type: ignore[attr-defined]
+
     try:
         async with app.run_test(size=SIZES[0]) as pilot:
             await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool")
@@ -118,7 +126,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot(pilot, "pool-split-brain")
 
             if not only or {"storage-pane", "storage-pool"} & only:
-                from .panes.storage import PoolStorageScreen, StorageScreen
+                from ..ui.panes.storage import PoolStorageScreen, StorageScreen
 
                 app.start_demo("healthy")
                 await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool again")
@@ -134,7 +142,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
 
             if not only or "onboard-checks" in only:
-                from .panes.onboard import OnboardScreen
+                from ..ui.panes.onboard import OnboardScreen
 
                 app.start_demo("onboarding")  # (the demo's config lists plot9 too: the pool reads split brain)
                 await _until(pilot, lambda: _verdict(app) is not None and app.current_slot.diagnosis.majority_master is not None, 60, "the onboarding pool")  # type: ignore[union-attr]
@@ -151,7 +159,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
 
             # issue 5: the recovery panes, each in the state it applies to
             if not only or "recover-pane" in only:
-                from .panes.recover import RecoverScreen
+                from ..ui.panes.recover import RecoverScreen
 
                 app.start_demo("master-cable-pulled")
                 await _until(
@@ -164,36 +172,24 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                     "master lost, promote recommended",
                 )
                 await pilot.pause(2.5)
-                await pilot.press("r")
-                await _until(pilot, lambda: isinstance(app.screen, RecoverScreen) and app.screen.plan is not None, 20, "the recovery pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "recover-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "r", RecoverScreen, "recover-pane")
 
             if not only or "split-brain-pane" in only:
-                from .panes.splitbrain import SplitBrainScreen
+                from ..ui.panes.splitbrain import SplitBrainScreen
 
                 app.start_demo("split-brain")
                 await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
                 await pilot.pause(2.5)
-                await pilot.press("h")
-                await _until(pilot, lambda: isinstance(app.screen, SplitBrainScreen) and app.screen.plan is not None, 20, "the split-brain pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "split-brain-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "h", SplitBrainScreen, "split-brain-pane")
 
             if not only or "designate-pane" in only:
-                from .panes.designate import DesignateScreen
+                from ..ui.panes.designate import DesignateScreen
 
                 app.start_demo("host-offline")
                 await _until(pilot, lambda: _settled(app, Verdict.DEGRADED), 60, "plot7 down")
                 await pilot.pause(2.5)
                 app.screen.query_one("HostTable").select_host("plot5")  # type: ignore[attr-defined]
-                await pilot.press("m")
-                await _until(pilot, lambda: isinstance(app.screen, DesignateScreen) and app.screen.plan is not None, 20, "the designate pane")
-                await pilot.pause(1.0)
-                await shoot(pilot, "designate-pane")
-                await pilot.press("escape")
+                await shoot_pane(pilot, "m", DesignateScreen, "designate-pane")
     finally:
         demo.cleanup()
     return written

@@ -10,8 +10,11 @@ simulator's directory, never in the user's data dir.
 from __future__ import annotations
 
 import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 from ..config import Config, Settings, load_config
 from ..sim.releases import DEFAULT_RELEASE
@@ -20,7 +23,7 @@ from ..sim.scenarios import SCENARIOS
 from ..sim.server import Simulator
 from ..sim.state import Timing
 
-__all__ = ["DEMO_SETTINGS", "DemoController", "demo_settings"]
+__all__ = ["DEMO_SETTINGS", "DemoController", "demo_settings", "run_demo"]
 
 #: connect 3 s, command 5 s, reach 2 s, poll 2 s; keepalive 2 s so a pulled cable
 #: is seen as "no answer" in ~6 s instead of the production 45 s.
@@ -65,6 +68,7 @@ class DemoController:
         self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="xentui-demo-"))
         self.sim: Simulator | None = None
         self.runs = 0
+        self.scenarios: dict[str, str] = dict(SCENARIOS)
 
     @property
     def running(self) -> bool:
@@ -120,3 +124,47 @@ class DemoController:
         if self.sim is None:
             raise RuntimeError("the simulator is not running")
         return await self.sim.fault(fault, host)
+
+
+class _Ended(SystemExit):
+    """A signal that ends the demo (SIGTERM, SIGHUP): unwinds through `finally`."""
+
+
+def run_demo(
+    hosts: int = 8,
+    scenario: str = "healthy",
+    fuse: float = 3.0,
+    dry_run: bool = False,
+    *,
+    release: str = DEFAULT_RELEASE,
+    headless: bool = False,
+) -> int:
+    """The console on a simulated pool (real SSH on loopback), with fault keys and a scenario menu.
+
+    The temporary directories go on every way out: a normal quit, Ctrl+C
+    (KeyboardInterrupt), and SIGTERM / SIGHUP, which are turned into an
+    exception here so that the `finally` runs (the default action would end
+    the process on the spot and leave keys and sockets in /tmp).
+    """
+    from ..ui.app import XentuiApp
+
+    if scenario not in SCENARIOS:
+        print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
+        return 2
+    demo = DemoController(hosts=hosts, scenario=scenario, fuse=fuse, release=release)
+
+    def end_on(signum: int, frame: FrameType | None) -> None:
+        demo.cleanup()  # first: whatever the unwinding below meets, the keys and sockets are gone
+        raise _Ended(128 + signum)
+
+    previous = {sig: signal.signal(sig, end_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app = XentuiApp(demo=demo, dry_run=dry_run)
+        result = app.run(headless=headless)
+        return int(result or 0)
+    except _Ended as e:
+        return int(e.code or 1)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        demo.cleanup()

@@ -1,0 +1,109 @@
+"""The rules that read one host's facts, written once (pure, no I/O).
+
+The diagnosis, the plans' guard rails, the runner's checks and the panes all
+ask the same questions of a `HostFacts`; they ask them here, so the answers
+cannot drift apart:
+
+* `ssh_cause(f)`: why the jump box cannot reach a host, in one line;
+* `JUMP_BOX_DOWN`: the SSH states that say the host itself is down
+  (refused, no answer), as opposed to the jump box's own problem (keys, DNS);
+* `toolstack_answers_locally(f)`: the host's own xapi answers (a login was
+  answered as master, slave or in emergency mode, or a local-only xe call
+  answered) — what a promotion candidate and a restarted toolstack need;
+* `in_emergency(f)`, `orphaned(f)`: emergency mode; forgotten by the pool
+  (HOST_UNKNOWN_TO_MASTER seen in any answer);
+* `pool_list_failed(f)`: a slave's `xe pool-list` got no answer from its
+  master (timed out, or CANNOT_CONTACT_HOST);
+* `master_toolstack_answers(f)`: a master's toolstack serves the pool
+  (True), gave no answer (False), or it is not known (None);
+* `host_is_live(f)`: reachable and its toolstack answers for the pool (what
+  a handover needs), with the reason.
+"""
+
+from __future__ import annotations
+
+from xentui.model import HostFacts, QueryState, SshState, XapiView
+
+__all__ = [
+    "JUMP_BOX_DOWN",
+    "SSH_TEXT",
+    "host_is_live",
+    "in_emergency",
+    "master_toolstack_answers",
+    "orphaned",
+    "pool_list_failed",
+    "ssh_cause",
+    "toolstack_answers_locally",
+]
+
+#: the host is down (or its network is): not the jump box's own problem
+JUMP_BOX_DOWN = frozenset({SshState.REFUSED, SshState.NO_ANSWER})
+
+SSH_TEXT = {
+    SshState.UNKNOWN: "not probed yet",
+    SshState.REFUSED: "connection refused",
+    SshState.NO_ANSWER: "no answer to SSH",
+    SshState.AUTH_FAILED: "SSH authentication failed",
+    SshState.HOST_KEY_UNKNOWN: "host key not yet accepted",
+    SshState.HOST_KEY_CHANGED: "host key CHANGED (possible attack)",
+    SshState.DNS_FAILED: "name does not resolve",
+    SshState.ERROR: "SSH error",
+}
+
+
+def ssh_cause(f: HostFacts) -> str:
+    """Why the jump box cannot reach a host, in one line (the session's own words first)."""
+    if f.ssh_error:
+        return f.ssh_error
+    return SSH_TEXT.get(f.ssh, str(f.ssh))
+
+
+def toolstack_answers_locally(f: HostFacts) -> bool:
+    """The host's own xapi answers: a login answered (master, slave, emergency), or a local-only xe call did."""
+    if f.xapi is XapiView.NO_ANSWER:
+        return False
+    return f.xapi in (XapiView.MASTER, XapiView.SLAVE, XapiView.EMERGENCY) or f.emergency_mode is not None
+
+
+def in_emergency(f: HostFacts) -> bool:
+    return f.xapi is XapiView.EMERGENCY or f.emergency_mode is True
+
+
+def orphaned(f: HostFacts) -> bool:
+    """Forgotten by the pool: HOST_UNKNOWN_TO_MASTER in any of its answers."""
+    texts = (f.xapi_detail, f.pool_list_error, f.emergency_error, f.reaches_master_detail)
+    return any(t and "HOST_UNKNOWN_TO_MASTER" in t.upper() for t in texts)
+
+
+def pool_list_failed(f: HostFacts) -> bool:
+    """A slave's `xe pool-list` got no answer from its master (timed out, or CANNOT_CONTACT_HOST)."""
+    if f.pool_list is QueryState.NO_ANSWER:
+        return True
+    err = (f.pool_list_error or "").upper()
+    return f.pool_list is QueryState.ERROR and "CANNOT_CONTACT_HOST" in err
+
+
+def master_toolstack_answers(f: HostFacts) -> bool | None:
+    """A master's toolstack: True answers; False gave no answer; None not known."""
+    if f.pool_list is QueryState.ANSWERED:
+        return True
+    if f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER:
+        return False
+    if f.xapi is XapiView.MASTER:
+        return True
+    return None
+
+
+def host_is_live(f: HostFacts) -> tuple[bool, str]:
+    """Reachable from the jump box and its toolstack answers for the pool (what a handover needs)."""
+    if not f.reachable:
+        return False, f"{f.name} is unreachable ({ssh_cause(f)})"
+    if f.xapi is XapiView.NO_ANSWER or f.pool_list is QueryState.NO_ANSWER:
+        return False, f"{f.name}'s toolstack gives no answer"
+    if in_emergency(f):
+        return False, f"{f.name}'s toolstack is in emergency mode"
+    if f.pool_list is QueryState.ANSWERED or f.xapi in (XapiView.MASTER, XapiView.SLAVE):
+        return True, f"{f.name} answers"
+    if f.pool_list is QueryState.ERROR:
+        return False, f"{f.name}'s toolstack answers with an error ({f.pool_list_error})"
+    return False, f"{f.name}'s toolstack has not answered yet"
