@@ -40,9 +40,12 @@ LAYERS: dict[str, int] = {
     "xentui.facts_rules": 2,
     "xentui.diagnosis": 3,
     "xentui.engine": 4,
+    "xentui.discover": 5,  # a pool from one member: config + sessions + xe
+    "xentui.exporter": 5,  # the engine's facts as Prometheus metrics
     "xentui.actions": 5,
     "xentui.ui": 6,
     "xentui.devtools": 7,
+    "xentui.completion": 7,  # argparse only; cli hands it its parser
     "xentui.cli": 8,
     "xentui.screenshots": 8,
     "xentui.__main__": 9,

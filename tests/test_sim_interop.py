@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import pytest
 
+from helpers.sim import SSH, openssh
 from xentui.sim.server import Simulator
 
-SSH = shutil.which("ssh")
 pytestmark = pytest.mark.skipif(SSH is None, reason="the OpenSSH client `ssh` is not on PATH")
-
-
-async def openssh(sim: Simulator, host: str, *command: str, timeout: float = 15.0) -> tuple[int, bytes, bytes]:
-    """Run `ssh -F <sim>/ssh_config HOST COMMAND` without blocking the simulator's loop."""
-    assert SSH is not None
-    proc = await asyncio.create_subprocess_exec(
-        SSH, "-F", str(sim.dir / "ssh_config"),
-        "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-        host, *command,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode is not None
-    return proc.returncode, stdout, stderr
 
 
 async def test_openssh_runs_xe_on_every_host(sim: Simulator) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_on
-from test_sim_interop import SSH, openssh
+from helpers.sim import run_on
+from helpers.sim import SSH, openssh
 from xentui.sim.server import Simulator
 
 pytestmark = pytest.mark.skipif(SSH is None, reason="the OpenSSH client `ssh` is not on PATH")

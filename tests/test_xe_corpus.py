@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_on
+from helpers.sim import run_on
 from xentui.actions.onboard import connect_new_host, gather_host_profile
 from xentui.engine.sessions import HostTarget
 from xentui.sim.releases import RELEASES
@@ -214,14 +214,18 @@ def test_engine_probe_reads_the_corpus_pool_list(release: str) -> None:
 
 
 def test_sim_and_demo_commands_take_a_release() -> None:
-    from xentui.cli import build_parser
+    import argparse
 
-    p = build_parser()
-    assert p.parse_args(["sim"]).release == "xcpng-8.2"  # the most deployed: the default
-    assert p.parse_args(["sim", "--release", "xenserver-8"]).release == "xenserver-8"
-    assert p.parse_args(["demo", "--release", "xcpng-8.3"]).release == "xcpng-8.3"
+    from xentui.cli import build_parser
+    from xentui.sim.__main__ import add_arguments
+
+    sim = argparse.ArgumentParser(prog="xentui sim")  # `xentui sim` hands its arguments to the simulator's parser
+    add_arguments(sim)
+    assert sim.parse_args([]).release == "xcpng-8.2"  # the most deployed: the default
+    assert sim.parse_args(["--release", "xenserver-8"]).release == "xenserver-8"
+    assert build_parser().parse_args(["demo", "--release", "xcpng-8.3"]).release == "xcpng-8.3"
     with pytest.raises(SystemExit):
-        p.parse_args(["sim", "--release", "xcpng-9.9"])
+        sim.parse_args(["--release", "xcpng-9.9"])
 
 
 # SR fields of a public `xe sr-list params=all` transcript on a XenServer 7.x host

@@ -93,7 +93,7 @@ def test_what_the_cli_prints_itself(code: str, path: Path) -> None:
 
 
 async def test_the_simulator_prints_a_refused_password_as_the_cli_does(sim_factory) -> None:
-    from conftest import run_on
+    from helpers.sim import run_on
 
     sim = await sim_factory("onboarding")
     master = sim.pool.host("plot1").address

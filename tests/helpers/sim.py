@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from typing import Any
 
 import asyncssh
 
 from xentui.sim.server import Simulator
 
-__all__ = ["run_on", "ssh_connect"]
+__all__ = ["SSH", "openssh", "run_on", "ssh_connect"]
+
+#: the OpenSSH client, where the machine has one (tests that drive it skip without)
+SSH = shutil.which("ssh")
 
 
 async def ssh_connect(sim: Simulator, host: str, **kw: Any) -> asyncssh.SSHClientConnection:
@@ -31,3 +35,22 @@ async def run_on(sim: Simulator, host: str, command: str, timeout: float = 5.0) 
     """Run one command on a simulated host (raises TimeoutError past `timeout`)."""
     async with await ssh_connect(sim, host) as conn:
         return await asyncio.wait_for(conn.run(command, check=False), timeout)
+
+
+async def openssh(sim: Simulator, host: str, *command: str, timeout: float = 15.0) -> tuple[int, bytes, bytes]:
+    """Run `ssh -F <sim>/ssh_config HOST COMMAND` without blocking the simulator's loop."""
+    assert SSH is not None
+    proc = await asyncio.create_subprocess_exec(
+        SSH, "-F", str(sim.dir / "ssh_config"),
+        "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+        host, *command,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode is not None
+    return proc.returncode, stdout, stderr
