@@ -142,7 +142,7 @@ def test_families_of_each_recorded_state(state: str, verdict_: str, masters: int
 
     from xentui.diagnosis import diagnose_pool
     from xentui.exporter import PoolSnapshot, pool_families
-    from xentui.ui.samples import FIXED_NOW, sample_facts
+    from xentui.devtools.samples import FIXED_NOW, sample_facts
 
     facts = sample_facts(state)
     snap = PoolSnapshot("sim", tuple(facts), diagnose_pool(facts, pool="sim"), FIXED_NOW)
