@@ -1,24 +1,34 @@
-"""The `xentui` command line: console, demo, status, check, plan, discover, sim."""
+"""The `xentui` command line: console, demo, status, check, plan, discover, sim.
+
+Start-up is paid by every `xentui check` a monitoring system runs: this
+module imports only the standard library's argparse at load time. Each
+command imports what it needs (pydantic with the config, asyncssh with the
+engine, Textual with the console, the simulator for `demo`/`sim`);
+tests/test_startup.py holds it to that.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import Config, ConfigError, PoolConfig, find_config, load_config, write_config
-from .diagnosis import Diagnosis, Verdict
-from .model import HostFacts
 
-NAGIOS = {Verdict.HEALTHY: 0, Verdict.DEGRADED: 1, Verdict.MASTER_LOST: 2, Verdict.SPLIT_BRAIN: 2, Verdict.UNKNOWN: 3}
+if TYPE_CHECKING:
+    from .config import Config, PoolConfig
+    from .diagnosis import Diagnosis
+    from .model import HostFacts
+
+# Exit codes by verdict (Verdict is a StrEnum: its members look these up).
+NAGIOS = {"healthy": 0, "degraded": 1, "master-lost": 2, "split-brain": 2, "unknown": 3}
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, PoolConfig]:
+    from .config import ConfigError, find_config, load_config
+
     path = find_config(args.config)
     config = load_config(path)
     if not config.pools:
@@ -118,6 +128,7 @@ def status_table(doc: dict[str, Any]) -> str:
 
 
 async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[HostFacts], Diagnosis, float]:
+    from .diagnosis import Verdict
     from .engine.pool import PoolEngine
 
     engine = PoolEngine(pool, config.settings)
@@ -140,6 +151,9 @@ async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[Ho
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
     config, pool = _load(args)
     config = _with_overrides(config, args)
     facts, d, seconds = asyncio.run(_probe(config, pool, early=not args.json))
@@ -149,6 +163,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import ConfigError
+
     try:
         config, pool = _load(args)
     except ConfigError as e:
@@ -165,6 +183,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Probe once and print the plan the console would propose now; nothing is run."""
+    import asyncio
+    import json
+
     from .actions import plan_report, plan_text, propose_plan
 
     config, pool = _load(args)
@@ -179,7 +200,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .config import HostEntry
+    import asyncio
+
+    from .config import Config, ConfigError, HostEntry, find_config, load_config, write_config
     from .engine.sessions import HostSession, HostTarget
     from .xe import commands as xc
     from .xe.records import parse_records
@@ -222,6 +245,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from .config import ConfigError, find_config, load_config
     from .ui.app import run_console
 
     path = find_config(args.config)
@@ -243,9 +267,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from .sim.__main__ import run
+    """The simulator's own parser reads its arguments: it is imported only for `xentui sim`."""
+    from .sim.__main__ import add_arguments, run
 
-    return run(args)
+    p = argparse.ArgumentParser(prog="xentui sim", description="run the simulated pool alone (for ssh and tests)")
+    add_arguments(p)
+    return run(p.parse_args(args.sim_argv))
 
 
 # --------------------------------------------------------------------------- parser
@@ -284,14 +311,20 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
-    from .sim.__main__ import add_arguments
-
-    add_arguments(sub.add_parser("sim", help="run the simulated pool alone (for ssh and tests)"))
+    # Its arguments are left to the simulator's parser (cmd_sim): `--help` too.
+    sub.add_parser("sim", add_help=False, help="run the simulated pool alone (for ssh and tests)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sim":
+        args.sim_argv = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from .config import ConfigError  # the commands' one common error (pydantic is loaded past --version/--help)
+
     handlers = {
         None: cmd_console,
         "status": cmd_status,
