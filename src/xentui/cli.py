@@ -20,6 +20,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .config import Config, PoolConfig
     from .diagnosis import Diagnosis
+    from .engine.deadline import BoundedProbe
     from .model import HostFacts
 
 # Exit codes by verdict (Verdict is a StrEnum: its members look these up).
@@ -82,7 +83,9 @@ def _host_error(f: HostFacts) -> str | None:
     return None
 
 
-def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float) -> dict[str, Any]:
+def status_json(
+    pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float, outstanding: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "pool": pool,
         "verdict": d.verdict.value,
@@ -94,6 +97,7 @@ def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float)
         "recommendation": d.recommendation.model_dump(mode="json") if d.recommendation else None,
         "forbidden": [f.model_dump(mode="json") for f in d.forbidden],
         "probe_seconds": round(seconds, 3),
+        "outstanding": outstanding or [],
     }
 
 
@@ -115,6 +119,7 @@ def status_table(doc: dict[str, Any]) -> str:
     for h in doc["hosts"]:
         if h["error"]:
             lines.append(f"  ! {h['error']}")
+    lines.extend(f"  … {x}" for x in doc.get("outstanding", []))
     lines.append("")
     summary = doc["summary"].removeprefix(f"Pool {doc['pool']}: ")
     lines.append(f"Pool {doc['pool']}: {doc['verdict'].upper()} — {summary}")
@@ -127,8 +132,10 @@ def status_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[HostFacts], Diagnosis, float]:
+async def _probe(config: Config, pool: PoolConfig, early: bool, deadline: float | None = None) -> BoundedProbe:
+    """One probe; with a `deadline`, it ends at the verdict's speed (engine/deadline.py)."""
     from .diagnosis import Verdict
+    from .engine.deadline import probe_within
     from .engine.pool import PoolEngine
 
     engine = PoolEngine(pool, config.settings)
@@ -144,10 +151,13 @@ async def _probe(config: Config, pool: PoolConfig, early: bool) -> tuple[list[Ho
             print(f"[{time.monotonic() - started:4.1f} s] {d.verdict.value.upper()}: {d.summary}", flush=True)
 
     try:
-        d = await engine.probe_once(on_update)
+        return await probe_within(engine, deadline, on_update)
     finally:
         await engine.stop()
-    return list(engine.facts.values()), d, time.monotonic() - started
+
+
+def _deadline(args: argparse.Namespace) -> float | None:
+    return None if getattr(args, "complete", False) else getattr(args, "deadline", None)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -156,8 +166,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=not args.json))
-    doc = status_json(pool.name, facts, d, seconds)
+    r = asyncio.run(_probe(config, pool, early=not args.json, deadline=_deadline(args)))
+    doc = status_json(pool.name, r.facts, r.diagnosis, r.seconds, r.outstanding)
     print(json.dumps(doc, indent=2) if args.json else status_table(doc))
     return 0
 
@@ -173,11 +183,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"XENTUI UNKNOWN - {e}")
         return 3
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=False))
+    r = asyncio.run(_probe(config, pool, early=False, deadline=_deadline(args)))
+    facts, d, seconds = r.facts, r.diagnosis, r.seconds
     up = sum(1 for f in facts if f.reachable)
     label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[NAGIOS[d.verdict]]
     perf = f"hosts_up={up};;;0;{len(facts)} hosts_total={len(facts)} masters={len(d.masters)} probe_seconds={seconds:.3f}s"
-    print(f"XENTUI {label} - pool {pool.name} {d.verdict.value}: {d.summary} | {perf}")
+    late = f" ({len(r.outstanding)} hosts: no answer yet after {seconds:.1f} s)" if r.outstanding else ""
+    print(f"XENTUI {label} - pool {pool.name} {d.verdict.value}: {d.summary}{late} | {perf}")
+    for line in r.outstanding:  # Nagios shows the lines after the first as long output
+        print(line)
     return NAGIOS[d.verdict]
 
 
@@ -190,8 +204,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    facts, d, _seconds = asyncio.run(_probe(config, pool, early=False))
-    plan = propose_plan(facts, d)
+    r = asyncio.run(_probe(config, pool, early=False, deadline=_deadline(args)))
+    plan = propose_plan(r.facts, r.diagnosis)
     print(json.dumps(plan_report(plan), indent=2) if args.json else plan_text(plan))
     return 0
 
@@ -286,18 +300,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="console: show the commands, run none")
     sub = p.add_subparsers(dest="command")
 
-    def timeouts(sp: argparse.ArgumentParser) -> None:
+    def timeouts(sp: argparse.ArgumentParser, deadline: float | None = None) -> None:
         sp.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
         sp.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
         sp.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
         sp.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
         sp.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+        sp.add_argument(
+            "--deadline", type=float, default=deadline,
+            help="end the probe after this many seconds, or as soon as a master-lost/split-brain verdict is settled "
+            "by the fast signals; calls still out are reported as 'no answer yet'"
+            + (f" (default {deadline:g} s)" if deadline else " (default: wait for every answer)"),
+        )
+        sp.add_argument("--complete", action="store_true", help="wait for every answer or timeout (no deadline)")
 
     st = sub.add_parser("status", help="one probe of the pool: every host's view and the diagnosis")
     timeouts(st)
     st.add_argument("--json", action="store_true", help="machine-readable output")
     ck = sub.add_parser("check", help="Nagios/Icinga plugin: status line + perfdata, exit 0/1/2/3")
-    timeouts(ck)
+    timeouts(ck, deadline=5.0)
     pl = sub.add_parser("plan", help="one probe, then the plan the console would propose now (runs nothing)")
     timeouts(pl)
     pl.add_argument("--json", action="store_true", help="machine-readable output")
