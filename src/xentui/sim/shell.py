@@ -164,12 +164,16 @@ class Shell:
         root_password: str,
         read_stdin: Callable[[], Awaitable[str]],
         on_argv: Callable[[list[str]], None] | None = None,
+        on_output: Callable[[bytes, bytes], None] | None = None,
     ) -> None:
         self.pool = pool
         self.host = host
         self.root_password = root_password
         self.read_stdin = read_stdin
         self.on_argv = on_argv  # tests observe exactly which argv arrived
+        # A real shell's output reaches the client as each command writes it, not when the line ends:
+        # given on_output, each command's output goes there at once (and run_line's Result has none).
+        self.on_output = on_output
         self.vars: dict[str, str] = {}
         self.replaced = False  # `exec CMD` ran: nothing after it runs
 
@@ -209,8 +213,11 @@ class Shell:
                 r = Result(b"", f"bash: {e}\n".encode(), 2)
             except ShellExit as e:
                 return Result(bytes(out), bytes(errs), e.status)
-            out += r.stdout
-            errs += r.stderr
+            if self.on_output is not None:
+                self.on_output(r.stdout, r.stderr)
+            else:
+                out += r.stdout
+                errs += r.stderr
             status = r.status
             if self.replaced:
                 break
