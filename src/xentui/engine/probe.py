@@ -11,7 +11,8 @@ concurrently, each channel bounded by its own timeout:
   arrive, before the connect check ends. When pool.conf now names another
   master (or no earlier probe named one), the check runs on its own channel
   once the files are read;
-* a XenAPI login over a port forward (HOST_IS_SLAVE comes back at once);
+* a XenAPI login over one direct-tcpip channel, kept open between polls
+  (HOST_IS_SLAVE comes back at once);
 * `xe host-is-in-emergency-mode` (shown, never trusted alone);
 * a time-bounded `xe pool-list` (hangs on a slave whose master is gone).
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import weakref
 import xmlrpc.client
 from dataclasses import dataclass
 from typing import Any
@@ -156,22 +157,31 @@ def read_login(result: dict[str, Any]) -> LoginAnswer:
     return LoginAnswer(XapiView.ERROR, " ".join(details))
 
 
+# The XenAPI channel of each SSH connection, kept open between polls (HTTP/1.1 keep-alive): a poll
+# then costs one round trip on it, not a channel open and a TLS handshake. Taken out while in use.
+_KEPT: weakref.WeakKeyDictionary[Any, XapiStream] = weakref.WeakKeyDictionary()
+
+
 async def xenapi_login(
     conn: asyncssh.SSHClientConnection, user: str, password: str | None, timeout: float
 ) -> tuple[LoginAnswer, bool]:
     """Log in to the host's xapi through `conn`. Returns (answer, forwarding_allowed)."""
-    try:
-        reader, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 443), timeout)
-    except asyncssh.ChannelOpenError as e:
-        if e.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
-            return LoginAnswer(XapiView.UNAVAILABLE, "sshd refuses port forwarding: XenAPI channel unavailable, using xe over exec"), False
-        return LoginAnswer(XapiView.UNAVAILABLE, f"xapi not listening on 443 ({e.reason})"), True
-    except (asyncio.TimeoutError, TimeoutError):
-        return LoginAnswer(XapiView.NO_ANSWER, f"no answer in {timeout:g} s"), True
-    except (asyncssh.Error, OSError) as e:
-        return LoginAnswer(XapiView.ERROR, f"channel failed: {e}"), True
-    stream = XapiStream(reader, writer)
+    stream = _KEPT.pop(conn, None)
+    reused = stream is not None
+    if stream is None:
+        try:
+            reader, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 443), timeout)
+        except asyncssh.ChannelOpenError as e:
+            if e.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
+                return LoginAnswer(XapiView.UNAVAILABLE, "sshd refuses port forwarding: XenAPI channel unavailable, using xe over exec"), False
+            return LoginAnswer(XapiView.UNAVAILABLE, f"xapi not listening on 443 ({e.reason})"), True
+        except (asyncio.TimeoutError, TimeoutError):
+            return LoginAnswer(XapiView.NO_ANSWER, f"no answer in {timeout:g} s"), True
+        except (asyncssh.Error, OSError) as e:
+            return LoginAnswer(XapiView.ERROR, f"channel failed: {e}"), True
+        stream = XapiStream(reader, writer)
     failures = (XapiCallError, ssl.SSLError, asyncssh.Error, OSError)
+    keep = False
     try:
         try:
             result = await asyncio.wait_for(
@@ -180,12 +190,19 @@ async def xenapi_login(
         except (asyncio.TimeoutError, TimeoutError):
             return LoginAnswer(XapiView.NO_ANSWER, f"no answer in {timeout:g} s"), True
         except failures as e:
+            if reused:  # the kept channel was closed meanwhile (xapi restarted, idle close): a new one
+                stream.writer.close()
+                return await xenapi_login(conn, user, password, timeout)
             return LoginAnswer(XapiView.ERROR, f"{type(e).__name__}: {e}"), True
+        keep = True
         if result.get("Status") == "Success":  # a session not kept: closed on the same channel
             try:
                 await asyncio.wait_for(stream.call("session.logout", (result.get("Value"),)), timeout)
             except (asyncio.TimeoutError, TimeoutError, *failures):
-                pass  # the login's answer stands; xapi expires an idle session itself
+                keep = False  # the login's answer stands; xapi expires an idle session itself
         return read_login(result), True
     finally:
-        writer.close()
+        if keep and not conn.is_closed():
+            _KEPT[conn] = stream
+        else:
+            stream.writer.close()
