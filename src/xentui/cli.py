@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .engine.deadline import BoundedProbe
     from .model import HostFacts
 
+TEARDOWN = 0.3  # of a --deadline, kept for closing the sessions and printing (s)
+
 # Exit codes by verdict (Verdict is a StrEnum: its members look these up).
 NAGIOS = {"healthy": 0, "degraded": 1, "master-lost": 2, "split-brain": 2, "unknown": 3}
 
@@ -132,8 +134,8 @@ def status_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _probe(config: Config, pool: PoolConfig, early: bool, deadline: float | None = None) -> BoundedProbe:
-    """One probe; with a `deadline`, it ends at the verdict's speed (engine/deadline.py)."""
+async def _probe(config: Config, pool: PoolConfig, early: bool, end_at: float | None = None) -> BoundedProbe:
+    """One probe; with `end_at` (monotonic), it ends then at the latest, or at the verdict's speed (engine/deadline.py)."""
     from .diagnosis import Verdict
     from .engine.deadline import probe_within
     from .engine.pool import PoolEngine
@@ -151,13 +153,16 @@ async def _probe(config: Config, pool: PoolConfig, early: bool, deadline: float 
             print(f"[{time.monotonic() - started:4.1f} s] {d.verdict.value.upper()}: {d.summary}", flush=True)
 
     try:
+        deadline = None if end_at is None else max(0.5, end_at - time.monotonic())  # imports took their share
         return await probe_within(engine, deadline, on_update)
     finally:
         await engine.stop()
 
 
 def _deadline(args: argparse.Namespace) -> float | None:
-    return None if getattr(args, "complete", False) else getattr(args, "deadline", None)
+    """When the probe must end (monotonic): `--deadline` bounds the whole command, start-up and output too."""
+    deadline = None if getattr(args, "complete", False) else getattr(args, "deadline", None)
+    return None if deadline is None else getattr(args, "started", time.monotonic()) + deadline - TEARDOWN
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -166,7 +171,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    r = asyncio.run(_probe(config, pool, early=not args.json, deadline=_deadline(args)))
+    r = asyncio.run(_probe(config, pool, early=not args.json, end_at=_deadline(args)))
     doc = status_json(pool.name, r.facts, r.diagnosis, r.seconds, r.outstanding)
     print(json.dumps(doc, indent=2) if args.json else status_table(doc))
     return 0
@@ -183,7 +188,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"XENTUI UNKNOWN - {e}")
         return 3
     config = _with_overrides(config, args)
-    r = asyncio.run(_probe(config, pool, early=False, deadline=_deadline(args)))
+    r = asyncio.run(_probe(config, pool, early=False, end_at=_deadline(args)))
     facts, d, seconds = r.facts, r.diagnosis, r.seconds
     up = sum(1 for f in facts if f.reachable)
     label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[NAGIOS[d.verdict]]
@@ -204,7 +209,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    r = asyncio.run(_probe(config, pool, early=False, deadline=_deadline(args)))
+    r = asyncio.run(_probe(config, pool, early=False, end_at=_deadline(args)))
     plan = propose_plan(r.facts, r.diagnosis)
     print(json.dumps(plan_report(plan), indent=2) if args.json else plan_text(plan))
     return 0
@@ -338,8 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
+    args.started = started
     if args.command == "sim":
         args.sim_argv = rest
     elif rest:
