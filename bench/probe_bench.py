@@ -64,8 +64,17 @@ from xentui.engine.pool import PoolEngine  # noqa: E402
 from xentui.loopwatch import LoopWatch  # noqa: E402
 from xentui.sim.server import send_control  # noqa: E402
 
-LATENCY_MS, JITTER_MS = 50, 10
-FIELD_COMMAND = "cat /etc/xensource/pool.conf; xe pool-list"
+LATENCY_MS, JITTER_MS = 25, 5  # each direction: 50 ms round trip
+FIELD_COMMAND = "cat /etc/xensource/pool.conf; xe pool-list; xe host-is-in-emergency-mode"
+XENTUI = str(Path(sys.executable).with_name("xentui"))
+# (name, fault, host): the pools the whole-process comparison runs on
+SCENARIOS = [
+    ("healthy", None, None),
+    ("one-down", "cable-pull", "plot8"),
+    ("master-cable-pulled", "cable-pull", "plot1"),
+    ("hung-toolstack", "hang-xapi", "plot1"),
+]
+RESTORE = {"cable-pull": "cable-restore", "hang-xapi": "unhang-xapi"}
 SSH_TIMEOUT = 15  # `timeout 15 ssh ...`: it hangs on slaves of a dead master
 SSH_CONNECT_TIMEOUT = 5
 
@@ -232,6 +241,19 @@ async def engine_probe(sims: list[Sim], pools: list[PoolConfig] | None = None, w
     return out
 
 
+async def poll_on_open_sessions(sims: list[Sim], repeat: int = 3) -> dict[str, Any]:
+    """A probe of every host over connections (and toolstacks) already open: what each poll of the console costs."""
+    engines = [PoolEngine(s.pool, s.settings) for s in sims]
+    await asyncio.gather(*(e.probe_once() for e in engines))  # connects
+    times = []
+    for _ in range(repeat):
+        t = time.monotonic()
+        await asyncio.gather(*(e.probe_once() for e in engines))
+        times.append(time.monotonic() - t)
+    await asyncio.gather(*(e.stop() for e in engines))
+    return {"median_s": r(statistics.median(times)), "runs_s": [r(x) for x in times]}
+
+
 async def one_host(sims: list[Sim], repeat: int = 3) -> dict[str, Any]:
     times = []
     for _ in range(repeat):
@@ -310,20 +332,160 @@ async def sequential(config: Path, hosts: list[str]) -> dict[str, Any]:
             "slowest_host_s": r(max(per_host))}
 
 
-async def parallel_ssh(config: Path, hosts: list[str], base: Path) -> dict[str, Any]:
-    hostsfile = base / f"hosts_{len(hosts)}"
-    hostsfile.write_text("\n".join(hosts) + "\n")
-    started = time.monotonic()
+# --------------------------------------------------------------------------- whole processes, side by side
+
+
+def commit_measured() -> str:
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if git("status", "--porcelain") else "")
+
+
+def startup(runs: int = 7) -> dict[str, Any]:
+    """Wall time of `xentui --version` and of `import xentui.cli` in a fresh interpreter, medians."""
+    def wall(argv: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True)
+        return time.perf_counter() - t
+
+    out: dict[str, Any] = {}
+    for key, argv in (
+        ("python_alone_s", [sys.executable, "-c", "pass"]),
+        ("import_cli_s", [sys.executable, "-c", "import xentui.cli"]),
+        ("version_s", [XENTUI, "--version"]),
+    ):
+        wall(argv)  # warm the page cache
+        out[key] = r(statistics.median(wall(argv) for _ in range(runs)), 3)
+    out["import_cli_own_s"] = r(out["import_cli_s"] - out["python_alone_s"], 3)
+    imported = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xentui.cli"], capture_output=True, text=True).stderr
+    out["import_cli_textual_modules"] = sum(1 for line in imported.splitlines() if "| " in line and " textual" in line)
+    return out
+
+
+async def probe_cost() -> dict[str, Any]:
+    """Channels and remote commands per host per probe, counted by an in-process simulator (no latency)."""
+    from xentui.sim.server import Simulator
+
+    d = Path(tempfile.mkdtemp(prefix="xentui-bench-cost-"))
+    sim = await Simulator(d, hosts=8).start()
+    try:
+        config = load_config(d / "pools.toml")
+        engine = PoolEngine(config.pools[0], config.settings)
+        res: dict[str, Any] = {}
+        for phase in ("first probe (connects)", "a poll on open sessions"):
+            c0, n0 = sim.channels.copy(), len(sim.received)
+            await engine.probe_once()
+            per: dict[str, dict[str, int]] = {}
+            for (host, kind), k in (sim.channels - c0).items():
+                per.setdefault(host, {})[kind] = k
+            cmds: dict[str, list[str]] = {}
+            for host, argv in sim.received[n0:]:
+                cmds.setdefault(host, []).append(" ".join(argv[:2]))
+            res[phase] = {
+                "master": {**per["plot1"], "commands": len(cmds.get("plot1", [])), "argv": sorted(cmds.get("plot1", []))},
+                "slave": {**per["plot2"], "commands": len(cmds.get("plot2", [])), "argv": sorted(cmds.get("plot2", []))},
+            }
+        await engine.stop()
+    finally:
+        await sim.stop()
+        shutil.rmtree(d, ignore_errors=True)
+    return res
+
+
+async def timed(argv: list[str]) -> dict[str, Any]:
+    """One whole process: wall seconds, exit status, the children's CPU, its output."""
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
     p = await asyncio.create_subprocess_exec(
-        "parallel-ssh", "-h", str(hostsfile), "-p", str(len(hosts)), "-t", str(SSH_TIMEOUT), "-i",
-        "-x", f"-F {config} -o ConnectTimeout={SSH_CONNECT_TIMEOUT} -o BatchMode=yes", FIELD_COMMAND,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL
     )
     out, _ = await p.communicate()
-    text = out.decode(errors="replace")
-    return {"seconds": r(time.monotonic() - started),
-            "outputs_to_read": text.count("[SUCCESS]") + text.count("[FAILURE]"),
-            "failed_or_timed_out": text.count("[FAILURE]"), "output_lines": len(text.splitlines())}
+    wall = time.monotonic() - t
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"s": wall, "rc": p.returncode, "cpu_s": (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
+            "out": out.decode(errors="replace")}
+
+
+def verdict_of(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("Pool ") and " — " in line:
+            return line.split(": ", 1)[1].split(" — ")[0].lower()
+        if line.startswith("XENTUI "):
+            return line.split(" - ", 1)[1].split(":")[0].split()[-1]
+    return None
+
+
+async def side_by_side(sims: list[Sim], base: Path, reps: int) -> dict[str, Any]:
+    """`xentui status`, `xentui check`, parallel-ssh and the sequential loop on the same hosts, paired, per scenario."""
+    s = sims[0]
+    n = s.n
+    config = ssh_config_for(sims, base)
+    aliases = [s.alias(h) for h in s.names]
+    hostsfile = base / f"hosts_side_{n}"
+    hostsfile.write_text("\n".join(aliases) + "\n")
+    pools = str(s.dir / "pools.toml")
+    pssh = ["parallel-ssh", "-h", str(hostsfile), "-p", str(n), "-t", str(SSH_TIMEOUT), "-i",
+            "-x", f"-F {config} -o ConnectTimeout={SSH_CONNECT_TIMEOUT} -o BatchMode=yes", FIELD_COMMAND]
+    commands = {
+        "status": [XENTUI, "--config", pools, "status"],
+        "check": [XENTUI, "--config", pools, "check"],
+        "parallel-ssh": pssh,
+    }
+    await timed(commands["status"])  # warm-up: the address book, as on a jump box that ran before
+    out: dict[str, Any] = {}
+    for name, fault, host in SCENARIOS:
+        if fault:
+            await s.ctl(fault, host)
+        runs: dict[str, list[dict[str, Any]]] = {k: [] for k in commands}
+        k = reps if name in ("healthy", "one-down") else max(1, reps - 1)
+        for _ in range(k):  # A B C A B C ...: each ratio from runs next to each other
+            for key, argv in commands.items():
+                runs[key].append(await timed(argv))
+        res: dict[str, Any] = {}
+        for key, rs in runs.items():
+            res[key] = {"median_s": r(statistics.median(x["s"] for x in rs)), "runs_s": [r(x["s"]) for x in rs],
+                        "cpu_s": r(statistics.median(x["cpu_s"] for x in rs)), "rc": rs[-1]["rc"],
+                        "verdict": verdict_of(rs[-1]["out"])}
+        for key in ("status", "check"):
+            res[key]["vs_parallel_ssh_pairs"] = [r(a["s"] / b["s"]) for a, b in zip(runs[key], runs["parallel-ssh"])]
+            res[key]["vs_parallel_ssh"] = r(statistics.median(res[key]["vs_parallel_ssh_pairs"]))
+        res["parallel-ssh"]["timed_out"] = runs["parallel-ssh"][-1]["out"].count("[FAILURE]")
+        if n <= 8 and name in ("healthy", "one-down"):
+            res["sequential"] = await sequential(config, aliases)
+        else:
+            res["sequential"] = {"seconds": None, "estimated": True}  # estimate_sequential(), after every size
+        out[name] = res
+        if fault:
+            await s.ctl(RESTORE[fault], host)
+            await asyncio.sleep(1)
+        print(f"[{n:>3} hosts] {name}: status {res['status']['median_s']} s, check {res['check']['median_s']} s "
+              f"(rc {res['check']['rc']}), parallel-ssh {res['parallel-ssh']['median_s']} s, "
+              f"sequential {res['sequential']['seconds']} s", flush=True)
+    return out
+
+
+def estimate_sequential(results: dict[str, Any]) -> None:
+    """The sequential loop where it was not run: what a healthy host cost it (8 hosts, measured) per healthy
+    host, its connect timeout per unreachable host, its `timeout` per host whose `xe` hangs."""
+    per_ok = None
+    for res in results["sizes"]:
+        seq = (res.get("side_by_side") or {}).get("healthy", {}).get("sequential", {})
+        if seq.get("seconds") and not seq.get("estimated"):
+            per_ok = seq["seconds"] / res["hosts"]
+    if per_ok is None:
+        return
+    for res in results["sizes"]:
+        n = res["hosts"]
+        cost = {
+            "healthy": n * per_ok,
+            "one-down": SSH_CONNECT_TIMEOUT + (n - 1) * per_ok,  # plot8 unreachable
+            "master-cable-pulled": SSH_CONNECT_TIMEOUT + (n - 1) * SSH_TIMEOUT,  # every slave's xe pool-list hangs
+            "hung-toolstack": n * SSH_TIMEOUT,  # the master's xapi hangs: every host's xe pool-list with it
+        }
+        for name, x in (res.get("side_by_side") or {}).items():
+            if x["sequential"].get("estimated"):
+                x["sequential"] = {"seconds": r(cost[name], 1), "estimated": True, "healthy_host_s": r(per_ok)}
 
 
 # --------------------------------------------------------------------------- one size
@@ -331,11 +493,12 @@ async def parallel_ssh(config: Path, hosts: list[str], base: Path) -> dict[str, 
 
 async def measure(sims: list[Sim], base: Path, args: argparse.Namespace) -> dict[str, Any]:
     n = sum(s.n for s in sims)
-    config = ssh_config_for(sims, base)
-    aliases = [s.alias(h) for s in sims for h in s.names]
     res: dict[str, Any] = {"hosts": n, "pools": len(sims), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     log = lambda msg: print(f"[{n:>3} hosts] {msg}", flush=True)  # noqa: E731
 
+    if len(sims) == 1:
+        log("whole processes side by side: xentui status / check, parallel-ssh, sequential ssh")
+        res["side_by_side"] = await side_by_side(sims, base, args.reps)
     log("warm-up probe (fills the address book, as a console that ran before)")
     res["warmup"] = await engine_probe(sims)
     res["one_host"] = await one_host(sims)
@@ -347,11 +510,6 @@ async def measure(sims: list[Sim], base: Path, args: argparse.Namespace) -> dict
     res["pulled"] = len(pulled)
     res["full_picture"] = fp = await engine_probe(sims)
     log(f"full picture: {fp['seconds']} s ({fp['verdicts']}), loop max {fp['loop']['max_ms']} ms")
-    res["parallel_ssh"] = await parallel_ssh(config, aliases, base)
-    log(f"parallel-ssh: {res['parallel_ssh']['seconds']} s")
-    if len(sims) == 1 or args.seq_256:
-        res["sequential"] = await sequential(config, aliases)
-        log(f"sequential ssh: {res['sequential']['seconds']} s")
     for s, h in pulled:
         await s.ctl("cable-restore", h)
     await asyncio.sleep(1)
@@ -360,14 +518,12 @@ async def measure(sims: list[Sim], base: Path, args: argparse.Namespace) -> dict
         await s.ctl("cable-pull", "plot1")
     res["master_lost"] = ml = await engine_probe(sims, watch_master_lost=True)
     log(f"master-lost verdict at {ml['master_lost_s']} s (probe done {ml['seconds']} s)")
-    res["master_lost_parallel_ssh"] = await parallel_ssh(config, aliases, base)
-    log(f"master-lost parallel-ssh: {res['master_lost_parallel_ssh']['seconds']} s")
-    if n <= 8:
-        res["master_lost_sequential"] = await sequential(config, aliases)
-        log(f"master-lost sequential ssh: {res['master_lost_sequential']['seconds']} s")
     for s in sims:
         await s.ctl("cable-restore", "plot1")
     await asyncio.sleep(2)
+
+    res["poll_open"] = po = await poll_on_open_sessions(sims)
+    log(f"a poll on open sessions: {po['median_s']} s")
 
     duration = args.duration if n <= 64 else max(15.0, args.duration / 2)
     log(f"steady-state polling for {duration:g} s")
@@ -386,66 +542,92 @@ def ratio(a: float | None, b: float | None) -> str:
 def report(results: dict[str, Any]) -> str:
     meta = results["meta"]
     st = meta["settings"]
+    su, cost = results["startup"], results["probe_cost"]
     lines = [
         "# Proof under load: probe benchmark",
         "",
-        f"Measured {meta['date']} on {meta['machine']} ({meta['cpus']} CPUs, Python {meta['python']}), "
-        f"one run of `python bench/probe_bench.py{meta['argv']}` ({meta['wall_s']:.0f} s wall). "
-        "The machine is shared and noisy (2 cores; other sessions' tests ran at the same time: see the load "
-        "averages), so read the figures as one run's, and compare ratios measured in the same run.",
+        f"Measured {meta['date']} at commit `{results['commit']}` on {meta['machine']} ({meta['cpus']} CPUs, "
+        f"Python {meta['python']}), one run of `python bench/probe_bench.py{meta['argv']}` ({meta['wall_s']:.0f} s wall). "
+        "**Measured under load**: the 2-core machine was shared with other sessions running their tests at the "
+        "same time (load averages below), so absolute times are one noisy run's; the comparisons are ratios of "
+        "runs made next to each other (A B C A B C …), the median of the pairs.",
         "",
-        f"Every simulated host has {LATENCY_MS} ms ±{JITTER_MS} ms of latency on every packet (each direction). "
-        "The simulator runs in separate processes (`xentui sim`), so its CPU is not counted as the engine's "
-        "(it is shown apart). Engine settings are the shipped defaults: "
+        f"Every simulated host is {2 * LATENCY_MS} ms (±{2 * JITTER_MS} ms) round trip away (the simulator's latency "
+        "fault, on every packet). The simulator runs in separate processes (`xentui sim`), so its CPU is not "
+        "counted as the engine's. Engine settings are the shipped defaults: "
         f"connect {st['connect_timeout']:g} s, command {st['command_timeout']:g} s, reach {st['reach_timeout']:g} s, "
-        f"poll every {st['poll_interval']:g} s, at most {st['max_concurrency']} connects at once.",
+        f"poll every {st['poll_interval']:g} s; `xentui check`'s deadline 5 s.",
         "",
-        "## Full picture (1/8 of the cables pulled) and master lost",
+        "## Start-up",
         "",
-        "| hosts | one healthy host | engine: full picture | vs one host (target ≤ 1.5x + connect timeout) | "
-        "engine: every reachable host done | vs one host | "
-        "parallel-ssh | sequential ssh | master-lost verdict (target 3 s) | parallel-ssh, master lost | "
-        "sequential ssh, master lost |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| what | median of 7 (wall) |",
+        "|---|---|",
+        f"| `python -c pass` (the interpreter alone) | {su['python_alone_s'] * 1000:.0f} ms |",
+        f"| `python -c 'import xentui.cli'` | {su['import_cli_s'] * 1000:.0f} ms ({su['import_cli_own_s'] * 1000:.0f} ms "
+        f"more than the interpreter; {su['import_cli_textual_modules']} textual modules loaded) |",
+        f"| `xentui --version` | {su['version_s'] * 1000:.0f} ms |",
+        "",
+        "## What one probe costs each host",
+        "",
+        "Counted by an in-process simulator (`Simulator.channels`, and the commands its shell ran), 8 hosts:",
+        "",
+        "| probe | host | exec channels | direct-tcpip channels (XenAPI) | commands run on the host |",
+        "|---|---|---|---|---|",
     ]
-    for res in results["sizes"]:
-        n = res["hosts"]
-        one, fp = res["one_host"]["seconds"], res["full_picture"]["seconds"]
-        target = 1.5 * one + st["connect_timeout"]
-        seq = res.get("sequential", {}).get("seconds")
-        seq_s = f"{seq} s" if seq else f"not run (≈ {res['sequential_estimate_s']:.0f} s)"
-        ml = res["master_lost"]["master_lost_s"]
-        mls = res.get("master_lost_sequential", {}).get("seconds")
-        mls_s = f"{mls} s" if mls else f"not run (≥ {res['master_lost_sequential_estimate_s']:.0f} s)"
-        lines.append(
-            f"| {n}{' (' + str(res['pools']) + ' pools)' if res['pools'] > 1 else ''} | {one} s | {fp} s | "
-            f"{fp / one:.1f}x (1.5 × {one} + {st['connect_timeout']:g} = {target:.1f} s: "
-            f"{'met' if fp <= target else 'missed'}) | {res['full_picture']['reachable_done_s']} s | "
-            f"{res['full_picture']['reachable_done_s'] / one:.1f}x | "
-            f"{res['parallel_ssh']['seconds']} s | {seq_s} | {ml} s (probe done {res['master_lost']['seconds']} s) | "
-            f"{res['master_lost_parallel_ssh']['seconds']} s | {mls_s} |"
-        )
+    for phase, hosts in cost.items():
+        for role, c in hosts.items():
+            lines.append(
+                f"| {phase} | {role} | {c.get('exec', 0)} | {c.get('direct-tcpip', 0)} | {c['commands']}: "
+                f"{', '.join(f'`{a}`' for a in c['argv'])} |"
+            )
     lines += [
         "",
-        "Ratios (same run):",
+        "Before this change a probe opened 4 exec channels per slave (the reach check on its own) and 2 "
+        "direct-tcpip channels (a test channel, then a port forward for the blocking XenAPI client in a thread).",
         "",
+        "## Whole processes, side by side",
+        "",
+        f"The same hosts, the same reads: `xentui status`, `xentui check`, `parallel-ssh -p N -t {SSH_TIMEOUT}` "
+        f"running `{FIELD_COMMAND}`, and that command over `ssh` one host after another "
+        f"(`timeout {SSH_TIMEOUT} ssh -o ConnectTimeout={SSH_CONNECT_TIMEOUT}`). Wall time to exit, median; "
+        "ratio = xentui / parallel-ssh, the median of the paired runs (below 1: xentui is faster).",
+        "",
+        "| hosts | pool | `xentui status` | verdict | `xentui check` (exit) | parallel-ssh (timed out) | sequential ssh "
+        "| status / parallel-ssh | check / parallel-ssh |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for res in results["sizes"]:
-        fp = res["full_picture"]["seconds"]
-        seq = res.get("sequential", {}).get("seconds") or res["sequential_estimate_s"]
-        ml = res["master_lost"]["master_lost_s"]
-        mls = res.get("master_lost_sequential", {}).get("seconds") or res["master_lost_sequential_estimate_s"]
-        est = "" if res.get("sequential") else " (estimated)"
+        for name, x in (res.get("side_by_side") or {}).items():
+            seq = x["sequential"]
+            lines.append(
+                f"| {res['hosts']} | {name} | {x['status']['median_s']} s | {x['status']['verdict']} | "
+                f"{x['check']['median_s']} s ({x['check']['rc']}) | {x['parallel-ssh']['median_s']} s "
+                f"({x['parallel-ssh']['timed_out']}) | {'≈ ' if seq.get('estimated') else ''}{seq['seconds']} s"
+                f"{' (estimated)' if seq.get('estimated') else ''} | {x['status']['vs_parallel_ssh']} | "
+                f"{x['check']['vs_parallel_ssh']} |"
+            )
+    lines += [
+        "",
+        "parallel-ssh gives outputs to read, not a verdict; where a host hangs (master's cable pulled, hung "
+        f"toolstack) it ends when its `-t {SSH_TIMEOUT}` kills the hung `xe`. `xentui check` ends at the verdict's "
+        "speed: when every probe is over, when a master-lost/split-brain verdict is settled by the fast signals, "
+        "or at its deadline, naming the calls with no answer yet. The sequential loop is run on 8 hosts, healthy and "
+        f"one down; elsewhere it is estimated: each healthy host what one cost it on 8 hosts, an unreachable one "
+        f"its {SSH_CONNECT_TIMEOUT} s connect timeout, one whose `xe` hangs its {SSH_TIMEOUT} s `timeout`.",
+        "",
+        "## The engine in one process",
+        "",
+        "| hosts | one healthy host | full picture, 1/8 of the cables pulled | master-lost verdict, master's cable "
+        "pulled (target 3 s) | a poll on open sessions (target 2 RTT + 50 ms) |",
+        "|---|---|---|---|---|",
+    ]
+    for res in results["sizes"]:
+        po = res.get("poll_open") or {}
         lines.append(
-            f"* {res['hosts']} hosts: full picture — parallel-ssh takes {ratio(res['parallel_ssh']['seconds'], fp)} "
-            f"the engine's time, sequential ssh {ratio(seq, fp)}{est}; master lost — the verdict comes "
-            f"{ratio(res['master_lost_parallel_ssh']['seconds'], ml)} sooner than parallel-ssh finishes and "
-            f"{ratio(mls, ml)} sooner than the sequential loop{'' if res.get('master_lost_sequential') else ' (estimated)'}; "
-            f"parallel-ssh then leaves {res['master_lost_parallel_ssh']['outputs_to_read']} outputs "
-            f"({res['master_lost_parallel_ssh']['output_lines']} lines, "
-            f"{res['master_lost_parallel_ssh']['failed_or_timed_out']} timed out) for an admin to read and judge; "
-            f"the engine's answer is the verdict `{res['master_lost']['verdicts'][0]}` with "
-            f"`{res['master_lost']['recommendation']}`."
+            f"| {res['hosts']}{' (' + str(res['pools']) + ' pools)' if res['pools'] > 1 else ''} | "
+            f"{res['one_host']['seconds']} s | {res['full_picture']['seconds']} s "
+            f"(every reachable host done {res['full_picture']['reachable_done_s']} s) | "
+            f"{res['master_lost']['master_lost_s']} s | {po.get('median_s', '–')} s |"
         )
     lines += [
         "",
@@ -502,7 +684,7 @@ def report(results: dict[str, Any]) -> str:
         "```sh",
         "apt-get install -y pssh openssh-client   # parallel-ssh, ssh",
         ". .venv/bin/activate",
-        "python bench/probe_bench.py              # full run (~10 min): 8, 64 and 4x64 hosts, 60 s of polling",
+        "python bench/probe_bench.py              # full run: 8, 64 and 4x64 hosts, 60 s of polling",
         "python bench/probe_bench.py --quick      # 15 s of polling",
         "python bench/probe_bench.py --no-256     # skip the four-pool run",
         "```",
@@ -518,7 +700,10 @@ def report(results: dict[str, Any]) -> str:
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     wall0 = time.monotonic()
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [8, 64] + ([256] if not args.no_256 else [])
-    results: dict[str, Any] = {"sizes": [], "notes": []}
+    results: dict[str, Any] = {"sizes": [], "notes": [], "commit": commit_measured(), "startup": startup()}
+    print(f"start-up: {results['startup']}", flush=True)
+    results["probe_cost"] = await probe_cost()
+    print(f"probe cost: {results['probe_cost']}", flush=True)
     base = Path(tempfile.mkdtemp(prefix="xentui-bench-"))
     settings = None
     try:
@@ -534,13 +719,6 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         shutil.rmtree(base, ignore_errors=True)
         shutil.rmtree(_CACHE, ignore_errors=True)
-    by_n = {x["hosts"]: x for x in results["sizes"]}
-    for res in results["sizes"]:
-        n = res["hosts"]
-        seq64 = by_n.get(64, {}).get("sequential", {}).get("seconds")
-        res["sequential_estimate_s"] = (seq64 or 0) * n / 64
-        per_host = by_n.get(8, {}).get("master_lost_sequential", {}).get("seconds", 0) / 8
-        res["master_lost_sequential_estimate_s"] = per_host * n
     assert settings is not None
     results["meta"] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -552,6 +730,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "settings": settings.model_dump(mode="json"),
         "ssh": subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip(),
     }
+    estimate_sequential(results)
     results["notes"] = notes(results)
     return results
 
@@ -573,9 +752,6 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"so the field notes' command only ends when `timeout {SSH_TIMEOUT}` / `-t {SSH_TIMEOUT}` kills it; "
         "the engine's master-lost verdict comes from the slaves' own TCP check of the master (reach timeout) "
         "and needs no `xe` answer.",
-        "Sequential ssh with the master lost is only run for 8 hosts (the rest would take over 15 minutes); the "
-        "larger sizes show an estimate from the 8-host run's time per host. The sequential full picture of the "
-        "4x64 run is estimated from the 64-host run (4x).",
         "Loop stall = how much later than asked `asyncio.sleep(0.01)` returned; the console's key handling runs "
         "on the same loop, so the p99 / max is how late a key press can be handled. 'Its own part' takes off the "
         "time the kernel kept the loop's thread waiting for a CPU (`/proc/thread-self/schedstat`): the simulator "
@@ -605,8 +781,8 @@ def notes(results: dict[str, Any]) -> list[str]:
         ml8 = by_n[8]["master_lost"]["master_lost_s"]
         out.append(
             f"Master lost in {ml8} s on 8 hosts ({'met' if ml8 <= 3 else 'just over the 3 s target'}): an SSH login "
-            "(about seven round trips, ~0.8 s at 100 ms RTT), then the slaves' own TCP check of the master address "
-            "remembered from the last probe (started at once, alongside the pool.conf read) runs out its reach "
+            "(about seven round trips, ~0.35 s at 50 ms RTT), then the slaves' own TCP check of the master address "
+            "remembered from the last probe (on the pool.conf read's channel, right after the read) runs out its reach "
             f"timeout ({results['meta']['settings']['reach_timeout']:g} s). More margin needs a shorter reach timeout "
             "(a setting)."
         )
@@ -657,11 +833,13 @@ def main() -> int:
     p.add_argument("--no-256", action="store_true", help="skip 256 hosts (four pools of 64)")
     p.add_argument("--seq-256", action="store_true", help="also run the sequential ssh loop on 256 hosts (~5 min)")
     p.add_argument("--sizes", help="comma-separated host counts (multiples of 64 above 64), e.g. 8 for a dry run")
+    p.add_argument("--reps", type=int, default=3, help="paired runs per scenario for the whole-process figures")
     p.add_argument("--out", type=Path, default=HERE / "results.md")
     p.add_argument("--report-only", action="store_true", help="rewrite the .md from the .json of the last run")
     args = p.parse_args()
     if args.report_only:
         results = json.loads(args.out.with_suffix(".json").read_text())
+        estimate_sequential(results)
         results["notes"] = notes(results)
         args.out.write_text(report(results))
         print(f"wrote {args.out}")

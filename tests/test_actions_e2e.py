@@ -31,6 +31,7 @@ from xentui.actions import (
 from xentui.audit import AuditLog
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.engine.pool import PoolEngine
+from xentui.model import QueryState
 from xentui.sim.server import Simulator
 
 XE = "/opt/xensource/bin/xe"
@@ -189,7 +190,11 @@ async def test_field_story(sim_factory: Any, tmp_path: Path) -> None:
         assert xe_verbs_received(sim, "plot3", "pool-designate-new-master") == 0
 
         await sim.fault("boot", "plot7")
-        d = await probe_until(eng, lambda d: d.verdict is Verdict.HEALTHY, "plot7 back, healthy")
+        # healthy as soon as plot7 follows plot3 again; its toolstack starts a moment later
+        d = await probe_until(
+            eng, lambda d: d.verdict is Verdict.HEALTHY and eng.facts["plot7"].pool_list is QueryState.ANSWERED,
+            "plot7 back, healthy, its toolstack answering",
+        )
         plan = plan_designate_master(eng.facts, d, "plot5")
         assert not plan.blocked, plan.blocked_reason
         assert plan.target_uuid == sim.pool.host("plot5").uuid

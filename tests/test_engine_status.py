@@ -169,8 +169,9 @@ async def test_event_loop_never_blocks_during_a_probe(sim_factory):
 async def test_cli_status_json_and_check(sim_factory, capsys):
     sim = await sim_factory("split-brain")
     config = sim_config(sim)
-    facts_d = await cli._probe(config, config.pools[0], early=False)
-    facts, d, seconds = facts_d
+    r = await cli._probe(config, config.pools[0], early=False)
+    facts, d, seconds = r.facts, r.diagnosis, r.seconds
+    assert r.outstanding == []  # no deadline: every answer or timeout was waited for
     doc = cli.status_json("sim", facts, d, seconds)
     text = json.dumps(doc)
     back = json.loads(text)

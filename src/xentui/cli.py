@@ -1,24 +1,37 @@
-"""The `xentui` command line: console, demo, status, check, plan, discover, sim."""
+"""The `xentui` command line: console, demo, status, check, plan, discover, sim.
+
+Start-up is paid by every `xentui check` a monitoring system runs: this
+module imports only the standard library's argparse at load time. Each
+command imports what it needs (pydantic with the config, asyncssh with the
+engine, Textual with the console, the simulator for `demo`/`sim`);
+tests/test_startup.py holds it to that.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import Config, ConfigError, PoolConfig, find_config, load_config
-from .diagnosis import Diagnosis, Verdict
-from .model import HostFacts
 
-NAGIOS = {Verdict.HEALTHY: 0, Verdict.DEGRADED: 1, Verdict.MASTER_LOST: 2, Verdict.SPLIT_BRAIN: 2, Verdict.UNKNOWN: 3}
+if TYPE_CHECKING:
+    from .config import Config, PoolConfig
+    from .diagnosis import Diagnosis
+    from .engine.deadline import BoundedProbe
+    from .model import HostFacts
+
+TEARDOWN = 0.3  # of a --deadline, kept for closing the sessions and printing (s)
+
+# Exit codes by verdict (Verdict is a StrEnum: its members look these up).
+NAGIOS = {"healthy": 0, "degraded": 1, "master-lost": 2, "split-brain": 2, "unknown": 3}
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, PoolConfig]:
+    from .config import ConfigError, find_config, load_config
+
     path = find_config(args.config)
     config = load_config(path)
     if not config.pools:
@@ -72,7 +85,9 @@ def _host_error(f: HostFacts) -> str | None:
     return None
 
 
-def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float) -> dict[str, Any]:
+def status_json(
+    pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float, outstanding: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "pool": pool,
         "verdict": d.verdict.value,
@@ -84,6 +99,7 @@ def status_json(pool: str, facts: list[HostFacts], d: Diagnosis, seconds: float)
         "recommendation": d.recommendation.model_dump(mode="json") if d.recommendation else None,
         "forbidden": [f.model_dump(mode="json") for f in d.forbidden],
         "probe_seconds": round(seconds, 3),
+        "outstanding": outstanding or [],
     }
 
 
@@ -105,6 +121,7 @@ def status_table(doc: dict[str, Any]) -> str:
     for h in doc["hosts"]:
         if h["error"]:
             lines.append(f"  ! {h['error']}")
+    lines.extend(f"  … {x}" for x in doc.get("outstanding", []))
     lines.append("")
     summary = doc["summary"].removeprefix(f"Pool {doc['pool']}: ")
     lines.append(f"Pool {doc['pool']}: {doc['verdict'].upper()} — {summary}")
@@ -118,10 +135,17 @@ def status_table(doc: dict[str, Any]) -> str:
 
 
 async def _probe(
-    config: Config, pool: PoolConfig, early: bool, ask: bool = True
-) -> tuple[list[HostFacts], Diagnosis, float]:
+    config: Config, pool: PoolConfig, early: bool, end_at: float | None = None, ask: bool = True
+) -> BoundedProbe:
+    """One probe; with `end_at` (monotonic), it ends then at the latest, or at the verdict's speed (engine/deadline.py).
+
+    With `ask` and a terminal, a pool whose hosts refused every key and for which
+    no password is held is asked for one once, without echo, and probed again.
+    """
+    from .diagnosis import Verdict
+    from .engine.deadline import probe_within
     from .engine.pool import PoolEngine
-    from .engine.secrets import ask_on_terminal, fetch_password
+    from .engine.secrets import ask_on_terminal, fetch_password, hold_password
 
     engine = PoolEngine(pool, config.settings, password=await fetch_password(pool, config.settings))
     started = time.monotonic()
@@ -136,44 +160,73 @@ async def _probe(
             print(f"[{time.monotonic() - started:4.1f} s] {d.verdict.value.upper()}: {d.summary}", flush=True)
 
     try:
-        d = await engine.probe_once(on_update, ask_on_terminal(pool.name) if ask else None)
+        deadline = None if end_at is None else max(0.5, end_at - time.monotonic())  # imports took their share
+        r = await probe_within(engine, deadline, on_update)
+        prompt = ask_on_terminal(pool.name) if ask else None
+        if prompt is not None and engine.needs_password:
+            password = await prompt()
+            if password:
+                hold_password(pool.name, password)
+                engine.use_password(password)
+                deadline = None if end_at is None else max(0.5, end_at - time.monotonic())
+                r = await probe_within(engine, deadline, on_update)
+        return r
     finally:
         await engine.stop()
-    return list(engine.facts.values()), d, time.monotonic() - started
+
+
+def _deadline(args: argparse.Namespace) -> float | None:
+    """When the probe must end (monotonic): `--deadline` bounds the whole command, start-up and output too."""
+    deadline = None if getattr(args, "complete", False) else getattr(args, "deadline", None)
+    return None if deadline is None else getattr(args, "started", time.monotonic()) + deadline - TEARDOWN
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=not args.json))
-    doc = status_json(pool.name, facts, d, seconds)
+    r = asyncio.run(_probe(config, pool, early=not args.json, end_at=_deadline(args)))
+    doc = status_json(pool.name, r.facts, r.diagnosis, r.seconds, r.outstanding)
     print(json.dumps(doc, indent=2) if args.json else status_table(doc))
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import ConfigError
+
     try:
         config, pool = _load(args)
     except ConfigError as e:
         print(f"XENTUI UNKNOWN - {e}")
         return 3
     config = _with_overrides(config, args)
-    facts, d, seconds = asyncio.run(_probe(config, pool, early=False, ask=False))  # a plugin never prompts
+    r = asyncio.run(_probe(config, pool, early=False, end_at=_deadline(args), ask=False))  # a plugin never prompts
+    facts, d, seconds = r.facts, r.diagnosis, r.seconds
     up = sum(1 for f in facts if f.reachable)
     label = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}[NAGIOS[d.verdict]]
     perf = f"hosts_up={up};;;0;{len(facts)} hosts_total={len(facts)} masters={len(d.masters)} probe_seconds={seconds:.3f}s"
-    print(f"XENTUI {label} - pool {pool.name} {d.verdict.value}: {d.summary} | {perf}")
+    late = f" ({len(r.outstanding)} hosts: no answer yet after {seconds:.1f} s)" if r.outstanding else ""
+    print(f"XENTUI {label} - pool {pool.name} {d.verdict.value}: {d.summary}{late} | {perf}")
+    for line in r.outstanding:  # Nagios shows the lines after the first as long output
+        print(line)
     return NAGIOS[d.verdict]
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Probe once and print the plan the console would propose now; nothing is run."""
+    import asyncio
+    import json
+
     from .actions import plan_report, plan_text, propose_plan
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    facts, d, _seconds = asyncio.run(_probe(config, pool, early=False))
-    plan = propose_plan(facts, d)
+    r = asyncio.run(_probe(config, pool, early=False, end_at=_deadline(args)))
+    plan = propose_plan(r.facts, r.diagnosis)
     print(json.dumps(plan_report(plan), indent=2) if args.json else plan_text(plan))
     return 0
 
@@ -182,7 +235,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .config import default_config_path
+    import asyncio
+
+    from .config import Config, ConfigError, default_config_path, find_config, load_config
     from .discover import discover_pool, target_for, write_pool
 
     try:
@@ -204,6 +259,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from .config import ConfigError, find_config, load_config
     from .ui.app import run_console
 
     path = find_config(args.config)
@@ -227,6 +283,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_exporter(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .config import find_config, load_config
     from .exporter import run_exporter
 
     config = _with_overrides(load_config(find_config(args.config)), args)
@@ -243,9 +302,12 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from .sim.__main__ import main as sim_main
+    """The simulator's own parser reads its arguments: it is imported only for `xentui sim`."""
+    from .sim.__main__ import add_arguments, run
 
-    return sim_main(args.sim_argv)
+    p = argparse.ArgumentParser(prog="xentui sim", description="run the simulated pool alone (for ssh and tests)")
+    add_arguments(p)
+    return run(p.parse_args(args.sim_argv))
 
 
 # --------------------------------------------------------------------------- parser
@@ -259,18 +321,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="console: show the commands, run none")
     sub = p.add_subparsers(dest="command")
 
-    def timeouts(sp: argparse.ArgumentParser) -> None:
+    def timeouts(sp: argparse.ArgumentParser, deadline: float | None = None) -> None:
         sp.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
         sp.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
         sp.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
         sp.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
         sp.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+        sp.add_argument(
+            "--deadline", type=float, default=deadline,
+            help="end the probe after this many seconds, or as soon as a master-lost/split-brain verdict is settled "
+            "by the fast signals; calls still out are reported as 'no answer yet'"
+            + (f" (default {deadline:g} s)" if deadline else " (default: wait for every answer)"),
+        )
+        sp.add_argument("--complete", action="store_true", help="wait for every answer or timeout (no deadline)")
 
     st = sub.add_parser("status", help="one probe of the pool: every host's view and the diagnosis")
     timeouts(st)
     st.add_argument("--json", action="store_true", help="machine-readable output")
     ck = sub.add_parser("check", help="Nagios/Icinga plugin: status line + perfdata, exit 0/1/2/3")
-    timeouts(ck)
+    timeouts(ck, deadline=5.0)
     pl = sub.add_parser("plan", help="one probe, then the plan the console would propose now (runs nothing)")
     timeouts(pl)
     pl.add_argument("--json", action="store_true", help="machine-readable output")
@@ -303,15 +372,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = build_parser()
     from .completion import answer_completion
 
     answer_completion(parser)  # the shell's TAB: answered from this parser, then exit
     args, rest = parser.parse_known_args(argv)
+    args.started = started
     if args.command == "sim":
         args.sim_argv = rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from .config import ConfigError  # the commands' one common error (pydantic is loaded past --version/--help)
+
     handlers = {
         None: cmd_console,
         "status": cmd_status,

@@ -1,15 +1,24 @@
 """Learn what one host believes: `probe_host(session, timeouts) -> HostFacts`.
 
 One probe is about one round trip: over the single SSH connection, these run
-concurrently on separate channels, each bounded by its own timeout:
+concurrently, each channel bounded by its own timeout:
 
 * the files (pool.conf, inventory, hostname, DB generation) and `hostname -I`
-  in one `head` call — readable even when xapi is hung;
-* a XenAPI login over a port forward (HOST_IS_SLAVE comes back at once);
+  in one `head` call — readable even when xapi is hung — followed, on the
+  same channel, by the host's own TCP connect to the master's :443 (the
+  address the last probe read from pool.conf). Neither can hang past its
+  bound, so they share a channel; the files are taken as soon as they
+  arrive, before the connect check ends. When pool.conf now names another
+  master (or no earlier probe named one), the check runs on its own channel
+  once the files are read;
+* a XenAPI login over one direct-tcpip channel, kept open between polls
+  (HOST_IS_SLAVE comes back at once);
 * `xe host-is-in-emergency-mode` (shown, never trusted alone);
-* a time-bounded `xe pool-list` (hangs on a slave whose master is gone);
-* as soon as pool.conf names a master: the host's own TCP connect to the
-  master's address on 443.
+* a time-bounded `xe pool-list` (hangs on a slave whose master is gone).
+
+The two `xe` calls keep channels of their own: either can hang on its own
+(pool-list on a slave of a dead master, both on a hung toolstack), and each
+answer is worth having without the other.
 
 `on_update` is called with the facts every time a signal arrives, so the
 fast signals (pool.conf, HOST_IS_SLAVE, the TCP check) reach the diagnosis
@@ -53,12 +62,19 @@ def brief(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def files_command() -> str:
+REACH_LABEL = "reach"
+REACH_MARKER = f"==> {REACH_LABEL} <==\n".encode()
+REACHED, NOT_REACHED = "xentui-reach: connected", "xentui-reach: failed"
+
+
+def files_command(reach_address: str | None = None, reach_seconds: float = 2.0) -> str:
+    """The files in one `head`, then `hostname -I`; with `reach_address`, the TCP check of it after them."""
+    cmd = xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION]) + "; " + xc.section_marker(ADDRESSES) + "; hostname -I"
+    if reach_address is None:
+        return cmd
     return (
-        xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION])
-        + "; "
-        + xc.section_marker(ADDRESSES)
-        + "; hostname -I"
+        f"{cmd}; {xc.section_marker(REACH_LABEL)}; {reach_command(reach_address, reach_seconds)} 2>&1"
+        f" && echo {shlex.quote(REACHED)} || echo {shlex.quote(NOT_REACHED)}"
     )
 
 
@@ -66,6 +82,25 @@ def reach_command(address: str, seconds: float) -> str:
     """The host's own TCP connect to its master's :443 (bash's /dev/tcp)."""
     addr = xc.validate_address(address)
     return xc.timeout_wrapped(seconds, "bash -c " + shlex.quote(f"exec 3<>/dev/tcp/{addr}/443"), kill_after=None)
+
+
+def reach_section_result(files: CommandResult) -> CommandResult:
+    """The TCP check's outcome from the reach section of a `files_command(address)` run.
+
+    bash says why a connect failed (refused, no route, bad address) on stderr,
+    which the section holds; a failure with nothing said is `timeout` killing
+    a connect that got no answer.
+    """
+    text = parse_head_sections(files.stdout).get(REACH_LABEL)
+    lines = (text or "").strip().splitlines()
+    base = dict(host=files.host, command=files.command, started=files.started, duration=files.duration)
+    if not lines or lines[-1] not in (REACHED, NOT_REACHED):
+        return CommandResult(**base, exit_status=None, stdout="", stderr="", timed_out=files.timed_out,
+                             error=files.error or "the reach check did not finish")
+    said = "\n".join(lines[:-1]).strip()
+    if lines[-1] == REACHED:
+        return CommandResult(**base, exit_status=0, stdout="", stderr="")
+    return CommandResult(**base, exit_status=1 if said else 124, stdout="", stderr=said)
 
 
 def apply_files(facts: HostFacts, result: CommandResult) -> None:
@@ -152,6 +187,22 @@ def apply_reach(facts: HostFacts, result: CommandResult, seconds: float) -> None
     facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host")
 
 
+def snapshot(facts: HostFacts) -> HostFacts:
+    """A copy of `facts` that the probe's later changes do not reach: its containers copied, the rest shared.
+
+    The probe publishes a copy at every signal (about ten a host a probe); a deep copy of every
+    field was a tenth of the engine's CPU in a 64-host probe, and every value in HostFacts but
+    its list and dict is immutable (the `Source`s are replaced, never changed in place).
+    """
+    return facts.model_copy(
+        update={
+            name: type(value)(value)
+            for name, value in facts.__dict__.items()
+            if isinstance(value, (list, dict, set))
+        }
+    )
+
+
 async def probe_host(
     session: HostSession,
     timeouts: ProbeTimeouts,
@@ -163,8 +214,9 @@ async def probe_host(
     """Probe one host. Never raises (but for cancellation); every wait is bounded.
 
     `master_hint` is the master address the last probe read from pool.conf:
-    the host's own TCP check of it starts at once, alongside the file read,
-    instead of after it (it is redone if pool.conf now names another master).
+    the host's own TCP check of it runs on the file read's channel, right
+    after the read, instead of a round trip later (it is redone on a channel
+    of its own if pool.conf now names another master).
     """
     t = session.target
     facts = HostFacts(name=t.name, address=t.host, port=t.port)
@@ -173,7 +225,7 @@ async def probe_host(
     def publish() -> None:
         facts.probe_seconds = time.monotonic() - started
         if on_update is not None:
-            on_update(facts.model_copy(deep=True))
+            on_update(snapshot(facts))
 
     ok = await session.connect()
     facts.ssh, facts.ssh_error, facts.host_key_fingerprint = session.state, session.error, session.fingerprint
@@ -191,27 +243,50 @@ async def probe_host(
             return None
         return await session.run(cmd, timeouts.reach + 2)
 
-    early = asyncio.ensure_future(reach(master_hint)) if master_hint else None
+    try:
+        hint = xc.validate_address(master_hint) if master_hint else None
+    except ValueError:
+        hint = None
 
     async def files_then_reach() -> None:
-        # A stalled link (cable pulled under an open session) is found and dropped by
-        # HostSession.run itself; the end of the probe reports the session's state.
-        r = await session.run(files_command(), timeouts.command)
-        if r.timed_out:
-            return
-        facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
-        apply_files(facts, r)
-        publish()
-        if facts.role is Role.SLAVE and facts.master_address:
-            if early is not None and master_hint == facts.master_address:
-                rr = await early  # started before the file read, for the same address
+        # With a hint the reach check rides on the file read's channel; the files are taken when
+        # the reach section starts. A stalled link (cable pulled under an open session) is found
+        # and dropped by HostSession.run itself; the end of the probe reports the session's state.
+        head: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def on_head(text: str) -> None:
+            if not head.done():
+                head.set_result(text)
+
+        cmd = files_command(hint, timeouts.reach)
+        sent, sent_wall = time.monotonic(), time.time()
+        early = (REACH_MARKER, on_head) if hint else None
+        run = asyncio.ensure_future(session.run(cmd, max(timeouts.command, timeouts.reach + 2), early=early))
+        try:
+            await asyncio.wait({run, head}, return_when=asyncio.FIRST_COMPLETED)
+            if head.done() and head.result().strip():
+                r = CommandResult(session.name, cmd, 0, head.result(), "", sent_wall, time.monotonic() - sent)
+            else:
+                r = await run
+            if r.timed_out:
+                return
+            facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
+            apply_files(facts, r)
+            publish()
+            if facts.role is not Role.SLAVE or not facts.master_address:
+                return
+            if hint is not None and hint == facts.master_address:
+                rr: CommandResult | None = reach_section_result(await run)
             else:
                 rr = await reach(facts.master_address)
             if rr is None:
                 facts.reaches_master_detail = f"master address {brief(repr(facts.master_address), 80)} is not a valid address"
+                facts.learned("reaches_master", "pool.conf's master address, refused before any connect")
                 return
             apply_reach(facts, rr, timeouts.reach)
             publish()
+        finally:
+            run.cancel()  # done already, or its reach check is not wanted (another master, or none)
 
     async def xapi() -> None:
         conn = session.conn
@@ -234,11 +309,7 @@ async def probe_host(
         apply_pool_list(facts, await session.run(cmd, timeouts.command + 1))
         publish()
 
-    try:
-        await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
-    finally:
-        if early is not None and not early.done():
-            early.cancel()  # pool.conf named no master, or another one
+    await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
     if facts.xapi is XapiView.UNAVAILABLE and facts.forwarding is False and facts.pool_list is QueryState.ANSWERED:
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"

@@ -140,6 +140,40 @@ def _memoize_config_tokenizer() -> None:
 _memoize_config_tokenizer()
 
 
+@dataclass
+class _Ended:
+    """How a streamed command ended (the fields of asyncssh's SSHCompletedProcess that run() reads)."""
+
+    exit_status: int | None
+    exit_signal: Any
+    stdout: bytes
+    stderr: bytes
+
+
+async def _streamed(
+    conn: asyncssh.SSHClientConnection, command: str, data: bytes | None, marker: bytes, on_head: Callable[[str], None]
+) -> _Ended:
+    proc = await conn.create_process(command, input=data, encoding=None)
+
+    async def stdout() -> bytes:
+        try:
+            head = bytes(await proc.stdout.readuntil(marker))
+        except asyncio.IncompleteReadError as e:  # ended before the marker: all of it is the head
+            head = bytes(e.partial)
+        if not head.endswith(marker):
+            on_head(_decode(head))
+            return head
+        on_head(_decode(head[: -len(marker)]))
+        return head + bytes(await proc.stdout.read())
+
+    try:
+        out, err = await asyncio.gather(stdout(), proc.stderr.read())
+        await proc.wait_closed()
+    finally:
+        proc.close()
+    return _Ended(proc.exit_status, proc.exit_signal, out, bytes(err))
+
+
 def _decode(data: Any) -> str:
     if data is None:
         return ""
@@ -328,8 +362,20 @@ class HostSession:
         self.state, self.error = SshState.NO_ANSWER, f"{self.target.name}: {reason}"
 
     # ------------------------------------------------------------------ commands
-    async def run(self, command: str, timeout: float, stdin: str | None = None, record: bool = True) -> CommandResult:
-        """Run one command, bounded by `timeout`. Never raises (but for cancellation)."""
+    async def run(
+        self,
+        command: str,
+        timeout: float,
+        stdin: str | None = None,
+        record: bool = True,
+        early: tuple[bytes, Callable[[str], None]] | None = None,
+    ) -> CommandResult:
+        """Run one command, bounded by `timeout`. Never raises (but for cancellation).
+
+        `early=(marker, on_head)`: `on_head` gets the output before `marker` as soon as the
+        marker arrives (or all of it, at the end, if it never does), so one channel can carry
+        a fast read followed by a slower check (engine/probe.py's file read and reach check).
+        """
         started_wall, started = time.time(), time.monotonic()
         result: CommandResult
         if not await self.connect():
@@ -338,8 +384,9 @@ class HostSession:
             conn = self.conn
             assert conn is not None
             try:
+                data = stdin.encode() if stdin is not None else None
                 proc = await asyncio.wait_for(
-                    conn.run(command, input=stdin.encode() if stdin is not None else None, check=False),
+                    conn.run(command, input=data, check=False) if early is None else _streamed(conn, command, data, *early),
                     timeout,
                 )
                 if proc.exit_status is None and proc.exit_signal is None:

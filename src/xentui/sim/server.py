@@ -13,6 +13,7 @@ import asyncio
 import json
 import socket
 import ssl
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ class HostSSHServer(asyncssh.SSHServer):
 
     # -- port forwarding: the XenAPI channel and the host's own TCP connects
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> Any:
+        self.sim.channels[self.host.name, "direct-tcpip"] += 1
         if not self.host.forwarding:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed: administratively prohibited")
         pool = self.sim.pool
@@ -107,6 +109,7 @@ class HostSSHServer(asyncssh.SSHServer):
         return lambda r, w: self.sim.serve_tls(target, handler, r, w)
 
     def unix_connection_requested(self, dest_path: str) -> Any:
+        self.sim.channels[self.host.name, "direct-streamlocal"] += 1
         if not self.host.forwarding:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed: administratively prohibited")
         if dest_path != "/var/lib/xcp/xapi" or not self.sim.pool.xapi_listening(self.host):
@@ -145,6 +148,8 @@ class Simulator:
         self.auth_denied: set[str] = set()
         self.control: asyncio.base_events.Server | None = None
         self.received: list[tuple[str, list[str]]] = []  # (host, argv) of every simple command run
+        # (host, "exec" | "direct-tcpip" | "direct-streamlocal") -> channels a client opened: what a probe costs a host
+        self.channels: Counter[tuple[str, str]] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle
@@ -268,6 +273,7 @@ class Simulator:
         return start
 
     async def _exec(self, h: SimHost, proc: asyncssh.SSHServerProcess[bytes]) -> None:
+        self.channels[h.name, "exec"] += 1
         command = proc.command
         if command is None:
             proc.stdout.write(b"This simulated host serves commands only: ssh HOST COMMAND\n")
@@ -281,7 +287,15 @@ class Simulator:
                 return ""
             return line.decode(errors="replace") if isinstance(line, bytes) else line
 
-        shell = Shell(self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)))
+        def output(out: bytes, err: bytes) -> None:
+            if out:
+                proc.stdout.write(out)
+            if err:
+                proc.stderr.write(err)
+
+        shell = Shell(
+            self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)), on_output=output
+        )
         work = asyncio.ensure_future(shell.run_line(command))
         closed = asyncio.ensure_future(proc.wait_closed())
         try:

@@ -1,0 +1,119 @@
+"""One probe of a pool that ends at the verdict's speed: `probe_within(engine, deadline)`.
+
+A monitoring check must answer before its own timeout (NRPE's default is
+10 s), and the moment it matters most — the master's cable pulled — is when
+the slowest answers never come: the master's SSH connect runs into its
+timeout, every slave's `xe pool-list` hangs.  So a bounded probe ends at the
+first of:
+
+* every host's probe is over (a healthy pool: about one round trip);
+* the verdict is settled by the fast signals: it says master-lost or
+  split-brain, and every host that holds an SSH session has given its
+  fast signals of this probe — its files (pool.conf), its toolstack's answer
+  to a XenAPI login (HOST_IS_SLAVE comes back at once) and, on a slave, its
+  own TCP check of its master.  Slower answers (the `xe` calls, a connect
+  still running into its timeout) would not change such a verdict: it is
+  final;
+* the deadline.
+
+What has not answered by then is reported per host as "no answer yet after
+N s", naming the calls — never guessed.  `deadline=None` waits for every
+answer or timeout (`--complete`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from ..diagnosis import Diagnosis, Verdict
+from ..model import HostFacts, Role, SshState
+from .pool import FactsListener, PoolEngine, cancel_until_done
+
+SETTLING = (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN)
+
+# source key -> the call that learns it (the order of the report)
+CALLS: tuple[tuple[str, str], ...] = (
+    ("files", "file read"),
+    ("xapi", "XenAPI login"),
+    ("reaches_master", "TCP check of the master"),
+    ("emergency_mode", "xe host-is-in-emergency-mode"),
+    ("pool_list", "xe pool-list"),
+)
+FAST = ("files", "xapi", "reaches_master")
+
+
+def _learned(f: HostFacts, key: str, since: float) -> bool:
+    src = f.sources.get(key)
+    if key == "files" and src is None:
+        src = f.sources.get("files_error")  # a failed read is an answer too
+    return src is not None and not src.stale and src.at >= since
+
+
+def missing_calls(f: HostFacts, since: float, keys: tuple[str, ...] | None = None) -> list[str]:
+    """The calls of this probe (started at wall time `since`) that have not answered for host `f`."""
+    if f.ssh is SshState.UNKNOWN:
+        return ["SSH connect"]
+    if not f.reachable:
+        return []  # the connect failed: that is its answer
+    wanted = [(k, label) for k, label in CALLS if keys is None or k in keys]
+    return [
+        label
+        for key, label in wanted
+        if not _learned(f, key, since)
+        and not (key == "reaches_master" and not (f.role is Role.SLAVE and f.master_address))
+    ]
+
+
+def settled(d: Diagnosis, facts: list[HostFacts], since: float) -> bool:
+    """The verdict is master-lost or split-brain and no connected host owes a fast signal."""
+    return d.verdict in SETTLING and not any(f.reachable and missing_calls(f, since, FAST) for f in facts)
+
+
+@dataclass
+class BoundedProbe:
+    facts: list[HostFacts]
+    diagnosis: Diagnosis
+    seconds: float
+    outstanding: list[str]  # "plot1: no answer yet after 3.0 s (SSH connect)"
+    settled_early: bool = False
+
+
+async def probe_within(
+    engine: PoolEngine, deadline: float | None, on_update: FactsListener | None = None
+) -> BoundedProbe:
+    """Probe every host of `engine` once, ending as the module docstring says. Never leaves a task behind."""
+    started, since = time.monotonic(), time.time()
+    done = asyncio.Event()
+
+    def listen(f: HostFacts) -> None:
+        if on_update is not None:
+            on_update(f)
+        if deadline is not None and not done.is_set() and settled(engine.diagnose(), list(engine.facts.values()), since):
+            done.set()
+
+    engine.listeners.append(listen)
+    tasks = [asyncio.create_task(engine.probe_host(name), name=f"probe:{name}") for name in engine.sessions]
+    everything = asyncio.ensure_future(asyncio.gather(*tasks))
+    waiter = asyncio.create_task(done.wait())
+    try:
+        await asyncio.wait({everything, waiter}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        engine.listeners.remove(listen)
+        await cancel_until_done([*tasks, waiter])
+        everything.cancel()
+        await asyncio.gather(everything, return_exceptions=True)
+    for t in tasks:
+        if not t.cancelled() and t.exception() is not None:
+            raise t.exception()  # type: ignore[misc]  # a bug in a probe is not a finding
+    seconds = time.monotonic() - started
+    facts = list(engine.facts.values())
+    cut = [t for t in tasks if t.cancelled()]
+    outstanding = []
+    if cut:
+        for f in facts:
+            calls = missing_calls(f, since)
+            if calls:
+                outstanding.append(f"{f.name}: no answer yet after {seconds:.1f} s ({', '.join(calls)})")
+    return BoundedProbe(facts, engine.diagnose(), seconds, outstanding, settled_early=done.is_set())
