@@ -87,22 +87,24 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert str((await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")).stdout).strip() == "master"
 
         # -- bring level from a local file
-        iso = tmp_path / "XS82ECU1003.iso"
-        iso.write_text("version=1.1\n")
+        iso = sim.dir / "updates" / "XS82ECU1003.iso"  # the vendor's file, as the simulator writes it
         progress: list[tuple[str, int, int]] = []
         level = await bring_level(plot9, [iso], new_profile=new, pool_profile=pool, timeout=T,
                                   master_session=master, audit=audit, on_progress=lambda *a: progress.append(a))
         assert level.failed == [] and level.applied == ["XS82ECU1003.iso"], level.steps
         assert progress and progress[-1] == ("XS82ECU1003.iso", iso.stat().st_size, iso.stat().st_size)
         whats = [s.what.split()[0] for s in level.steps]
-        assert whats == ["upload", "update-upload", "update-apply"] and all(s.ok for s in level.steps)
+        assert whats == ["upload", "update-upload", "update-apply", "update-list"] and all(s.ok for s in level.steps)
+        assert level.outcomes == [f"XS82ECU1003.iso: uploaded as {level.steps[1].stdout.strip()}; applied — "
+                                  "update-list lists it on plot9"]
         assert "file-name=/tmp/XS82ECU1003.iso" in level.steps[1].command
         assert level.steps[1].stdout.strip() in level.steps[2].command  # the printed UUID is the one applied
         assert not sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso").exists()  # dom0's /tmp cleaned up
         assert level.ok and all(c.status is JoinStatus.PASS for c in level.checks), [
             (c.name, c.status, c.advice) for c in level.checks if c.status != "pass"]
         assert "XS82ECU1003 1.1" in {u.label() for u in level.new_profile.updates}
-        assert len(level.guidance) == 1 and "restartToolstack" in level.guidance[0]  # the sim's after-apply-guidance
+        guidance = sim.pool.host("plot1").db.updates[level.steps[1].stdout.strip()].after_apply_guidance
+        assert len(level.guidance) == 1 and guidance in level.guidance[0]  # the record's after-apply-guidance
         assert level.model_dump()["ok"] is True
 
         # -- the join

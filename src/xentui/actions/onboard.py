@@ -84,7 +84,15 @@ __all__ = [
     "config_with_new_host",
     "connect_new_host",
     "explain_join_error",
+    "file_needed",
+    "gather_failures",
     "gather_host_profile",
+    "is_tools_sr",
+    "join_refusal",
+    "match_update_file",
+    "not_checked",
+    "update_file_identity",
+    "UpdateFile",
     "join_pool",
     "missing_updates",
     "prejoin_checks",
@@ -95,7 +103,7 @@ __all__ = [
 INVENTORY = "/etc/xensource-inventory"
 POOL_CONF = "/etc/xensource/pool.conf"
 HOST_FIELDS = "all"
-SR_FIELDS = ["uuid", "name-label", "shared"]
+SR_FIELDS = ["uuid", "name-label", "shared", "is-tools-sr", "other-config"]
 UPDATE_FIELDS = ["uuid", "name-label", "version", "hosts", "enforce-homogeneity", "after-apply-guidance"]
 PATCH_FIELDS = ["uuid", "name-label", "version", "hosts", "after-apply-guidance"]
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
@@ -296,6 +304,28 @@ class UpdateInfo(BaseModel):
 class SRInfo(BaseModel):
     uuid: str
     name_label: str
+    is_tools_sr: bool = False  # the guest-tools ISO SR: xapi's pre-join check skips it
+
+
+# xapi_globs.tools_sr_tag (v1.249.40 / v24.39.0): the other-config key dbsync_master
+# turns into SR.is_tools_sr at the master's start ("From Miami GA onward we identify the
+# tools SR with the following SR.other_config key").
+TOOLS_SR_TAG = "xenserver_tools_sr"
+
+
+def is_tools_sr(record: dict[str, str]) -> bool:
+    """SR.is_tools_sr as xapi's pre-join check reads it (``is-tools-sr`` in sr-list).
+
+    Only when the field is not printed at all (a release before Dundee) the
+    other-config tag decides, as dbsync_master would have set the field from it.
+    """
+    field = _bool(record.get("is-tools-sr"))
+    if field is not None:
+        return field
+    try:
+        return TOOLS_SR_TAG in parse_map(record.get("other-config", ""))
+    except XeParseError:
+        return False
 
 
 class HostProfile(BaseModel):
@@ -336,7 +366,8 @@ class HostProfile(BaseModel):
     updates: list[UpdateInfo] = Field(default_factory=list)  # applied on THIS host
     known_updates: list[UpdateInfo] = Field(default_factory=list)  # every update in its pool database
     update_mechanism: Literal["update", "patch"] = "update"
-    errors: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)  # one line each: "<command>: <the line that failed>"
+    missing: list[str] = Field(default_factory=list)  # fact groups not read: inventory, host, pool, srs, updates
 
     @property
     def api_version(self) -> str | None:
@@ -402,12 +433,14 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
     )
     # -- files
     if files_r.error:
-        p.errors.append(_failure("reading the inventory", files_r))
+        p.errors.append(_failure(f"cat {INVENTORY}", files_r))
     sections = parse_head_sections(files_r.stdout)
     inv = Inventory.from_text(sections.get(INVENTORY, ""))
     p.uuid = inv.installation_uuid
     if p.uuid is None and not files_r.error:
         p.errors.append(f"{INVENTORY}: no INSTALLATION_UUID")
+    if p.uuid is None:
+        p.missing.append("inventory")
     conf = parse_pool_conf(sections.get(POOL_CONF))
     p.role, p.pool_conf = conf.role, (conf.raw.strip() if conf.raw is not None else None)
     # -- own host record
@@ -416,7 +449,7 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
             records = parse_records(hosts_r.stdout)
         except XeParseError as e:
             records = []
-            p.errors.append(f"xe host-list: unreadable output ({e})")
+            p.errors.append(f"xe host-list params=all: {_first_line(str(e))}")
         own = next((r for r in records if r.get("uuid") == p.uuid), None)
         p.hosts_in_pool = len(records) if records else None
         p.other_hosts = [r.get("name-label") or r.get("uuid", "") for r in records if r is not own]
@@ -424,7 +457,10 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
             p.errors.append(f"xe host-list: no record with this host's INSTALLATION_UUID {p.uuid}")
         if own is not None:
             _fill_from_host_record(p, own)
+        else:
+            p.missing.append("host")
     else:
+        p.missing.append("host")
         p.errors.append(_failure("xe host-list", hosts_r))
     # -- pool
     if pool_r.ok:
@@ -432,7 +468,7 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
             pools = parse_records(pool_r.stdout)
         except XeParseError as e:
             pools = []
-            p.errors.append(f"xe pool-list: unreadable output ({e})")
+            p.errors.append(f"xe pool-list params=all: {_first_line(str(e))}")
         if pools:
             pool = pools[0]
             p.pool_uuid = pool.get("uuid")
@@ -440,19 +476,24 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
             p.pool_master_uuid = pool.get("master")
             p.ha_enabled = _bool(pool.get("ha-enabled"))
             p.tls_verification_enabled = _bool(pool.get("tls-verification-enabled"))  # None on old releases
+        else:
+            p.missing.append("pool")
     else:
+        p.missing.append("pool")
         p.errors.append(_failure("xe pool-list", pool_r))
     # -- shared SRs
     if sr_r.ok:
         try:
             p.shared_srs = [
-                SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""))
+                SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""), is_tools_sr=is_tools_sr(r))
                 for r in parse_records(sr_r.stdout)
                 if _bool(r.get("shared")) is True
             ]
         except XeParseError as e:
-            p.errors.append(f"xe sr-list: unreadable output ({e})")
+            p.missing.append("srs")
+            p.errors.append(f"xe sr-list: {_first_line(str(e))}")
     else:
+        p.missing.append("srs")
         p.errors.append(_failure("xe sr-list", sr_r))
     # -- updates (patches on old releases)
     if not upd_r.ok and parse_xe_error(upd_r.stderr).code == "UNKNOWN_COMMAND":
@@ -468,14 +509,16 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
                     name_label=r.get("name-label", ""),
                     version=r.get("version", ""),
                     enforce_homogeneity=True if enforce is None else enforce,
-                    after_apply_guidance=[g.strip() for g in r.get("after-apply-guidance", "").split(";") if g.strip()],
+                    after_apply_guidance=[g.strip() for g in re.split(r"[,;]", r.get("after-apply-guidance", "")) if g.strip()],
                 )
                 known.append((info, _split_hosts(r.get("hosts", ""))))
             p.known_updates = [u for u, _ in known]
             p.updates = [u for u, hosts in known if p.uuid is not None and p.uuid in hosts]
         except XeParseError as e:
-            p.errors.append(f"xe {p.update_mechanism}-list: unreadable output ({e})")
+            p.missing.append("updates")
+            p.errors.append(f"xe {p.update_mechanism}-list: {_first_line(str(e))}")
     else:
+        p.missing.append("updates")
         p.errors.append(_failure(f"xe {p.update_mechanism}-list", upd_r))
     return p
 
@@ -520,6 +563,7 @@ class JoinStatus(StrEnum):
     PASS = "pass"
     BLOCK = "block"
     WARN = "warn"
+    NOT_CHECKED = "not-checked"  # its facts were not read: the cause is said once, above the checks
 
 
 class UpdateDiff(BaseModel):
@@ -543,6 +587,7 @@ class JoinCheck(BaseModel):
     skipped_by_force: bool = False  # force=true was asked for and skips this failing check
     force_skippable: bool = False  # one of the checks force=true skips (software version, CPU)
     code: str | None = None  # the xapi error this check anticipates
+    xapi_check: str = ""  # the function of xapi's pre_join_checks it mirrors (ocaml/xapi/xapi_pool.ml)
     table: list[UpdateDiff] = Field(default_factory=list)  # the updates check only
 
 
@@ -606,24 +651,62 @@ def _names(rows: Sequence[UpdateDiff], where: str, pool_side: bool) -> str:
     return ", ".join(out)
 
 
-def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = False) -> list[JoinCheck]:
-    """Every pre-join check, pure (see the module docstring).
+XAPI_POOL_ML = "ocaml/xapi/xapi_pool.ml pre_join_checks (xapi v1.249.40, v24.39.0)"
 
-    ``force``: the join would be run with ``force=true``; the software-version
-    and CPU checks that fail are then shown as ``warn`` with
-    ``skipped_by_force`` set, never hidden.
+
+def gather_failures(new: HostProfile, pool_master: HostProfile) -> list[str]:
+    """One line per read that failed: ``<host>: <command>: <the line that failed>``."""
+    return [f"{h.label}: {e}" for h in (new, pool_master) for e in h.errors]
+
+
+NOT_CHECKED = "not checked (facts missing)"
+
+
+def _xapi_release(h: HostProfile) -> str | None:
+    """xapi's version as the host prints it in software-version (``1.249`` / ``24.39.0``)."""
+    return h.software_version.get("xapi") or None
+
+
+def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = False) -> list[JoinCheck]:
+    """Every pre-join check, pure, in the order of xapi's ``pre_join_checks``.
+
+    Each check names the xapi function it mirrors (``JoinCheck.xapi_check``,
+    in ``ocaml/xapi/xapi_pool.ml`` at v1.249.40 and v24.39.0) and compares
+    exactly what that function compares. Where the releases differ (the TLS
+    check exists only from xapi 24.x), the pool master's release decides: it
+    runs the checks. A check whose facts were not read says so
+    (``not-checked``) once; the cause is in :func:`gather_failures`. A host
+    already in this pool gets that one check and nothing else.
+    ``force``: the software-version and CPU checks that fail are shown as
+    ``warn`` with ``skipped_by_force`` (xapi: ``if not force then
+    assert_hosts_homogeneous ()``).
     """
     n, p = new.label, pool_master.label
+    gone = set(new.missing) | set(pool_master.missing)
+
+    # assert_not_joining_myself / a slave already following this master: recognised first.
+    same = (new.uuid is not None and new.uuid == pool_master.uuid) or (
+        new.pool_uuid is not None and new.pool_uuid == pool_master.pool_uuid
+    ) or (new.role == "slave" and pool_master.address is not None and new.pool_conf == f"slave:{pool_master.address}")
+    if same:
+        return [JoinCheck(
+            name="not already in this pool", status=JoinStatus.BLOCK,
+            new_value=f"pool.conf {_v(new.pool_conf)}, pool {_v(new.pool_name)} ({_v(new.pool_uuid)})",
+            pool_value=f"pool {_v(pool_master.pool_name)} ({_v(pool_master.pool_uuid)})",
+            advice=f"{n} is already {'the pool master' if new.uuid == pool_master.uuid else 'a member of this pool'}: "
+                   "nothing to join.",
+            code="OPERATION_NOT_ALLOWED", xapi_check="assert_not_joining_myself",
+        )]
+
     checks: list[JoinCheck] = []
 
-    def add(name: str, ok: bool, new_value: object, pool_value: object, advice: str, *,
-            warn_only: bool = False, code: str | None = None, table: list[UpdateDiff] | None = None,
-            unknown: bool = False) -> None:
+    def add(name: str, xapi_check: str, ok: bool, new_value: object, pool_value: object, advice: str, *,
+            needs: tuple[str, ...], warn_only: bool = False, code: str | None = None,
+            table: list[UpdateDiff] | None = None, unknown: bool = False) -> None:
         skippable = name in FORCE_SKIPPABLE
         skipped = False
-        if unknown:
-            status = JoinStatus.WARN
-            advice = f"could not compare ({'; '.join(new.errors + pool_master.errors) or 'a value was not read'}). " + advice
+        if unknown or gone.intersection(needs):
+            status, advice = JoinStatus.NOT_CHECKED, NOT_CHECKED
         elif ok:
             status = JoinStatus.PASS
         elif warn_only:
@@ -636,72 +719,113 @@ def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = 
         if status is JoinStatus.PASS:
             advice = ""
         checks.append(JoinCheck(
-            name=name, status=status, new_value=_v(new_value), pool_value=_v(pool_value), advice=advice,
-            skipped_by_force=skipped, force_skippable=skippable, code=code, table=table or [],
+            name=name, status=status, new_value=_v(new_value) if status is not JoinStatus.NOT_CHECKED else "—",
+            pool_value=_v(pool_value) if status is not JoinStatus.NOT_CHECKED else "—", advice=advice,
+            skipped_by_force=skipped, force_skippable=skippable, code=code, table=table or [], xapi_check=xapi_check,
         ))
 
-    # Facts first: a check against an unread value proves nothing.
-    missing = [f"{h.label}: {e}" for h in (new, pool_master) for e in h.errors]
-    if missing:
-        checks.append(JoinCheck(
-            name="facts read", status=JoinStatus.BLOCK, new_value="; ".join(new.errors) or "complete",
-            pool_value="; ".join(pool_master.errors) or "complete",
-            advice="Some facts could not be read, so the checks below are incomplete: " + "; ".join(missing)
-            + ". Fix the connection (or wait for the toolstack) and read both hosts again.",
-        ))
-    same = (new.uuid is not None and new.uuid == pool_master.uuid) or (
-        new.pool_uuid is not None and new.pool_uuid == pool_master.pool_uuid
-    )
-    if same:
-        checks.append(JoinCheck(
-            name="not already in this pool", status=JoinStatus.BLOCK,
-            new_value=f"pool {_v(new.pool_name)} ({_v(new.pool_uuid)})",
-            pool_value=f"pool {_v(pool_master.pool_name)} ({_v(pool_master.pool_uuid)})",
-            advice=f"{n} is already {'the pool master' if new.uuid == pool_master.uuid else 'in this pool'}: nothing to join.",
-            code="OPERATION_NOT_ALLOWED",
-        ))
+    add("HA disabled", "ha_is_not_enable_on_me, ha_is_not_enable_on_the_distant_pool",
+        not pool_master.ha_enabled and not new.ha_enabled,
+        f"HA {_v(new.ha_enabled)} on {_v(new.pool_name)}", f"HA {_v(pool_master.ha_enabled)} on {_v(pool_master.pool_name)}",
+        "HA must be off on both pools during a join: `xe pool-ha-disable` on the pool master "
+        + ("(the pool) " if pool_master.ha_enabled else "")
+        + ("and on the new host's own pool " if new.ha_enabled else "")
+        + "— re-enable it after the join.",
+        needs=("pool",), code="HA_IS_ENABLED")
+    others = [h for h in new.other_hosts if h]
+    add("not master of other hosts", "assert_i_know_of_no_other_hosts", (new.hosts_in_pool or 1) <= 1,
+        f"{new.hosts_in_pool} host(s) in {_v(new.pool_name)}" + (f": {', '.join(others)}" if others else ""),
+        "—",
+        f"{n} is the master of a pool with other hosts ({', '.join(others)}): eject them from its pool first "
+        "(each then joins on its own), or join the pool the other way round.",
+        needs=("host",), code="JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
+    vms = ", ".join(new.running_vms)
+    add("no running VMs", "assert_no_running_vms_on_me", not new.running_vms,
+        f"{len(new.running_vms)} running" + (f": {vms}" if vms else ""), "—",
+        f"{n} has running VMs ({vms}): xapi refuses the join while any VM but the control domain runs there. "
+        "Shut them down (or move them away); after the join they can be started in the pool.",
+        needs=("host",), code="JOINING_HOST_CANNOT_HAVE_RUNNING_VMS")
+    # assert_hosts_compatible: (platform_version, product_brand or else platform_name).
+    add("platform version", "assert_hosts_compatible", new.platform_version == pool_master.platform_version,
+        new.platform_version, pool_master.platform_version,
+        f"software-version platform_version differs ({_v(new.platform_version)} vs {_v(pool_master.platform_version)}): "
+        f"a different major release. Reinstall or upgrade {n} to the pool's release "
+        f"({_v(pool_master.product_brand)} {_v(pool_master.product_version)}). force does not skip this.",
+        needs=("host",), code="HOSTS_NOT_COMPATIBLE")
+    add("product brand", "assert_hosts_compatible", new.product_brand == pool_master.product_brand,
+        new.product_brand, pool_master.product_brand,
+        f"{n} runs {_v(new.product_brand)}, the pool {_v(pool_master.product_brand)}: hosts of different products "
+        "cannot share a pool. Reinstall the new host with the pool's product. force does not skip this.",
+        needs=("host",), code="HOSTS_NOT_COMPATIBLE")
+    # assert_hosts_homogeneous: (platform_version, compatibility name, git_id, xs:linux present) —
+    # not product_version, and not the build number (CA-249786).
+    def sw(h: HostProfile) -> tuple[str, str, str, bool]:
+        v = h.software_version
+        return (h.platform_version or "", h.product_brand or "", v.get("git_id", ""), "xs:linux" in v)
 
-    add("API version", new.api_version == pool_master.api_version, new.api_version, pool_master.api_version,
+    def sw_text(h: HostProfile) -> str:
+        v = h.software_version
+        return (f"{_with_build(h)}; platform {_v(h.platform_version)}, git_id {v.get('git_id', 'none')}, "
+                f"xs:linux {'installed' if 'xs:linux' in v else 'not present'}")
+    add("software version", "assert_hosts_homogeneous", sw(new) == sw(pool_master),
+        sw_text(new), sw_text(pool_master),
+        f"software-version differs (platform_version, product brand, git_id, xs:linux — xapi does not compare "
+        f"product_version nor the build number, CA-249786) between {n} and {p}: "
+        "bring the new host to the pool's version (its updates, or an upgrade); if the new host is newer, "
+        "update the pool master first. force=true skips this check, but the pool would then run mixed versions.",
+        needs=("host",), code="HOSTS_NOT_HOMOGENEOUS")
+    add("CPU vendor", "assert_hosts_homogeneous", new.cpu_vendor == pool_master.cpu_vendor,
+        new.cpu_vendor, pool_master.cpu_vendor,
+        f"cpu_info vendor differs ({_v(new.cpu_vendor)} vs {_v(pool_master.cpu_vendor)}): VMs could never live-migrate "
+        "between these hosts. Pool hosts of one CPU vendor. force=true skips this check; xentui uses it only when "
+        "you ask for it.",
+        needs=("host",), code="HOSTS_NOT_HOMOGENEOUS", unknown=new.cpu_vendor is None or pool_master.cpu_vendor is None)
+    counted = [s for s in new.shared_srs if not s.is_tools_sr]
+    tools = [s for s in new.shared_srs if s.is_tools_sr]
+    srs = ", ".join(f"{s.name_label} ({s.uuid})" for s in counted)
+    add("no shared SRs", "assert_no_shared_srs_on_me (the tools SR, SR.is_tools_sr, does not count)", not counted,
+        (srs or "none") + (f"; not counted: tools SR {', '.join(s.name_label for s in tools)}" if tools else ""), "—",
+        f"{n} has shared storage ({srs}): detach it on {n} (xe pbd-unplug, then xe sr-forget — the data stays "
+        "on the storage), join, then attach it to the whole pool.",
+        needs=("srs",), code="JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
+    add("external auth (AD)", "assert_external_auth_matches",
+        (new.external_auth_type or "", new.external_auth_service_name or "")
+        == (pool_master.external_auth_type or "", pool_master.external_auth_service_name or ""),
+        _auth(new), _auth(pool_master),
+        "the external authentication setting must be the same: "
+        + (f"join {n} to {pool_master.external_auth_service_name} (xe pool-enable-external-auth on the new host) "
+           if pool_master.external_auth_type else f"disable external auth on {n} (xe pool-disable-external-auth) ")
+        + "before the join.",
+        needs=("host",), code="POOL_JOINING_EXTERNAL_AUTH_MISMATCH")
+    add("licence edition", "assert_restrictions_match", new.edition == pool_master.edition, new.edition,
+        pool_master.edition,
+        f"{n} is licensed {_v(new.edition)}, the pool {_v(pool_master.edition)}: apply the pool's edition to the new "
+        "host (xe host-apply-edition) before the join.",
+        needs=("host",), code="LICENSE_HOST_POOL_MISMATCH", unknown=new.edition is None or pool_master.edition is None)
+    add("network backend", "assert_homogeneous_vswitch_configuration", new.network_backend == pool_master.network_backend,
+        new.network_backend, pool_master.network_backend,
+        f"{n} uses the {_v(new.network_backend)} backend, the pool {_v(pool_master.network_backend)}: switch the new "
+        f"host with `xe-switch-network-backend {pool_master.network_backend or '<backend>'}` and reboot it.",
+        needs=("host",), code="OPERATION_NOT_ALLOWED")
+    add("API version", "assert_api_version_matches", new.api_version == pool_master.api_version, new.api_version,
+        pool_master.api_version,
         f"{n} speaks XenAPI {_v(new.api_version)}, the pool master {p} {_v(pool_master.api_version)}: the new host "
         "must run the same release as the pool. Upgrade the older side — and a member may not be newer than its "
         "master, so if the new host is newer, upgrade the pool master first. force does not skip this.",
-        code="POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION",
+        needs=("host",), code="POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION",
         unknown=new.api_version is None or pool_master.api_version is None)
-    add("database schema", new.db_schema == pool_master.db_schema and bool(new.db_schema), new.db_schema,
+    add("database schema", "assert_db_schema_matches", new.db_schema == pool_master.db_schema, new.db_schema,
         pool_master.db_schema,
         f"software-version db_schema differs ({_v(new.db_schema)} on {n}, {_v(pool_master.db_schema)} on {p}): "
         "the two toolstacks cannot share one database. Install the pool's release on the new host "
         "(update the master first if the new host is newer). force does not skip this.",
-        code="POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA",
-        unknown=new.db_schema is None or pool_master.db_schema is None)
-    add("platform version", new.platform_version == pool_master.platform_version, new.platform_version,
-        pool_master.platform_version,
-        f"software-version platform_version differs ({_v(new.platform_version)} vs {_v(pool_master.platform_version)}): "
-        f"a different major release. Reinstall or upgrade {n} to the pool's release "
-        f"({_v(pool_master.product_brand)} {_v(pool_master.product_version)}). force does not skip this (HOSTS_NOT_COMPATIBLE).",
-        code="HOSTS_NOT_COMPATIBLE",
-        unknown=new.platform_version is None or pool_master.platform_version is None)
-    add("product brand", new.product_brand == pool_master.product_brand, new.product_brand, pool_master.product_brand,
-        f"{n} runs {_v(new.product_brand)}, the pool {_v(pool_master.product_brand)}: hosts of different products "
-        "cannot share a pool. Reinstall the new host with the pool's product. force does not skip this.",
-        code="HOSTS_NOT_COMPATIBLE",
-        unknown=new.product_brand is None or pool_master.product_brand is None)
-    add("software version", new.product_version == pool_master.product_version,
-        _with_build(new), _with_build(pool_master),
-        f"software-version product_version differs ({_v(new.product_version)} on {n}, {_v(pool_master.product_version)} "
-        f"on {p}): bring the new host to the pool's version (its updates, or an upgrade); if the new host is newer, "
-        "update the pool master first. force=true skips this check, but the pool would then run mixed versions.",
-        code="HOSTS_NOT_HOMOGENEOUS",
-        unknown=new.product_version is None or pool_master.product_version is None)
-    add("CPU vendor", new.cpu_vendor == pool_master.cpu_vendor, new.cpu_vendor, pool_master.cpu_vendor,
-        f"cpu_info vendor differs ({_v(new.cpu_vendor)} vs {_v(pool_master.cpu_vendor)}): VMs could never live-migrate "
-        "between these hosts. Pool hosts of one CPU vendor. force=true skips this check; xentui uses it only when "
-        "you ask for it.",
-        code="HOSTS_NOT_HOMOGENEOUS",
-        unknown=new.cpu_vendor is None or pool_master.cpu_vendor is None)
+        needs=("host",), code="POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA")
 
+    # assert_homogeneous_updates: the sets of enforce_homogeneity updates' UUIDs must be equal
+    # (force does not skip it); the table names them.
     rows = update_differences(new, pool_master)
-    enforced = [d for d in rows if d.enforce_homogeneity]
+    mine = {u.uuid for u in new.updates if u.enforce_homogeneity}
+    theirs = {u.uuid for u in pool_master.updates if u.enforce_homogeneity}
     lacking = _names(rows, "missing-on-new", pool_side=True)
     extra = _names(rows, "only-on-new", pool_side=False)
     versions = _names(rows, "version-differs", pool_side=True)
@@ -713,67 +837,27 @@ def prejoin_checks(new: HostProfile, pool_master: HostProfile, *, force: bool = 
     if versions:
         parts.append(f"different versions: {versions} — apply the pool's version on {n}")
     advice = "; ".join(parts) + "."
-    if rows and not enforced:
+    if rows and mine == theirs:
         advice = "Only updates that do not enforce homogeneity differ, xapi will accept the join: " + advice
-    elif rows:
+    elif rows or mine != theirs:
         advice = "xapi refuses the join (HOSTS_NOT_HOMOGENEOUS, even with force) while these differ: " + advice
-    add("updates", not rows, _update_summary(new), _update_summary(pool_master), advice,
-        warn_only=bool(rows) and not enforced, code="HOSTS_NOT_HOMOGENEOUS", table=rows,
-        unknown=new.uuid is None or pool_master.uuid is None)
+    add("updates", "assert_homogeneous_updates", mine == theirs and not rows,
+        _update_summary(new), _update_summary(pool_master), advice,
+        warn_only=mine == theirs, needs=("inventory", "updates"), code="HOSTS_NOT_HOMOGENEOUS", table=rows)
 
-    others = [h for h in new.other_hosts if h]
-    add("not master of other hosts", (new.hosts_in_pool or 1) <= 1,
-        f"{new.hosts_in_pool} host(s) in {_v(new.pool_name)}" + (f": {', '.join(others)}" if others else ""),
-        "—",
-        f"{n} is the master of a pool with other hosts ({', '.join(others)}): eject them from its pool first "
-        "(each then joins on its own), or join the pool the other way round.",
-        code="JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS", unknown=new.hosts_in_pool is None)
-    srs = ", ".join(f"{s.name_label} ({s.uuid})" for s in new.shared_srs)
-    add("no shared SRs", not new.shared_srs, srs or "none", "—",
-        f"{n} has shared storage ({srs}): detach it on {n} (xe pbd-unplug, then xe sr-forget — the data stays "
-        "on the storage), join, then attach it to the whole pool.",
-        code="JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
-    vms = ", ".join(new.running_vms)
-    add("no running VMs", not new.running_vms, f"{len(new.running_vms)} running" + (f": {vms}" if vms else ""), "—",
-        f"{n} has running VMs ({vms}): xapi refuses the join while any VM but the control domain runs there. "
-        "Shut them down (or move them away); after the join they can be started in the pool.",
-        code="JOINING_HOST_CANNOT_HAVE_RUNNING_VMS")
-    add("network backend", new.network_backend == pool_master.network_backend, new.network_backend,
-        pool_master.network_backend,
-        f"{n} uses the {_v(new.network_backend)} backend, the pool {_v(pool_master.network_backend)}: switch the new "
-        f"host with `xe-switch-network-backend {pool_master.network_backend or '<backend>'}` and reboot it.",
-        code="OPERATION_NOT_ALLOWED",
-        unknown=new.network_backend is None or pool_master.network_backend is None)
-    add("HA disabled", not pool_master.ha_enabled and not new.ha_enabled,
-        f"HA {_v(new.ha_enabled)} on {_v(new.pool_name)}", f"HA {_v(pool_master.ha_enabled)} on {_v(pool_master.pool_name)}",
-        "HA must be off on both pools during a join: `xe pool-ha-disable` on the pool master "
-        + ("(the pool) " if pool_master.ha_enabled else "")
-        + ("and on the new host's own pool " if new.ha_enabled else "")
-        + "— re-enable it after the join.",
-        code="HA_IS_ENABLED", unknown=new.ha_enabled is None or pool_master.ha_enabled is None)
-    tls_unknown = (new.tls_verification_enabled is None) != (pool_master.tls_verification_enabled is None)
-    add("TLS verification", new.tls_verification_enabled == pool_master.tls_verification_enabled,
-        new.tls_verification_enabled, pool_master.tls_verification_enabled,
-        ("tls-verification-enabled differs: enable it on the pool with `xe pool-enable-tls-verification` "
-         "(on the pool master) before the join."
-         if new.tls_verification_enabled else
-         f"tls-verification-enabled differs: enable it on {n}'s own pool with `xe pool-enable-tls-verification` "
-         "(run on the new host) before the join."),
-        code="POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH", unknown=tls_unknown)
-    add("external auth (AD)",
-        (new.external_auth_type or "", new.external_auth_service_name or "")
-        == (pool_master.external_auth_type or "", pool_master.external_auth_service_name or ""),
-        _auth(new), _auth(pool_master),
-        "the external authentication setting must be the same: "
-        + (f"join {n} to {pool_master.external_auth_service_name} (xe pool-enable-external-auth on the new host) "
-           if pool_master.external_auth_type else f"disable external auth on {n} (xe pool-disable-external-auth) ")
-        + "before the join.",
-        code="POOL_JOINING_EXTERNAL_AUTH_MISMATCH",
-        unknown=new.external_auth_type is None or pool_master.external_auth_type is None)
-    add("licence edition", new.edition == pool_master.edition, new.edition, pool_master.edition,
-        f"{n} is licensed {_v(new.edition)}, the pool {_v(pool_master.edition)}: apply the pool's edition to the new "
-        "host (xe host-apply-edition) before the join.",
-        code="LICENSE_HOST_POOL_MISMATCH", unknown=new.edition is None or pool_master.edition is None)
+    # assert_tls_verification_matches: only in the master's release from xapi 24.x (v24.39.0),
+    # absent at v1.249.40 — the pool master's release decides (its pool record has the field or not).
+    if pool_master.tls_verification_enabled is not None or "pool" in pool_master.missing:
+        add("TLS verification", "assert_tls_verification_matches",
+            new.tls_verification_enabled == pool_master.tls_verification_enabled,
+            new.tls_verification_enabled, pool_master.tls_verification_enabled,
+            ("tls-verification-enabled differs: enable it on the pool with `xe pool-enable-tls-verification` "
+             "(on the pool master) before the join."
+             if new.tls_verification_enabled else
+             f"tls-verification-enabled differs: enable it on {n}'s own pool with `xe pool-enable-tls-verification` "
+             "(run on the new host) before the join."),
+            needs=("pool",), code="POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH",
+            unknown=new.tls_verification_enabled is None)
     return checks
 
 
@@ -798,6 +882,22 @@ def _auth(h: HostProfile) -> str | None:
 def blocking(checks: Sequence[JoinCheck]) -> list[JoinCheck]:
     """The checks that refuse the join."""
     return [c for c in checks if c.status is JoinStatus.BLOCK]
+
+
+def not_checked(checks: Sequence[JoinCheck]) -> list[JoinCheck]:
+    """The checks whose facts were not read (the join is not offered while any is)."""
+    return [c for c in checks if c.status is JoinStatus.NOT_CHECKED]
+
+
+def join_refusal(checks: Sequence[JoinCheck], failures: Sequence[str] = ()) -> str | None:
+    """Why the console does not offer the join now (None: it may proceed)."""
+    if blocks := blocking(checks):
+        return "a check blocks: " + "; ".join(f"{c.name} ({c.code})" if c.code else c.name for c in blocks)
+    if failures or not_checked(checks):
+        return "facts missing: " + ("; ".join(failures) or ", ".join(c.name for c in not_checked(checks)))
+    if not checks:
+        return "the checks have not run"
+    return None
 
 
 def as_plan_check(c: JoinCheck) -> Check:
@@ -852,7 +952,9 @@ class LevelReport(BaseModel):
     """What :func:`bring_level` did, and the checks after it."""
 
     steps: list[StepOutput] = Field(default_factory=list)
-    applied: list[str] = Field(default_factory=list)  # file names uploaded and applied
+    applied: list[str] = Field(default_factory=list)  # file names applied, read back from update-list
+    already_applied: list[str] = Field(default_factory=list)  # UPDATE_ALREADY_APPLIED, read back the same way
+    outcomes: list[str] = Field(default_factory=list)  # one line per file: what the host said and what was read back
     failed: list[str] = Field(default_factory=list)  # "<file>: why"
     new_profile: HostProfile | None = None
     pool_profile: HostProfile | None = None
@@ -862,7 +964,7 @@ class LevelReport(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
-        return not self.failed and not blocking(self.checks)
+        return not self.failed and not blocking(self.checks) and not not_checked(self.checks)
 
 
 ProgressCallback = Callable[[str, int, int], Any]  # (file name, bytes sent, total bytes)
@@ -920,6 +1022,80 @@ async def _remove_remote(session: HostSession, remote: str) -> None:
         pass
 
 
+class UpdateFile(BaseModel):
+    """The update a local file holds, read from its update.xml (as xapi reads it on upload)."""
+
+    uuid: str
+    name_label: str
+    version: str
+
+
+_UPDATE_ELEMENT = re.compile(rb"<update\b[^>]*>")
+_XML_ATTR = re.compile(r'([A-Za-z_-]+)="([^"]*)"')
+
+
+def update_file_identity(path: str | os.PathLike[str], *, chunk: int = 1 << 20, limit: int = 1 << 31) -> UpdateFile | str:
+    """The update in ``path``: its update.xml ``<update uuid=… name-label=… version=…>``.
+
+    xapi takes an update's identity from update.xml in the ISO (xapi_pool_update.ml
+    ``parse_update_info``, v1.249.40 / v24.39.0); an ISO stores that file as is, so
+    its element is found in the file's bytes. Returns the reason as a string when
+    the file holds no such element (then xapi would refuse it: INVALID_UPDATE).
+    """
+    local = Path(path).expanduser()
+    try:
+        with local.open("rb") as fh:
+            tail, read = b"", 0
+            while read < limit:
+                block = fh.read(chunk)
+                if not block:
+                    break
+                read += len(block)
+                m = _UPDATE_ELEMENT.search(tail + block)
+                if m is not None:
+                    attrs = dict(_XML_ATTR.findall(m.group(0).decode(errors="replace")))
+                    missing = [k for k in ("uuid", "name-label", "version") if k not in attrs]
+                    if missing:
+                        return f"its update.xml has no {', '.join(missing)}"
+                    return UpdateFile(uuid=attrs["uuid"].lower(), name_label=attrs["name-label"], version=attrs["version"])
+                tail = block[-4096:]
+    except OSError as e:
+        return f"cannot read it: {e}"
+    return "no update.xml in it: not an update package (xapi would refuse it: INVALID_UPDATE)"
+
+
+def file_needed(u: UpdateInfo) -> str:
+    """Which file brings update ``u``: the one whose update.xml names it, in that version."""
+    return f"{u.name_label}.iso (update.xml: name-label {u.name_label}, version {u.version}, uuid {u.uuid})"
+
+
+def match_update_file(found: UpdateFile, pool_updates: Sequence[UpdateInfo]) -> UpdateInfo | str:
+    """The pool's update record this file is (same UUID, name and version), or why not."""
+    rec = next((u for u in pool_updates if u.uuid.lower() == found.uuid), None) or next(
+        (u for u in pool_updates if u.name_label == found.name_label), None)
+    if rec is None:
+        return f"holds {found.name_label} {found.version}, an update the pool master does not have"
+    if (rec.name_label, rec.version, rec.uuid.lower()) != (found.name_label, found.version, found.uuid):
+        return (f"holds {found.name_label} version {found.version} (uuid {found.uuid}); the pool has "
+                f"{rec.name_label} version {rec.version} (uuid {rec.uuid}): the wrong file")
+    return rec
+
+
+async def _update_hosts(session: HostSession, uuid: str, timeout: float, patch: bool) -> tuple[list[str] | None, CommandResult]:
+    """The hosts ``update-list`` says the update is applied on (read back, never assumed)."""
+    cmd = (xc.patch_list if patch else xc.update_list)(params=["uuid", "hosts"])
+    r = await _xe(session, cmd, timeout)
+    if not r.ok:
+        return None, r
+    try:
+        for rec in parse_records(r.stdout):
+            if rec.get("uuid", "").lower() == uuid:
+                return _split_hosts(rec.get("hosts", "")), r
+    except XeParseError:
+        return None, r
+    return [], r
+
+
 async def bring_level(
     new_session: HostSession,
     files: Sequence[str | os.PathLike[str]],
@@ -934,23 +1110,25 @@ async def bring_level(
     on_step: StepCallback | None = None,
     remove_after: bool = True,
 ) -> LevelReport:
-    """Apply update files from the jump box to the new host, then check again.
+    """Apply update files from the jump box to the new host; every outcome read back.
 
-    For each local file (one per missing update; :func:`missing_updates` lists
-    them): SFTP upload to ``/tmp/<file name>`` (``on_progress(name, sent, total)``),
-    ``xe update-upload file-name=/tmp/<name>`` (prints the update's UUID; an
-    update already known is taken from ``UPDATE_ALREADY_EXISTS``), ``xe
-    update-apply uuid=<uuid> host-uuid=<new host>`` — ``patch-upload`` /
-    ``patch-apply`` when the host only has ``patch-list``. Every command and
-    its output is in ``steps`` (and passed to ``on_step``); changing steps are
-    audited. A failed file stops that file only. Afterwards both hosts are
-    read again (the pool master through ``master_session`` if given, else the
-    ``pool_profile`` is reused) and :func:`prejoin_checks` re-run.
+    For each local file: its update.xml (uuid, name-label, version) must be an
+    update the pool master has, in the same version (:func:`match_update_file`)
+    — else nothing is sent. An update already applied on the new host is not
+    sent again. SFTP upload to ``/tmp/<file name>``, ``xe update-upload``: the
+    UUID it prints must be the file's (``UPDATE_ALREADY_EXISTS``: that update is
+    reused, and said so); ``xe update-apply``: counted applied only when
+    ``update-list`` on the host then lists the new host in its ``hosts``
+    (``UPDATE_ALREADY_APPLIED``: "already applied", read back the same way).
+    ``patch-*`` when the host only has ``patch-list``. Changing steps are
+    audited. A failed file stops that file only. Afterwards both hosts are read
+    again and :func:`prejoin_checks` re-run.
     """
     report = LevelReport()
     applied_uuids: set[str] = set()
     host_uuid = new_profile.uuid
     patch = new_profile.update_mechanism == "patch"
+    kind = "patch" if patch else "update"
 
     async def note(s: StepOutput, changing: bool = True) -> StepOutput:
         report.steps.append(s)
@@ -972,6 +1150,17 @@ async def bring_level(
         if host_uuid is None:
             report.failed.append(f"{name}: the new host's UUID is unknown (read its profile first)")
             continue
+        found = update_file_identity(local)
+        if isinstance(found, str):
+            report.failed.append(f"{name}: {found}")
+            continue
+        rec = match_update_file(found, pool_profile.updates)
+        if isinstance(rec, str):
+            report.failed.append(f"{name}: {rec}; nothing sent")
+            continue
+        if any(u.uuid.lower() == found.uuid for u in new_profile.updates):
+            report.outcomes.append(f"{name}: {rec.label()} is already applied on {new_session.name}; not sent")
+            continue
         remote = f"/tmp/{name}"
         up = await note(await _upload(new_session, local, remote, upload_timeout, on_progress))
         if not up.ok:
@@ -979,22 +1168,40 @@ async def bring_level(
             continue
         cmd = xc.patch_upload(remote) if patch else xc.update_upload(remote)
         r = await new_session.run(xc.timeout_wrapped(upload_timeout, cmd), upload_timeout + 5)
-        s = await note(_step(f"{'patch' if patch else 'update'}-upload {name}", r))
-        uuid = _uuid_in(r.stdout) if s.ok else None
-        if not s.ok and _already(r.stderr, "EXISTS", "already exists"):
-            uuid = _uuid_in(r.stderr)  # uploaded before: apply that one
+        s = await note(_step(f"{kind}-upload {name}", r))
         if remove_after:
             await _remove_remote(new_session, remote)
+        uuid = _uuid_in(r.stdout) if s.ok else None
+        said = f"uploaded as {uuid}"
+        if not s.ok and _already(r.stderr, "EXISTS", "already exists"):
+            uuid = _uuid_in(r.stderr)
+            said = f"already uploaded (UPDATE_ALREADY_EXISTS): reusing update {uuid}"
         if uuid is None:
             report.failed.append(f"{name}: {_failure(cmd.split()[1], r) if not s.ok else 'no UUID printed'}")
             continue
+        if uuid != found.uuid:
+            report.failed.append(f"{name}: the host names update {uuid}, the file's update.xml {found.uuid}; not applied")
+            continue
         cmd = xc.patch_apply(uuid, host_uuid) if patch else xc.update_apply(uuid, host_uuid)
         r = await new_session.run(xc.timeout_wrapped(upload_timeout, cmd), upload_timeout + 5)
-        s = await note(_step(f"{'patch' if patch else 'update'}-apply {name}", r))
-        if not s.ok and not _already(r.stderr, "APPLIED", "already been applied"):
-            report.failed.append(f"{name}: {_failure(cmd.split()[1], r)}")
+        s = await note(_step(f"{kind}-apply {name}", r))
+        already = not s.ok and _already(r.stderr, "APPLIED", "already been applied")
+        if not s.ok and not already:
+            report.failed.append(f"{name}: {said}; {_failure(cmd.split()[1], r)}")
             continue
-        report.applied.append(name)
+        hosts, rb = await _update_hosts(new_session, uuid, timeout, patch)
+        await note(_step(f"{kind}-list (read back {name})", rb), changing=False)
+        if hosts is None or host_uuid not in hosts:
+            seen = "could not be read" if hosts is None else f"lists it on {len(hosts)} host(s), not {new_session.name}"
+            report.failed.append(f"{name}: {said}; {kind}-apply {'exited 0' if s.ok else 'said already applied'} "
+                                 f"but {kind}-list {seen}: not applied")
+            continue
+        verb = "already applied" if already else "applied"
+        report.outcomes.append(f"{name}: {said}; {verb} — {kind}-list lists it on {new_session.name}")
+        if already:
+            report.already_applied.append(name)
+        else:
+            report.applied.append(name)
         applied_uuids.add(uuid)
 
     report.new_profile = await gather_host_profile(new_session, timeout)
@@ -1005,7 +1212,7 @@ async def bring_level(
         if u.uuid in applied_uuids and hints:
             report.guidance.append(
                 f"{u.name_label} asks for {', '.join(hints)} on {new_session.name} "
-                "(restartHost: reboot it before the join; restartToolstack: xe-toolstack-restart)."
+                "(restartHost: reboot it before the join; restartXAPI: xe-toolstack-restart)."
             )
     return report
 

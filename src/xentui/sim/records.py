@@ -185,8 +185,8 @@ def sr_record(db: PoolDB, sr: SRRec) -> Record:
         Field("content-type", RO, sr.content_type),
         Field("shared", RW, fmt_bool(sr.shared)),
         Field("introduced-by", RO, "<not in database>"),
-        Field("is-tools-sr", RO, "false"),
-        Field("other-config", MRW, ""),
+        Field("is-tools-sr", RO, fmt_bool(sr.is_tools_sr)),
+        Field("other-config", MRW, fmt_map(sr.other_config)),
         Field("sm-config", MRO, "allocation: thick; use_vhd: true"),
         Field("blobs", RO, ""),
         Field("local-cache-enabled", RO, "false"),
@@ -223,6 +223,19 @@ def update_record(db: PoolDB, up: UpdateRec) -> Record:
     ]
 
 
+def update_package(up: UpdateRec) -> bytes:
+    """The update file an admin downloads for ``up``: update.xml as xapi reads it on upload
+    (xapi_pool_update.ml parse_update_info, v1.249.40: <update uuid name-label version …>).
+    A real package is an ISO holding this file and the RPMs; the simulator needs update.xml only."""
+    return (
+        '<?xml version="1.0" ?>\n'
+        f'<update after-apply-guidance="{up.after_apply_guidance}" key="" name-label="{up.name_label}" '
+        f'uuid="{up.uuid}" version="{up.version}" installation-size="{up.installation_size}" '
+        f'enforce-homogeneity="{fmt_bool(up.enforce_homogeneity)}">\n'
+        f'  <name-description>{up.name_description}</name-description>\n</update>\n'
+    ).encode()
+
+
 DEFAULT_COLUMNS = {
     "pool": ["uuid", "name-label", "name-description", "master", "default-SR"],
     "host": ["uuid", "name-label", "name-description"],
@@ -245,6 +258,9 @@ ERROR_PARAMS = {
     "SESSION_AUTHENTICATION_FAILED": [],
     "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": ["host_api_version", "master_api_version"],
     "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": ["host_db_schema", "master_db_schema"],
+    "UPDATE_ALREADY_EXISTS": ["uuid"],
+    "UPDATE_ALREADY_APPLIED": ["update"],
+    "INVALID_UPDATE": ["info"],
 }
 
 HOST_REF_ERRORS = {"HOST_OFFLINE", "HOST_IS_LIVE", "CANNOT_CONTACT_HOST"}

@@ -172,6 +172,27 @@ def new_db(pool_name: str, master: str, members: list[str], gen: int = 4810) -> 
     return db
 
 
+def add_tools_sr(db: PoolDB, host: str) -> str:
+    """The guest-tools ISO SR every fresh install has (shared, is_tools_sr).
+
+    Fields as xapi's dbsync_master.create_tools_sr makes it (v1.249.40 / v24.39.0
+    ocaml/xapi/dbsync_master.ml): type and content-type iso, shared, SR.is_tools_sr
+    true, other-config xensource_internal and xenserver_tools_sr (xapi_globs.tools_sr_tag),
+    name "<product brand> Tools" (xapi_globs.tools_sr_name), device-config location
+    path/location /opt/xensource/packages/iso, legacy_mode (tools_sr_pbd_device_config).
+    """
+    sr = stable_uuid("tools-sr", db.pool_name)
+    db.srs[sr] = SRRec(
+        sr, "XCP-ng Tools", "iso", "iso", True, None, name_description="XCP-ng Tools ISOs", is_tools_sr=True,
+        other_config={"xensource_internal": "true", "xenserver_tools_sr": "true", "i18n-key": "xenserver-tools",
+                      "i18n-original-value-name_label": "XCP-ng Tools",
+                      "i18n-original-value-name_description": "XCP-ng Tools ISOs"},
+    )
+    pbd = stable_uuid("tools-pbd", host)
+    db.pbds[pbd] = PBDRec(pbd, host_uuid(host), sr, {"path": "/opt/xensource/packages/iso", "location": "/opt/xensource/packages/iso", "legacy_mode": "true"})
+    return sr
+
+
 def build(pool: SimPool, n: int, scenario: str) -> None:
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
@@ -186,6 +207,7 @@ def build(pool: SimPool, n: int, scenario: str) -> None:
         solo = new_db("plot9-pool", "plot9", ["plot9"], gen=812)
         missing = stable_uuid("update", POOL_UPDATES[-1][0])
         del solo.updates[missing]
+        add_tools_sr(solo, "plot9")
         h = make_host(pool, n + 1, "plot9", solo)
         h.write("/etc/xensource/pool.conf", "master")
         h.save_generation()

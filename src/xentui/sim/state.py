@@ -64,6 +64,10 @@ ERROR_TEXT = {
     "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": "The host joining the pool must have the same API version as the pool coordinator.",
     "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": "The host joining the pool must have the same database schema as the pool coordinator.",
     "SR_BACKEND_FAILURE": "Storage backend failure.",
+    # ocaml/idl/datamodel_errors.ml v1.249.40
+    "UPDATE_ALREADY_EXISTS": "The uploaded update already exists",
+    "UPDATE_ALREADY_APPLIED": "This update has already been applied.",
+    "INVALID_UPDATE": "The uploaded update package is invalid.",
 }
 
 
@@ -122,6 +126,10 @@ class SRRec:
     shared: bool
     host: str | None  # host uuid for a local SR
     name_description: str = ""
+    # SR.is_tools_sr (xapi >= Dundee) and the other-config tags dbsync_master.create_tools_sr
+    # sets on the guest-tools ISO SR (xapi v1.249.40 / v24.39.0 ocaml/xapi/dbsync_master.ml).
+    is_tools_sr: bool = False
+    other_config: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -626,11 +634,11 @@ class SimPool:
         self.commit(m)
         return sr_uuid
 
-    async def op_pool_update_introduce(self, m: SimHost, name_label: str, version: str) -> str:
+    async def op_pool_update_introduce(self, m: SimHost, name_label: str, version: str, uuid: str) -> str:
         for up in m.db.updates.values():
-            if up.name_label == name_label:
+            if up.uuid == uuid or up.name_label == name_label:
                 raise XapiFailure("UPDATE_ALREADY_EXISTS", up.uuid)
-        up = UpdateRec(new_uuid(self.rng), name_label, f"{name_label} update", version, 1024000, [])
+        up = UpdateRec(uuid, name_label, f"{name_label} update", version, 1024000, [])
         m.db.updates[up.uuid] = up
         self.commit(m)
         return up.uuid
@@ -658,7 +666,9 @@ class SimPool:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
         if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
-        if any(sr.shared for sr in joiner.db.srs.values()):
+        # xapi_pool.ml pre_join_checks, assert_no_shared_srs_on_me (v1.249.40, v24.39.0):
+        # `srec.API.sR_shared && not srec.API.sR_is_tools_sr` -- the tools SR does not count.
+        if any(sr.shared and not sr.is_tools_sr for sr in joiner.db.srs.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
         mine = joiner.db.hosts[joiner.uuid]
         theirs = master.db.hosts[master.uuid]
@@ -679,9 +689,12 @@ class SimPool:
         # Accepted: the master learns the joiner, the joiner restarts as its slave.
         master.db.hosts[joiner.uuid] = copy.deepcopy(mine)
         for sr in joiner.db.srs.values():
+            if sr.is_tools_sr:
+                continue  # the pool keeps its own tools SR (dbsync_master: "Let there be only one Tools SR")
             master.db.srs[sr.uuid] = copy.deepcopy(sr)
         for pbd in joiner.db.pbds.values():
-            master.db.pbds[pbd.uuid] = copy.deepcopy(pbd)
+            if pbd.sr_uuid in master.db.srs:
+                master.db.pbds[pbd.uuid] = copy.deepcopy(pbd)
         self.commit(master)
         joiner.write("/etc/xensource/pool.conf", f"slave:{master.address}")
         joiner.log(f"Joining pool of {master.address}")
