@@ -221,6 +221,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- console and demo
 
 
+def cmd_onboard(args: argparse.Namespace) -> int:
+    from . import onboard_check
+
+    config, pool = _load(args)
+    return onboard_check.run(args, _with_overrides(config, args), pool)
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from .ui.app import run_console
 
@@ -280,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--user", help="SSH user")
     dc.add_argument("--ssh-config", help="ssh_config file to use")
     dc.add_argument("--config", default=argparse.SUPPRESS)
+    ob = sub.add_parser("onboard", help="pre-join checks for a new host, no screen, no change: exit 0/1/3")
+    timeouts(ob)
+    from .onboard_check import add_arguments as onboard_arguments
+
+    onboard_arguments(ob)
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
     dm.add_argument("--hosts", type=int, default=8)
     dm.add_argument("--scenario", default="healthy")
@@ -298,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
         "plan": cmd_plan,
         "discover": cmd_discover,
+        "onboard": cmd_onboard,
         "demo": cmd_demo,
         "sim": cmd_sim,
     }
