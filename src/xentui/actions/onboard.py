@@ -81,6 +81,7 @@ __all__ = [
     "as_plan_check",
     "blocking",
     "bring_level",
+    "add_host_to_config_file",
     "config_with_new_host",
     "connect_new_host",
     "explain_join_error",
@@ -1589,3 +1590,46 @@ def config_with_new_host(config: Config, pool_name: str, host_entry: str | HostE
         return config
     return config.upsert_pool(pool.name, [*pool.hosts, entry])
 
+
+def add_host_to_config_file(path: str | os.PathLike[str], pool_name: str, host_entry: str | HostEntry) -> bool:
+    """Add ``host_entry`` to pool ``pool_name``'s ``hosts`` in the config file, keeping the
+    file's comments and layout (tomlkit edits the document in place); the result is
+    validated with the config loader before it replaces the file (atomically, mode kept).
+
+    Returns False when the entry was already there (nothing written). Raises
+    ``UnknownPoolError`` / ``ConfigError`` when the pool is not in the file or the
+    result would not load.
+    """
+    import tempfile
+
+    import tomlkit
+
+    from ..config import ConfigError, UnknownPoolError, load_config
+
+    target = Path(path).expanduser()
+    entry = host_entry if isinstance(host_entry, HostEntry) else HostEntry.parse(host_entry)
+    doc = tomlkit.parse(target.read_text(encoding="utf-8"))
+    pools = doc.get("pool")
+    table = next((t for t in (pools or []) if t.get("name") == pool_name), None)
+    if table is None:
+        raise UnknownPoolError(f"{target}: no [[pool]] named {pool_name!r}")
+    hosts = table.get("hosts")
+    if hosts is None:
+        raise ConfigError(f"{target}: pool {pool_name!r} has no hosts list")
+    if any(HostEntry.parse(str(h)).key == entry.key for h in hosts):
+        return False
+    hosts.append(str(entry))
+    text = tomlkit.dumps(doc)
+    mode = target.stat().st_mode & 0o777
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        load_config(tmp)  # what the console will read: refuse to write a file it would refuse
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
