@@ -28,6 +28,8 @@ from xentui.actions.onboard import (
     prejoin_checks,
     trust_host_key,
 )
+from xentui.actions.executor import PlanRunner
+from xentui.actions.onboard import OnboardSteps
 from xentui.audit import AuditLog
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
@@ -77,7 +79,8 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert [c.name for c in blocking(checks.values())] == ["updates"]
         assert [u.name_label for u in missing_updates(new, pool)] == ["XS82ECU1003"]
 
-        # -- joining without the update is refused, explained, and changes nothing
+        # -- joining without the update is refused by xapi, explained, and changes nothing
+        # (join_pool alone: what the console's checks never let through, to see xapi's own refusal)
         audit = AuditLog(tmp_path / "audit.jsonl")
         refused = await join_pool(plot9, pool.address, "root", PASSWORD, audit, 0.3, T, master_session=master)
         assert not refused.accepted and not refused.joined
@@ -89,8 +92,13 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         # -- bring level from a local file
         iso = sim.dir / "updates" / "XS82ECU1003.iso"  # the vendor's file, as the simulator writes it
         progress: list[tuple[str, int, int]] = []
-        level = await bring_level(plot9, [iso], new_profile=new, pool_profile=pool, timeout=T,
-                                  master_session=master, audit=audit, on_progress=lambda *a: progress.append(a))
+        confirmed: list[str] = []
+        runner = PlanRunner(engine, audit, confirm=lambda step: confirmed.append(step.command) or True, fuse=0.3)
+        level = await bring_level(runner, plot9, [iso], new_profile=new, pool_profile=pool, timeout=T,
+                                  master_session=master, on_progress=lambda *a: progress.append(a))
+        assert [c.split()[1] for c in confirmed] == ["update-apply"]  # the upload only adds it to the list
+        assert [(r.action.value, r.status.value) for r in level.run.results] == [
+            ("update-upload", "ok"), ("update-apply", "ok")]
         assert level.failed == [] and level.applied == ["XS82ECU1003.iso"], level.steps
         assert progress and progress[-1] == ("XS82ECU1003.iso", iso.stat().st_size, iso.stat().st_size)
         whats = [s.what.split()[0] for s in level.steps]
@@ -107,9 +115,14 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert len(level.guidance) == 1 and guidance in level.guidance[0]  # the record's after-apply-guidance
         assert level.model_dump()["ok"] is True
 
-        # -- the join
-        joined = await join_pool(plot9, pool.address, "root", PASSWORD, audit, 0.3, T, master_session=master,
-                                 new_profile=level.new_profile, pool_profile=level.pool_profile, settle_timeout=10)
+        # -- the join, through the runner
+        steps = OnboardSteps(plot9, timeout=T)
+        plan = steps.join_plan(level.new_profile, level.pool_profile, level.checks, [], pool.address, "root",
+                               PASSWORD, audit, master_session=master, fuse=0.3, settle_timeout=10)
+        assert not plan.blocked and "force" not in plan.steps[0].command
+        run = await PlanRunner(engine, audit, confirm=lambda step: True, performers=steps.performers()).run(plan)
+        assert run.results[0].status.value == "ok", run.text()
+        joined = steps.join_report
         assert joined.accepted and joined.error is None
         assert joined.joined and joined.model_dump()["joined"], joined.text()
         assert joined.pool_conf == f"slave:{pool.address}" and joined.emergency is False

@@ -125,7 +125,8 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         await until(lambda: pane.focused is file_input, 2, "focus on the file field")
         send_key(app, "enter")
         confirm = await _confirm(app)
-        assert confirm.host == "plot9" and "update-upload file-name=/tmp/XS82ECU1003.iso" in confirm.command
+        # the runner asks for the apply (the upload only adds the update to plot9's list)
+        assert confirm.host == "plot9" and "update-apply uuid=" in confirm.command
         await until(lambda: pane.level_report is not None and not pane.busy, 20, "the update applied")
         report = pane.level_report
         assert report is not None and report.applied == ["XS82ECU1003.iso"] and report.ok, report.failed
@@ -205,6 +206,8 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         assert f"]:{port} " not in known.read_text()  # nothing trusted by connecting
         assert pane.query_one("#ob-trust").display
         pane.query_one("#ob-trust").press()
+        confirm = await _confirm(app)  # the runner's confirmation names the fingerprint
+        assert fingerprint in confirm.command and "trust host key" in confirm.command
         await until(lambda: pane.profiles_read >= 1, 15, "both hosts read after trusting the key")
         assert pane.connected and f"]:{port} " in known.read_text()
         assert not pane.query_one("#ob-trust").display

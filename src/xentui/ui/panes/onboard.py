@@ -41,6 +41,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
+from ...actions.executor import PlanRunner
 from ...actions.onboard import (
     FORCE_SKIPPABLE,
     HostProfile,
@@ -49,6 +50,7 @@ from ...actions.onboard import (
     JoinStatus,
     LevelReport,
     NewHostConnection,
+    OnboardSteps,
     StepOutput,
     UpdateDiff,
     UpdateInfo,
@@ -62,12 +64,11 @@ from ...actions.onboard import (
     config_with_new_host,
     connect_new_host,
     gather_host_profile,
-    join_pool,
     missing_updates,
     prejoin_checks,
-    trust_host_key,
     update_differences,
 )
+from ...actions.plan import Step
 from ...config import Config, HostEntry, load_config
 from ...engine.sessions import HostSession, HostTarget
 from ...model import SshState
@@ -480,23 +481,22 @@ class OnboardScreen(Screen[None]):
             return
         self.busy = True
         self._sync_buttons()
+        steps = OnboardSteps(conn.session, timeout=self._timeout())
+        runner = self._runner()
+        runner.performers.update(steps.performers())
         try:
-            line = await trust_host_key(conn.known_hosts_path, conn.known_hosts_host, conn.known_hosts_port,
-                                        conn.offered_key or conn.fingerprint or "")
-            self.ctx.audit_intent(conn.session.name, f"trust host key {conn.fingerprint} in {conn.known_hosts_path}",
-                                  outcome="ok", detail=line.split()[0])
-            ok = await conn.session.connect()
-            conn.state, conn.error = conn.session.state, conn.session.error
-            conn.fingerprint = conn.session.fingerprint or conn.fingerprint
-        except Exception as e:
-            self._say("ob-conn", Text(f"✗ the key was not trusted: {e}", style=BAD))
-            return
+            run = await runner.run(steps.trust_plan(conn))
         finally:
             self.busy = False
             self._sync_buttons()
+        result = run.results[0]
+        if result.status.value != "ok":
+            self._say("ob-conn", Text(f"✗ the key was not trusted: {result.explanation or result.status.value}",
+                                      style=BAD))
+            return
         self._show_connection()
         self._sync_buttons()
-        if ok:
+        if self.connected:
             await self._read_profiles()
 
     # ------------------------------------------------------------------ step 2: checks
@@ -622,22 +622,6 @@ class OnboardScreen(Screen[None]):
         if problems:
             self._say("ob-level-log", Text("; ".join(problems), style=BAD))
             return
-        mech = "patch" if new.update_mechanism == "patch" else "update"
-        plan = "\n".join(
-            f"sftp put {p} /tmp/{p.name}\n"
-            f"{xc.XE} {mech}-upload file-name=/tmp/{p.name}\n"
-            f"{xc.XE} {mech}-apply uuid=<printed by {mech}-upload> host-uuid={new.uuid}"
-            for p in files
-        )
-        if not await self._ask(session.name, plan, "Upload and apply on the new host",
-                               f"Brings {new.label} level with the pool: {', '.join(u.label() for u in self.missing)}."):
-            self._say("ob-level-log", Text("not confirmed: nothing was uploaded", style=MUTED))
-            return
-        if self.ctx.dry_run:
-            for line in plan.splitlines():
-                self.ctx.audit_intent(session.name, line, outcome="dry-run")
-            self._say("ob-level-log", Text("dry run: nothing was uploaded or applied (audited as dry-run)", style=WARN))
-            return
         self.busy = True
         self._sync_buttons()
         self.level_steps = []
@@ -656,17 +640,32 @@ class OnboardScreen(Screen[None]):
 
         try:
             report = await bring_level(
-                session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
-                master_session=master, audit=self.app.audit,  # type: ignore[attr-defined]
-                on_progress=progress, on_step=step,
+                self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
+                master_session=master, on_progress=progress, on_step=step,
             )
             await self._show_level(report)
         finally:
             self.busy = False
             self._sync_buttons()
 
+    def _runner(self) -> PlanRunner:
+        """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
+        settings = self.ctx.settings
+
+        async def confirm(step: Step) -> bool:
+            return await self._ask(step.host, step.command, step.why.split(":")[0] if step.why else str(step.action),
+                                   f"{step.why}. Checked afterwards: {step.verify}.")
+
+        return PlanRunner(self.ctx.engine, self.app.audit, confirm,  # type: ignore[arg-type, attr-defined]
+                          dry_run=self.ctx.dry_run, fuse=settings.toolstack_fuse,
+                          poll_interval=min(0.5, settings.poll_interval))
+
     async def _show_level(self, report: LevelReport) -> None:
         t = _step_text(report.steps)
+        if report.run is not None and report.run.dry_run:
+            t.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
+        elif report.run is not None and report.run.stopped and not report.failed:
+            t.append(f"stopped: {report.run.stopped}\n", style=WARN)
         for line in report.failed:
             t.append(f"✗ failed: {line}\n", style=BAD)
         for line in report.outcomes:
@@ -712,7 +711,7 @@ class OnboardScreen(Screen[None]):
             self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD))
             return
         try:
-            command = self.join_command()
+            self.join_command()  # validates the address and user before anything is asked
         except ValueError as e:
             self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD))
             return
@@ -720,27 +719,27 @@ class OnboardScreen(Screen[None]):
         if refusal is not None:  # the button is disabled; a key or a stale click must not get round it
             self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD))
             return
-        why = (f"{new.label} joins the pool of {address}; its toolstack restarts. The password goes on stdin only. "
-               "Every check passes; force is never passed.")
-        if not await self._ask(session.name, command, "Join this host to the pool?", why):
-            self._say("ob-join-result", Text("not confirmed: nothing was run", style=MUTED))
-            return
-        if self.ctx.dry_run:
-            self.ctx.audit_intent(session.name, command, outcome="dry-run")
-            self._say("ob-join-result", Text("dry run: pool-join was not run (audited as dry-run)", style=WARN))
-            return
         self.busy = True
         self._sync_buttons()
         fuse = float(self.ctx.settings.toolstack_fuse)
+        steps = OnboardSteps(session, timeout=self._timeout())
+        plan = steps.join_plan(new, pool, self.checks, gather_failures(new, pool), address, user, password, audit,
+                               master_session=master, fuse=fuse, settle_timeout=max(60.0, fuse * 6))
+        runner = self._runner()
+        runner.performers.update(steps.performers())
         self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
         try:
-            report = await join_pool(
-                session, address, user, password, audit, fuse, self._timeout(),
-                master_session=master, new_profile=new, pool_profile=pool,
-                settle_timeout=max(60.0, fuse * 6), poll_interval=float(self.ctx.settings.poll_interval),
-            )
+            run = await runner.run(plan)
         finally:
             self.busy = False
+        result = run.results[0]
+        if steps.join_report is None:
+            text = {"dry-run": "dry run: pool-join was not run (audited as dry-run)",
+                    "declined": "not confirmed: nothing was run"}.get(result.status.value, result.explanation)
+            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED))
+            self._sync_buttons()
+            return
+        report = steps.join_report
         self.join_report = report
         self._render_join()
         self._sync_buttons()
