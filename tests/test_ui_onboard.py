@@ -275,3 +275,27 @@ async def test_an_apply_the_host_does_not_list_afterwards_is_shown_failed(sim_fa
         assert "✓ XS82ECU1003.iso" not in log
         assert pane.query_one("#ob-join").disabled
         assert list(app.errors) == []
+
+
+async def test_dry_run_onboarding_sends_no_change_and_audits_each_step(sim_factory: SimFactory) -> None:
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    app = XentuiApp(config=_config(sim), dry_run=True)
+    async with app.run_test(size=(120, 40)):
+        pane = await _open_and_connect(app)
+        send_key(app, "enter")
+        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
+        [file_input] = pane.file_inputs()
+        file_input.value = str(sim.dir / "updates" / "XS82ECU1003.iso")
+        file_input.focus()
+        await until(lambda: pane.focused is file_input, 2, "focus on the file field")
+        send_key(app, "enter")
+        await until(lambda: pane.level_report is not None and not pane.busy, 20, "the dry run")
+        assert "dry run: nothing was uploaded or applied" in pane.text_of("ob-level-log")
+        assert not isinstance(app.screen, ConfirmScreen)  # a dry run asks nothing
+        assert not sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso").exists()
+        changing = ("update-upload", "update-apply", "pool-join")
+        assert not any(any(c in a for c in changing) for _h, argv in sim.received for a in argv)
+        dry = [r for r in app.audit.read() if r.outcome == "dry-run"]
+        assert [r.command.split()[1] for r in dry] == ["update-upload", "update-apply"]
+        assert all(r.host == "plot9" for r in dry)
+        assert list(app.errors) == []

@@ -556,6 +556,11 @@ class OnboardScreen(Screen[None]):
         self._render_checks()
         await self._render_files()
         self._sync_buttons()
+        # keyboard flow: the next thing to type is the one the checks now allow
+        if self.missing and self.file_inputs():
+            self.file_inputs()[0].focus()
+        elif self.join_blocked_by() is None and self.join_report is None:
+            self.query_one("#ob-pool-password", Input).focus()
 
     def _render_checks(self) -> None:
         new, pool = self.new_profile, self.pool_profile
@@ -587,9 +592,13 @@ class OnboardScreen(Screen[None]):
         self._say("ob-level-intro", t)
         rows = []
         for i, u in enumerate(self.missing):
+            # proposed from the settings' update_dir when the file is there (still checked before it is sent)
+            udir = self.ctx.settings.update_dir
+            proposed = Path(udir).expanduser() / f"{u.name_label}.iso" if udir is not None else None
             rows.append(Horizontal(
                 Label(u.label()[:15]),
-                Input(placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
+                Input(value=str(proposed) if proposed is not None and proposed.is_file() else "",
+                      placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
                 classes="ob-row",
             ))
         await box.mount_all(rows)
@@ -653,8 +662,8 @@ class OnboardScreen(Screen[None]):
         settings = self.ctx.settings
 
         async def confirm(step: Step) -> bool:
-            return await self._ask(step.host, step.command, step.why.split(":")[0] if step.why else str(step.action),
-                                   f"{step.why}. Checked afterwards: {step.verify}.")
+            return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
+                                   f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
 
         return PlanRunner(self.ctx.engine, self.app.audit, confirm,  # type: ignore[arg-type, attr-defined]
                           dry_run=self.ctx.dry_run, fuse=settings.toolstack_fuse,
