@@ -194,3 +194,60 @@ async def test_unknown_host_key_is_refused_until_explicitly_trusted(sim_factory,
         assert known.read_text().count("\n") == 1
     finally:
         await conn.session.close()
+
+
+async def test_every_upload_and_apply_outcome_is_read_back(sim_factory, tmp_path: Path):
+    """The wrong file is refused before sending; UPDATE_ALREADY_EXISTS reuses the update (said so);
+    an apply counts only when update-list lists the host afterwards."""
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    config = pool_without_plot9(sim)
+    engine = PoolEngine(config.pool("sim"), config.settings.model_copy(update=FAST), remember=False)
+    conn = await connect_new_host(HostTarget("plot9", "plot9", ssh_config=str(sim.dir / "ssh_config")), 2.0)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    try:
+        plot9, master = conn.session, engine.sessions["plot1"]
+        new, pool = await gather_host_profile(plot9, T), await gather_host_profile(master, T)
+        good = sim.dir / "updates" / "XS82ECU1003.iso"
+
+        # a join while a check blocks: the runner refuses the plan, nothing is sent
+        steps = OnboardSteps(plot9, timeout=T)
+        plan = steps.join_plan(new, pool, prejoin_checks(new, pool), [], pool.address, "root", PASSWORD, audit,
+                               master_session=master, fuse=0.3, settle_timeout=5)
+        run = await PlanRunner(engine, audit, confirm=lambda step: True, performers=steps.performers()).run(plan)
+        assert plan.blocked and run.results[0].status.value == "not-run" and "updates" in run.stopped
+        assert steps.join_report is None and not any("pool-join" in argv for _h, argv in sim.received)
+
+        # a file whose update.xml says another version: refused, nothing sent
+        wrong = tmp_path / "XS82ECU1003.iso"
+        wrong.write_bytes(good.read_bytes().replace(b'version="1.1"', b'version="1.0"'))
+        runner = PlanRunner(engine, audit, confirm=lambda step: True, fuse=0.3)
+        level = await bring_level(runner, plot9, [wrong], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == [] and len(level.failed) == 1
+        assert "version 1.0" in level.failed[0] and "version 1.1" in level.failed[0] and "wrong file" in level.failed[0]
+        assert not any("update-upload" in " ".join(argv) for _h, argv in sim.received)
+        not_iso = tmp_path / "notes.iso"
+        not_iso.write_text("version=1.1\n")
+        level = await bring_level(runner, plot9, [not_iso], new_profile=new, pool_profile=pool, timeout=T)
+        assert "no update.xml" in level.failed[0]
+
+        # uploaded before (by hand): UPDATE_ALREADY_EXISTS, the same update is applied, and said so
+        (sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso")).write_bytes(good.read_bytes())
+        first = await run_on(sim, "plot9", "xe update-upload file-name=/tmp/XS82ECU1003.iso")
+        uuid = str(first.stdout).strip()
+        level = await bring_level(runner, plot9, [good], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == ["XS82ECU1003.iso"], level.failed
+        assert level.outcomes == [f"XS82ECU1003.iso: already uploaded (UPDATE_ALREADY_EXISTS): reusing update {uuid}; "
+                                  "applied — update-list lists it on plot9"]
+
+        # applied already (the profile is stale): not sent again when known, else UPDATE_ALREADY_APPLIED
+        level = await bring_level(runner, plot9, [good], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == [] and level.already_applied == ["XS82ECU1003.iso"], level.failed
+        assert "already applied — update-list lists it on plot9" in level.outcomes[0]
+        assert "✓ applied" not in " ".join(level.outcomes)
+        fresh = await gather_host_profile(plot9, T)
+        level = await bring_level(runner, plot9, [good], new_profile=fresh, pool_profile=pool, timeout=T)
+        assert level.run is None and level.outcomes == [
+            "XS82ECU1003.iso: XS82ECU1003 1.1 is already applied on plot9; not sent"]
+    finally:
+        await conn.session.close()
+        await engine.stop()
