@@ -72,6 +72,19 @@ async def _open_and_connect(app: XentuiApp) -> OnboardScreen:
     return pane
 
 
+async def _connect_and_submit_the_update_file(app: XentuiApp, sim: Simulator) -> OnboardScreen:
+    """Connect to plot9, read both hosts, type the vendor's XS82ECU1003 file and press Enter."""
+    pane = await _open_and_connect(app)
+    send_key(app, "enter")
+    await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
+    [file_input] = pane.file_inputs()
+    file_input.value = str(sim.dir / "updates" / "XS82ECU1003.iso")
+    file_input.focus()
+    await until(lambda: pane.focused is file_input, 2, "focus on the file field")
+    send_key(app, "enter")
+    return pane
+
+
 async def _no_password_anywhere(app: XentuiApp, sim: Simulator, pane: OnboardScreen) -> None:
     # The activity log is fed in batches (a short timer): wait for the join to be in it.
     await until(lambda: any("pool-join" in r.command for _p, r, _a in app.command_history), 5, "the join logged")
@@ -258,14 +271,7 @@ async def test_an_apply_the_host_does_not_list_afterwards_is_shown_failed(sim_fa
     monkeypatch.setattr(type(sim.pool), "op_pool_update_apply", apply_that_does_not_take)
     app = XentuiApp(config=_config(sim))
     async with app.run_test(size=(120, 40)):
-        pane = await _open_and_connect(app)
-        send_key(app, "enter")
-        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
-        [file_input] = pane.file_inputs()
-        file_input.value = str(sim.dir / "updates" / "XS82ECU1003.iso")
-        file_input.focus()
-        await until(lambda: pane.focused is file_input, 2, "focus on the file field")
-        send_key(app, "enter")
+        pane = await _connect_and_submit_the_update_file(app, sim)
         await _confirm(app)
         await until(lambda: pane.level_report is not None and not pane.busy, 20, "the apply")
         report = pane.level_report
@@ -281,14 +287,7 @@ async def test_dry_run_onboarding_sends_no_change_and_audits_each_step(sim_facto
     sim = await sim_factory(scenario="onboarding", fuse=0.3)
     app = XentuiApp(config=_config(sim), dry_run=True)
     async with app.run_test(size=(120, 40)):
-        pane = await _open_and_connect(app)
-        send_key(app, "enter")
-        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
-        [file_input] = pane.file_inputs()
-        file_input.value = str(sim.dir / "updates" / "XS82ECU1003.iso")
-        file_input.focus()
-        await until(lambda: pane.focused is file_input, 2, "focus on the file field")
-        send_key(app, "enter")
+        pane = await _connect_and_submit_the_update_file(app, sim)
         await until(lambda: pane.level_report is not None and not pane.busy, 20, "the dry run")
         assert "dry run: nothing was uploaded or applied" in pane.text_of("ob-level-log")
         assert not isinstance(app.screen, ConfirmScreen)  # a dry run asks nothing
