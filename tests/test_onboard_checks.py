@@ -357,3 +357,22 @@ async def test_old_release_falls_back_to_patch_list():
     assert p.api_version == "2.5" and p.product_brand == "XenServer" and p.network_backend == "bridge"
     assert p.running_vms == ["vm1"] and p.tls_verification_enabled is None and p.role == "master"
     assert any("patch-list" in c for c in s.commands)
+
+
+def test_add_host_to_config_file_keeps_comments_and_layout(tmp_path):
+    from xentui.actions.onboard import add_host_to_config_file
+    from xentui.config import load_config
+
+    path = tmp_path / "pools.toml"
+    text = ('# our pools\n[settings]\npoll_interval = 5.0  # slow network\n\n'
+            '[[pool]]\nname = "prod"\nhosts = [\n    "plot1",  # the master\n    "plot2",\n]\nuser = "root"\n')
+    path.write_text(text)
+    path.chmod(0o640)
+    assert add_host_to_config_file(path, "prod", "plot9") is True
+    after = path.read_text()
+    assert after == text.replace('    "plot2",\n', '    "plot2",\n    "plot9",\n')
+    assert load_config(path).pool("prod").host_names == ["plot1", "plot2", "plot9"]
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert add_host_to_config_file(path, "prod", "PLOT9") is False and path.read_text() == after  # already there
+    with pytest.raises(UnknownPoolError):
+        add_host_to_config_file(path, "lab", "plot9")
