@@ -183,83 +183,70 @@ async def gather_host_profile(session: HostSession, timeout: float) -> HostProfi
     conf = parse_pool_conf(sections.get(POOL_CONF))
     p.role, p.pool_conf = conf.role, (conf.raw.strip() if conf.raw is not None else None)
     # -- own host record
-    if hosts_r.ok:
-        try:
-            records = parse_records(hosts_r.stdout)
-        except XeParseError as e:
-            records = []
-            p.errors.append(f"xe host-list params=all: {_first_line(str(e))}")
+    records = _read_records(p, "host", "xe host-list params=all", hosts_r)
+    if records is not None:
         own = next((r for r in records if r.get("uuid") == p.uuid), None)
         p.hosts_in_pool = len(records) if records else None
         p.other_hosts = [r.get("name-label") or r.get("uuid", "") for r in records if r is not own]
-        if own is None and records:
-            p.errors.append(f"xe host-list: no record with this host's INSTALLATION_UUID {p.uuid}")
-        if own is not None:
-            _fill_from_host_record(p, own)
-        else:
+        if own is None:
             p.missing.append("host")
-    else:
-        p.missing.append("host")
-        p.errors.append(_failure("xe host-list", hosts_r))
-    # -- pool
-    if pool_r.ok:
-        try:
-            pools = parse_records(pool_r.stdout)
-        except XeParseError as e:
-            pools = []
-            p.errors.append(f"xe pool-list params=all: {_first_line(str(e))}")
-        if pools:
-            pool = pools[0]
-            p.pool_uuid = pool.get("uuid")
-            p.pool_name = pool.get("name-label")
-            p.pool_master_uuid = pool.get("master")
-            p.ha_enabled = _bool(pool.get("ha-enabled"))
-            p.tls_verification_enabled = _bool(pool.get("tls-verification-enabled"))  # None on old releases
+            if records:
+                p.errors.append(f"xe host-list: no record with this host's INSTALLATION_UUID {p.uuid}")
         else:
-            p.missing.append("pool")
-    else:
+            _fill_from_host_record(p, own)
+    # -- pool
+    pools = _read_records(p, "pool", "xe pool-list params=all", pool_r)
+    if pools:
+        pool = pools[0]
+        p.pool_uuid = pool.get("uuid")
+        p.pool_name = pool.get("name-label")
+        p.pool_master_uuid = pool.get("master")
+        p.ha_enabled = _bool(pool.get("ha-enabled"))
+        p.tls_verification_enabled = _bool(pool.get("tls-verification-enabled"))  # None on old releases
+    elif pools is not None:
         p.missing.append("pool")
-        p.errors.append(_failure("xe pool-list", pool_r))
     # -- shared SRs
-    if sr_r.ok:
-        try:
-            p.shared_srs = [
-                SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""), is_tools_sr=is_tools_sr(r))
-                for r in parse_records(sr_r.stdout)
-                if _bool(r.get("shared")) is True
-            ]
-        except XeParseError as e:
-            p.missing.append("srs")
-            p.errors.append(f"xe sr-list: {_first_line(str(e))}")
-    else:
-        p.missing.append("srs")
-        p.errors.append(_failure("xe sr-list", sr_r))
+    srs = _read_records(p, "srs", "xe sr-list", sr_r)
+    if srs is not None:
+        p.shared_srs = [
+            SRInfo(uuid=r.get("uuid", ""), name_label=r.get("name-label", ""), is_tools_sr=is_tools_sr(r))
+            for r in srs
+            if _bool(r.get("shared")) is True
+        ]
     # -- updates (patches on old releases)
     if not upd_r.ok and parse_xe_error(upd_r.stderr).code == "UNKNOWN_COMMAND":
         p.update_mechanism = "patch"
         upd_r = await _xe(session, xc.patch_list(params=PATCH_FIELDS), timeout)
-    if upd_r.ok:
-        try:
-            known = []
-            for r in parse_records(upd_r.stdout):
-                enforce = _bool(r.get("enforce-homogeneity"))
-                info = UpdateInfo(
-                    uuid=r.get("uuid", ""),
-                    name_label=r.get("name-label", ""),
-                    version=r.get("version", ""),
-                    enforce_homogeneity=True if enforce is None else enforce,
-                    after_apply_guidance=[g.strip() for g in re.split(r"[,;]", r.get("after-apply-guidance", "")) if g.strip()],
-                )
-                known.append((info, _split_hosts(r.get("hosts", ""))))
-            p.known_updates = [u for u, _ in known]
-            p.updates = [u for u, hosts in known if p.uuid is not None and p.uuid in hosts]
-        except XeParseError as e:
-            p.missing.append("updates")
-            p.errors.append(f"xe {p.update_mechanism}-list: {_first_line(str(e))}")
-    else:
-        p.missing.append("updates")
-        p.errors.append(_failure(f"xe {p.update_mechanism}-list", upd_r))
+    updates = _read_records(p, "updates", f"xe {p.update_mechanism}-list", upd_r)
+    if updates is not None:
+        known = []
+        for r in updates:
+            enforce = _bool(r.get("enforce-homogeneity"))
+            info = UpdateInfo(
+                uuid=r.get("uuid", ""),
+                name_label=r.get("name-label", ""),
+                version=r.get("version", ""),
+                enforce_homogeneity=True if enforce is None else enforce,
+                after_apply_guidance=[g.strip() for g in re.split(r"[,;]", r.get("after-apply-guidance", "")) if g.strip()],
+            )
+            known.append((info, _split_hosts(r.get("hosts", ""))))
+        p.known_updates = [u for u, _ in known]
+        p.updates = [u for u, hosts in known if p.uuid is not None and p.uuid in hosts]
     return p
+
+
+def _read_records(p: HostProfile, group: str, what: str, r: CommandResult) -> list[dict[str, str]] | None:
+    """The records ``r`` printed, or None: then ``group`` is missing and the one line that says why is kept."""
+    if not r.ok:
+        p.missing.append(group)
+        p.errors.append(_failure(what, r))
+        return None
+    try:
+        return parse_records(r.stdout)
+    except XeParseError as e:
+        p.missing.append(group)
+        p.errors.append(f"{what}: {_first_line(str(e))}")
+        return None
 
 
 def _fill_from_host_record(p: HostProfile, own: dict[str, str]) -> None:
