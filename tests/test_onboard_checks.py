@@ -181,6 +181,9 @@ def test_a_gather_failure_is_said_once_and_the_checks_needing_it_are_not_checked
         c = by_name(checks)[name]
         assert c.status is JoinStatus.NOT_CHECKED and c.advice == "not checked (facts missing)", c
     assert all("unreadable field" not in c.advice for c in checks)  # the cause is not repeated per check
+    same = profile("plot9", errors=["xe host-list: no answer in time", "xe sr-list: no answer in time", "x: other"])
+    assert gather_failures(same, profile("plot1")) == ["plot9: xe host-list, xe sr-list: no answer in time",
+                                                        "plot9: x: other"]
     assert blocking(checks) == [] and join_refusal(checks, gather_failures(new, profile("plot1"))).startswith(
         "facts missing: plot9: xe host-list")
     assert by_name(checks)["no shared SRs"].status is JoinStatus.PASS  # sr-list was read

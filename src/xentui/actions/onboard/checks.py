@@ -111,8 +111,17 @@ XAPI_POOL_ML = "ocaml/xapi/xapi_pool.ml pre_join_checks (xapi v1.249.40, v24.39.
 
 
 def gather_failures(new: HostProfile, pool_master: HostProfile) -> list[str]:
-    """One line per read that failed: ``<host>: <command>: <the line that failed>``."""
-    return [f"{h.label}: {e}" for h in (new, pool_master) for e in h.errors]
+    """One line per cause: ``<host>: <command>: <the line that failed>``; commands that
+    failed the same way on one host share the line (``xe host-list, xe pool-list: no answer in time``)."""
+    out: list[str] = []
+    for h in (new, pool_master):
+        causes: dict[str, list[str]] = {}
+        for e in h.errors:
+            what, sep, why = e.partition(": ")
+            causes.setdefault(why if sep else e, []).append(what if sep else "")
+        out += [f"{h.label}: {', '.join(w for w in whats if w)}: {why}" if any(whats) else f"{h.label}: {why}"
+                for why, whats in causes.items()]
+    return out
 
 
 NOT_CHECKED = "not checked (facts missing)"
