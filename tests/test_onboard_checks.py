@@ -379,3 +379,12 @@ def test_add_host_to_config_file_keeps_comments_and_layout(tmp_path):
     assert add_host_to_config_file(path, "prod", "PLOT9") is False and path.read_text() == after  # already there
     with pytest.raises(UnknownPoolError):
         add_host_to_config_file(path, "lab", "plot9")
+
+
+def test_what_is_not_mirrored_follows_the_masters_release():
+    from xentui.actions.onboard import not_mirrored
+
+    old = not_mirrored(profile("plot1", software_version={"xapi": "1.249"}))
+    new = not_mirrored(profile("plot1", software_version={"xapi": "24.39.0"}))
+    assert "assert_no_bonds_on_me" in old and "assert_sm_features_compatible" not in old
+    assert set(old) < set(new) and "assert_sm_features_compatible" in new

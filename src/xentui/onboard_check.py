@@ -29,6 +29,7 @@ from .actions.onboard import (
     gather_host_profile,
     missing_updates,
     not_checked,
+    not_mirrored,
     prejoin_checks,
 )
 from .config import Config, HostEntry, PoolConfig
@@ -49,6 +50,7 @@ class CheckOutcome:
         self.failures: list[str] = []
         self.checks: list[JoinCheck] = []
         self.needs: list[dict[str, str]] = []
+        self.unmirrored: tuple[str, ...] = ()
 
     @property
     def exit_status(self) -> int:
@@ -66,7 +68,8 @@ class CheckOutcome:
     def as_json(self) -> dict[str, Any]:
         return {"host": self.host, "pool": self.pool, "master": self.master, "verdict": self.verdict,
                 "exit_status": self.exit_status, "facts_missing": self.failures,
-                "checks": [c.model_dump(mode="json") for c in self.checks], "missing_updates": self.needs}
+                "checks": [c.model_dump(mode="json") for c in self.checks], "missing_updates": self.needs,
+                "not_mirrored": list(self.unmirrored)}
 
     def text(self) -> str:
         lines = [f"onboard check: {self.host} into pool {self.pool}"
@@ -80,6 +83,8 @@ class CheckOutcome:
                 line += f" {c.code or ''}: {c.new_value} / pool {c.pool_value} — {c.advice}"
             lines.append(line)
         lines += [f"  needs {n['name_label']} {n['version']}: file {n['file']}" for n in self.needs]
+        if self.unmirrored:
+            lines.append("  not mirrored here (xapi still checks them at the join): " + ", ".join(self.unmirrored))
         blocks = blocking(self.checks)
         lines.append(
             "verdict: the join may proceed" if self.exit_status == EXIT_MAY_JOIN else
@@ -124,6 +129,7 @@ async def check_host(config: Config, pool: PoolConfig, host: str) -> CheckOutcom
 def _judge(out: CheckOutcome, new: HostProfile, master: HostProfile) -> None:
     out.failures = gather_failures(new, master)
     out.checks = prejoin_checks(new, master)
+    out.unmirrored = not_mirrored(master)
     if any(c.name == "updates" and c.status is JoinStatus.BLOCK for c in out.checks):
         out.needs = [{"name_label": u.name_label, "version": u.version, "uuid": u.uuid, "file": file_needed(u)}
                      for u in missing_updates(new, master)]

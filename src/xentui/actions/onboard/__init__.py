@@ -53,6 +53,7 @@ from .checks import (
     join_refusal,
     missing_updates,
     not_checked,
+    not_mirrored,
     prejoin_checks,
     update_differences,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "join_refusal",
     "match_update_file",
     "not_checked",
+    "not_mirrored",
     "update_file_identity",
     "UpdateFile",
     "join_pool",

@@ -110,6 +110,26 @@ def _names(rows: Sequence[UpdateDiff], where: str, pool_side: bool) -> str:
 XAPI_POOL_ML = "ocaml/xapi/xapi_pool.ml pre_join_checks (xapi v1.249.40, v24.39.0)"
 
 
+# The asserts of pre_join_checks this console does not mirror (it does not read those facts):
+# xapi still makes them at pool-join and its refusal is explained (explain_join_error).
+NOT_MIRRORED_1_249 = (
+    "assert_pool_size_unrestricted", "assert_management_interface_exists", "clustering_is_not_enabled_on_me",
+    "assert_no_vms_with_current_ops", "assert_no_bonds_on_me", "assert_no_tunnels_on_me",
+    "assert_no_network_sriovs_on_me", "assert_no_non_management_vlans_on_me", "assert_management_vlan_are_same",
+    "assert_homogeneous_primary_address_type", "assert_compatible_network_purpose",
+)
+NOT_MIRRORED_24 = NOT_MIRRORED_1_249 + (
+    "assert_no_host_pending_mandatory_guidance", "assert_ca_certificates_compatible", "assert_not_in_updating_on_me",
+    "assert_no_hosts_in_updating", "assert_sm_features_compatible",
+)
+
+
+def not_mirrored(pool_master: HostProfile) -> tuple[str, ...]:
+    """xapi's pre-join asserts not checked here, for the pool master's release (it runs them)."""
+    major = (pool_master.software_version.get("xapi") or "1.249").split(".")[0]
+    return NOT_MIRRORED_24 if major.isdigit() and int(major) >= 24 else NOT_MIRRORED_1_249
+
+
 def gather_failures(new: HostProfile, pool_master: HostProfile) -> list[str]:
     """One line per cause: ``<host>: <command>: <the line that failed>``; commands that
     failed the same way on one host share the line (``xe host-list, xe pool-list: no answer in time``)."""

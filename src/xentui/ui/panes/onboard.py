@@ -57,14 +57,15 @@ from ...actions.onboard import (
     add_host_to_config_file,
     blocking,
     bring_level,
-    file_needed,
-    gather_failures,
-    join_refusal,
-    not_checked,
     config_with_new_host,
     connect_new_host,
+    file_needed,
+    gather_failures,
     gather_host_profile,
+    join_refusal,
     missing_updates,
+    not_checked,
+    not_mirrored,
     prejoin_checks,
     update_differences,
 )
@@ -118,7 +119,8 @@ def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -
     return Group(*parts)
 
 
-def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str) -> RenderableType:
+def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str,
+                 unmirrored: tuple[str, ...] = ()) -> RenderableType:
     """The pre-join checks: status, both values, force-skippable marker (⚑), and the force note."""
     table = Table(box=None, padding=(0, 1), show_edge=False, expand=True, header_style="bold")
     width = max([len("check")] + [len(c.name) + (2 if c.force_skippable else 0) for c in checks])
@@ -138,6 +140,9 @@ def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str) -> Rend
                 + (f" (failing now: {', '.join(failing_skippable)})" if failing_skippable else " (both pass now)")
                 + ". This console never passes force.", style=MUTED)
     parts.append(note)
+    if unmirrored:
+        parts.append(Text("not mirrored here (xapi still checks them at the join): " + ", ".join(unmirrored),
+                          style=MUTED))
     return Group(*parts)
 
 
@@ -570,7 +575,7 @@ class OnboardScreen(Screen[None]):
         self._say("ob-summary", checks_summary(self.checks, gather_failures(new, pool)))
         rows = update_differences(new, pool)
         self._say("ob-updates", updates_table(rows, new_name))
-        self._say("ob-checks", checks_table(self.checks, new_name, pool_name))
+        self._say("ob-checks", checks_table(self.checks, new_name, pool_name, not_mirrored(pool)))
 
     async def _render_files(self) -> None:
         box = self.query_one("#ob-files", Vertical)
