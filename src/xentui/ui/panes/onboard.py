@@ -125,7 +125,7 @@ def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str,
     table = Table(box=None, padding=(0, 1), show_edge=False, expand=True, header_style="bold")
     width = max([len("check")] + [len(c.name) + (2 if c.force_skippable else 0) for c in checks])
     table.add_column("check", no_wrap=True, width=width)
-    table.add_column("", no_wrap=True, width=13)
+    table.add_column("", no_wrap=True, width=max(len(STATUS_MARK[c.status]) for c in checks) if checks else 7)
     table.add_column(new_name, ratio=1, overflow="fold")
     table.add_column(pool_name, ratio=1, overflow="fold")
     for c in checks:
@@ -563,7 +563,7 @@ class OnboardScreen(Screen[None]):
         self._sync_buttons()
         # keyboard flow: the next thing to type is the one the checks now allow
         if self.missing and self.file_inputs():
-            self.file_inputs()[0].focus()
+            self.file_inputs()[0].focus(scroll_visible=False)  # the checks stay in view; Enter still works
         elif self.join_blocked_by() is None and self.join_report is None:
             self.query_one("#ob-pool-password", Input).focus()
 
