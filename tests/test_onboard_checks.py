@@ -16,6 +16,9 @@ from xentui.actions.onboard import (
     as_plan_check,
     blocking,
     config_with_new_host,
+    gather_failures,
+    is_tools_sr,
+    join_refusal,
     explain_join_error,
     gather_host_profile,
     missing_updates,
@@ -55,11 +58,13 @@ def by_name(checks):
 
 def test_identical_hosts_pass_every_check():
     checks = prejoin_checks(profile("plot9"), profile("plot1"))
+    # xapi's order (ocaml/xapi/xapi_pool.ml pre_join_checks, v24.39.0 — the pool master here has the TLS field)
     assert [c.name for c in checks] == [
-        "API version", "database schema", "platform version", "product brand", "software version", "CPU vendor",
-        "updates", "not master of other hosts", "no shared SRs", "no running VMs", "network backend", "HA disabled",
-        "TLS verification", "external auth (AD)", "licence edition",
+        "HA disabled", "not master of other hosts", "no running VMs", "platform version", "product brand",
+        "software version", "CPU vendor", "no shared SRs", "external auth (AD)", "licence edition", "network backend",
+        "API version", "database schema", "updates", "TLS verification",
     ]
+    assert all(c.xapi_check for c in checks)
     assert all(c.status is JoinStatus.PASS for c in checks), [(c.name, c.status) for c in checks if c.status != "pass"]
     assert all(c.advice == "" and not c.skipped_by_force for c in checks)
     assert blocking(checks) == []
@@ -71,11 +76,13 @@ CASES = [
     ("database schema", {"db_schema": "5.603"}, {}, "block", "5.603", "5.602", ["db_schema"]),
     ("platform version", {"platform_version": "3.4.0"}, {}, "block", "3.4.0", "3.2.1", ["platform_version", "force does not"]),
     ("product brand", {"product_brand": "XenServer"}, {}, "block", "XenServer", "XCP-ng", ["different products"]),
-    ("software version", {"product_version": "8.2.0"}, {}, "block", "8.2.0", "8.2.1", ["product_version", "force=true skips"]),
+    ("software version", {"software_version": {"git_id": "abc"}}, {"software_version": {"git_id": "def"}}, "block",
+     "git_id abc", "git_id def", ["git_id", "force=true skips"]),
     ("CPU vendor", {"cpu_vendor": "AuthenticAMD"}, {}, "block", "AuthenticAMD", "GenuineIntel", ["vendor", "force"]),
     ("updates", {"updates": [U1, U2]}, {}, "block", "2 applied", "XS82ECU1003 1.1", ["plot9 lacks: XS82ECU1003 1.1"]),
     ("updates", {}, {"updates": [U1, U2]}, "block", "XS82ECU1003 1.1", "2 applied", ["plot9 has, the pool lacks: XS82ECU1003"]),
-    ("updates", {"updates": [U1, U2, U3.model_copy(update={"version": "1.0"})]}, {}, "block", "XS82ECU1003 1.0",
+    ("updates", {"updates": [U1, U2, U3.model_copy(update={"version": "1.0", "uuid": "3" * 8 + "-0000-4000-8000-000000000000"})]},
+     {}, "block", "XS82ECU1003 1.0",
      "XS82ECU1003 1.1", ["different versions", "pool 1.1, new host 1.0"]),
     ("updates", {"updates": [U1, U2, U3, SOFT]}, {}, "warn", "XCP-ng-tools", "3 applied", ["do not enforce homogeneity"]),
     ("not master of other hosts", {"hosts_in_pool": 3, "other_hosts": ["lab1", "lab2"]}, {}, "block", "lab1, lab2", "—",
@@ -90,7 +97,7 @@ CASES = [
     ("TLS verification", {"tls_verification_enabled": False}, {}, "block", "disabled", "enabled",
      ["pool-enable-tls-verification", "run on the new host"]),
     ("TLS verification", {}, {"tls_verification_enabled": False}, "block", "enabled", "disabled", ["on the pool master"]),
-    ("TLS verification", {"tls_verification_enabled": None}, {}, "warn", "unknown", "enabled", ["could not compare"]),
+    ("TLS verification", {"tls_verification_enabled": None}, {}, "not-checked", "—", "—", ["not checked (facts missing)"]),
     ("external auth (AD)", {}, {"external_auth_type": "AD", "external_auth_service_name": "corp.example"}, "block",
      "none", "AD corp.example", ["corp.example"]),
     ("licence edition", {"edition": "free"}, {"edition": "enterprise-per-socket"}, "block", "free",
@@ -107,17 +114,22 @@ def test_each_check_names_both_values(name, new_kw, pool_kw, status, new_text, p
     assert new_text in c.new_value and pool_text in c.pool_value, c
     for words in advice:
         assert words in c.advice, (words, c.advice)
-    others = [x for x in checks if x.name != name and x.status is not JoinStatus.PASS]
+    # platform_version and brand are compared by assert_hosts_compatible AND assert_hosts_homogeneous
+    same_fields = {"platform version": "software version", "product brand": "software version"}.get(name)
+    others = [x for x in checks if x.name not in (name, same_fields) and x.status is not JoinStatus.PASS]
     assert others == [], others  # one field differs: one check says so
     assert c.force_skippable is (name in FORCE_SKIPPABLE)
 
 
-def test_xentui_explains_the_field_not_just_a_different_version():
-    c = by_name(prejoin_checks(profile("plot9", product_version="8.2.0"), profile("plot1")))["software version"]
-    assert "8.2.0 on plot9" in c.advice and "8.2.1 on plot1" in c.advice
+def test_software_version_compares_what_assert_hosts_homogeneous_compares():
+    # xapi compares platform_version, brand, git_id and xs:linux; not product_version nor the build (CA-249786).
+    same = by_name(prejoin_checks(profile("plot9", product_version="8.2.0", build_number="59"), profile("plot1")))
+    assert same["software version"].status is JoinStatus.PASS
+    linux = by_name(prejoin_checks(profile("plot9", software_version={"xs:linux": "1"}), profile("plot1")))
+    assert linux["software version"].status is JoinStatus.BLOCK and "xs:linux installed" in linux["software version"].new_value
 
 
-@pytest.mark.parametrize("field, value, name", [("product_version", "8.2.0", "software version"),
+@pytest.mark.parametrize("field, value, name", [("software_version", {"git_id": "x"}, "software version"),
                                                 ("cpu_vendor", "AuthenticAMD", "CPU vendor")])
 def test_force_skips_only_software_version_and_cpu_and_says_so(field, value, name):
     checks = prejoin_checks(profile("plot9", **{field: value}), profile("plot1"), force=True)
@@ -157,19 +169,71 @@ def test_update_table_both_directions_and_missing_files():
     assert [u.name_label for u in missing_updates(new, pool)] == ["XS82ECU1002", "XS82ECU1003"]
 
 
-def test_unread_facts_block_and_unknown_values_warn():
-    new = profile("plot9", api_major=None, api_minor=None, errors=["xe host-list: no answer in time"])
+def test_a_gather_failure_is_said_once_and_the_checks_needing_it_are_not_checked():
+    new = profile("plot9", api_major=None, api_minor=None, missing=["host"],
+                  errors=["xe host-list params=all: line 3: unreadable field"])
     checks = prejoin_checks(new, profile("plot1"))
-    assert checks[0].name == "facts read" and checks[0].status is JoinStatus.BLOCK
-    assert "no answer in time" in checks[0].advice
-    api = by_name(checks)["API version"]
-    assert api.status is JoinStatus.WARN and api.new_value == "unknown" and "could not compare" in api.advice
+    assert gather_failures(new, profile("plot1")) == ["plot9: xe host-list params=all: line 3: unreadable field"]
+    host_checks = ["not master of other hosts", "no running VMs", "platform version", "product brand",
+                   "software version", "CPU vendor", "external auth (AD)", "licence edition", "network backend",
+                   "API version", "database schema"]
+    for name in host_checks:
+        c = by_name(checks)[name]
+        assert c.status is JoinStatus.NOT_CHECKED and c.advice == "not checked (facts missing)", c
+    assert all("unreadable field" not in c.advice for c in checks)  # the cause is not repeated per check
+    same = profile("plot9", errors=["xe host-list: no answer in time", "xe sr-list: no answer in time", "x: other"])
+    assert gather_failures(same, profile("plot1")) == ["plot9: xe host-list, xe sr-list: no answer in time",
+                                                        "plot9: x: other"]
+    assert blocking(checks) == [] and join_refusal(checks, gather_failures(new, profile("plot1"))).startswith(
+        "facts missing: plot9: xe host-list")
+    assert by_name(checks)["no shared SRs"].status is JoinStatus.PASS  # sr-list was read
 
 
 def test_same_pool_is_refused():
     p = profile("plot1")
     c = by_name(prejoin_checks(p, p))["not already in this pool"]
     assert c.status is JoinStatus.BLOCK
+
+
+def test_a_joined_host_is_recognised_first_and_nothing_else_is_shown():
+    pool = profile("plot1")
+    joined = profile("plot9", role="slave", pool_conf="slave:127.0.1.11", pool_uuid=pool.pool_uuid,
+                     pool_master_uuid=pool.uuid, hosts_in_pool=9, other_hosts=[f"plot{i}" for i in range(1, 9)],
+                     updates=[U1])
+    checks = prejoin_checks(joined, pool)
+    assert [(c.name, c.status, c.xapi_check) for c in checks] == [
+        ("not already in this pool", JoinStatus.BLOCK, "assert_not_joining_myself")]
+
+
+TOOLS = SRInfo(uuid="7" * 8 + "-0000-4000-8000-000000000000", name_label="XCP-ng Tools", is_tools_sr=True)
+NFS = SRInfo(uuid="8" * 8 + "-0000-4000-8000-000000000000", name_label="NFS VMs")
+
+
+def test_the_tools_sr_does_not_count_as_xapi_says():
+    # assert_no_shared_srs_on_me: `srec.API.sR_shared && not srec.API.sR_is_tools_sr` (v1.249.40, v24.39.0)
+    c = by_name(prejoin_checks(profile("plot9", shared_srs=[TOOLS]), profile("plot1")))["no shared SRs"]
+    assert c.status is JoinStatus.PASS and "not counted: tools SR XCP-ng Tools" in c.new_value
+    c = by_name(prejoin_checks(profile("plot9", shared_srs=[TOOLS, NFS]), profile("plot1")))["no shared SRs"]
+    assert c.status is JoinStatus.BLOCK and c.code == "JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS"
+    assert "NFS VMs" in c.new_value and "XCP-ng Tools (" not in c.new_value and "sr-forget" in c.advice
+    assert c.xapi_check.startswith("assert_no_shared_srs_on_me")
+
+
+@pytest.mark.parametrize("record, tools", [
+    ({"is-tools-sr": "true"}, True),
+    ({"is-tools-sr": "false", "other-config": "xenserver_tools_sr: true"}, False),  # the field decides
+    ({"other-config": "xensource_internal: true; xenserver_tools_sr: true"}, True),  # no field: the tag
+    ({"other-config": "xensource_internal: true"}, False),
+])
+def test_is_tools_sr_reads_the_field_xapi_reads(record, tools):
+    assert is_tools_sr(record) is tools
+
+
+def test_tls_check_follows_the_pool_masters_release():
+    # assert_tls_verification_matches exists at v24.39.0, not at v1.249.40: a master whose pool
+    # record has no tls-verification-enabled (1.249.x) does not run it.
+    old = by_name(prejoin_checks(profile("plot9", tls_verification_enabled=None), profile("plot1", tls_verification_enabled=None)))
+    assert "TLS verification" not in old
 
 
 def test_as_plan_check():
@@ -296,3 +360,31 @@ async def test_old_release_falls_back_to_patch_list():
     assert p.api_version == "2.5" and p.product_brand == "XenServer" and p.network_backend == "bridge"
     assert p.running_vms == ["vm1"] and p.tls_verification_enabled is None and p.role == "master"
     assert any("patch-list" in c for c in s.commands)
+
+
+def test_add_host_to_config_file_keeps_comments_and_layout(tmp_path):
+    from xentui.actions.onboard import add_host_to_config_file
+    from xentui.config import load_config
+
+    path = tmp_path / "pools.toml"
+    text = ('# our pools\n[settings]\npoll_interval = 5.0  # slow network\n\n'
+            '[[pool]]\nname = "prod"\nhosts = [\n    "plot1",  # the master\n    "plot2",\n]\nuser = "root"\n')
+    path.write_text(text)
+    path.chmod(0o640)
+    assert add_host_to_config_file(path, "prod", "plot9") is True
+    after = path.read_text()
+    assert after == text.replace('    "plot2",\n', '    "plot2",\n    "plot9",\n')
+    assert load_config(path).pool("prod").host_names == ["plot1", "plot2", "plot9"]
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert add_host_to_config_file(path, "prod", "PLOT9") is False and path.read_text() == after  # already there
+    with pytest.raises(UnknownPoolError):
+        add_host_to_config_file(path, "lab", "plot9")
+
+
+def test_what_is_not_mirrored_follows_the_masters_release():
+    from xentui.actions.onboard import not_mirrored
+
+    old = not_mirrored(profile("plot1", software_version={"xapi": "1.249"}))
+    new = not_mirrored(profile("plot1", software_version={"xapi": "24.39.0"}))
+    assert "assert_no_bonds_on_me" in old and "assert_sm_features_compatible" not in old
+    assert set(old) < set(new) and "assert_sm_features_compatible" in new

@@ -28,6 +28,8 @@ from xentui.actions.onboard import (
     prejoin_checks,
     trust_host_key,
 )
+from xentui.actions.executor import PlanRunner
+from xentui.actions.onboard import OnboardSteps
 from xentui.audit import AuditLog
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
@@ -77,7 +79,8 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert [c.name for c in blocking(checks.values())] == ["updates"]
         assert [u.name_label for u in missing_updates(new, pool)] == ["XS82ECU1003"]
 
-        # -- joining without the update is refused, explained, and changes nothing
+        # -- joining without the update is refused by xapi, explained, and changes nothing
+        # (join_pool alone: what the console's checks never let through, to see xapi's own refusal)
         audit = AuditLog(tmp_path / "audit.jsonl")
         refused = await join_pool(plot9, pool.address, "root", PASSWORD, audit, 0.3, T, master_session=master)
         assert not refused.accepted and not refused.joined
@@ -87,27 +90,39 @@ async def test_onboarding_plot9_refused_then_levelled_then_joined(sim_factory, t
         assert str((await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")).stdout).strip() == "master"
 
         # -- bring level from a local file
-        iso = tmp_path / "XS82ECU1003.iso"
-        iso.write_text("version=1.1\n")
+        iso = sim.dir / "updates" / "XS82ECU1003.iso"  # the vendor's file, as the simulator writes it
         progress: list[tuple[str, int, int]] = []
-        level = await bring_level(plot9, [iso], new_profile=new, pool_profile=pool, timeout=T,
-                                  master_session=master, audit=audit, on_progress=lambda *a: progress.append(a))
+        confirmed: list[str] = []
+        runner = PlanRunner(engine, audit, confirm=lambda step: confirmed.append(step.command) or True, fuse=0.3)
+        level = await bring_level(runner, plot9, [iso], new_profile=new, pool_profile=pool, timeout=T,
+                                  master_session=master, on_progress=lambda *a: progress.append(a))
+        assert [c.split()[1] for c in confirmed] == ["update-apply"]  # the upload only adds it to the list
+        assert [(r.action.value, r.status.value) for r in level.run.results] == [
+            ("update-upload", "ok"), ("update-apply", "ok")]
         assert level.failed == [] and level.applied == ["XS82ECU1003.iso"], level.steps
         assert progress and progress[-1] == ("XS82ECU1003.iso", iso.stat().st_size, iso.stat().st_size)
         whats = [s.what.split()[0] for s in level.steps]
-        assert whats == ["upload", "update-upload", "update-apply"] and all(s.ok for s in level.steps)
+        assert whats == ["upload", "update-upload", "update-apply", "update-list"] and all(s.ok for s in level.steps)
+        assert level.outcomes == [f"XS82ECU1003.iso: uploaded as {level.steps[1].stdout.strip()}; applied — "
+                                  "update-list lists it on plot9"]
         assert "file-name=/tmp/XS82ECU1003.iso" in level.steps[1].command
         assert level.steps[1].stdout.strip() in level.steps[2].command  # the printed UUID is the one applied
         assert not sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso").exists()  # dom0's /tmp cleaned up
         assert level.ok and all(c.status is JoinStatus.PASS for c in level.checks), [
             (c.name, c.status, c.advice) for c in level.checks if c.status != "pass"]
         assert "XS82ECU1003 1.1" in {u.label() for u in level.new_profile.updates}
-        assert len(level.guidance) == 1 and "restartXAPI" in level.guidance[0]  # the sim's after-apply-guidance
+        guidance = sim.pool.host("plot1").db.updates[level.steps[1].stdout.strip()].after_apply_guidance
+        assert len(level.guidance) == 1 and ", ".join(guidance) in level.guidance[0]  # the record's after-apply-guidance
         assert level.model_dump()["ok"] is True
 
-        # -- the join
-        joined = await join_pool(plot9, pool.address, "root", PASSWORD, audit, 0.3, T, master_session=master,
-                                 new_profile=level.new_profile, pool_profile=level.pool_profile, settle_timeout=10)
+        # -- the join, through the runner
+        steps = OnboardSteps(plot9, timeout=T)
+        plan = steps.join_plan(level.new_profile, level.pool_profile, level.checks, [], pool.address, "root",
+                               PASSWORD, audit, master_session=master, fuse=0.3, settle_timeout=10)
+        assert not plan.blocked and "force" not in plan.steps[0].command
+        run = await PlanRunner(engine, audit, confirm=lambda step: True, performers=steps.performers()).run(plan)
+        assert run.results[0].status.value == "ok", run.text()
+        joined = steps.join_report
         assert joined.accepted and joined.error is None
         assert joined.joined and joined.model_dump()["joined"], joined.text()
         assert joined.pool_conf == f"slave:{pool.address}" and joined.emergency is False
@@ -179,3 +194,60 @@ async def test_unknown_host_key_is_refused_until_explicitly_trusted(sim_factory,
         assert known.read_text().count("\n") == 1
     finally:
         await conn.session.close()
+
+
+async def test_every_upload_and_apply_outcome_is_read_back(sim_factory, tmp_path: Path):
+    """The wrong file is refused before sending; UPDATE_ALREADY_EXISTS reuses the update (said so);
+    an apply counts only when update-list lists the host afterwards."""
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    config = pool_without_plot9(sim)
+    engine = PoolEngine(config.pool("sim"), config.settings.model_copy(update=FAST), remember=False)
+    conn = await connect_new_host(HostTarget("plot9", "plot9", ssh_config=str(sim.dir / "ssh_config")), 2.0)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    try:
+        plot9, master = conn.session, engine.sessions["plot1"]
+        new, pool = await gather_host_profile(plot9, T), await gather_host_profile(master, T)
+        good = sim.dir / "updates" / "XS82ECU1003.iso"
+
+        # a join while a check blocks: the runner refuses the plan, nothing is sent
+        steps = OnboardSteps(plot9, timeout=T)
+        plan = steps.join_plan(new, pool, prejoin_checks(new, pool), [], pool.address, "root", PASSWORD, audit,
+                               master_session=master, fuse=0.3, settle_timeout=5)
+        run = await PlanRunner(engine, audit, confirm=lambda step: True, performers=steps.performers()).run(plan)
+        assert plan.blocked and run.results[0].status.value == "not-run" and "updates" in run.stopped
+        assert steps.join_report is None and not any("pool-join" in argv for _h, argv in sim.received)
+
+        # a file whose update.xml says another version: refused, nothing sent
+        wrong = tmp_path / "XS82ECU1003.iso"
+        wrong.write_bytes(good.read_bytes().replace(b'version="1.1"', b'version="1.0"'))
+        runner = PlanRunner(engine, audit, confirm=lambda step: True, fuse=0.3)
+        level = await bring_level(runner, plot9, [wrong], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == [] and len(level.failed) == 1
+        assert "version 1.0" in level.failed[0] and "version 1.1" in level.failed[0] and "wrong file" in level.failed[0]
+        assert not any("update-upload" in " ".join(argv) for _h, argv in sim.received)
+        not_iso = tmp_path / "notes.iso"
+        not_iso.write_text("version=1.1\n")
+        level = await bring_level(runner, plot9, [not_iso], new_profile=new, pool_profile=pool, timeout=T)
+        assert "no update.xml" in level.failed[0]
+
+        # uploaded before (by hand): UPDATE_ALREADY_EXISTS, the same update is applied, and said so
+        (sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso")).write_bytes(good.read_bytes())
+        first = await run_on(sim, "plot9", "xe update-upload file-name=/tmp/XS82ECU1003.iso")
+        uuid = str(first.stdout).strip()
+        level = await bring_level(runner, plot9, [good], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == ["XS82ECU1003.iso"], level.failed
+        assert level.outcomes == [f"XS82ECU1003.iso: already uploaded (UPDATE_ALREADY_EXISTS): reusing update {uuid}; "
+                                  "applied — update-list lists it on plot9"]
+
+        # applied already (the profile is stale): not sent again when known, else UPDATE_ALREADY_APPLIED
+        level = await bring_level(runner, plot9, [good], new_profile=new, pool_profile=pool, timeout=T)
+        assert level.applied == [] and level.already_applied == ["XS82ECU1003.iso"], level.failed
+        assert "already applied — update-list lists it on plot9" in level.outcomes[0]
+        assert "✓ applied" not in " ".join(level.outcomes)
+        fresh = await gather_host_profile(plot9, T)
+        level = await bring_level(runner, plot9, [good], new_profile=fresh, pool_profile=pool, timeout=T)
+        assert level.run is None and level.outcomes == [
+            "XS82ECU1003.iso: XS82ECU1003 1.1 is already applied on plot9; not sent"]
+    finally:
+        await conn.session.close()
+        await engine.stop()

@@ -360,12 +360,20 @@ async def test_pool_join_needs_homogeneous_updates(sim_factory: Any) -> None:
 
     async with await ssh_connect(sim, "plot9") as conn:
         async with conn.start_sftp_client() as sftp:
-            async with sftp.open("/tmp/XS82ECU1003.iso", "wb") as f:
+            async with sftp.open("/tmp/notes.iso", "wb") as f:
                 await f.write(b"version=1.1\n")
+            # the vendor's file, as the simulator writes it: update.xml is what xapi reads
+            async with sftp.open("/tmp/XS82ECU1003.iso", "wb") as f:
+                await f.write((sim.dir / "updates" / "XS82ECU1003.iso").read_bytes())
+    r = await run(sim, "plot9", "xe update-upload file-name=/tmp/notes.iso")
+    assert r.exit_status == 1 and b"The uploaded update package is invalid." in r.stderr
+    assert b"missing update document (update.xml)" in r.stderr
     r = await run(sim, "plot9", "xe update-upload file-name=/tmp/XS82ECU1003.iso")
     assert (r.exit_status, r.stderr) == (0, b"")
     update = r.stdout.decode().strip()
     assert UUID_RE.match(update)
+    pool_update = sim.pool.host("plot1").db.updates
+    assert pool_update[update].name_label == "XS82ECU1003"  # the pool's own update: the same UUID
     r = await run(sim, "plot9", f"xe update-apply uuid={update} host-uuid={p9}")
     assert (r.exit_status, r.stdout, r.stderr) == (0, b"", b"")
     listed = await out(sim, "plot9", "xe update-list name-label=XS82ECU1003 params=uuid,version,hosts")

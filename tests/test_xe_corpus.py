@@ -186,7 +186,7 @@ async def test_onboarding_profile_of_a_fresh_xcpng82_host_is_complete(sim_factor
     assert p.updates == [] and p.known_updates == [] and p.update_mechanism == "update"  # read, and none
     assert {s.name_label for s in p.srs} == {"Local storage", "DVD drives", "Removable storage", "XCP-ng Tools"}
     assert [s.name_label for s in p.srs if s.is_tools_sr] == ["XCP-ng Tools"]
-    assert p.shared_srs == []  # the tools SR is not shared storage to xapi's pool-join
+    assert [s for s in p.shared_srs if not s.is_tools_sr] == []  # the tools SR does not count for pool-join
     assert p.pool_master_uuid == p.uuid and p.hosts_in_pool == 1 and p.ha_enabled is False
 
 
@@ -277,7 +277,7 @@ async def test_onboarding_profile_reads_every_release_corpus(release: str) -> No
     assert p.errors == [], (release, session.commands)
     assert (p.name_label, p.api_version, p.db_schema, p.product_version, p.cpu_vendor) == (
         "plot1", rel.api_version, rel.db_schema, rel.product_version, "GenuineIntel")
-    assert [s.name_label for s in p.srs if s.is_tools_sr] == [rel.tools_sr_name] and p.shared_srs == []
+    assert [s.name_label for s in p.srs if s.is_tools_sr] == [rel.tools_sr_name] and [s for s in p.shared_srs if not s.is_tools_sr] == []
     applied = [u for u in p.updates if u.after_apply_guidance == list(AFTER_APPLY_GUIDANCE)]
     assert applied, "after-apply-guidance read as xapi's four values"
     assert p.tls_verification_enabled is (None if release == "xcpng-8.2" else True)  # no such pool field at 1.249

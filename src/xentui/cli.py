@@ -258,6 +258,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- console and demo
 
 
+def cmd_onboard(args: argparse.Namespace) -> int:
+    from . import onboard_check
+
+    config, pool = _load(args)
+    return onboard_check.run(args, _with_overrides(config, args), pool)
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from .config import ConfigError, find_config, load_config
     from .ui.app import run_console
@@ -359,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("shell", choices=["bash", "zsh", "fish"],
                     help="bash: `source <(xentui completion bash)`; zsh: the same after compinit; "
                          "fish: `xentui completion fish > ~/.config/fish/completions/xentui.fish`")
+    ob = sub.add_parser("onboard", help="pre-join checks for a new host, no screen, no change: exit 0/1/3")
+    timeouts(ob)
+    ob.add_argument("--check", metavar="HOST", required=True,
+                    help="the host to join (ssh alias or address): run the pre-join checks, change nothing")
+    ob.add_argument("--json", action="store_true", help="machine-readable output")
     dm = sub.add_parser("demo", help="the console on a simulated 8-host pool (real SSH on loopback)")
     dm.add_argument("--hosts", type=int, default=8, help="number of simulated hosts (default 8)")
     dm.add_argument("--scenario", default="healthy",
@@ -391,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
         "plan": cmd_plan,
         "discover": cmd_discover,
+        "onboard": cmd_onboard,
         "demo": cmd_demo,
         "exporter": cmd_exporter,
         "completion": cmd_completion,

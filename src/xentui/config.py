@@ -225,12 +225,15 @@ class Settings(_Model):
     max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
     password_command_timeout: PositiveSeconds = 30.0  # a password manager may ask to be unlocked
     audit_file: Path | None = None
+    # Where this jump box keeps the vendor's update files: onboarding proposes
+    # <update_dir>/<name-label>.iso for each update the new host lacks (it is still checked).
+    update_dir: Path | None = None
 
-    @field_validator("audit_file", mode="before")
+    @field_validator("audit_file", "update_dir", mode="before")
     @classmethod
-    def _audit_file_is_text(cls, value: Any) -> Any:
+    def _audit_file_is_text(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str):
-            _check_path_text(value, "audit_file")
+            _check_path_text(value, info.field_name)
         elif value is not None and not isinstance(value, os.PathLike):
             raise PydanticCustomError("string_type", "Input should be a valid string")
         return value
@@ -919,7 +922,8 @@ def dump_config(config: Config) -> str:
         value = getattr(config.settings, name)
         default = getattr(defaults, name)
         if value is None:
-            lines.append(f"# {name} = {_toml_string(str(default_audit_path()))}")
+            example = default_audit_path() if name == "audit_file" else "~/updates"
+            lines.append(f"# {name} = {_toml_string(str(example))}")
         elif value == default and type(value) is type(default):
             lines.append(f"# {name} = {_toml_value(value)}")
         else:

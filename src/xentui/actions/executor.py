@@ -37,6 +37,7 @@ import inspect
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -52,13 +53,18 @@ from .designate import explain_designate_error, host_named_in_error
 from .guards import check_step
 from .plan import Plan, Step, StepAction
 
+from xentui.engine.sessions import CommandResult
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from xentui.audit import AuditLog
     from xentui.engine.pool import PoolEngine
-    from xentui.engine.sessions import CommandResult
 
 __all__ = [
     "ConfirmFn",
+    "Performed",
+    "Performer",
     "PlanRunner",
     "Progress",
     "ProgressFn",
@@ -197,6 +203,26 @@ class RunReport(BaseModel):
 ConfirmFn = Callable[[Step], Awaitable[bool] | bool]
 ProgressFn = Callable[[Progress], Any]
 
+
+@dataclass
+class Performed:
+    """What a performer did: the command's result and what reading its effect back saw.
+
+    ``verified`` False makes the step FAILED with ``verification`` as the reason (the command
+    returned, its effect is not there); None means no read-back applies.
+    """
+
+    result: CommandResult
+    verified: bool | None = None
+    verification: str = ""
+    explanation: str = ""  # plain words when the command itself failed
+
+
+Performer = Callable[[Step], Awaitable[Performed]]
+"""Does one step whose doing is not one command on an engine session (onboarding: an SFTP
+upload, a known_hosts line, a pool-join with the password on stdin, on a host the engine does
+not watch yet). The runner still checks the plan, confirms, honours dry-run and audits."""
+
 _FUSE_RE = re.compile(r"in (\d+(?:\.\d*)?) seconds")
 
 
@@ -251,6 +277,7 @@ class PlanRunner:
         settle_timeout: float | None = None,
         poll_interval: float = 0.5,
         on_command: Callable[[CommandResult], Any] | None = None,
+        performers: Mapping[StepAction, Performer] | None = None,
     ) -> None:
         self.engine = engine
         self.audit = audit
@@ -261,6 +288,7 @@ class PlanRunner:
         self.settle_timeout = settle_timeout if settle_timeout is not None else self.fuse + 90.0
         self.poll_interval = poll_interval
         self.on_command = on_command
+        self.performers = dict(performers or {})
         self.report: RunReport | None = None
         self._cancel = asyncio.Event()
         self._total = 0
@@ -380,8 +408,12 @@ class PlanRunner:
         facts = self.engine.facts
         diagnosis = self.engine.diagnose()
         self._before = (dict(facts), diagnosis)  # what was known when the step was sent
-        refusal = check_step(step, facts, diagnosis)
-        if refusal is None and step.host not in self.engine.sessions:
+        performer = self.performers.get(step.action)
+        if performer is not None:
+            refusal = None  # its own module built and checked it; it runs on its own session
+        else:
+            refusal = check_step(step, facts, diagnosis)
+        if refusal is None and performer is None and step.host not in self.engine.sessions:
             refusal = f"{step.host} has no session in this engine"
         if refusal is None and step.action is StepAction.PROMOTE and diagnosis.master is not None:
             if diagnosis.master.name != step.host:
@@ -413,6 +445,8 @@ class PlanRunner:
             if self._cancel.is_set():
                 report.stopped = f"cancelled before step {i + 1}"
                 return False
+        if performer is not None:
+            return await self._perform(i, step, performer, report)
         sent = xc.timeout_wrapped(step.timeout, step.command)
         res.ran_command = sent
         await self._progress(i, "running", f"on {step.host}: {step.command}", host=step.host)
@@ -480,6 +514,48 @@ class PlanRunner:
             self.on_command(cr)
         except Exception:  # a broken activity log must not stop a recovery half-way
             pass
+
+    async def _perform(self, i: int, step: Step, performer: Performer, report: RunReport) -> bool:
+        res = report.results[i]
+        await self._progress(i, "running", f"on {step.host}: {step.command}", host=step.host)
+        started = time.monotonic()
+        try:
+            done = await performer(step)
+        except asyncio.CancelledError:
+            res.status = StepStatus.INTERRUPTED
+            res.duration_s = time.monotonic() - started
+            res.explanation = "interrupted while it ran: its effect is unknown; read the host before anything else"
+            self.audit.record(step.host, step.command, outcome="interrupted", duration_s=res.duration_s)
+            report.stopped = f"cancelled during step {i + 1}"
+            raise
+        cr = done.result
+        self._published(cr)  # the activity log's actions view, like every other step
+        res.ran_command = cr.command
+        res.exit_status, res.stdout, res.stderr, res.duration_s = cr.exit_status, cr.stdout, cr.stderr, cr.duration
+        res.verified, res.verification = done.verified, done.verification
+        timed_out = cr.timed_out or cr.exit_status in xc.TIMED_OUT_EXIT_CODES
+        if timed_out:
+            res.status = StepStatus.TIMEOUT
+            res.explanation = done.explanation or f"no answer from {step.host} in time: the effect is unknown."
+        elif not cr.ok:
+            res.status = StepStatus.FAILED
+            res.error_code = parse_xe_error(cr.stderr).code if cr.stderr else None
+            res.explanation = done.explanation or _first_line(cr.stderr) or cr.error or f"exit {cr.exit_status}"
+        elif done.verified is False:
+            res.status = StepStatus.FAILED
+            res.explanation = f"the command returned, but its effect is not there: {done.verification}"
+        else:
+            res.status = StepStatus.OK
+        outcome = {StepStatus.OK: "ok", StepStatus.TIMEOUT: "timeout"}.get(res.status, "error")
+        self.audit.record(step.host, cr.command or step.command, outcome=outcome, exit_status=cr.exit_status,
+                          duration_s=max(0.0, cr.duration),
+                          detail=(res.explanation if res.status is not StepStatus.OK else done.verification) or None)
+        if res.status is not StepStatus.OK:
+            report.stopped = f"step {i + 1} failed: {res.explanation}"
+            await self._progress(i, "failed", res.explanation, host=step.host)
+            return False
+        await self._progress(i, "done", done.verification or "done", host=step.host)
+        return True
 
     # ------------------------------------------------------------------ explanations
     def _explain(self, step: Step, cr: CommandResult) -> tuple[str | None, str]:

@@ -47,6 +47,11 @@ class StepAction(StrEnum):
     RESTART_TOOLSTACK = "restart-toolstack"  # xe-toolstack-restart
     HOST_FORGET = "host-forget"  # xe host-forget uuid=… --force (never planned; guarded)
     SR_CREATE = "sr-create"  # xe sr-create … device-config:device=/dev/<device> host-uuid=… (local storage)
+    # Onboarding (actions/onboard.py performs them: see PlanRunner's `performers`)
+    TRUST_HOST_KEY = "trust-host-key"  # append the admin-accepted key to known_hosts, reconnect
+    UPDATE_UPLOAD = "update-upload"  # sftp put + xe update-upload (patch-upload on old releases)
+    UPDATE_APPLY = "update-apply"  # xe update-apply, read back from update-list
+    POOL_JOIN = "pool-join"  # xe pool-join (password on stdin), read back from both sides
 
 
 class Step(BaseModel):

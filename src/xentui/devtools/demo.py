@@ -40,7 +40,9 @@ DEMO_SETTINGS = dict(
 
 def demo_settings(directory: Path, fuse: float, **overrides: float) -> Settings:
     values: dict[str, object] = {**DEMO_SETTINGS, "toolstack_fuse": float(fuse), **overrides}
-    return Settings(audit_file=directory / "audit.jsonl", **values)  # type: ignore[arg-type]
+    # the simulator writes the pool's update files there (what an admin keeps on a jump box)
+    return Settings(audit_file=directory / "audit.jsonl", update_dir=directory / "updates",  # type: ignore[arg-type]
+                    **values)
 
 
 class DemoController:

@@ -20,7 +20,7 @@ from typing import Awaitable, Callable
 
 import platformdirs
 
-from ..config import PoolConfig, Settings
+from ..config import HostEntry, PoolConfig, Settings
 from ..diagnosis import Diagnosis, diagnose_pool
 from ..model import HostFacts, Source, SshState
 from .carry import carry_forward
@@ -94,6 +94,28 @@ class PoolEngine:
         self.listeners: list[FactsListener] = []
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
+
+    def add_host(self, entry: HostEntry) -> HostFacts:
+        """Start watching one more host (a host that just joined): its session, its facts row,
+        and — when the supervisors run — its supervisor. Returns its (not yet probed) facts."""
+        if entry.name in self.sessions:
+            return self.facts[entry.name]
+        [target] = targets_for(self.pool.model_copy(update={"hosts": (entry,)}), self.password)
+        self.pool = self.pool.model_copy(update={"hosts": (*self.pool.hosts, entry)})
+        self.activity[target.name] = HostActivity()
+        self.sessions[target.name] = HostSession(
+            target,
+            connect_timeout=self.settings.connect_timeout,
+            keepalive_interval=self.settings.keepalive_interval,
+            on_command=self._record,
+            limiter=self.limiter,
+            config_turns=self.config_turns,
+        )
+        self._refresh[target.name] = asyncio.Event()
+        self._publish(HostFacts(name=target.name, address=target.host, port=target.port))
+        if self._tasks:
+            self._tasks.append(asyncio.create_task(self._supervise(target.name), name=f"supervise:{target.name}"))
+        return self.facts[target.name]
 
     @property
     def needs_password(self) -> bool:

@@ -318,6 +318,19 @@ def update_record(db: PoolDB, up: UpdateRec, listing: bool = True) -> Record:
     return _build(db, "update", v, listing)
 
 
+def update_package(up: UpdateRec) -> bytes:
+    """The update file an admin downloads for ``up``: update.xml as xapi reads it on upload
+    (xapi_pool_update.ml parse_update_info, v1.249.40: <update uuid name-label version …>).
+    A real package is an ISO holding this file and the RPMs; the simulator needs update.xml only."""
+    return (
+        '<?xml version="1.0" ?>\n'
+        f'<update after-apply-guidance="{",".join(up.after_apply_guidance)}" key="" name-label="{up.name_label}" '
+        f'uuid="{up.uuid}" version="{up.version}" installation-size="{up.installation_size}" '
+        f'enforce-homogeneity="{fmt_bool(up.enforce_homogeneity)}">\n'
+        f'  <name-description>{up.name_description}</name-description>\n</update>\n'
+    ).encode()
+
+
 DEFAULT_COLUMNS = {
     "pool": ["uuid", "name-label", "name-description", "master", "default-SR"],
     "host": ["uuid", "name-label", "name-description"],
@@ -340,6 +353,9 @@ ERROR_PARAMS = {
     "SESSION_AUTHENTICATION_FAILED": [],
     "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": ["host_api_version", "master_api_version"],
     "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": ["host_db_schema", "master_db_schema"],
+    "UPDATE_ALREADY_EXISTS": ["uuid"],
+    "UPDATE_ALREADY_APPLIED": ["update"],
+    "INVALID_UPDATE": ["info"],
 }
 
 HOST_REF_ERRORS = {"HOST_OFFLINE", "HOST_IS_LIVE", "CANNOT_CONTACT_HOST"}

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncssh
 
+from . import records as R
 from . import scenarios
 from .releases import DEFAULT_RELEASE
 from .network import HostFront
@@ -249,6 +250,11 @@ class Simulator:
             f"hosts = [{hosts}]\n"
             f'ssh_config = "{self.dir / "ssh_config"}"\n'
         )
+        # The vendor's update files for the pool's updates, as an admin keeps them on the jump box.
+        updates = self.dir / "updates"
+        updates.mkdir(exist_ok=True)
+        for up in first.db.updates.values():
+            (updates / f"{up.name_label}.iso").write_bytes(R.update_package(up))
         (self.dir / "ports.json").write_text(json.dumps({n: h.ssh_port for n, h in self.pool.hosts.items()}))
 
     # ------------------------------------------------------------------ SSH plumbing

@@ -64,6 +64,10 @@ ERROR_TEXT = {
     "POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION": "The host joining the pool must have the same API version as the pool coordinator.",
     "POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA": "The host joining the pool must have the same database schema as the pool coordinator.",
     "SR_BACKEND_FAILURE": "Storage backend failure.",
+    # ocaml/idl/datamodel_errors.ml v1.249.40
+    "UPDATE_ALREADY_EXISTS": "The uploaded update already exists",
+    "UPDATE_ALREADY_APPLIED": "This update has already been applied.",
+    "INVALID_UPDATE": "The uploaded update package is invalid.",
 }
 
 
@@ -634,11 +638,11 @@ class SimPool:
         self.commit(m)
         return sr_uuid
 
-    async def op_pool_update_introduce(self, m: SimHost, name_label: str, version: str) -> str:
+    async def op_pool_update_introduce(self, m: SimHost, name_label: str, version: str, uuid: str) -> str:
         for up in m.db.updates.values():
-            if up.name_label == name_label:
+            if up.uuid == uuid or up.name_label == name_label:
                 raise XapiFailure("UPDATE_ALREADY_EXISTS", up.uuid)
-        up = UpdateRec(new_uuid(self.rng), name_label, f"{name_label} update", version, 1024000, [])
+        up = UpdateRec(uuid, name_label, f"{name_label} update", version, 1024000, [])
         m.db.updates[up.uuid] = up
         self.commit(m)
         return up.uuid
@@ -666,7 +670,8 @@ class SimPool:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
         if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
-        # xapi_pool.ml assert_no_shared_srs_on_me: shared and not the tools SR.
+        # xapi_pool.ml pre_join_checks, assert_no_shared_srs_on_me (v1.249.40, v24.39.0):
+        # `srec.API.sR_shared && not srec.API.sR_is_tools_sr` -- the tools SR does not count.
         if any(sr.shared and not sr.is_tools_sr for sr in joiner.db.srs.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS")
         mine = joiner.db.hosts[joiner.uuid]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -256,12 +258,17 @@ class XeCli:
             data = self.host.read(file_name)
         except OSError:
             return err(f"Error: Failed to open file {file_name}\n")
-        label = file_name.rsplit("/", 1)[-1].removesuffix(".iso")
-        version = "1.0"
-        for line in data.decode(errors="replace").splitlines():
-            if line.startswith("version="):
-                version = line.split("=", 1)[1].strip()
-        uuid = await self.pool.call(self.host, "pool_update.introduce", label, version)
+        # xapi reads the update's identity from update.xml inside the ISO (xapi_pool_update.ml
+        # parse_update_info, v1.249.40): <update uuid=… name-label=… version=…>; without it the
+        # upload fails with INVALID_UPDATE "missing update document (update.xml) in the package."
+        m = re.search(rb"<update\b[^>]*>", data)
+        if m is None:
+            raise XapiFailure("INVALID_UPDATE", "missing update document (update.xml) in the package.")
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', m.group(0).decode(errors="replace")))
+        for key in ("uuid", "name-label", "version"):
+            if key not in attrs:
+                raise XapiFailure("INVALID_UPDATE", f"missing <{key}> in update.xml")
+        uuid = await self.pool.call(self.host, "pool_update.introduce", attrs["name-label"], attrs["version"], attrs["uuid"])
         return ok(uuid + "\n")
 
     async def cmd_update_apply(self, args: Args) -> Result:

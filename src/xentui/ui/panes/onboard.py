@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
+from ...actions.executor import PlanRunner
 from ...actions.onboard import (
     FORCE_SKIPPABLE,
     HostProfile,
@@ -48,21 +50,27 @@ from ...actions.onboard import (
     JoinStatus,
     LevelReport,
     NewHostConnection,
+    OnboardSteps,
     StepOutput,
     UpdateDiff,
     UpdateInfo,
+    add_host_to_config_file,
     blocking,
     bring_level,
     config_with_new_host,
     connect_new_host,
+    file_needed,
+    gather_failures,
     gather_host_profile,
-    join_pool,
+    join_refusal,
     missing_updates,
+    not_checked,
+    not_mirrored,
     prejoin_checks,
-    trust_host_key,
     update_differences,
 )
-from ...config import Config, HostEntry, write_config
+from ...actions.plan import Step
+from ...config import Config, HostEntry, load_config
 from ...engine.sessions import HostSession, HostTarget
 from ...model import SshState
 from ...xe import commands as xc
@@ -72,25 +80,35 @@ from .storage import plain_text
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "updates_table"]
 
-STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN}
-STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn"}
+STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN, JoinStatus.NOT_CHECKED: MUTED}
+STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn",
+               JoinStatus.NOT_CHECKED: "- not checked"}
 
 
 # --------------------------------------------------------------------------- pure rendering
 
 
-def checks_summary(checks: list[JoinCheck]) -> RenderableType:
-    """One line (how many checks block), then what to do for every check that does not pass."""
+def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -> RenderableType:
+    """The gather failures, one line each and once; one line (how many checks block); then what
+    to do for every check that blocks or warns (the checks not checked say only that, in the table)."""
     blocks = blocking(checks)
+    parts: list[RenderableType] = []
+    for f in failures or []:
+        t = Text("✗ facts missing: ", style=f"bold {BAD}")
+        t.append(f)
+        parts.append(t)
     head = Text()
     if blocks:
         head.append(f"✗ {len(blocks)} check(s) block the join: ", style=f"bold {BAD}")
         head.append(", ".join(c.name for c in blocks))
+    elif failures or not_checked(checks):
+        head.append(f"- {len(not_checked(checks))} check(s) not checked (facts missing): the join waits for them",
+                    style=f"bold {WARN}")
     else:
         head.append("✓ no check blocks the join", style=f"bold {GOOD}")
-    parts: list[RenderableType] = [head]
+    parts.append(head)
     for c in checks:
-        if c.status is JoinStatus.PASS or not c.advice:
+        if c.status in (JoinStatus.PASS, JoinStatus.NOT_CHECKED) or not c.advice:
             continue
         t = Text()
         t.append(f"{STATUS_MARK[c.status]} {c.name}: ", style=f"bold {STATUS_STYLE[c.status]}")
@@ -101,12 +119,13 @@ def checks_summary(checks: list[JoinCheck]) -> RenderableType:
     return Group(*parts)
 
 
-def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str) -> RenderableType:
+def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str,
+                 unmirrored: tuple[str, ...] = ()) -> RenderableType:
     """The pre-join checks: status, both values, force-skippable marker (⚑), and the force note."""
     table = Table(box=None, padding=(0, 1), show_edge=False, expand=True, header_style="bold")
     width = max([len("check")] + [len(c.name) + (2 if c.force_skippable else 0) for c in checks])
     table.add_column("check", no_wrap=True, width=width)
-    table.add_column("", no_wrap=True, width=7)
+    table.add_column("", no_wrap=True, width=max(len(STATUS_MARK[c.status]) for c in checks) if checks else 7)
     table.add_column(new_name, ratio=1, overflow="fold")
     table.add_column(pool_name, ratio=1, overflow="fold")
     for c in checks:
@@ -121,6 +140,9 @@ def checks_table(checks: list[JoinCheck], new_name: str, pool_name: str) -> Rend
                 + (f" (failing now: {', '.join(failing_skippable)})" if failing_skippable else " (both pass now)")
                 + ". This console never passes force.", style=MUTED)
     parts.append(note)
+    if unmirrored:
+        parts.append(Text("not mirrored here (xapi still checks them at the join): " + ", ".join(unmirrored),
+                          style=MUTED))
     return Group(*parts)
 
 
@@ -197,6 +219,7 @@ class OnboardScreen(Screen[None]):
         self.level_report: LevelReport | None = None
         self.level_steps: list[StepOutput] = []
         self.join_report: JoinReport | None = None
+        self.post_join: list[str] = []  # the checked steps after the join (session, table row)
         self.config_written: Path | None = None
         self.already_configured = False
         self.busy = False
@@ -256,6 +279,7 @@ class OnboardScreen(Screen[None]):
             with Horizontal(classes="ob-buttons"):
                 yield Button("Join the pool", id="ob-join", variant="error", compact=True)
                 yield Button("Add to the xentui config", id="ob-add-config", compact=True)
+            yield Static("", id="ob-join-why", classes="ob-out")
             yield Static("", id="ob-join-result", classes="ob-out")
             yield Static("", id="ob-config", classes="ob-out")
         yield Footer(compact=True, show_command_palette=False)
@@ -338,11 +362,22 @@ class OnboardScreen(Screen[None]):
         self.query_one("#ob-level", Button).disabled = self.busy or not ready or not self.missing
         self.query_one("#ob-recheck", Button).disabled = self.busy or not self.connected
         joined = self.join_report is not None and self.join_report.accepted
-        self.query_one("#ob-join", Button).disabled = self.busy or not ready or joined
+        why = self.join_blocked_by()
+        self.query_one("#ob-join", Button).disabled = self.busy or not ready or joined or why is not None
+        why_text = "" if joined or not ready or why is None else f"Join is disabled: {why}"
+        if self.text_of("ob-join-why").strip() != why_text:
+            self._say("ob-join-why", Text(why_text, style=BAD))
         self.query_one("#ob-add-config", Button).display = bool(
             self.join_report is not None and self.join_report.joined and self._config_path() is not None
             and self.config_written is None and not self.already_configured
         )
+
+    def join_blocked_by(self) -> str | None:
+        """Why Join is not offered now (None: every check passes and every fact was read)."""
+        new, pool = self.new_profile, self.pool_profile
+        if new is None or pool is None:
+            return "the checks have not run"
+        return join_refusal(self.checks, gather_failures(new, pool))
 
     def _config(self) -> Config | None:
         config = getattr(self.app, "_config", None)
@@ -451,23 +486,22 @@ class OnboardScreen(Screen[None]):
             return
         self.busy = True
         self._sync_buttons()
+        steps = OnboardSteps(conn.session, timeout=self._timeout())
+        runner = self._runner()
+        runner.performers.update(steps.performers())
         try:
-            line = await trust_host_key(conn.known_hosts_path, conn.known_hosts_host, conn.known_hosts_port,
-                                        conn.offered_key or conn.fingerprint or "")
-            self.ctx.audit_intent(conn.session.name, f"trust host key {conn.fingerprint} in {conn.known_hosts_path}",
-                                  outcome="ok", detail=line.split()[0])
-            ok = await conn.session.connect()
-            conn.state, conn.error = conn.session.state, conn.session.error
-            conn.fingerprint = conn.session.fingerprint or conn.fingerprint
-        except Exception as e:
-            self._say("ob-conn", Text(f"✗ the key was not trusted: {e}", style=BAD))
-            return
+            run = await runner.run(steps.trust_plan(conn))
         finally:
             self.busy = False
             self._sync_buttons()
+        result = run.results[0]
+        if result.status.value != "ok":
+            self._say("ob-conn", Text(f"✗ the key was not trusted: {result.explanation or result.status.value}",
+                                      style=BAD))
+            return
         self._show_connection()
         self._sync_buttons()
-        if ok:
+        if self.connected:
             await self._read_profiles()
 
     # ------------------------------------------------------------------ step 2: checks
@@ -527,16 +561,21 @@ class OnboardScreen(Screen[None]):
         self._render_checks()
         await self._render_files()
         self._sync_buttons()
+        # keyboard flow: the next thing to type is the one the checks now allow
+        if self.missing and self.file_inputs():
+            self.file_inputs()[0].focus(scroll_visible=False)  # the checks stay in view; Enter still works
+        elif self.join_blocked_by() is None and self.join_report is None:
+            self.query_one("#ob-pool-password", Input).focus()
 
     def _render_checks(self) -> None:
         new, pool = self.new_profile, self.pool_profile
         if new is None or pool is None:
             return
         new_name, pool_name = new.label, f"{pool.label} (master)"
-        self._say("ob-summary", checks_summary(self.checks))
+        self._say("ob-summary", checks_summary(self.checks, gather_failures(new, pool)))
         rows = update_differences(new, pool)
         self._say("ob-updates", updates_table(rows, new_name))
-        self._say("ob-checks", checks_table(self.checks, new_name, pool_name))
+        self._say("ob-checks", checks_table(self.checks, new_name, pool_name, not_mirrored(pool)))
 
     async def _render_files(self) -> None:
         box = self.query_one("#ob-files", Vertical)
@@ -548,15 +587,23 @@ class OnboardScreen(Screen[None]):
             self._say("ob-level-intro", Text(f"{new.label} lacks no update of the pool: nothing to bring level.", style=GOOD))
             return
         names = ", ".join(u.label() for u in self.missing)
-        self._say("ob-level-intro", Text(
-            f"{new.label} lacks {names}. For each, type the path of its file on this jump box "
-            f"(e.g. ~/updates/{self.missing[0].name_label}.iso); it is uploaded to /tmp on {new.label}, "
-            f"then {'patch' if new.update_mechanism == 'patch' else 'update'}-upload and -apply run there."))
+        t = Text(f"{new.label} lacks {names}. For each, type the path of its file on this jump box; "
+                 "the file is checked against the pool's update record (name, version, uuid) before it is sent, "
+                 f"uploaded to /tmp on {new.label}, then {'patch' if new.update_mechanism == 'patch' else 'update'}"
+                 "-upload and -apply run there and update-list is read back.\n")
+        for u in self.missing:
+            t.append(f"  {u.label()} needs ", style=MUTED)
+            t.append(file_needed(u) + "\n")
+        self._say("ob-level-intro", t)
         rows = []
         for i, u in enumerate(self.missing):
+            # proposed from the settings' update_dir when the file is there (still checked before it is sent)
+            udir = self.ctx.settings.update_dir
+            proposed = Path(udir).expanduser() / f"{u.name_label}.iso" if udir is not None else None
             rows.append(Horizontal(
                 Label(u.label()[:15]),
-                Input(placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
+                Input(value=str(proposed) if proposed is not None and proposed.is_file() else "",
+                      placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
                 classes="ob-row",
             ))
         await box.mount_all(rows)
@@ -589,22 +636,6 @@ class OnboardScreen(Screen[None]):
         if problems:
             self._say("ob-level-log", Text("; ".join(problems), style=BAD))
             return
-        mech = "patch" if new.update_mechanism == "patch" else "update"
-        plan = "\n".join(
-            f"sftp put {p} /tmp/{p.name}\n"
-            f"{xc.XE} {mech}-upload file-name=/tmp/{p.name}\n"
-            f"{xc.XE} {mech}-apply uuid=<printed by {mech}-upload> host-uuid={new.uuid}"
-            for p in files
-        )
-        if not await self._ask(session.name, plan, "Upload and apply on the new host",
-                               f"Brings {new.label} level with the pool: {', '.join(u.label() for u in self.missing)}."):
-            self._say("ob-level-log", Text("not confirmed: nothing was uploaded", style=MUTED))
-            return
-        if self.ctx.dry_run:
-            for line in plan.splitlines():
-                self.ctx.audit_intent(session.name, line, outcome="dry-run")
-            self._say("ob-level-log", Text("dry run: nothing was uploaded or applied (audited as dry-run)", style=WARN))
-            return
         self.busy = True
         self._sync_buttons()
         self.level_steps = []
@@ -623,26 +654,41 @@ class OnboardScreen(Screen[None]):
 
         try:
             report = await bring_level(
-                session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
-                master_session=master, audit=self.app.audit,  # type: ignore[attr-defined]
-                on_progress=progress, on_step=step,
+                self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
+                master_session=master, on_progress=progress, on_step=step,
             )
             await self._show_level(report)
         finally:
             self.busy = False
             self._sync_buttons()
 
+    def _runner(self) -> PlanRunner:
+        """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
+        settings = self.ctx.settings
+
+        async def confirm(step: Step) -> bool:
+            return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
+                                   f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
+
+        return PlanRunner(self.ctx.engine, self.app.audit, confirm,  # type: ignore[arg-type, attr-defined]
+                          dry_run=self.ctx.dry_run, fuse=settings.toolstack_fuse,
+                          poll_interval=min(0.5, settings.poll_interval))
+
     async def _show_level(self, report: LevelReport) -> None:
         t = _step_text(report.steps)
-        if report.failed:
-            t.append("✗ " + "; ".join(report.failed) + "\n", style=BAD)
-        if report.applied:
-            t.append(f"✓ applied: {', '.join(report.applied)}\n", style=GOOD)
+        if report.run is not None and report.run.dry_run:
+            t.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
+        elif report.run is not None and report.run.stopped and not report.failed:
+            t.append(f"stopped: {report.run.stopped}\n", style=WARN)
+        for line in report.failed:
+            t.append(f"✗ failed: {line}\n", style=BAD)
+        for line in report.outcomes:
+            t.append(f"✓ {line}\n", style=GOOD)
         for g in report.guidance:
             t.append(f"! {g}\n", style=WARN)
-        t.append("checks read again: " + ("none blocks the join" if not blocking(report.checks) else
-                                         "still blocking: " + ", ".join(c.name for c in blocking(report.checks))),
-                 style=GOOD if not blocking(report.checks) else BAD)
+        refusal = join_refusal(report.checks, gather_failures(report.new_profile, report.pool_profile)
+                               if report.new_profile and report.pool_profile else [])
+        t.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
         self._say("ob-level-log", t)
         if report.new_profile is not None and report.pool_profile is not None:
             await self._set_profiles(report.new_profile, report.pool_profile, report.checks)
@@ -679,38 +725,70 @@ class OnboardScreen(Screen[None]):
             self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD))
             return
         try:
-            command = self.join_command()
+            self.join_command()  # validates the address and user before anything is asked
         except ValueError as e:
             self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD))
             return
-        blocks = blocking(self.checks)
-        why = (f"{new.label} joins the pool of {address}; its toolstack restarts. The password goes on stdin only. "
-               + (f"The checks say the pool will refuse it ({', '.join(c.name for c in blocks)})."
-                  if blocks else "Every check passes."))
-        if not await self._ask(session.name, command, "Join this host to the pool?", why):
-            self._say("ob-join-result", Text("not confirmed: nothing was run", style=MUTED))
-            return
-        if self.ctx.dry_run:
-            self.ctx.audit_intent(session.name, command, outcome="dry-run")
-            self._say("ob-join-result", Text("dry run: pool-join was not run (audited as dry-run)", style=WARN))
+        refusal = self.join_blocked_by()
+        if refusal is not None:  # the button is disabled; a key or a stale click must not get round it
+            self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD))
             return
         self.busy = True
         self._sync_buttons()
         fuse = float(self.ctx.settings.toolstack_fuse)
+        steps = OnboardSteps(session, timeout=self._timeout())
+        plan = steps.join_plan(new, pool, self.checks, gather_failures(new, pool), address, user, password, audit,
+                               master_session=master, fuse=fuse, settle_timeout=max(60.0, fuse * 6))
+        runner = self._runner()
+        runner.performers.update(steps.performers())
         self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
         try:
-            report = await join_pool(
-                session, address, user, password, audit, fuse, self._timeout(),
-                master_session=master, new_profile=new, pool_profile=pool,
-                settle_timeout=max(60.0, fuse * 6), poll_interval=float(self.ctx.settings.poll_interval),
-            )
+            run = await runner.run(plan)
         finally:
             self.busy = False
+        result = run.results[0]
+        if steps.join_report is None:
+            text = {"dry-run": "dry run: pool-join was not run (audited as dry-run)",
+                    "declined": "not confirmed: nothing was run"}.get(result.status.value, result.explanation)
+            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED))
+            self._sync_buttons()
+            return
+        report = steps.join_report
         self.join_report = report
         self._render_join()
         self._sync_buttons()
         if report.accepted:
             self.ctx.source.refresh()
+        if report.joined:
+            await self._watch_new_host(report)
+
+    async def _watch_new_host(self, report: JoinReport) -> None:
+        """The engine starts a session to the new host; done when its own probe (not the join's
+        report) shows it as a slave of this pool's master — then it is a row of the console."""
+        engine, entry = self.ctx.engine, self.entry
+        if engine is None or entry is None:
+            return
+        engine.add_host(entry)
+        self.ctx.source.refresh(entry.name)
+        self.post_join.append(f"… the console opens a session to {entry.name} and probes it")
+        self._render_join()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(self.ctx.settings.connect_timeout) + 3 * float(self.ctx.settings.command_timeout)
+        while True:
+            f = await engine.probe_host(entry.name)
+            if f.reachable and f.role is not None and f.role.value == "slave":
+                line = (f"✓ {entry.name} is a row of the console: its pool.conf says {f.pool_conf_raw!r} "
+                        f"(probed {time.strftime('%H:%M:%S')})")
+                break
+            if loop.time() > deadline:
+                line = (f"✗ {entry.name} is in the console, but its probe does not show it as a slave yet: "
+                        f"{f.ssh_error or f.pool_conf_raw or 'no answer'}")
+                break
+            await asyncio.sleep(float(self.ctx.settings.poll_interval) / 4)
+        self.post_join[-1] = line
+        self.ctx.audit_intent(entry.name, f"watch {entry.name} in the console (session opened)",
+                              outcome="ok" if line.startswith("✓") else "error", detail=line[2:])
+        self._render_join()
 
     def _render_join(self) -> None:
         report = self.join_report
@@ -737,6 +815,8 @@ class OnboardScreen(Screen[None]):
                 parts.append(updates_table(report.error.updates, report.new_host))
         for m in report.messages:
             parts.append(Text(m, style=MUTED if report.joined else ""))
+        for m in self.post_join:
+            parts.append(Text(m, style=GOOD if m.startswith("✓") else BAD if m.startswith("✗") else MUTED))
         self._say("ob-join-result", Group(*parts))
         if report.joined:
             self._offer_config()
@@ -761,8 +841,7 @@ class OnboardScreen(Screen[None]):
             t.append(f"{entry.name} is already a host of pool {self.ctx.pool} in the config.", style=GOOD)
         elif path is not None:
             t.append(f"Add {entry.name} to pool {self.ctx.pool} in {path}? ", style="bold")
-            t.append("(the file is rewritten: its comments are not kept; the console watches it after a restart)\n",
-                     style=MUTED)
+            t.append("(only its hosts list changes: comments and layout are kept)\n", style=MUTED)
             t.append(line)
         else:
             t.append("The console was not started from a config file: add this to pool "
@@ -777,13 +856,19 @@ class OnboardScreen(Screen[None]):
         if entry is None or config is None or path is None:
             return
         try:
-            written = write_config(config_with_new_host(config, self.ctx.pool, entry), path)
+            add_host_to_config_file(path, self.ctx.pool, entry)
+            reread = load_config(path).pool(self.ctx.pool).host_names  # read back, not assumed
         except Exception as e:
             self._say("ob-config", Text(f"✗ not written: {e}", style=BAD))
             return
-        self.config_written = written
-        self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {written}; "
-                                    "restart the console to watch it.", style=GOOD))
+        if entry.name not in reread:
+            self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD))
+            return
+        self.config_written = path
+        self.ctx.audit_intent(entry.name, f"add {entry.name} to pool {self.ctx.pool} in {path}", outcome="ok",
+                              detail="read back: " + ", ".join(reread))
+        self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {path} "
+                                    f"(read back: {len(reread)} hosts; comments kept)", style=GOOD))
         self._sync_buttons()
 
     # ------------------------------------------------------------------ confirmation, back
