@@ -148,6 +148,7 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -338,6 +339,7 @@ _SSH_TEXT = {
 
 class _State(StrEnum):
     UP = "up"
+    ASKING = "asking"  # its slaves just lost it; its own answer predates that and is being re-read
     CUT_OFF = "cut-off"
     HUNG = "hung"
     DOWN = "down"
@@ -364,11 +366,11 @@ class _Host:
 
     @property
     def reachable(self) -> bool:
-        return self.f.ssh is SshState.UP
+        return self.f.ssh is SshState.UP and self.f.silent_for is None
 
     @property
     def unreachable(self) -> bool:
-        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN)
+        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN) or self.f.silent_for is not None
 
     def flag(self, fl: HostFlag, note: str | None = None) -> None:
         if fl not in self.flags:
@@ -403,6 +405,8 @@ class _Master:
 
 
 def _ssh_cause(f: HostFacts) -> str:
+    if f.ssh is SshState.UP and f.silent_for is not None:
+        return f"{f.name}: no answer for {f.silent_for:.0f} s (SSH session held, link stalled)"
     if f.ssh_error:
         return f.ssh_error
     return _SSH_TEXT.get(f.ssh, str(f.ssh))
@@ -443,6 +447,26 @@ def _master_toolstack(f: HostFacts) -> bool | None:
     return None
 
 
+def _role(f: HostFacts) -> Role | None:
+    """The role pool.conf gives the host, as observed now: a last-seen pool.conf is a memory, not a role."""
+    return None if f.last_seen("role") else f.role
+
+
+def _seen_at(f: HostFacts, key: str) -> float | None:
+    """When the fact under `key` was observed (None: no time recorded, taken as current)."""
+    src = f.sources.get(key)
+    return src.at if src is not None else None
+
+
+def _not_before(at: float | None, since: float | None) -> bool:
+    """An observation at `at` is no older than the first sign of trouble at `since`."""
+    return at is None or since is None or at >= since
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S UTC", time.gmtime(at))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -477,10 +501,11 @@ class _Diagnoser:
         for f in self.facts:
             if f.name in self.hosts:  # duplicate names: the first one wins
                 continue
-            claims = f.role is Role.MASTER or f.xapi is XapiView.MASTER
+            role = _role(f)
+            claims = role is Role.MASTER or f.xapi is XapiView.MASTER
             raw: str | None = None
             if not claims:
-                if f.role is Role.SLAVE and f.master_address:
+                if role is Role.SLAVE and f.master_address:
                     raw = f.master_address
                 elif f.xapi_master_address:
                     raw = f.xapi_master_address
@@ -505,7 +530,7 @@ class _Diagnoser:
         for h in hs.values():
             if h.target and h.target not in masters:
                 t = hs[h.target]
-                role_unknown = t.raw is None and t.f.role is None and t.f.xapi is not XapiView.SLAVE
+                role_unknown = t.raw is None and _role(t.f) is None and t.f.xapi is not XapiView.SLAVE
                 if role_unknown:  # counted by what its slaves believe
                     masters[t.name] = _Master(key=t.name, host=t, followers=[])
         if not masters:  # the master is not configured: unresolved addresses stand in
@@ -528,14 +553,31 @@ class _Diagnoser:
         return masters
 
     def _judge(self, m: _Master) -> None:
+        """How the master stands.  A sign that it works counts only when it was observed no earlier
+        than the first sign that it does not (a slave's failed TCP check or hung `xe pool-list`):
+        an answer from before the trouble is a memory, and must not outweigh it."""
         fs = m.followers
-        m.served = sum(1 for h in fs if h.f.pool_list is QueryState.ANSWERED)
+        negatives = [_seen_at(h.f, "reaches_master") for h in fs if h.f.reaches_master is False]
+        negatives += [_seen_at(h.f, "pool_list") for h in fs if _pool_list_failed(h.f)]
+        since = min((t for t in negatives if t is not None), default=None)
+        m.served = sum(
+            1 for h in fs if h.f.pool_list is QueryState.ANSWERED and _not_before(_seen_at(h.f, "pool_list"), since)
+        )
         m.cannot_reach = sum(1 for h in fs if h.f.reaches_master is False)
         m.no_answer = sum(1 for h in fs if _pool_list_failed(h.f))
-        reach = sum(1 for h in fs if h.f.reaches_master is True)
+        reach = sum(
+            1 for h in fs if h.f.reaches_master is True and _not_before(_seen_at(h.f, "reaches_master"), since)
+        )
         host = m.host
         jb_up = host is not None and host.reachable
         toolstack = _master_toolstack(host.f) if host is not None and jb_up else None
+        if toolstack is True and host is not None:
+            seen = [_seen_at(host.f, k) for k in ("pool_list", "xapi") if k in host.f.sources]
+            if seen and not any(_not_before(t, since) for t in seen):
+                toolstack = None  # it answered before its slaves lost it: ask it again
+                if not m.served and not reach:
+                    m.state = _State.ASKING
+                    return
         if jb_up and toolstack is True:
             cut = m.cannot_reach > 0 and m.served == 0 and reach == 0
             m.state = _State.CUT_OFF if cut else _State.UP
@@ -567,6 +609,8 @@ class _Diagnoser:
             f = h.f
             if h.unreachable:
                 h.flag(HostFlag.UNREACHABLE, _ssh_cause(f))
+                if f.role is not None and f.last_seen("role"):
+                    h.notes.append(f"was {f.role.value} when last seen at {_clock(f.sources['role'].at)}")
             elif f.ssh is SshState.UNKNOWN:
                 h.notes.append("not probed yet")
             if _orphaned(f):
@@ -777,6 +821,21 @@ class _Diagnoser:
         self._forbid_common(m, False)
         if m.state in _LOST:
             return self._master_lost(m, masters)
+        if m.state is _State.ASKING:
+            told = (
+                f"{m.cannot_reach} of {len(m.followers)} slaves cannot reach {m.name}"
+                if m.cannot_reach
+                else f"xe pool-list hangs on {m.no_answer} of {len(m.followers)} slaves"
+            )
+            return self._finish(
+                Verdict.UNKNOWN,
+                f"{told} · asking {m.name} (its last answer predates that).",
+                None,
+                m,
+                masters,
+                None,  # no advice until the master's own answer settles it
+                None,
+            )
         if m.state is _State.UNKNOWN:
             rec = Recommendation(
                 action=Action.INVESTIGATE,
@@ -1020,6 +1079,20 @@ class _Diagnoser:
 
     # ---------------------------------------------------------------- output
 
+    def _last_seen_masters(self, masters: dict[str, _Master], majority: _Master | None) -> str:
+        """Context, never evidence: hosts nobody reaches now that were master when last seen."""
+        out = ""
+        for h in self.hosts.values():
+            f = h.f
+            if h.name in masters or not h.unreachable or f.role is not Role.MASTER or not f.last_seen("role"):
+                continue
+            heal = f" — then heal from {majority.name}" if majority is not None and majority.name != h.name else ""
+            out += (
+                f" {h.name} is unreachable and was master when last seen at {_clock(f.sources['role'].at)}: "
+                f"if it comes back cut off it will still believe it is master{heal}."
+            )
+        return out
+
     def _host_verdict(self, h: _Host, masters: dict[str, _Master]) -> HostVerdict:
         f = h.f
         if h.name in masters:
@@ -1062,6 +1135,7 @@ class _Diagnoser:
                     host=rec.host,
                     reason=f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
                 )
+        summary += self._last_seen_masters(masters, majority)
         prefix = f"Pool {self.pool}: " if self.pool else ""
         return Diagnosis(
             pool=self.pool,

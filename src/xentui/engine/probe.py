@@ -193,10 +193,27 @@ async def probe_host(
 
     early = asyncio.ensure_future(reach(master_hint)) if master_hint else None
 
+    async def silence() -> None:
+        # The file read answers in milliseconds even when xapi is hung: no answer within one
+        # reach timeout means the host (or the link) is silent.  Say so now, every reach
+        # timeout, rather than only when the command's own timeout drops the session.
+        while True:
+            await asyncio.sleep(timeouts.reach)
+            facts.silent_for = round(time.monotonic() - started, 1)
+            facts.learned("silent_for", "no answer to the file read over the held SSH session")
+            publish()
+
     async def files_then_reach() -> None:
         # A stalled link (cable pulled under an open session) is found and dropped by
         # HostSession.run itself; the end of the probe reports the session's state.
-        r = await session.run(files_command(), timeouts.command)
+        watch = asyncio.ensure_future(silence())
+        try:
+            r = await session.run(files_command(), timeouts.command)
+        finally:
+            watch.cancel()
+        if facts.silent_for is not None:
+            facts.silent_for = None
+            facts.sources.pop("silent_for", None)
         if r.timed_out:
             return
         facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
