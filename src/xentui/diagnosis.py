@@ -559,6 +559,11 @@ class _Diagnoser:
         fs = m.followers
         negatives = [_seen_at(h.f, "reaches_master") for h in fs if h.f.reaches_master is False]
         negatives += [_seen_at(h.f, "pool_list") for h in fs if _pool_list_failed(h.f)]
+        host = m.host
+        if host is not None and host.f.silent_for is not None:  # gone quiet under a held session
+            negatives.append(_seen_at(host.f, "silent_for"))
+        elif host is not None and host.unreachable:
+            negatives.append(_seen_at(host.f, "ssh"))
         since = min((t for t in negatives if t is not None), default=None)
         m.served = sum(
             1 for h in fs if h.f.pool_list is QueryState.ANSWERED and _not_before(_seen_at(h.f, "pool_list"), since)
@@ -568,9 +573,12 @@ class _Diagnoser:
         reach = sum(
             1 for h in fs if h.f.reaches_master is True and _not_before(_seen_at(h.f, "reaches_master"), since)
         )
-        host = m.host
         jb_up = host is not None and host.reachable
         toolstack = _master_toolstack(host.f) if host is not None and jb_up else None
+        quiet = host is not None and host.f.ssh is SshState.UP and host.f.silent_for is not None
+        if quiet and not (m.served or reach or m.cannot_reach or m.no_answer):
+            m.state = _State.ASKING  # silent to the jump box; its slaves have not said yet
+            return
         if toolstack is True and host is not None:
             seen = [_seen_at(host.f, k) for k in ("pool_list", "xapi") if k in host.f.sources]
             if seen and not any(_not_before(t, since) for t in seen):
@@ -822,14 +830,18 @@ class _Diagnoser:
         if m.state in _LOST:
             return self._master_lost(m, masters)
         if m.state is _State.ASKING:
-            told = (
-                f"{m.cannot_reach} of {len(m.followers)} slaves cannot reach {m.name}"
-                if m.cannot_reach
-                else f"xe pool-list hangs on {m.no_answer} of {len(m.followers)} slaves"
-            )
+            if m.cannot_reach or m.no_answer:
+                told = (
+                    f"{m.cannot_reach} of {len(m.followers)} slaves cannot reach {m.name}"
+                    if m.cannot_reach
+                    else f"xe pool-list hangs on {m.no_answer} of {len(m.followers)} slaves"
+                )
+                told += f" · asking {m.name} (its last answer predates that)."
+            else:
+                told = f"{_ssh_cause(m.host.f) if m.host else m.name} · asking its slaves whether they reach it."
             return self._finish(
                 Verdict.UNKNOWN,
-                f"{told} · asking {m.name} (its last answer predates that).",
+                told,
                 None,
                 m,
                 masters,

@@ -82,6 +82,7 @@ def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) ->
     if not complete:
         for key, fields in TOOLSTACK_GROUPS.items():
             _carry(previous, new, key, fields, stale=False)
-        if new.role is Role.SLAVE and "reaches_master" not in new.sources:
+        same_master = new.master_address == previous.master_address  # a check of the old master says nothing
+        if new.role is Role.SLAVE and same_master and "reaches_master" not in new.sources:
             _carry(previous, new, "reaches_master", REACH, stale=False)
     return new

@@ -260,8 +260,9 @@ async def probe_host(
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"
     facts.ssh = SshState.UP if session.state is SshState.UP else session.state
-    if facts.ssh is not SshState.UP:  # the connection failed under the probe: say why
+    if facts.ssh is not SshState.UP:  # the connection failed under the probe: say why, and when
         facts.ssh_error = session.error
+        facts.learned("ssh", "SSH session lost under the probe")
     facts.probe_seconds = time.monotonic() - started
     publish()
     return facts
