@@ -558,7 +558,7 @@ class _Diagnoser:
         an answer from before the trouble is a memory, and must not outweigh it."""
         fs = m.followers
         negatives = [_seen_at(h.f, "reaches_master") for h in fs if h.f.reaches_master is False]
-        negatives += [_seen_at(h.f, "pool_list") for h in fs if _pool_list_failed(h.f)]
+        # (a hung `xe pool-list` is no first sign: the slave's own toolstack may be what hangs)
         host = m.host
         if host is not None and host.f.silent_for is not None:  # gone quiet under a held session
             negatives.append(_seen_at(host.f, "silent_for"))

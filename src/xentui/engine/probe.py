@@ -149,7 +149,8 @@ def apply_reach(facts: HostFacts, result: CommandResult, seconds: float) -> None
     else:
         detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.exit_status}"
         facts.reaches_master, facts.reaches_master_detail = False, brief(detail)
-    facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host")
+    # observed from the moment the check began: an answer the master gave after that is not older
+    facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host", at=result.started)
 
 
 async def probe_host(
@@ -193,20 +194,20 @@ async def probe_host(
 
     early = asyncio.ensure_future(reach(master_hint)) if master_hint else None
 
-    async def silence() -> None:
+    async def silence(since: float) -> None:
         # The file read answers in milliseconds even when xapi is hung: no answer within one
         # reach timeout means the host (or the link) is silent.  Say so now, every reach
         # timeout, rather than only when the command's own timeout drops the session.
         while True:
             await asyncio.sleep(timeouts.reach)
             facts.silent_for = round(time.monotonic() - started, 1)
-            facts.learned("silent_for", "no answer to the file read over the held SSH session")
+            facts.learned("silent_for", "no answer to the file read over the held SSH session", at=since)
             publish()
 
     async def files_then_reach() -> None:
         # A stalled link (cable pulled under an open session) is found and dropped by
         # HostSession.run itself; the end of the probe reports the session's state.
-        watch = asyncio.ensure_future(silence())
+        watch = asyncio.ensure_future(silence(time.time()))
         try:
             r = await session.run(files_command(), timeouts.command)
         finally:
