@@ -665,7 +665,9 @@ class _Diagnoser:
         self.forbidden.append(Forbidden(action=action, host=host, command=command, reason=reason))
 
     def _forbid_common(self, master: _Master | None, split: bool) -> None:
-        unreachable = [h for h in self.hosts.values() if h.unreachable]
+        # A name that does not resolve is a configuration error, not a down host: no forget or
+        # handover advice is about it (nothing says which host, if any, it names).
+        unreachable = [h for h in self.hosts.values() if h.unreachable and h.f.ssh is not SshState.DNS_FAILED]
         for h in unreachable:
             self._forbid(
                 Action.HOST_FORGET,
@@ -965,6 +967,14 @@ class _Diagnoser:
                     action=Action.INVESTIGATE,
                     host=h.name,
                     reason=f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
+                )
+        for h in issues:
+            if h.f.ssh is SshState.DNS_FAILED:
+                return Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=h.name,
+                    reason=f"{h.name} does not resolve ({_ssh_cause(h.f)}): fix its name in the configuration "
+                    "(or in DNS); it is not known to be a host of this pool.",
                 )
         for h in issues:
             if h.unreachable:
