@@ -252,7 +252,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import cmd_report as report
 
-    return report(args)
+    config, pool = _load(args)
+    return report(config, pool, args.since, args.until)
 
 
 def cmd_sim(args: argparse.Namespace) -> int:

@@ -128,8 +128,8 @@ class HostFacts(BaseModel):
 
     @property
     def reachable(self) -> bool:
-        """The jump box holds a working SSH session to this host."""
-        return self.ssh is SshState.UP
+        """The jump box holds a working SSH session to this host (one gone silent is not working)."""
+        return self.ssh is SshState.UP and self.silent_for is None
 
     def learned(self, field: str, how: str, at: float | None = None) -> None:
         """Record how a field was learned (call after setting it)."""
