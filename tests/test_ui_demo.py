@@ -147,3 +147,18 @@ async def test_cable_pull_to_master_lost_never_says_the_master_answers_nor_flips
             for header in seen:
                 assert _next_action(header) in (None, final), header
     assert list(app.errors) == []
+
+
+async def test_timeline_key_opens_the_journal_of_the_demo(tmp_path: Path) -> None:
+    """`j` opens the incident timeline: the console journals what it sees, the pane renders it."""
+    from xentui.ui.screens.timeline import TimelineScreen
+
+    demo = DemoController(scenario="healthy", root=tmp_path, timing=FAST, settings=SHORT)
+    app = XentuiApp(demo=demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: _verdict(app) is Verdict.HEALTHY, 20, "a healthy simulated pool")
+        await key_takes_effect(app, "j", lambda: isinstance(app.screen, TimelineScreen), 5)
+        text = app.screen.markdown  # type: ignore[attr-defined]
+        assert text.startswith("# Incident report: pool sim") and "**HEALTHY**" in text and "## Timeline" in text
+        await key_takes_effect(app, "escape", lambda: isinstance(app.screen, PoolScreen), 5)
+    assert list(app.errors) == []

@@ -33,6 +33,7 @@ from .onboard import ONBOARD_PANE
 from .recover import RECOVER_PANE
 from .splitbrain import SPLIT_BRAIN_PANE
 from .designate import DESIGNATE_PANE
+from .timeline import TIMELINE_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 
@@ -45,6 +46,7 @@ PANES: list[PaneSpec] = [
     RECOVER_PANE,
     SPLIT_BRAIN_PANE,
     DESIGNATE_PANE,
+    TIMELINE_PANE,
 ]
 
 
