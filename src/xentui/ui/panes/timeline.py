@@ -27,4 +27,5 @@ TIMELINE_PANE = PaneSpec(
     title="Timeline",
     description="the incident timeline: what each host believed and when, every verdict and command",
     factory=_open,
+    footer=False,  # in the help screen and the palette; the footer keeps the incident's keys
 )
