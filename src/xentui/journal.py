@@ -42,7 +42,7 @@ def host_view(f: HostFacts, d: Diagnosis) -> dict[str, Any]:
     role_src = f.sources.get("role")
     ssh = f.ssh.value
     if f.ssh is SshState.UP and f.silent_for is not None:
-        ssh = f"no answer for {f.silent_for:.0f} s"
+        ssh = "silent"  # no answer over the held session (its seconds change every update: not an event)
     return {
         "ssh": ssh,
         "role": f.role.value if f.role else None,
