@@ -14,7 +14,6 @@ import getpass
 import json
 import os
 import re
-import time
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
@@ -27,6 +26,8 @@ from xentui.engine.pool import PoolEngine
 from xentui.journal import EventStream, Journal, read_journal
 from xentui.report import render_report
 
+from test_engine_story import until  # the same wait for a settled verdict
+
 GOLDEN = Path(__file__).parent / "golden"
 FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, poll_interval=1.0)
 HOSTS = [f"plot{i}" for i in range(1, 9)]
@@ -37,16 +38,6 @@ def normalise(text: str) -> str:
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "YYYY-MM-DD hh:mm:ss", text)
     text = re.sub(r"\d\d:\d\d:\d\d", "hh:mm:ss", text)
     return text
-
-
-async def until(engine: PoolEngine, check, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        d = engine.diagnose()
-        if check(d):
-            return d
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what}: {engine.diagnose().summary}")
 
 
 async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: Path):
