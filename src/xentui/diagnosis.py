@@ -463,6 +463,16 @@ def _not_before(at: float | None, since: float | None) -> bool:
     return at is None or since is None or at >= since
 
 
+def _answered_by(f: HostFacts, master: _Host | None) -> bool:
+    """The slave's `xe pool-list` answer came from this master: the pool record names it (when both are known).
+
+    A slave recovered onto a new master mid-probe read pool.conf before, and pool-list after:
+    that answer is the new master's, not evidence that the old one serves it."""
+    if master is None or not f.pool_master_uuid or not master.f.uuid:
+        return True
+    return f.pool_master_uuid.lower() == master.f.uuid.lower()
+
+
 def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S UTC", time.gmtime(at))
 
@@ -566,7 +576,11 @@ class _Diagnoser:
             negatives.append(_seen_at(host.f, "ssh"))
         since = min((t for t in negatives if t is not None), default=None)
         m.served = sum(
-            1 for h in fs if h.f.pool_list is QueryState.ANSWERED and _not_before(_seen_at(h.f, "pool_list"), since)
+            1
+            for h in fs
+            if h.f.pool_list is QueryState.ANSWERED
+            and _not_before(_seen_at(h.f, "pool_list"), since)
+            and _answered_by(h.f, host)
         )
         m.cannot_reach = sum(1 for h in fs if h.f.reaches_master is False)
         m.no_answer = sum(1 for h in fs if _pool_list_failed(h.f))
