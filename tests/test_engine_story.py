@@ -16,6 +16,7 @@ import asyncio
 import time
 from typing import Callable
 
+from xentui.actions.propose import plan_from_recommendation
 from xentui.config import load_config
 from xentui.diagnosis import Action, Diagnosis, Verdict
 from xentui.engine.pool import PoolEngine
@@ -97,6 +98,8 @@ async def test_the_story_has_one_verdict_per_state(sim_factory):
         assert "plot1 is unreachable and was master when last seen at" in d.summary, d.summary
         assert d.recommendation.action is Action.INVESTIGATE and d.recommendation.command is None
         assert "unreachable" in [f.value for f in d.hosts["plot1"].flags]
+        plan = plan_from_recommendation(engine.facts, d)
+        assert all(step.host != "plot1" for step in plan.steps), plan  # nothing aimed at a memory
         agree(d, await one_shot(config))
 
         # plot1 comes back still believing it is master: split brain, healed from plot7
