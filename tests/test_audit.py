@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from xentui.audit import MASK, AuditLog, AuditRecord, default_audit_path, redact
+from xentui.audit import MASK, AuditLog, AuditRecord, default_audit_path, operator_login, redact
 
 # --------------------------------------------------------------------------- records
 
@@ -24,7 +24,7 @@ from xentui.audit import MASK, AuditLog, AuditRecord, default_audit_path, redact
 def test_record_defaults_and_utc() -> None:
     rec = AuditRecord(host="plot1", command="xe host-list")
     assert rec.ts.tzinfo is not None and rec.ts.utcoffset() == timedelta(0)
-    assert (rec.actor, rec.outcome, rec.exit_status, rec.detail) == ("xentui", "ok", None, None)
+    assert (rec.actor, rec.outcome, rec.exit_status, rec.detail) == (operator_login(), "ok", None, None)
     data = json.loads(rec.model_dump_json())
     assert data["ts"].endswith("Z")
     assert datetime.fromisoformat(data["ts"]) == rec.ts
@@ -58,7 +58,7 @@ def test_append_and_read(tmp_path: Path) -> None:
 
     lines = log.path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3
-    assert all(json.loads(line)["actor"] == "xentui" for line in lines)
+    assert all(json.loads(line)["actor"] == operator_login() for line in lines)
 
     records = log.read()
     assert records[0] == first
@@ -258,3 +258,15 @@ def test_a_registered_secret_never_reaches_the_file(secret: str, command: str, d
     assert secret not in rec.command and secret not in (rec.detail or "")
     on_disk = json.loads(raw)
     assert secret not in on_disk["command"] and secret not in (on_disk["detail"] or "")
+
+
+def test_actor_is_the_os_login_or_the_sudo_user(monkeypatch) -> None:
+    """Issue 15: the audit names the operator (their login; the one behind sudo), not "xentui"."""
+    import getpass
+
+    from xentui.audit import AuditRecord
+
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    assert AuditRecord(host="plot1", command="true").actor == getpass.getuser() != "xentui"
+    monkeypatch.setenv("SUDO_USER", "alice")
+    assert AuditRecord(host="plot1", command="true").actor == "alice"

@@ -578,3 +578,13 @@ def test_upsert_then_dump_round_trip(name: str, hosts: list[str]) -> None:
         assert "duplicate host" in str(exc)
         return
     assert Config.model_validate(tomllib.loads(dump_config(cfg))) == cfg
+
+
+def test_host_instead_of_hosts_names_the_key_and_its_line(tmp_path: Path) -> None:
+    """`host = [...]` also leaves `hosts` missing: the error names the misspelt key on its line."""
+    path = write(tmp_path, '[settings]\npoll_interval = 2\n\n[[pool]]\nname = "lab"\nhost = ["a", "b"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    err = info.value
+    assert (err.line, err.field) == (6, "pool[0].host")
+    assert str(err).startswith(f"{path}:6: pool[0].host: unknown key 'host' (did you mean 'hosts'?)")

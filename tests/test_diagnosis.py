@@ -600,3 +600,108 @@ def test_property_split_brain_recovers_only_on_majority(masters_at: list[int], d
     assert d.recommendation.host == d.majority_master.name
     forbidden = {f.host for f in d.forbidden if f.action is Action.RECOVER_SLAVES}
     assert forbidden == {f"plot{i}" for i in masters_at} - {d.majority_master.name}
+
+
+# --------------------------------------------------------------------------- facts have an age (issue 15)
+
+from xentui.model import Source  # noqa: E402
+
+T0 = 1_780_000_000.0  # a fixed wall clock: the diagnosis never reads one
+
+
+def dated(f: HostFacts, at: float, *keys: str, stale: bool = False) -> HostFacts:
+    for k in keys:
+        f.sources[k] = Source(how="test", at=at, stale=stale)
+    return f
+
+
+def last_seen_master(i: int = 1, at: float = T0) -> HostFacts:
+    """An old master nobody reaches now: its pool.conf ('master') is a memory, marked stale."""
+    return dated(down(i, SshState.NO_ANSWER, role=Role.MASTER), at, "role", stale=True)
+
+
+def test_after_promote_and_recover_a_last_seen_master_is_context_not_a_second_master() -> None:
+    """plot7 promoted, every reachable slave follows it; plot1 cut off, last seen as master."""
+    hosts = [last_seen_master(1)] + [slave(i, 7) for i in range(2, 7)] + [master(7), slave(8, 7)]
+    d = diagnose_pool(hosts, pool="prod")
+    assert d.verdict is Verdict.DEGRADED, d.summary
+    assert d.masters == ["plot7"] and d.master is not None and d.master.name == "plot7"
+    assert "plot1 is unreachable and was master when last seen at 20:26:40 UTC" in d.summary
+    assert "then heal from plot7" in d.summary
+    assert HostFlag.UNREACHABLE in d.hosts["plot1"].flags and "was master when last seen" in d.hosts["plot1"].note
+    rec = d.recommendation
+    assert rec is not None and rec.action is Action.INVESTIGATE and rec.command is None
+    assert all(fb.action is not Action.RECOVER_SLAVES for fb in d.forbidden)
+
+
+def test_a_last_seen_master_that_answers_again_claiming_master_is_split_brain() -> None:
+    hosts = [master(1)] + [slave(i, 7) for i in range(2, 7)] + [master(7), slave(8, 7)]
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.SPLIT_BRAIN and d.masters == ["plot1", "plot7"]
+    assert d.recommendation is not None and d.recommendation.host == "plot7"
+
+
+def test_a_last_seen_master_its_slaves_still_follow_is_the_lost_master() -> None:
+    hosts = [last_seen_master(1)] + [stranded(i) for i in range(2, N + 1)]
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.MASTER_LOST and d.majority_master is not None and d.majority_master.name == "plot1"
+
+
+@pytest.mark.parametrize("cannot_reach", [1, 3, 7])
+def test_an_answer_from_before_the_slaves_lost_the_master_gives_no_advice(cannot_reach: int) -> None:
+    """The master's last answers predate its slaves' failed checks: ask it again, advise nothing."""
+    hosts = [dated(master(1), T0, "xapi", "pool_list", "role")]
+    for i in range(2, N + 1):
+        if i <= cannot_reach + 1:
+            hosts.append(dated(stranded(i, pool_list=QueryState.UNKNOWN), T0 + 5, "reaches_master"))
+        else:
+            hosts.append(dated(slave(i), T0 - 1, "reaches_master", "pool_list"))
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.UNKNOWN, d.summary
+    assert d.recommendation is None
+    assert f"{cannot_reach} of 7 slaves cannot reach plot1 · asking plot1" in d.summary
+    assert "answers" not in d.summary.replace("asking", "")
+
+
+def test_an_answer_after_the_slaves_lost_the_master_is_a_partition_not_a_loss() -> None:
+    hosts = [dated(master(1), T0 + 6, "xapi", "pool_list", "role")]
+    hosts += [dated(stranded(i, pool_list=QueryState.UNKNOWN), T0 + 5, "reaches_master") for i in range(2, N + 1)]
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.DEGRADED and "answers the jump box, but its slaves cannot reach it" in d.summary
+    assert any(fb.action is Action.PROMOTE for fb in d.forbidden)
+
+
+def test_a_master_silent_over_a_held_session_is_asked_about_then_lost() -> None:
+    silent = dated(master(1, silent_for=2.0), T0 + 1, "silent_for")
+    dated(silent, T0, "xapi", "pool_list")
+    healthy_slaves = [dated(slave(i), T0 - 1, "reaches_master", "pool_list") for i in range(2, N + 1)]
+    d = diagnose_pool([silent, *healthy_slaves])
+    assert d.verdict is Verdict.UNKNOWN and d.recommendation is None, d.summary
+    assert "plot1: no answer for 2 s" in d.summary and "asking its slaves" in d.summary
+    lost = [dated(stranded(i, pool_list=QueryState.UNKNOWN), T0 + 3, "reaches_master") for i in range(2, N + 1)]
+    d = diagnose_pool([silent, *lost])
+    assert d.verdict is Verdict.MASTER_LOST, d.summary
+    assert d.recommendation is not None and d.recommendation.action is Action.PROMOTE
+    assert d.recommendation.host != "plot1"
+
+
+def test_a_name_that_does_not_resolve_gets_no_forget_or_handover_advice() -> None:
+    ghost = down(8, SshState.DNS_FAILED, keep_identity=False, ssh_error="plot8: 'x.invalid' does not resolve")
+    d = diagnose_pool(pool(plot8=ghost))
+    assert d.verdict is Verdict.DEGRADED
+    assert all(fb.host != "plot8" and "plot8" not in fb.reason for fb in d.forbidden), d.forbidden
+    assert d.recommendation is not None and d.recommendation.host == "plot8"
+    assert "does not resolve" in d.recommendation.reason and "configuration" in d.recommendation.reason
+
+
+def test_a_pool_list_answered_by_another_master_does_not_make_the_old_one_serve() -> None:
+    """Mid-recovery a slave read pool.conf (old master) before, and pool-list (new master) after."""
+    new_master = "00000000-0000-0000-0000-000000000002"
+    hosts = [down(1, SshState.NO_ANSWER)]
+    hosts += [slave(i, 1, pool_master_uuid=new_master, reaches_master=None) for i in range(2, N + 1)]
+    d = diagnose_pool(hosts)
+    assert "serves its slaves" not in d.summary, d.summary
+    hosts = [down(1, SshState.NO_ANSWER)]
+    hosts += [slave(i, 1, pool_master_uuid="00000000-0000-0000-0000-000000000001", reaches_master=None)
+              for i in range(2, N + 1)]
+    assert "serves its slaves" in diagnose_pool(hosts).summary

@@ -32,7 +32,8 @@ def test_pending_values_are_carried_while_the_probe_runs() -> None:
     assert merged.xapi is XapiView.SLAVE and merged.pool_list is QueryState.ANSWERED
     assert merged.reaches_master is True and merged.db_generation == old.db_generation
     assert merged.latency_ms == old.latency_ms
-    assert merged.sources["role"] == old.sources["role"]  # original time: the age shows it
+    assert merged.sources["role"].at == old.sources["role"].at  # original time: the age shows it
+    assert merged.sources["role"].carried and not old.sources["role"].carried  # pending, not observed now
     assert not merged.sources["role"].stale
     assert merged.sources["ssh"].at == FIXED_NOW + 2
 

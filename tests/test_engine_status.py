@@ -136,7 +136,12 @@ async def test_failures_are_one_line_per_host_and_others_still_probed(sim_factor
     assert f["plot2"].ssh is SshState.AUTH_FAILED and f["plot2"].ssh_error.startswith("plot2: authentication failed")
     assert f["plot3"].ssh is SshState.HOST_KEY_CHANGED and "SHA256:" in f["plot3"].ssh_error
     assert f["plot4"].ssh is SshState.REFUSED and f["plot4"].ssh_error == "plot4: connection refused"
-    assert f["ghost"].ssh is SshState.DNS_FAILED and f["ghost"].ssh_error.startswith("ghost: cannot resolve")
+    assert f["ghost"].ssh is SshState.DNS_FAILED and "does not resolve" in f["ghost"].ssh_error
+    # four causes, four findings: a name that does not resolve is a configuration error, never
+    # a host the handover waits for nor one to keep from being forgotten
+    assert "does not resolve" in d.hosts["ghost"].note
+    assert {fb.host for fb in d.forbidden if fb.action == "host-forget"} == {"plot2", "plot3", "plot4"}
+    assert all("ghost" not in fb.reason for fb in d.forbidden), d.forbidden
     assert f["plot5"].ssh is SshState.UP and f["plot5"].xapi is XapiView.NO_ANSWER
     assert f["plot5"].role is Role.SLAVE  # the files still answer when xapi hangs
     assert f["plot6"].forwarding is False and f["plot6"].xapi is XapiView.UNAVAILABLE

@@ -8,6 +8,7 @@ and detail with every secret registered via :meth:`AuditLog.add_secret`, and
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -29,6 +30,7 @@ __all__ = [
     "AuditLog",
     "AuditRecord",
     "default_audit_path",
+    "operator_login",
     "redact",
 ]
 
@@ -41,6 +43,17 @@ OUTCOMES = ("ok", "error", "timeout", "dry-run", "refused")
 def default_audit_path() -> Path:
     """``platformdirs.user_data_dir("xentui") / "audit.jsonl"``."""
     return platformdirs.user_data_path("xentui") / "audit.jsonl"
+
+
+def operator_login() -> str:
+    """Who ran it: the OS login, or the login behind ``sudo`` (``SUDO_USER``); ACTOR if neither is known."""
+    sudo = os.environ.get("SUDO_USER")
+    if sudo:
+        return sudo
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry for the uid
+        return ACTOR
 
 
 def _now() -> datetime:
@@ -59,7 +72,7 @@ class AuditRecord(BaseModel):
     duration_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     outcome: Annotated[str, Field(min_length=1)] = "ok"
     detail: str | None = None
-    actor: str = ACTOR
+    actor: str = Field(default_factory=lambda: operator_login())
 
     @field_validator("ts")
     @classmethod

@@ -308,6 +308,20 @@ def cmd_completion(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import cmd_watch as watch
+
+    config, pool = _load(args)
+    return watch(_with_overrides(config, args), pool, args.json)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import cmd_report as report
+
+    config, pool = _load(args)
+    return report(config, pool, args.since, args.until)
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     """The simulator's own parser reads its arguments: it is imported only for `xentui sim`."""
     from .sim.__main__ import add_arguments, run
@@ -350,6 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="one probe, then the plan the console would propose now (runs nothing)")
     timeouts(pl)
     pl.add_argument("--json", action="store_true", help="machine-readable output")
+    wt = sub.add_parser("watch", help="the console's engine without a screen: one line per event until interrupted")
+    timeouts(wt)
+    wt.add_argument("--json", action="store_true", help="one JSON object per line")
+    rp = sub.add_parser("report", help="a Markdown post-mortem from the pool's journal and the audit")
+    rp.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
+    rp.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
+    rp.add_argument("--since", help="from this time (ISO 8601, UTC unless it says)")
+    rp.add_argument("--until", help="up to this time (ISO 8601)")
     dc = sub.add_parser("discover", help="list a pool's hosts from one member and write the config")
     dc.add_argument("host", help="one pool member (ssh alias or address)")
     dc.add_argument("--name", help="pool name to write (default: the pool's own name-label)")
@@ -404,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         "plan": cmd_plan,
         "discover": cmd_discover,
         "onboard": cmd_onboard,
+        "watch": cmd_watch,
+        "report": cmd_report,
         "demo": cmd_demo,
         "exporter": cmd_exporter,
         "completion": cmd_completion,

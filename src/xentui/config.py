@@ -585,9 +585,12 @@ def _from_validation(
     for order, err in enumerate(exc.errors()):
         loc = _full_loc(err)
         line = _locate(text, loc) if text is not None else None
-        items.append((line if line is not None else 1 << 30, order, loc, _message(err, loc), line))
+        # A missing key comes last: `host = [...]` also makes `hosts` missing, and the
+        # misspelt key on its own line is the cause to name, not the table's header.
+        missing = 1 if err.get("type") == "missing" else 0
+        items.append((missing, line if line is not None else 1 << 30, order, loc, _message(err, loc), line))
     items.sort()
-    _, _, loc, message, line = items[0]
+    _, _, _, loc, message, line = items[0]
     field = _format_loc(loc)
     if prefix:
         field = prefix + ("." if field and not field.startswith("[") else "") + field

@@ -148,6 +148,7 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -337,6 +338,7 @@ _DOWN = JUMP_BOX_DOWN
 
 class _State(StrEnum):
     UP = "up"
+    ASKING = "asking"  # its slaves just lost it; its own answer predates that and is being re-read
     CUT_OFF = "cut-off"
     HUNG = "hung"
     DOWN = "down"
@@ -363,11 +365,11 @@ class _Host:
 
     @property
     def reachable(self) -> bool:
-        return self.f.ssh is SshState.UP
+        return self.f.ssh is SshState.UP and self.f.silent_for is None
 
     @property
     def unreachable(self) -> bool:
-        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN)
+        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN) or self.f.silent_for is not None
 
     def flag(self, fl: HostFlag, note: str | None = None) -> None:
         if fl not in self.flags:
@@ -410,6 +412,36 @@ _pool_list_failed = pool_list_failed
 _master_toolstack = master_toolstack_answers
 
 
+def _role(f: HostFacts) -> Role | None:
+    """The role pool.conf gives the host, as observed now: a last-seen pool.conf is a memory, not a role."""
+    return None if f.last_seen("role") else f.role
+
+
+def _seen_at(f: HostFacts, key: str) -> float | None:
+    """When the fact under `key` was observed (None: no time recorded, taken as current)."""
+    src = f.sources.get(key)
+    return src.at if src is not None else None
+
+
+def _not_before(at: float | None, since: float | None) -> bool:
+    """An observation at `at` is no older than the first sign of trouble at `since`."""
+    return at is None or since is None or at >= since
+
+
+def _answered_by(f: HostFacts, master: _Host | None) -> bool:
+    """The slave's `xe pool-list` answer came from this master: the pool record names it (when both are known).
+
+    A slave recovered onto a new master mid-probe read pool.conf before, and pool-list after:
+    that answer is the new master's, not evidence that the old one serves it."""
+    if master is None or not f.pool_master_uuid or not master.f.uuid:
+        return True
+    return f.pool_master_uuid.lower() == master.f.uuid.lower()
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S UTC", time.gmtime(at))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -444,10 +476,11 @@ class _Diagnoser:
         for f in self.facts:
             if f.name in self.hosts:  # duplicate names: the first one wins
                 continue
-            claims = f.role is Role.MASTER or f.xapi is XapiView.MASTER
+            role = _role(f)
+            claims = role is Role.MASTER or f.xapi is XapiView.MASTER
             raw: str | None = None
             if not claims:
-                if f.role is Role.SLAVE and f.master_address:
+                if role is Role.SLAVE and f.master_address:
                     raw = f.master_address
                 elif f.xapi_master_address:
                     raw = f.xapi_master_address
@@ -472,7 +505,7 @@ class _Diagnoser:
         for h in hs.values():
             if h.target and h.target not in masters:
                 t = hs[h.target]
-                role_unknown = t.raw is None and t.f.role is None and t.f.xapi is not XapiView.SLAVE
+                role_unknown = t.raw is None and _role(t.f) is None and t.f.xapi is not XapiView.SLAVE
                 if role_unknown:  # counted by what its slaves believe
                     masters[t.name] = _Master(key=t.name, host=t, followers=[])
         if not masters:  # the master is not configured: unresolved addresses stand in
@@ -495,14 +528,43 @@ class _Diagnoser:
         return masters
 
     def _judge(self, m: _Master) -> None:
+        """How the master stands.  A sign that it works counts only when it was observed no earlier
+        than the first sign that it does not (a slave's failed TCP check or hung `xe pool-list`):
+        an answer from before the trouble is a memory, and must not outweigh it."""
         fs = m.followers
-        m.served = sum(1 for h in fs if h.f.pool_list is QueryState.ANSWERED)
+        negatives = [_seen_at(h.f, "reaches_master") for h in fs if h.f.reaches_master is False]
+        # (a hung `xe pool-list` is no first sign: the slave's own toolstack may be what hangs)
+        host = m.host
+        if host is not None and host.f.silent_for is not None:  # gone quiet under a held session
+            negatives.append(_seen_at(host.f, "silent_for"))
+        elif host is not None and host.unreachable:
+            negatives.append(_seen_at(host.f, "ssh"))
+        since = min((t for t in negatives if t is not None), default=None)
+        m.served = sum(
+            1
+            for h in fs
+            if h.f.pool_list is QueryState.ANSWERED
+            and _not_before(_seen_at(h.f, "pool_list"), since)
+            and _answered_by(h.f, host)
+        )
         m.cannot_reach = sum(1 for h in fs if h.f.reaches_master is False)
         m.no_answer = sum(1 for h in fs if _pool_list_failed(h.f))
-        reach = sum(1 for h in fs if h.f.reaches_master is True)
-        host = m.host
+        reach = sum(
+            1 for h in fs if h.f.reaches_master is True and _not_before(_seen_at(h.f, "reaches_master"), since)
+        )
         jb_up = host is not None and host.reachable
         toolstack = _master_toolstack(host.f) if host is not None and jb_up else None
+        quiet = host is not None and host.f.ssh is SshState.UP and host.f.silent_for is not None
+        if quiet and not (m.served or reach or m.cannot_reach or m.no_answer):
+            m.state = _State.ASKING  # silent to the jump box; its slaves have not said yet
+            return
+        if toolstack is True and host is not None:
+            seen = [_seen_at(host.f, k) for k in ("pool_list", "xapi") if k in host.f.sources]
+            if seen and not any(_not_before(t, since) for t in seen):
+                toolstack = None  # it answered before its slaves lost it: ask it again
+                if not m.served and not reach:
+                    m.state = _State.ASKING
+                    return
         if jb_up and toolstack is True:
             cut = m.cannot_reach > 0 and m.served == 0 and reach == 0
             m.state = _State.CUT_OFF if cut else _State.UP
@@ -534,6 +596,8 @@ class _Diagnoser:
             f = h.f
             if h.unreachable:
                 h.flag(HostFlag.UNREACHABLE, _ssh_cause(f))
+                if f.role is not None and f.last_seen("role"):
+                    h.notes.append(f"was {f.role.value} when last seen at {_clock(f.sources['role'].at)}")
             elif f.ssh is SshState.UNKNOWN:
                 h.notes.append("not probed yet")
             if _orphaned(f):
@@ -580,7 +644,9 @@ class _Diagnoser:
         self.forbidden.append(Forbidden(action=action, host=host, command=command, reason=reason))
 
     def _forbid_common(self, master: _Master | None, split: bool) -> None:
-        unreachable = [h for h in self.hosts.values() if h.unreachable]
+        # A name that does not resolve is a configuration error, not a down host: no forget or
+        # handover advice is about it (nothing says which host, if any, it names).
+        unreachable = [h for h in self.hosts.values() if h.unreachable and h.f.ssh is not SshState.DNS_FAILED]
         for h in unreachable:
             self._forbid(
                 Action.HOST_FORGET,
@@ -744,6 +810,25 @@ class _Diagnoser:
         self._forbid_common(m, False)
         if m.state in _LOST:
             return self._master_lost(m, masters)
+        if m.state is _State.ASKING:
+            if m.cannot_reach or m.no_answer:
+                told = (
+                    f"{m.cannot_reach} of {len(m.followers)} slaves cannot reach {m.name}"
+                    if m.cannot_reach
+                    else f"xe pool-list hangs on {m.no_answer} of {len(m.followers)} slaves"
+                )
+                told += f" · asking {m.name} (its last answer predates that)."
+            else:
+                told = f"{_ssh_cause(m.host.f) if m.host else m.name} · asking its slaves whether they reach it."
+            return self._finish(
+                Verdict.UNKNOWN,
+                told,
+                None,
+                m,
+                masters,
+                None,  # no advice until the master's own answer settles it
+                None,
+            )
         if m.state is _State.UNKNOWN:
             rec = Recommendation(
                 action=Action.INVESTIGATE,
@@ -861,6 +946,14 @@ class _Diagnoser:
                     action=Action.INVESTIGATE,
                     host=h.name,
                     reason=f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
+                )
+        for h in issues:
+            if h.f.ssh is SshState.DNS_FAILED:
+                return Recommendation(
+                    action=Action.INVESTIGATE,
+                    host=h.name,
+                    reason=f"{h.name} does not resolve ({_ssh_cause(h.f)}): fix its name in the configuration "
+                    "(or in DNS); it is not known to be a host of this pool.",
                 )
         for h in issues:
             if h.unreachable:
@@ -987,6 +1080,20 @@ class _Diagnoser:
 
     # ---------------------------------------------------------------- output
 
+    def _last_seen_masters(self, masters: dict[str, _Master], majority: _Master | None) -> str:
+        """Context, never evidence: hosts nobody reaches now that were master when last seen."""
+        out = ""
+        for h in self.hosts.values():
+            f = h.f
+            if h.name in masters or not h.unreachable or f.role is not Role.MASTER or not f.last_seen("role"):
+                continue
+            heal = f" — then heal from {majority.name}" if majority is not None and majority.name != h.name else ""
+            out += (
+                f" {h.name} is unreachable and was master when last seen at {_clock(f.sources['role'].at)}: "
+                f"if it comes back cut off it will still believe it is master{heal}."
+            )
+        return out
+
     def _host_verdict(self, h: _Host, masters: dict[str, _Master]) -> HostVerdict:
         f = h.f
         if h.name in masters:
@@ -1029,6 +1136,7 @@ class _Diagnoser:
                     host=rec.host,
                     reason=f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
                 )
+        summary += self._last_seen_masters(masters, majority)
         prefix = f"Pool {self.pool}: " if self.pool else ""
         return Diagnosis(
             pool=self.pool,

@@ -67,6 +67,9 @@ class Source(BaseModel):
     how: str  # e.g. "cat /etc/xensource/pool.conf", "XenAPI login over SSH forward"
     at: float  # time.time() when learned
     stale: bool = False  # kept from an earlier probe because this one could not learn it
+    # kept from the last settled probe while this one has not re-read it yet (pending): it
+    # may keep a picture steady, never outweigh a fresh observation (see diagnosis)
+    carried: bool = False
 
 
 class HostFacts(BaseModel):
@@ -114,6 +117,10 @@ class HostFacts(BaseModel):
     reaches_master: bool | None = None
     reaches_master_detail: str | None = None
 
+    # --- the probe's own first read (pool.conf etc.) has had no answer for this long (seconds),
+    # while the SSH session is still held: a stalled link, said long before the command times out
+    silent_for: float | None = None
+
     # --- bookkeeping
     probed_at: float | None = None
     probe_seconds: float | None = None
@@ -121,12 +128,22 @@ class HostFacts(BaseModel):
 
     @property
     def reachable(self) -> bool:
-        """The jump box holds a working SSH session to this host."""
-        return self.ssh is SshState.UP
+        """The jump box holds a working SSH session to this host (one gone silent is not working)."""
+        return self.ssh is SshState.UP and self.silent_for is None
 
     def learned(self, field: str, how: str, at: float | None = None) -> None:
         """Record how a field was learned (call after setting it)."""
         self.sources[field] = Source(how=how, at=time.time() if at is None else at)
+
+    def last_seen(self, key: str) -> bool:
+        """The fact under `key` was not re-read by the latest probe: a memory, not an observation."""
+        src = self.sources.get(key)
+        return src is not None and src.stale
+
+    def fresh(self, key: str) -> bool:
+        """The fact under `key` was read by this probe (neither last seen nor carried while pending)."""
+        src = self.sources.get(key)
+        return src is not None and not src.stale and not src.carried
 
     def addresses(self) -> set[str]:
         """Every address or name this host is known by, for matching a master address."""

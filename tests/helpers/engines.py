@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from xentui.config import load_config
+from xentui.diagnosis import Diagnosis
 from xentui.engine.pool import PoolEngine
 from xentui.sim.server import Simulator
 
 from .settings import ENGINE_FAST
 
-__all__ = ["ENGINE_FAST", "engine_for"]
+__all__ = ["ENGINE_FAST", "engine_for", "until"]
 
 
 
@@ -18,3 +22,15 @@ def engine_for(sim: Simulator, **settings: Any) -> PoolEngine:
     """The engine of the simulator's pools.toml with `settings` (default `ENGINE_FAST`) over the file's."""
     config = load_config(sim.dir / "pools.toml")
     return PoolEngine(config.pools[0], config.settings.model_copy(update=settings or ENGINE_FAST))
+
+
+async def until(engine: PoolEngine, check: Callable[[Diagnosis], bool], what: str, timeout: float = 20.0) -> Diagnosis:
+    """Wait for a diagnosis that passes `check` (AssertionError naming the last verdict after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    d = engine.diagnose()
+    while time.monotonic() < deadline:
+        d = engine.diagnose()
+        if check(d):
+            return d
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what}: still {d.verdict}: {d.summary}")

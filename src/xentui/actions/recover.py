@@ -188,8 +188,16 @@ def _old_master_checks(fs: dict[str, HostFacts], diagnosis: Diagnosis, old: str 
         if f.reachable and f.name != old and diagnosis.hosts.get(f.name) is not None and diagnosis.hosts[f.name].follows == old
     ]
     cut = [f.name for f in followers if f.reaches_master is False]
-    reach = [f.name for f in followers if f.reaches_master is True]
-    served = [f.name for f in followers if f.pool_list is QueryState.ANSWERED]
+    # as the diagnosis: an answer from before the first failed check is a memory, not evidence
+    lost = [src.at for f in followers if f.reaches_master is False and (src := f.sources.get("reaches_master"))]
+    since = min(lost, default=None)
+
+    def current(f: HostFacts, key: str) -> bool:
+        src = f.sources.get(key)
+        return since is None or src is None or src.at >= since
+
+    reach = [f.name for f in followers if f.reaches_master is True and current(f, "reaches_master")]
+    served = [f.name for f in followers if f.pool_list is QueryState.ANSWERED and current(f, "pool_list")]
     name = "master unreachable from the slaves"
     if reach or served:
         who = sorted(set(reach) | set(served))

@@ -10,7 +10,7 @@ probe has not learned it (its source key is absent), and its `Source` keeps
 the original time, so the age shows it.
 
 * While the probe runs on a reachable host: every group not learned yet is
-  carried as it was (pending, not stale); the reach check only while the host
+  carried as it was (pending, not stale: `Source.carried`); the reach check only while the host
   is still a slave by its new pool.conf (a promoted host does not keep it).
 * When the probe is over, or the host is unreachable: only the file facts
   (pool.conf, inventory, hostname, generation, own addresses) are carried,
@@ -52,7 +52,7 @@ def _carry(previous: HostFacts, new: HostFacts, key: str, fields: Sequence[str],
     if src is not None:
         for name in fields:
             setattr(new, name, copy.copy(getattr(previous, name)))
-        new.sources[key] = Source(how=src.how, at=src.at, stale=stale or src.stale)
+        new.sources[key] = Source(how=src.how, at=src.at, stale=stale or src.stale, carried=not stale and not src.stale)
         return
     for name in fields:  # facts remembered field by field (the address book)
         field_src = previous.sources.get(name)
@@ -82,6 +82,7 @@ def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) ->
     if not complete:
         for key, fields in TOOLSTACK_GROUPS.items():
             _carry(previous, new, key, fields, stale=False)
-        if new.role is Role.SLAVE and "reaches_master" not in new.sources:
+        same_master = new.master_address == previous.master_address  # a check of the old master says nothing
+        if new.role is Role.SLAVE and same_master and "reaches_master" not in new.sources:
             _carry(previous, new, "reaches_master", REACH, stale=False)
     return new

@@ -184,7 +184,8 @@ def apply_reach(facts: HostFacts, result: CommandResult, seconds: float) -> None
     else:
         detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.exit_status}"
         facts.reaches_master, facts.reaches_master_detail = False, brief(detail)
-    facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host")
+    # observed from the moment the check began: an answer the master gave after that is not older
+    facts.learned("reaches_master", f"bash /dev/tcp connect to {facts.master_address}:443 from the host", at=result.started)
 
 
 def snapshot(facts: HostFacts) -> HostFacts:
@@ -248,6 +249,16 @@ async def probe_host(
     except ValueError:
         hint = None
 
+    async def silence(since: float) -> None:
+        # The file read answers in milliseconds even when xapi is hung: no answer within one
+        # reach timeout means the host (or the link) is silent.  Say so now, every reach
+        # timeout, rather than only when the command's own timeout drops the session.
+        while True:
+            await asyncio.sleep(timeouts.reach)
+            facts.silent_for = round(time.monotonic() - started, 1)
+            facts.learned("silent_for", "no answer to the file read over the held SSH session", at=since)
+            publish()
+
     async def files_then_reach() -> None:
         # With a hint the reach check rides on the file read's channel; the files are taken when
         # the reach section starts. A stalled link (cable pulled under an open session) is found
@@ -262,8 +273,15 @@ async def probe_host(
         sent, sent_wall = time.monotonic(), time.time()
         early = (REACH_MARKER, on_head) if hint else None
         run = asyncio.ensure_future(session.run(cmd, max(timeouts.command, timeouts.reach + 2), early=early))
+        watch = asyncio.ensure_future(silence(time.time()))
         try:
-            await asyncio.wait({run, head}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait({run, head}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                watch.cancel()
+            if facts.silent_for is not None:
+                facts.silent_for = None
+                facts.sources.pop("silent_for", None)
             if head.done() and head.result().strip():
                 r = CommandResult(session.name, cmd, 0, head.result(), "", sent_wall, time.monotonic() - sent)
             else:
@@ -314,8 +332,9 @@ async def probe_host(
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"
     facts.ssh = SshState.UP if session.state is SshState.UP else session.state
-    if facts.ssh is not SshState.UP:  # the connection failed under the probe: say why
+    if facts.ssh is not SshState.UP:  # the connection failed under the probe: say why, and when
         facts.ssh_error = session.error
+        facts.learned("ssh", "SSH session lost under the probe")
     facts.probe_seconds = time.monotonic() - started
     publish()
     return facts

@@ -327,7 +327,7 @@ class HostSession:
         if isinstance(e, ConnectionRefusedError):
             return SshState.REFUSED, f"{who}: connection refused"
         if isinstance(e, socket.gaierror):
-            return SshState.DNS_FAILED, f"{who}: cannot resolve {self.target.host!r} ({e.strerror})"
+            return SshState.DNS_FAILED, f"{who}: {self.target.host!r} does not resolve ({e.strerror}): a configuration error, not a down host"
         if isinstance(e, asyncssh.ConnectionLost):
             return SshState.ERROR, f"{who}: connection lost during login"
         if isinstance(e, asyncssh.DisconnectError):

@@ -107,6 +107,8 @@ def _ssh_seconds(f: HostFacts, settings: Settings) -> float:
 
 def ssh_text(f: HostFacts, settings: Settings, wide: bool = True) -> str:
     s = f.ssh
+    if s is SshState.UP and f.silent_for is not None:  # session held, but the host has gone quiet
+        return f"no answer for {f.silent_for:.0f} s" if wide else f"silent {f.silent_for:.0f}s"
     if s is SshState.NO_ANSWER:
         secs = _ssh_seconds(f, settings)
         return f"no answer in {secs:g} s" if wide else f"no answer {secs:g}s"
@@ -231,6 +233,8 @@ def row_view(
     holds = f.role is Role.MASTER or (hv is not None and hv.role == "master")
     role = f.role.value if f.role is not None else "-"
     role_style = STALE if _stale(f, "role") else ""
+    if role_style and f.role is not None:  # last seen, not observed now: say so, with its age
+        role = f"was {role} · {age_text(now - f.sources['role'].at)}" if wide else f"was {role}"
     if f.role is Role.BROKEN:
         flagged.add("role")
     if holds and f.role is Role.MASTER and (split or (majority is not None and f.name != majority)):

@@ -26,6 +26,7 @@ from ..config import Settings
 from ..diagnosis import Diagnosis, diagnose_pool
 from ..engine.pool import PoolEngine
 from ..engine.sessions import CommandResult
+from ..journal import EventStream, Journal, journal_path
 from ..model import HostFacts
 
 __all__ = ["FactSource", "LiveSource", "StaticSource"]
@@ -76,6 +77,10 @@ class LiveSource:
         self._engine = engine
         self.listeners: list[FactsListener] = []
         self._engine.listeners.append(self._arrive)
+        # the incident journal: the same events `xentui watch` prints, beside the audit file
+        self.events = EventStream(self.name, self._engine.diagnose, self._engine.facts)
+        self.events.sinks.append(Journal(journal_path(self.settings.audit_path, self.name)).append)
+        self._engine.listeners.append(self.events.on_facts)
 
     @property
     def engine(self) -> PoolEngine:

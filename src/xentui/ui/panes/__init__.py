@@ -31,6 +31,7 @@ from .onboard import ONBOARD_PANE
 from .recover import RECOVER_PANE
 from .splitbrain import SPLIT_BRAIN_PANE
 from .designate import DESIGNATE_PANE
+from .timeline import TIMELINE_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 
@@ -43,6 +44,7 @@ PANES: list[PaneSpec] = [
     RECOVER_PANE,
     SPLIT_BRAIN_PANE,
     DESIGNATE_PANE,
+    TIMELINE_PANE,
 ]
 
 
