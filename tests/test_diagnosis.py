@@ -696,12 +696,11 @@ def test_a_name_that_does_not_resolve_gets_no_forget_or_handover_advice() -> Non
 
 def test_a_pool_list_answered_by_another_master_does_not_make_the_old_one_serve() -> None:
     """Mid-recovery a slave read pool.conf (old master) before, and pool-list (new master) after."""
-    new_master = "00000000-0000-0000-0000-000000000002"
+    new_master = uuid(2)
     hosts = [down(1, SshState.NO_ANSWER)]
     hosts += [slave(i, 1, pool_master_uuid=new_master, reaches_master=None) for i in range(2, N + 1)]
     d = diagnose_pool(hosts)
     assert "serves its slaves" not in d.summary, d.summary
     hosts = [down(1, SshState.NO_ANSWER)]
-    hosts += [slave(i, 1, pool_master_uuid="00000000-0000-0000-0000-000000000001", reaches_master=None)
-              for i in range(2, N + 1)]
+    hosts += [slave(i, 1, pool_master_uuid=uuid(1), reaches_master=None) for i in range(2, N + 1)]
     assert "serves its slaves" in diagnose_pool(hosts).summary
