@@ -40,6 +40,9 @@ LAYERS: dict[str, int] = {
     "xentui.facts_rules": 2,
     "xentui.diagnosis": 3,
     "xentui.engine": 4,
+    "xentui.journal": 4,  # change events and the JSONL journal: facts and diagnosis in, lines out
+    "xentui.watch": 5,  # `xentui watch`: the engine and the journal
+    "xentui.report": 5,  # `xentui report`: the journal and the audit
     "xentui.discover": 5,  # a pool from one member: config + sessions + xe
     "xentui.exporter": 5,  # the engine's facts as Prometheus metrics
     "xentui.actions": 5,

@@ -52,7 +52,8 @@ async def test_watch_json_emits_master_lost_within_3_5_s_of_the_cable_pull(sim_f
         took = time.monotonic() - pulled
         assert took <= 3.5, took
         assert e["pool"] == "sim" and e["masters"] == ["plot1"] and e["next"]["action"] == "promote"
-        assert e["facts"]["plot1"]["ssh"] in ("silent", "no-answer") and e["facts"]["plot2"]["reaches_master"] is False
+        slaves = {name: f for name, f in e["facts"].items() if name != "plot1"}
+        assert e["facts"]["plot1"]["ssh"] in ("silent", "no-answer") and any(f["reaches_master"] is False for f in slaves.values())
         assert e["at"].endswith("Z")
     finally:
         proc.send_signal(signal.SIGINT)
