@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from xentui.xe.records import (
@@ -310,6 +310,9 @@ def test_records_round_trip(records: list[list[tuple[str, str, bool, str]]]) -> 
 @given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=20), min_size=1, max_size=6))
 def test_minimal_round_trip(vals: list[str]) -> None:
     # One empty value alone prints an empty line, which means "no match".
+    # A last value ending in CR is indistinguishable from a CRLF line end (which is tolerated):
+    # the round trip holds for every other value.
+    assume(not vals[-1].endswith("\r"))
     text = ",".join(escape_minimal(v) for v in vals) + "\n"
     expected = [] if vals == [""] else vals
     assert parse_minimal(text) == expected
@@ -320,6 +323,7 @@ def test_minimal_round_trip(vals: list[str]) -> None:
 def test_minimal_round_trip_with_comma_escape_only(vals: list[str]) -> None:
     # Values with commas, escaped as the reference says (",", "\,").
     vals = [v + "," + v for v in vals]
+    assume(not vals[-1].endswith("\r"))  # that CR would read as a CRLF line end (tolerated)
     text = ",".join(v.replace(",", "\\,") for v in vals) + "\n"
     assert parse_minimal(text) == vals
 
