@@ -245,3 +245,18 @@ async def test_timeline_key_opens_the_journal_of_the_demo(tmp_path: Path) -> Non
         assert text.startswith("# Incident report: pool sim") and "**HEALTHY**" in text and "## Timeline" in text
         await key_takes_effect(app, "escape", lambda: isinstance(app.screen, PoolScreen), 5)
     assert list(app.errors) == []
+
+
+async def test_the_title_says_the_faults_in_force_not_the_starting_scenario(tmp_path: Path) -> None:
+    """Issue 15: the title kept `scenario healthy` after faults were injected. It now says what
+    the demo started as and, read from the simulator, which faults are in force."""
+    demo = DemoController(hosts=3, scenario="healthy", root=tmp_path, timing=FAST, settings=SHORT)
+    app = XentuiApp(demo=demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: _verdict(app) is Verdict.HEALTHY, 30, "a healthy simulated pool")
+        assert app.sub_title.startswith("started as healthy · 3 hosts") and "cable" not in app.sub_title
+        await key_takes_effect(app, "c", lambda: demo.pulled_cables() == ["plot1"], 5)
+        await _until(pilot, lambda: "cable pulled: plot1" in app.sub_title, 5, "the fault in the title")
+        await key_takes_effect(app, "c", lambda: demo.pulled_cables() == [], 5)
+        await _until(pilot, lambda: "cable pulled" not in app.sub_title, 5, "the fault gone from the title")
+    assert list(app.errors) == []

@@ -156,10 +156,23 @@ class XentuiApp(App[int]):
         self.sub_title = self._sub_title()
 
     def _sub_title(self) -> str:
-        parts = [f"scenario {self.demo.scenario} · {self.demo.hosts} hosts"] if self.demo is not None else []
+        parts = [f"started as {self.demo.scenario} · {self.demo.hosts} hosts"] if self.demo is not None else []
+        if self.demo is not None and self.demo.running:
+            parts += self._injected(self.demo)
         if self.dry_run:
             parts.append("dry run: commands are shown, none is run")
         return " · ".join(parts)
+
+    @staticmethod
+    def _injected(demo: Demo) -> list[str]:
+        """The faults in force now, read from the simulator (not remembered from the keys pressed)."""
+        names = demo.host_names()
+        faults = {
+            "cable pulled": demo.pulled_cables(),
+            "off": [h for h in names if not demo.is_powered(h)],
+            "toolstack hung": [h for h in names if demo.is_powered(h) and demo.is_hung(h)],
+        }
+        return [f"{what}: {' '.join(hosts)}" for what, hosts in faults.items() if hosts]
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
@@ -504,6 +517,7 @@ class XentuiApp(App[int]):
         for target in targets:
             done = await demo.fault(fault, target)
             self.notify(f"simulator: {done}", timeout=4)
+        self.sub_title = self._sub_title()
         slot = self.current_slot
         if slot is not None:
             slot.source.refresh()
