@@ -73,10 +73,15 @@ def _open(keys: list[str], pane_type: type, must_show: list[str]):  # type: igno
             if isinstance(pilot.app.screen, pane_type):
                 break
             await pilot.pause(0.05)
-        await pilot.pause(0.3)
-        shown = _screen_text(pilot.app)
+        # the pane renders once its (recorded) facts are in: wait for it, bounded, on a loaded machine too
+        for _ in range(100):
+            await pilot.pause(0.1)
+            shown = _screen_text(pilot.app)
+            if all(words in shown for words in must_show):
+                break
         for words in must_show:
             assert words in shown, (words, shown)
+        await pilot.pause(0.3)
 
     return run_before
 
