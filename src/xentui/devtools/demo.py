@@ -9,8 +9,10 @@ simulator's directory, never in the user's data dir.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
+import threading
 import sys
 import tempfile
 from pathlib import Path
@@ -128,6 +130,10 @@ class DemoController:
         return await self.sim.fault(fault, host)
 
 
+#: how long a stopping demo may take to unwind after SIGTERM/SIGHUP before it exits regardless (s)
+END_GRACE_S = 5.0
+
+
 class _Ended(SystemExit):
     """A signal that ends the demo (SIGTERM, SIGHUP): unwinds through `finally`."""
 
@@ -157,6 +163,11 @@ def run_demo(
 
     def end_on(signum: int, frame: FrameType | None) -> None:
         demo.cleanup()  # first: whatever the unwinding below meets, the keys and sockets are gone
+        # The terminal is gone or we were told to stop: if the unwinding is caught somewhere
+        # (a signal can land inside any frame of the console or the simulator), end anyway.
+        deadline = threading.Timer(END_GRACE_S, os._exit, args=(128 + signum,))
+        deadline.daemon = True  # a clean unwinding ends the process at once, timer or not
+        deadline.start()
         raise _Ended(128 + signum)
 
     previous = {sig: signal.signal(sig, end_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
