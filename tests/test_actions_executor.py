@@ -130,7 +130,7 @@ async def test_runs_verifies_and_audits(audit: AuditLog) -> None:
     assert rc is not None and rc.host == "plot2"
     assert sorted(rc.recovered) == [f"plot{i}" for i in range(3, 9)]
     assert list(rc.not_recovered) == ["plot1"]
-    assert "unreachable" in rc.not_recovered["plot1"] and "holds master" in rc.not_recovered["plot1"]
+    assert "unreachable" in rc.not_recovered["plot1"] and "was master" in rc.not_recovered["plot1"]
     # the fuse was waited out with progress ticks
     waits = [e for e in events if e.phase == "waiting"]
     assert waits and waits[0].fuse_s == pytest.approx(0.05) and waits[-1].remaining_s == 0.0

@@ -656,8 +656,11 @@ class PlanRunner:
             hv = d.hosts.get(name)
             if f is not None and not f.reachable:
                 why = f"unreachable (from the jump box too: {ssh_cause(f)})"
-                if name in d.masters:
-                    why += f"; it still holds master itself (its own master) — when it comes back, heal from {step.host}"
+                if name in d.masters or f.role is Role.MASTER:
+                    src = f.sources.get("role")  # unreachable: its role is what pool.conf said when last read
+                    when = f" when last seen at {time.strftime('%H:%M:%S UTC', time.gmtime(src.at))}" if src else ""
+                    why += (f"; it was master{when}: if it comes back still believing so, "
+                            f"heal from {step.host}")
             elif name in d.masters and name != step.host:
                 why = f"it holds master itself (its own master) and {step.host} could not reach it: still partitioned?"
             elif hv is not None and hv.follows == step.host:
