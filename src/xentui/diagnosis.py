@@ -150,7 +150,7 @@ import ipaddress
 import shlex
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -932,37 +932,32 @@ class _Diagnoser:
                     command=_cmd_restart_toolstack(),
                     reason=f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
                 )
-        for h in issues:
-            if has(h, HostFlag.ORPHANED):
-                return Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=h.name,
-                    reason=f"{h.name} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER): only a reinstall or a "
-                    "fresh pool-join brings it back.",
-                )
-        for h in issues:
-            if has(h, HostFlag.MASTER_UNREACHABLE):
-                return Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=h.name,
-                    reason=f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
-                )
-        for h in issues:
-            if h.f.ssh is SshState.DNS_FAILED:
-                return Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=h.name,
-                    reason=f"{h.name} does not resolve ({_ssh_cause(h.f)}): fix its name in the configuration "
-                    "(or in DNS); it is not known to be a host of this pool.",
-                )
-        for h in issues:
-            if h.unreachable:
-                return Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=h.name,
-                    reason=f"{h.name} is unreachable ({_ssh_cause(h.f)}): check its power and console; "
-                    "do not forget it from the pool.",
-                )
+        # Then what only an admin can look into, in this order: (which hosts, what to tell about one).
+        investigate: tuple[tuple[Callable[[_Host], bool], Callable[[_Host], str]], ...] = (
+            (
+                lambda h: has(h, HostFlag.ORPHANED),
+                lambda h: f"{h.name} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER): only a reinstall or a "
+                "fresh pool-join brings it back.",
+            ),
+            (
+                lambda h: has(h, HostFlag.MASTER_UNREACHABLE),
+                lambda h: f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
+            ),
+            (
+                lambda h: h.f.ssh is SshState.DNS_FAILED,
+                lambda h: f"{h.name} does not resolve ({_ssh_cause(h.f)}): fix its name in the configuration "
+                "(or in DNS); it is not known to be a host of this pool.",
+            ),
+            (
+                lambda h: h.unreachable,
+                lambda h: f"{h.name} is unreachable ({_ssh_cause(h.f)}): check its power and console; "
+                "do not forget it from the pool.",
+            ),
+        )
+        for matches, reason in investigate:
+            for h in issues:
+                if matches(h):
+                    return Recommendation(action=Action.INVESTIGATE, host=h.name, reason=reason(h))
         h = issues[0]
         return Recommendation(
             action=Action.INVESTIGATE,

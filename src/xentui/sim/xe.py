@@ -114,7 +114,10 @@ class XeCli:
         return await self.pool.call(self.host, "db.read")
 
     # ---------------------------------------------------------------- list commands
-    async def _list(self, args: Args, kind: str, records: list[R.Record]) -> Result:
+    async def _list(self, args: Args, kind: str, records_of: Callable[[PoolDB], list[R.Record]]) -> Result:
+        """`xe <kind>-list`: read the database (as every list command does first), then the records of
+        *kind* it holds, filtered by the remaining key=value arguments."""
+        records = records_of(await self.db())
         params_arg = args.take("params")
         params = params_arg.split(",") if params_arg else None
         # Remaining key=value arguments are filters on field values.
@@ -128,28 +131,22 @@ class XeCli:
         return ok(R.format_records(chosen))
 
     async def cmd_pool_list(self, args: Args) -> Result:
-        db = await self.db()
-        return await self._list(args, "pool", [R.pool_record(db)])
+        return await self._list(args, "pool", lambda db: [R.pool_record(db)])
 
     async def cmd_host_list(self, args: Args) -> Result:
-        db = await self.db()
-        return await self._list(args, "host", [R.host_record(db, h) for h in db.hosts.values()])
+        return await self._list(args, "host", lambda db: [R.host_record(db, h) for h in db.hosts.values()])
 
     async def cmd_sr_list(self, args: Args) -> Result:
-        db = await self.db()
-        return await self._list(args, "sr", [R.sr_record(db, s) for s in db.srs.values()])
+        return await self._list(args, "sr", lambda db: [R.sr_record(db, s) for s in db.srs.values()])
 
     async def cmd_pbd_list(self, args: Args) -> Result:
-        db = await self.db()
-        return await self._list(args, "pbd", [R.pbd_record(db, p) for p in db.pbds.values()])
+        return await self._list(args, "pbd", lambda db: [R.pbd_record(db, p) for p in db.pbds.values()])
 
     async def cmd_update_list(self, args: Args) -> Result:
-        db = await self.db()
-        return await self._list(args, "update", [R.update_record(db, u) for u in db.updates.values()])
+        return await self._list(args, "update", lambda db: [R.update_record(db, u) for u in db.updates.values()])
 
     async def cmd_patch_list(self, args: Args) -> Result:
-        await self.db()
-        return await self._list(args, "patch", [])  # 8.x hosts carry updates, not patches
+        return await self._list(args, "patch", lambda db: [])  # 8.x hosts carry updates, not patches
 
     async def _param_list(self, args: Args, kind: str, records: list[R.Record], what: str) -> Result:
         uuid = self.need(args, "uuid")

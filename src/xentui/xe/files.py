@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .records import LineParseError
+
 __all__ = [
     "FileParseError",
     "Inventory",
@@ -26,15 +28,8 @@ __all__ = [
 ]
 
 
-class FileParseError(ValueError):
+class FileParseError(LineParseError):
     """A host file whose content does not have the expected shape."""
-
-    def __init__(self, message: str, *, lineno: int | None = None, line: str | None = None) -> None:
-        if lineno is not None:
-            message = f"line {lineno}: {message}: {line!r}"
-        super().__init__(message)
-        self.lineno = lineno
-        self.line = line
 
 
 # --------------------------------------------------------------------------

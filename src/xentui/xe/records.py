@@ -55,6 +55,7 @@ __all__ = [
     "Field",
     "RecordsRead",
     "FieldKind",
+    "LineParseError",
     "XeParseError",
     "escape_minimal",
     "parse_map",
@@ -115,11 +116,13 @@ def split_after_apply_guidance(value: str) -> list[str]:
     return [g.strip() for g in value.replace(";", ",").split(",") if g.strip()]
 
 
-class XeParseError(ValueError):
-    """Text that does not have the shape ``xe`` prints.
+class LineParseError(ValueError):
+    """Text that does not have an expected shape, with where: ``lineno``
+    (1-based) and ``line`` point at the offending line when the error is about
+    one line; both are ``None`` otherwise.
 
-    ``lineno`` (1-based) and ``line`` point at the offending line when the
-    error is about one line; both are ``None`` otherwise.
+    The common base of :class:`XeParseError` and
+    :class:`xentui.xe.files.FileParseError`, which carry a line the same way.
     """
 
     def __init__(self, message: str, *, lineno: int | None = None, line: str | None = None) -> None:
@@ -128,6 +131,10 @@ class XeParseError(ValueError):
         super().__init__(message)
         self.lineno = lineno
         self.line = line
+
+
+class XeParseError(LineParseError):
+    """Text that does not have the shape ``xe`` prints."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,6 +194,23 @@ class _StorageOps:
         report = await runner.run(plan.as_plan(explanation, self._timeout()))
         return outcome_of(plan, report)
 
+    def _mount(self: Any, sub_title: str, table_id: str) -> None:
+        """On mount: the sub-title, the table's columns and focus, the head line, then the first read."""
+        self.sub_title = sub_title
+        table = self.query_one(table_id, DataTable)
+        self._columns(table)
+        table.focus()
+        self._show_head()
+        self.reread()
+
+
+def _set_columns(table: DataTable[Any], *columns: tuple[str, str]) -> None:
+    """(Re)build the columns, each (label, key): their widths follow the content shown now, not the widest
+    ever shown."""
+    table.clear(columns=True)
+    for label, key in columns:
+        table.add_column(label, key=key)
+
 
 def _explanation(plan: LocalSRPlan, device: DeviceStatus | None) -> str:
     lines = [plan.why + "."]
@@ -256,12 +273,7 @@ class StorageScreen(_StorageOps, Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.sub_title = f"local storage · {self.host} · pool {self.ctx.pool}"
-        table = self.query_one("#st-devices", DataTable)
-        self._columns(table)
-        table.focus()
-        self._show_head()
-        self.reread()
+        self._mount(f"local storage · {self.host} · pool {self.ctx.pool}", "#st-devices")
 
     # ------------------------------------------------------------------ state
     @property
@@ -331,11 +343,7 @@ class StorageScreen(_StorageOps, Screen[None]):
 
     @staticmethod
     def _columns(table: DataTable[Any]) -> None:
-        table.clear(columns=True)
-        table.add_column("device", key="device")
-        table.add_column("size", key="size")
-        table.add_column("state", key="state")
-        table.add_column("why / notes", key="why")
+        _set_columns(table, ("device", "device"), ("size", "size"), ("state", "state"), ("why / notes", "why"))
 
     def _why_width(self) -> int:
         width = self.size.width or self.app.size.width
@@ -586,12 +594,7 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.sub_title = f"spare disks · pool {self.ctx.pool}"
-        table = self.query_one("#ps-table", DataTable)
-        self._columns(table)
-        table.focus()
-        self._show_head()
-        self.reread()
+        self._mount(f"spare disks · pool {self.ctx.pool}", "#ps-table")
 
     # ------------------------------------------------------------------ state
     @property
@@ -639,13 +642,10 @@ class PoolStorageScreen(_StorageOps, Screen[None]):
 
     @staticmethod
     def _columns(table: DataTable[Any]) -> None:
-        """(Re)build the columns: their widths follow the content shown now, not the widest ever shown."""
-        table.clear(columns=True)
-        table.add_column(" ", key="pick")
-        table.add_column("host", key="host")
-        table.add_column("device", key="device")
-        table.add_column("size", key="size")
-        table.add_column("new SR name-label / state", key="state")
+        _set_columns(
+            table, (" ", "pick"), ("host", "host"), ("device", "device"), ("size", "size"),
+            ("new SR name-label / state", "state"),
+        )
 
     def on_resize(self) -> None:
         if self.rows:
