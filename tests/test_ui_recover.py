@@ -20,6 +20,7 @@ from xentui.actions import StepStatus
 from xentui.audit import AuditLog
 from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
+from xentui.ui.render import VERDICT_LABEL
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
 from xentui.ui.panes.splitbrain import SplitBrainScreen
@@ -92,6 +93,10 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         assert sim.pool.host("plot5").uuid in text  # expected vs printed UUIDs
         assert "Who follows whom now" in text and "plot2 master ← plot3 plot4 plot5 plot6 plot7 plot8" in text
         assert pane.after is not None and all(pane.after.hosts[h].follows == "plot2" for h in HOSTS[1:])
+        # the pane's headline follows the header's diagnosis: the master is no longer lost
+        await until(lambda: verdict(app) is not Verdict.MASTER_LOST, 20, "the header past MASTER LOST")
+        await until(lambda: "Master no longer lost" in shown(pane, "#pane-headline"), 5, "the pane's headline")
+        assert f" {VERDICT_LABEL[verdict(app)]} " in shown(pane, "#pane-headline")  # type: ignore[index]
         send_key(app, "escape")
 
         # ------------------------------------------------------------ 2. plot2 loses its cable

@@ -132,3 +132,30 @@ async def test_override_on_the_minority_master_needs_its_name_typed_and_is_audit
     log = audit_log(sim)
     assert [(h, o) for h, _, o in log] == [("plot1", "refused"), ("plot1", "override"), ("plot1", "ok")]
     assert all(c == "pool-recover-slaves" for _, c, _ in log)
+
+
+async def test_after_the_heal_the_pane_says_healed_under_the_headers_verdict(sim_factory: SimFactory) -> None:
+    """Issue 15: after a successful heal the pane read `Two hosts hold master` under a HEALTHY header.
+    The pane renders from the header's diagnosis: its headline says the split brain is healed."""
+    sim = await sim_factory(scenario="split-brain", fuse=0.3)
+    app = XentuiApp(config=fast_config(sim))
+    async with app.run_test(size=(80, 24)):
+        await until(lambda: verdict(app) is Verdict.SPLIT_BRAIN and pane_available(app, "split-brain"), 20, "split brain")
+        pane = await open_pane(app, "h", SplitBrainScreen)
+        await until(lambda: pane.plan is not None and pane.chosen == "plot2" and not pane.plan.blocked, 10, "plot2 proposed")
+        assert not pane.query_one("#pane-headline").display  # the problem is current: no headline
+        assert shown(pane, "#sb-masters").startswith("Two hosts hold master")
+        send_key(app, "r")
+        await confirm_f8(app, "plot2", f"{XE} pool-recover-slaves")
+        await run_done(pane, 1)
+        assert pane.report is not None and pane.report.complete, pane.report.text()
+        await until(lambda: verdict(app) is Verdict.HEALTHY, 20, "the header's HEALTHY")
+        await until(lambda: "Healed" in shown(pane, "#pane-headline"), 5, "the pane's headline")
+        headline = shown(pane, "#pane-headline")
+        assert pane.query_one("#pane-headline").display
+        assert headline.startswith("Healed: every host follows plot2"), headline
+        assert " HEALTHY " in headline  # the header's verdict, not the pane's own memory
+        masters = shown(pane, "#sb-masters")
+        assert "Two hosts hold master" not in masters and masters.startswith("Before: two hosts held master")
+        assert sim.pool.host("plot1").pool_conf == f"slave:{addr(sim, 'plot2')}"  # read back on the host itself
+    assert list(app.errors) == []

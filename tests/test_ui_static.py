@@ -152,11 +152,11 @@ async def test_wide_shows_side_pane_and_log() -> None:
         await pilot.pause(0.1)
         assert side.host == "plot2"
         body = side.plain()
-        assert "STALE" not in body
+        assert "last seen" not in body
         await pilot.press("up")
         await pilot.pause(0.1)
         body = side.plain()
-        assert "STALE" in body  # plot1 unreachable: its files are from an earlier probe
+        assert "last seen" in body  # plot1 unreachable: its files are from an earlier probe
 
 
 async def test_help_lists_every_key() -> None:

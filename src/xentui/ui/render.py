@@ -165,6 +165,40 @@ def strip_pool(summary: str, pool: str) -> str:
     return summary[len(prefix):] if pool and summary.startswith(prefix) else summary
 
 
+# --------------------------------------------------------------------------- fact cells
+
+#: cell key -> the source key that vouches for it
+_CELL_SOURCE = {"ssh": "ssh", "role": "role", "toolstack": "xapi"}
+
+
+def was_text(value: str, at: float, now: float, wide: bool = True) -> str:
+    """A last-seen value: "was master · 1m" (narrow: "was master")."""
+    return f"was {value} · {age_text(now - at)}" if wide else f"was {value}"
+
+
+def fact_cell(f: HostFacts, key: str, settings: Settings, now: float, wide: bool = True) -> Text:
+    """The SSH, role or toolstack cell of a host, as the table row AND the host pane show it.
+
+    A silent host (`HostFacts.silent_for`) reads "no answer for N s"; a fact the latest
+    probe could not re-read (`HostFacts.last_seen`) reads "was <value> · <age>", dimmed,
+    never as a current value.
+    """
+    src = f.sources.get(_CELL_SOURCE[key])
+    if key == "ssh":
+        if f.ssh is SshState.UP and f.silent_for is not None:
+            return Text(ssh_text(f, settings, wide), style=BAD)
+        return Text(ssh_text(f, settings, wide), style=GOOD if f.ssh is SshState.UP else "")
+    if key == "role":
+        if f.role is None:
+            return Text("-")
+        if src is not None and src.stale:
+            return Text(was_text(f.role.value, src.at, now, wide), style=STALE)
+        return Text(f.role.value)
+    if src is not None and src.stale and f.xapi is not XapiView.UNKNOWN:
+        return Text(was_text(toolstack_text(f, settings, wide=False), src.at, now, wide), style=STALE)
+    return Text(toolstack_text(f, settings, wide))
+
+
 # --------------------------------------------------------------------------- rows
 
 
@@ -223,25 +257,21 @@ def row_view(
         addr = f.own_addresses[0]
     cells["address"] = Text(addr, style=STALE if _stale(f, "own_addresses") and addr != f.address else "")
 
-    # SSH
-    ssh_style = GOOD if f.ssh is SshState.UP else ""
-    if f.ssh not in (SshState.UP, SshState.UNKNOWN):
+    # SSH, role, toolstack: the same cells the host pane shows (`fact_cell`)
+    if f.ssh not in (SshState.UP, SshState.UNKNOWN) or not f.reachable and f.ssh is SshState.UP:
         flagged.add("ssh")
-    cells["ssh"] = Text(ssh_text(f, settings, wide), style=ssh_style)
+    cells["ssh"] = fact_cell(f, "ssh", settings, now, wide)
 
     # role (pool.conf)
     holds = f.role is Role.MASTER or (hv is not None and hv.role == "master")
-    role = f.role.value if f.role is not None else "-"
-    role_style = STALE if _stale(f, "role") else ""
-    if role_style and f.role is not None:  # last seen, not observed now: say so, with its age
-        role = f"was {role} · {age_text(now - f.sources['role'].at)}" if wide else f"was {role}"
-    if f.role is Role.BROKEN:
+    role_seen = f.last_seen("role")
+    cells["role"] = fact_cell(f, "role", settings, now, wide)
+    if f.role is Role.BROKEN and not role_seen:
         flagged.add("role")
-    if holds and f.role is Role.MASTER and (split or (majority is not None and f.name != majority)):
+    if holds and f.role is Role.MASTER and not role_seen and (split or (majority is not None and f.name != majority)):
         flagged.add("role")  # a second master: split brain visible at a glance
-    elif f.role is Role.MASTER and not role_style:
-        role_style = "bold"
-    cells["role"] = Text(role, style=role_style)
+    elif f.role is Role.MASTER and not role_seen:
+        cells["role"].style = "bold"
 
     # the master this host follows
     follows = hv.follows if hv and hv.follows else None
@@ -249,18 +279,19 @@ def row_view(
         cells["master"] = Text("-")
     else:
         shown = "itself" if follows == f.name else follows
-        cells["master"] = Text(shown, style=STALE if _stale(f, "role") else "")
+        cells["master"] = Text(shown, style=STALE if role_seen else "")
         if majority is not None and follows != majority:
             flagged.add("master")
         elif follows not in facts:
             flagged.add("master")  # an address no configured host has
 
-    # toolstack
-    cells["toolstack"] = Text(toolstack_text(f, settings, wide))
-    if f.xapi in (XapiView.NO_ANSWER, XapiView.ERROR, XapiView.EMERGENCY) or f.pool_list is QueryState.NO_ANSWER:
-        flagged.add("toolstack")
-    elif f.xapi is XapiView.MASTER and majority is not None and (split or f.name != majority):
-        flagged.add("toolstack")
+    # toolstack (a last-seen answer is a memory: shown with its age, never flagged as a finding)
+    cells["toolstack"] = fact_cell(f, "toolstack", settings, now, wide)
+    if not f.last_seen("xapi"):
+        if f.xapi in (XapiView.NO_ANSWER, XapiView.ERROR, XapiView.EMERGENCY) or f.pool_list is QueryState.NO_ANSWER:
+            flagged.add("toolstack")
+        elif f.xapi is XapiView.MASTER and majority is not None and (split or f.name != majority):
+            flagged.add("toolstack")
 
     # emergency mode (shown, never trusted alone)
     if f.emergency_mode is True:
@@ -396,10 +427,10 @@ _FACT_ROWS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _fact_value(f: HostFacts, key: str, settings: Settings) -> Text:
+def _fact_value(f: HostFacts, key: str, settings: Settings, now: float) -> Text:
     t = Text()
     if key == "ssh":
-        t.append(ssh_text(f, settings))
+        t.append_text(fact_cell(f, "ssh", settings, now))
         if f.ssh_error:
             t.append(f"\n{f.ssh_error}", style=BAD)
         if f.host_key_fingerprint:
@@ -407,7 +438,9 @@ def _fact_value(f: HostFacts, key: str, settings: Settings) -> Text:
     elif key == "files":
         t.append("-" if f.latency_ms is None else f"{f.latency_ms:.0f} ms (files command)")
     elif key == "role":
-        t.append(f.pool_conf_raw if f.pool_conf_raw is not None else (f.role.value if f.role else "-"))
+        t.append_text(fact_cell(f, "role", settings, now))
+        if f.pool_conf_raw is not None and f.pool_conf_raw != (f.role.value if f.role else None):
+            t.append(f"\n{f.pool_conf_raw}", style=MUTED)  # the file as read (a slave's master address)
     elif key == "uuid":
         t.append(f.uuid or "-")
         if f.product_brand or f.product_version:
@@ -419,7 +452,10 @@ def _fact_value(f: HostFacts, key: str, settings: Settings) -> Text:
     elif key == "db_generation":
         t.append("-" if f.db_generation is None else str(f.db_generation))
     elif key == "xapi":
-        t.append(toolstack_text(f, settings).split(" · ")[0])
+        cell = fact_cell(f, "toolstack", settings, now)
+        if not f.last_seen("xapi"):
+            cell = Text(cell.plain.split(" · ")[0], style=cell.style)  # xe pool-list has its own row
+        t.append_text(cell)
         if f.xapi_detail:
             t.append(f"\n{f.xapi_detail}", style=MUTED)
         if f.forwarding is False:
@@ -448,7 +484,7 @@ def _age_cell(src: Source | None, now: float) -> Text:
         return Text("-", style=MUTED)
     t = Text(age_text(now - src.at), style=STALE if src.stale else "")
     if src.stale:
-        t.append("\nSTALE", style=WARN)
+        t.append("\nlast seen", style=WARN)
     return t
 
 
@@ -531,9 +567,11 @@ def host_detail(
     table.add_column("age", no_wrap=True, justify="right")
     for label, key in _FACT_ROWS:
         src = f.sources.get(key)
+        if key == "ssh" and f.silent_for is not None:
+            src = f.sources.get("silent_for", src)  # its age: since the host went quiet
         if key == "reaches_master" and src is None and f.role is Role.MASTER:
             continue
-        value = _fact_value(f, key, settings)
+        value = _fact_value(f, key, settings, now)
         if src is not None and src.stale:
             value.stylize(STALE)
         if key != "files":  # the latency is the files command's round trip: no separate "how"

@@ -78,6 +78,7 @@ class RecoverScreen(PlanPane):
     PANE_TITLE = "Master lost — promote a slave, recover the others"
     PICKER = "candidates"
     PICK_BUSY = "A run is in progress: the candidate cannot change now."
+    PROBLEM = (Verdict.MASTER_LOST, "Recovered", "Master no longer lost")
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)

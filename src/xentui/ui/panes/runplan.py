@@ -45,11 +45,11 @@ from textual.widgets.option_list import Option
 from ...actions import Plan, PlanRunner, Progress, RunReport, Step, StepStatus
 from ...facts_rules import ssh_cause
 from ...actions.plan import StepAction
-from ...diagnosis import Diagnosis
+from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
 from ..footer import refresh_footer
-from ..render import VERDICT_LABEL, VERDICT_STYLE
+from ..render import VERDICT_LABEL, VERDICT_STYLE, strip_pool
 from .spec import PaneContext
 
 __all__ = [
@@ -234,6 +234,37 @@ def follows_text(diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> Text:
     return out
 
 
+def sole_master(diagnosis: Diagnosis) -> str | None:
+    """The one master every host of the diagnosis follows, or None (two masters, or a host elsewhere)."""
+    if len(diagnosis.masters) != 1:
+        return None
+    master = diagnosis.masters[0]
+    if all(name == master or hv.follows == master for name, hv in diagnosis.hosts.items()):
+        return master
+    return None
+
+
+def resolved_text(diagnosis: Diagnosis, problem: Verdict, healed: str, gone: str) -> Text | None:
+    """The headline of a pane whose problem the current diagnosis no longer shows; None while it does.
+
+    `healed` ("Healed") is said only when the pool is healthy and every host follows one
+    master; otherwise `gone` ("No split brain now") with the verdict the header shows.
+    """
+    if diagnosis.verdict is problem:
+        return None
+    t = Text()
+    master = sole_master(diagnosis)
+    if master is not None and diagnosis.verdict is Verdict.HEALTHY:
+        t.append(f"{healed}: every host follows {master}", style=OK)
+    else:
+        t.append(gone, style="bold")
+    label = VERDICT_LABEL.get(diagnosis.verdict, str(diagnosis.verdict))
+    t.append("\n")
+    t.append(f" {label} ", style=VERDICT_STYLE.get(diagnosis.verdict, ""))
+    t.append(f" {strip_pool(diagnosis.summary, diagnosis.pool)}")
+    return t
+
+
 def key_hint(run: str, pick: str = "pick") -> Text:
     """The idle line of a plan pane: `r <run> · Enter <pick> · Esc back`."""
     t = Text()
@@ -369,6 +400,9 @@ class PlanPane(Screen[None]):
     PICKER: str | None = None
     #: said when the admin picks while a run is in progress (nothing changes)
     PICK_BUSY = "A run is in progress."
+    #: the verdict this pane exists for; when the current diagnosis no longer shows it, the
+    #: pane's headline says so (`resolved_text`): (verdict, "Healed", "No split brain now")
+    PROBLEM: tuple[Verdict, str, str] | None = None
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -449,6 +483,7 @@ class PlanPane(Screen[None]):
         # narrow: one column that scrolls; from 120 columns: the choice left, the steps and report right
         with VerticalScroll(id="pane-body"):
             with Vertical(id="pane-left", classes="pane-col"):
+                yield Static(id="pane-headline")  # only when the pane's problem is gone
                 yield from self.compose_top()
             with Vertical(id="pane-right", classes="pane-col"):
                 yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
@@ -504,9 +539,19 @@ class PlanPane(Screen[None]):
                 self.error = f"could not make the plan: {type(e).__name__}: {e}"
         self.update_view()
 
+    def resolved(self) -> Text | None:
+        """The headline when the current diagnosis (the header's) no longer shows this pane's problem."""
+        if self.PROBLEM is None:
+            return None
+        return resolved_text(self.diagnosis, *self.PROBLEM)
+
     @guarded("showing the plan")
     def update_view(self) -> None:
         self._show_mode()
+        headline = self.resolved()
+        box = self.query_one("#pane-headline", Static)
+        box.display = headline is not None
+        box.update(headline or "")
         self.update_top()
         plan = self.plan
         steps = self.query_one("#pane-steps", Static)

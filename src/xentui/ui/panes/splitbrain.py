@@ -56,10 +56,14 @@ def _master_prompt(m: MasterInfo, chosen: bool, allowed: bool) -> Text:
     return t
 
 
-def masters_text(plan: HealSplitBrainPlan) -> Text:
-    """Both masters, the majority first: followers and database generations."""
+def masters_text(plan: HealSplitBrainPlan, now: bool = True) -> Text:
+    """Both masters, the majority first: followers and database generations.
+
+    `now`: the current diagnosis still shows the split brain; otherwise the masters are
+    what the plan was made from, and the heading says so (the pane's headline says what is now).
+    """
     t = Text()
-    t.append("Two hosts hold master", style="bold underline")
+    t.append("Two hosts hold master" if now else "Before: two hosts held master", style="bold underline")
     maj = next((m for m in plan.masters if m.majority), None)
     for m in plan.masters:
         t.append("\n ")
@@ -85,6 +89,7 @@ class SplitBrainScreen(PlanPane):
 
     PANE_TITLE = "Split brain — heal from the master the pool follows"
     PICKER = "masters"
+    PROBLEM = (Verdict.SPLIT_BRAIN, "Healed", "No split brain now")
 
     BINDINGS = [
         Binding("o", "override", "Override"),
@@ -126,7 +131,7 @@ class SplitBrainScreen(PlanPane):
         plan = self.heal_plan  # (while a follow-up runs, the heal it follows)
         if plan is None:
             return
-        self.query_one("#sb-masters", Static).update(masters_text(plan))
+        self.query_one("#sb-masters", Static).update(masters_text(plan, now=self.resolved() is None))
         self._masters = list(plan.masters)
         self._sync_options(plan.target)
         self.query_one("#sb-target", Static).update(self._target_text(plan))
