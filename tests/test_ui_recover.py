@@ -185,7 +185,8 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         send_key(app, "escape")
         await until(lambda: isinstance(app.screen, PoolScreen), 5, "the pool screen")
         send_key(app, "l")
-        await until(lambda: isinstance(app.screen, ActivityScreen), 5, "the activity log")
+        await until(lambda: isinstance(app.screen, ActivityScreen) and bool(app.screen.query(ActivityLog)), 5,
+                    "the activity log")  # pushed, then composed: both, on a loaded machine
         log = app.screen.query_one(ActivityLog)
         send_key(app, "a")
         await until(lambda: log.actions_only, 5, "the actions-only view")

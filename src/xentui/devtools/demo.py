@@ -165,7 +165,11 @@ def run_demo(
         demo.cleanup()  # first: whatever the unwinding below meets, the keys and sockets are gone
         # The terminal is gone or we were told to stop: if the unwinding is caught somewhere
         # (a signal can land inside any frame of the console or the simulator), end anyway.
-        deadline = threading.Timer(END_GRACE_S, os._exit, args=(128 + signum,))
+        def end_now() -> None:
+            demo.cleanup()  # again: the simulator may have written its logs there since
+            os._exit(128 + signum)
+
+        deadline = threading.Timer(END_GRACE_S, end_now)
         deadline.daemon = True  # a clean unwinding ends the process at once, timer or not
         deadline.start()
         raise _Ended(128 + signum)
