@@ -41,7 +41,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
-from ...actions.executor import PlanRunner
 from ...actions.onboard import (
     FORCE_SKIPPABLE,
     HostProfile,
@@ -58,7 +57,7 @@ from ...actions.onboard import (
     blocking,
     bring_level,
     config_with_new_host,
-    connect_new_host,
+    connect_to_join,
     file_needed,
     gather_failures,
     gather_host_profile,
@@ -66,13 +65,12 @@ from ...actions.onboard import (
     missing_updates,
     not_checked,
     not_mirrored,
+    pool_host_session,
     prejoin_checks,
     update_differences,
 )
 from ...actions.plan import Step
 from ...config import Config, HostEntry, load_config
-from ...engine.sessions import HostSession, HostTarget
-from ...model import SshState
 from ...xe import commands as xc
 from ..render import BAD, GOOD, MUTED, WARN
 from .spec import PaneContext, PaneSpec, always
@@ -306,12 +304,13 @@ class OnboardScreen(Screen[None]):
         return plain_text(self.query_one(f"#{widget_id}", Static), width=160)
 
     @property
-    def session(self) -> HostSession | None:
+    def session(self) -> Any:
+        """The new host's session (opened by `actions.onboard.connect_to_join`), None before."""
         return self.conn.session if self.conn is not None else None
 
     @property
     def connected(self) -> bool:
-        return self.conn is not None and self.conn.session.state is SshState.UP
+        return self.conn is not None and self.conn.up
 
     def _master_name(self) -> str | None:
         slot = getattr(self.app, "pools", {}).get(self.ctx.pool)
@@ -324,19 +323,11 @@ class OnboardScreen(Screen[None]):
                 return name
         return None
 
-    def _master_session(self) -> HostSession | None:
-        engine = self.ctx.engine
-        name = self._master_name()
-        if engine is None or name is None:
-            return None
-        return engine.sessions.get(name)
+    def _master_session(self) -> Any:
+        return pool_host_session(self.ctx.engine, self._master_name())
 
     def _timeout(self) -> float:
         return float(self.ctx.settings.command_timeout)
-
-    def _on_command(self) -> Any:
-        make = getattr(self.app, "_command_callback", None)
-        return make(self.ctx.pool) if make is not None else None
 
     def _render_intro(self) -> None:
         t = Text()
@@ -380,7 +371,7 @@ class OnboardScreen(Screen[None]):
         return join_refusal(self.checks, gather_failures(new, pool))
 
     def _config(self) -> Config | None:
-        config = getattr(self.app, "_config", None)
+        config = getattr(self.app, "config", None)
         if isinstance(config, Config):
             return config
         pool_cfg = getattr(self.ctx.source, "pool", None)
@@ -391,7 +382,7 @@ class OnboardScreen(Screen[None]):
     def _config_path(self) -> Path | None:
         """The config file the console was started from (None: started otherwise)."""
         path = getattr(self.app, "config_path", None)
-        if path is None or not isinstance(getattr(self.app, "_config", None), Config):
+        if path is None or not isinstance(getattr(self.app, "config", None), Config):
             return None
         return Path(path)
 
@@ -420,22 +411,12 @@ class OnboardScreen(Screen[None]):
             msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
             self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD))
             return
-        if self.ctx.engine is None:
+        engine = self.ctx.engine
+        if engine is None:
             self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD))
             return
-        if self.session is not None:
-            await self.session.close()
-        pool_cfg = getattr(self.ctx.source, "pool", None)
-        target = HostTarget(
-            name=entry.name,
-            host=entry.host,
-            port=entry.port or getattr(pool_cfg, "port", None),
-            user=user or getattr(pool_cfg, "user", None),
-            identity=getattr(pool_cfg, "identity", None),
-            known_hosts=getattr(pool_cfg, "known_hosts", None),
-            ssh_config=getattr(pool_cfg, "ssh_config", None),
-            password=password,
-        )
+        if self.conn is not None:
+            await self.conn.close()
         self.entry = entry
         self.busy = True
         self._sync_buttons()
@@ -443,7 +424,7 @@ class OnboardScreen(Screen[None]):
         self.checks, self.missing, self.join_report = [], [], None
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
         try:
-            self.conn = await connect_new_host(target, float(self.ctx.settings.connect_timeout), on_command=self._on_command())
+            self.conn = await connect_to_join(engine, entry, user=user, password=password)
         finally:
             self.busy = False
         self._show_connection()
@@ -662,17 +643,14 @@ class OnboardScreen(Screen[None]):
             self.busy = False
             self._sync_buttons()
 
-    def _runner(self) -> PlanRunner:
+    def _runner(self) -> Any:
         """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
-        settings = self.ctx.settings
 
         async def confirm(step: Step) -> bool:
             return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
                                    f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
 
-        return PlanRunner(self.ctx.engine, self.app.audit, confirm,  # type: ignore[arg-type, attr-defined]
-                          dry_run=self.ctx.dry_run, fuse=settings.toolstack_fuse,
-                          poll_interval=min(0.5, settings.poll_interval))
+        return self.ctx.make_runner(confirm)
 
     async def _show_level(self, report: LevelReport) -> None:
         t = _step_text(report.steps)
@@ -885,15 +863,15 @@ class OnboardScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         # the console quits with the pane open: do not leave the new host's connection behind
-        if self.session is not None and self.session.conn is not None:
-            self.session.conn.abort()
+        if self.conn is not None:
+            self.conn.abort()
 
     async def action_back(self) -> None:
         if self.busy:
             self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
             return
-        if self.session is not None:
-            await self.session.close()
+        if self.conn is not None:
+            await self.conn.close()
         self.dismiss(None)
 
 
