@@ -76,6 +76,7 @@ from .steps import (
     bring_level,
     file_needed,
     match_update_file,
+    trust_command,
     update_file_identity,
 )
 
@@ -120,6 +121,7 @@ __all__ = [
     "join_pool",
     "missing_updates",
     "prejoin_checks",
+    "trust_command",
     "trust_host_key",
     "update_differences",
 ]

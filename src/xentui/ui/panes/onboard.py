@@ -67,6 +67,7 @@ from ...actions.onboard import (
     not_mirrored,
     pool_host_session,
     prejoin_checks,
+    trust_command,
     update_differences,
 )
 from ...actions.plan import Step
@@ -76,7 +77,7 @@ from ..render import BAD, GOOD, MUTED, WARN
 from .spec import PaneContext, PaneSpec, always
 from .storage import plain_text
 
-__all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "updates_table"]
+__all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "checks_verdict", "updates_table"]
 
 STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN, JoinStatus.NOT_CHECKED: MUTED}
 STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn",
@@ -86,15 +87,9 @@ STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinS
 # --------------------------------------------------------------------------- pure rendering
 
 
-def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -> RenderableType:
-    """The gather failures, one line each and once; one line (how many checks block); then what
-    to do for every check that blocks or warns (the checks not checked say only that, in the table)."""
+def checks_verdict(checks: list[JoinCheck], failures: list[str] | None = None) -> Text:
+    """One line: how many checks block the join (and which), or that some were not checked, or none blocks."""
     blocks = blocking(checks)
-    parts: list[RenderableType] = []
-    for f in failures or []:
-        t = Text("✗ facts missing: ", style=f"bold {BAD}")
-        t.append(f)
-        parts.append(t)
     head = Text()
     if blocks:
         head.append(f"✗ {len(blocks)} check(s) block the join: ", style=f"bold {BAD}")
@@ -104,7 +99,18 @@ def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -
                     style=f"bold {WARN}")
     else:
         head.append("✓ no check blocks the join", style=f"bold {GOOD}")
-    parts.append(head)
+    return head
+
+
+def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -> RenderableType:
+    """The gather failures, one line each and once; one line (how many checks block); then what
+    to do for every check that blocks or warns (the checks not checked say only that, in the table)."""
+    parts: list[RenderableType] = []
+    for f in failures or []:
+        t = Text("✗ facts missing: ", style=f"bold {BAD}")
+        t.append(f)
+        parts.append(t)
+    parts.append(checks_verdict(checks, failures))
     for c in checks:
         if c.status in (JoinStatus.PASS, JoinStatus.NOT_CHECKED) or not c.advice:
             continue
@@ -198,11 +204,13 @@ class OnboardScreen(Screen[None]):
     OnboardScreen #ob-files { height: auto; }
     OnboardScreen #ob-progress { height: 1; }
     OnboardScreen .ob-out { height: auto; }
+    OnboardScreen #ob-next { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "recheck", "Re-check", priority=True),
+        Binding("f8", "next_step", "Next step", priority=True),
     ]
 
     def __init__(self, ctx: PaneContext) -> None:
@@ -225,6 +233,7 @@ class OnboardScreen(Screen[None]):
         self._anchor: str | None = None  # the step kept at the top of the pane across resizes
         self.profiles_read = 0  # tests: how many times both hosts were read
         self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
+        self._next_shown: str | None = None  # the fixed next-step line as last drawn
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -280,6 +289,7 @@ class OnboardScreen(Screen[None]):
             yield Static("", id="ob-join-why", classes="ob-out")
             yield Static("", id="ob-join-result", classes="ob-out")
             yield Static("", id="ob-config", classes="ob-out")
+        yield Static("", id="ob-next")  # the verdict and the exact next step, never scrolled away (80x24)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -362,6 +372,109 @@ class OnboardScreen(Screen[None]):
             self.join_report is not None and self.join_report.joined and self._config_path() is not None
             and self.config_written is None and not self.already_configured
         )
+        self._show_next()
+
+    # ------------------------------------------------------------------ the fixed verdict and next step
+    def next_text(self) -> Text:
+        """Two lines kept below the scrolled steps: where onboarding stands, and the exact next step
+        (with its host and command) or why there is none — what F8 does."""
+        t = Text()
+        conn, new = self.conn, self.new_profile
+        report = self.join_report
+        if self.ctx.engine is None:
+            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
+            return t
+        if report is not None and report.accepted:
+            t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
+                          else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
+            if self.query_one("#ob-add-config", Button).display:
+                t.append("\nnext: ", style=MUTED)
+                t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
+            return t
+        if conn is None:
+            t.append("- no new host connected", style=f"bold {MUTED}")
+            t.append("\nnext: ", style=MUTED)
+            t.append("type the new host's ssh alias or address, then F8 (Connect)")
+            return t
+        if not self.connected:
+            if conn.needs_trust:
+                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console", style=f"bold {WARN}")
+                t.append("\nnext: ", style=MUTED)
+                t.append("on this jump box: ", style="bold")
+                t.append(trust_command(conn) + " (F8: Trust this host key)")
+            else:
+                t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
+                t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
+                t.append("\nnext: ", style=MUTED)
+                t.append("check the address, user and password, then F8 (Connect)")
+            return t
+        if new is None or self.pool_profile is None:
+            t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
+            return t
+        t.append_text(checks_verdict(self.checks, gather_failures(new, self.pool_profile)))
+        t.append("\nnext: ", style=MUTED)
+        if self.missing:
+            u = self.missing[0]
+            typed = self.file_inputs()[0].value.strip() if self.file_inputs() else ""
+            name = Path(typed).name if typed else f"{u.name_label}.iso"
+            t.append(f"on {new.label}: ", style="bold")
+            t.append(f"upload {name}, {(xc.patch_upload if new.update_mechanism == 'patch' else xc.update_upload)(f'/tmp/{name}')}"
+                     f", then {'patch' if new.update_mechanism == 'patch' else 'update'}-apply {u.label()}")
+            if len(self.missing) > 1:
+                t.append(f" (+{len(self.missing) - 1} update(s))", style=MUTED)
+            return t
+        why = self.join_blocked_by()
+        if why is not None:
+            t.append(f"none: Join is disabled: {why}", style=BAD)
+            return t
+        address = self.query_one("#ob-master", Input).value.strip()
+        user = self.query_one("#ob-master-user", Input).value.strip()
+        try:
+            command = xc.pool_join(address, user, force=False)
+        except ValueError:
+            t.append("type the pool master's address and user (Join the pool)")
+            return t
+        t.append(f"on {new.label}: ", style="bold")
+        t.append(command)
+        t.append(" (the pool password on stdin; F8 after typing it)", style=MUTED)
+        return t
+
+    def _show_next(self) -> None:
+        text = self.next_text()
+        if text.plain != self._next_shown:
+            self._next_shown = text.plain
+            self.query_one("#ob-next", Static).update(text)
+
+    @on(Input.Changed, "#ob-master, #ob-master-user, #ob-files Input")
+    def _next_inputs_changed(self) -> None:
+        self._show_next()
+
+    def action_next_step(self) -> None:
+        """F8: the step the line above the footer names (each change still asks its confirmation)."""
+        if self.busy or self.ctx.engine is None:
+            return
+        if self.conn is None or not self.connected:
+            if self.conn is not None and self.conn.needs_trust:
+                self.trust()
+            else:
+                self.connect()
+            return
+        if self.new_profile is None or self.pool_profile is None:
+            return
+        if self.missing:
+            empty = [i for i in self.file_inputs() if not i.value.strip()]
+            if empty:
+                empty[0].focus()
+            else:
+                self.level()
+            return
+        if self.query_one("#ob-join", Button).disabled:
+            return
+        pw = self.query_one("#ob-pool-password", Input)
+        if not pw.value:
+            pw.focus()
+            return
+        self.join()
 
     def join_blocked_by(self) -> str | None:
         """Why Join is not offered now (None: every check passes and every fact was read)."""
