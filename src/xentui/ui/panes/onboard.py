@@ -381,15 +381,18 @@ class OnboardScreen(Screen[None]):
         t = Text()
         conn, new = self.conn, self.new_profile
         report = self.join_report
-        if self.ctx.engine is None:
-            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
-            return t
         if report is not None and report.accepted:
             t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
                           else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
             if self.query_one("#ob-add-config", Button).display:
                 t.append("\nnext: ", style=MUTED)
                 t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
+            return t
+        if new is not None and self.pool_profile is not None:  # what was read decides (a reconnect clears it)
+            t.append_text(self._next_after_checks(new, self.pool_profile))
+            return t
+        if self.ctx.engine is None:
+            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
             return t
         if conn is None:
             t.append("- no new host connected", style=f"bold {MUTED}")
@@ -408,18 +411,21 @@ class OnboardScreen(Screen[None]):
                 t.append("\nnext: ", style=MUTED)
                 t.append("check the address, user and password, then F8 (Connect)")
             return t
-        if new is None or self.pool_profile is None:
-            t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
-            return t
-        t.append_text(checks_verdict(self.checks, gather_failures(new, self.pool_profile)))
+        t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
+        return t
+
+    def _next_after_checks(self, new: HostProfile, pool: HostProfile) -> Text:
+        """The checks' verdict, then: upload+apply the first missing update, or the pool-join, or why not."""
+        t = checks_verdict(self.checks, gather_failures(new, pool))
         t.append("\nnext: ", style=MUTED)
         if self.missing:
             u = self.missing[0]
             typed = self.file_inputs()[0].value.strip() if self.file_inputs() else ""
             name = Path(typed).name if typed else f"{u.name_label}.iso"
+            kind = "patch" if new.update_mechanism == "patch" else "update"
+            upload = (xc.patch_upload if kind == "patch" else xc.update_upload)(f"/tmp/{name}")
             t.append(f"on {new.label}: ", style="bold")
-            t.append(f"upload {name}, {(xc.patch_upload if new.update_mechanism == 'patch' else xc.update_upload)(f'/tmp/{name}')}"
-                     f", then {'patch' if new.update_mechanism == 'patch' else 'update'}-apply {u.label()}")
+            t.append(f"upload {name}, {upload}, then {kind}-apply {u.label()}")
             if len(self.missing) > 1:
                 t.append(f" (+{len(self.missing) - 1} update(s))", style=MUTED)
             return t
@@ -435,8 +441,7 @@ class OnboardScreen(Screen[None]):
             t.append("type the pool master's address and user (Join the pool)")
             return t
         t.append(f"on {new.label}: ", style="bold")
-        t.append(command)
-        t.append(" (the pool password on stdin; F8 after typing it)", style=MUTED)
+        t.append(command)  # exact: the pool password is read from stdin, never on the line
         return t
 
     def _show_next(self) -> None:
