@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,12 @@ def _step_text(steps: list[StepOutput]) -> Text:
 # --------------------------------------------------------------------------- the screen
 
 
+def _field(label: str, **input_kw: Any) -> Horizontal:
+    """One labelled input line of a step."""
+    return Horizontal(Label(label), Input(compact=True, **input_kw), classes="ob-row")
+
+
+
 class OnboardScreen(Screen[None]):
     """Connect, check, bring level, join — one host into this pool."""
 
@@ -243,16 +250,10 @@ class OnboardScreen(Screen[None]):
         with VerticalScroll(id="ob-body"):
             yield Static("", id="ob-intro")
             yield Static("1  Connect to the new host", classes="ob-step", id="ob-step1")
-            with Horizontal(classes="ob-row"):
-                yield Label("address")
-                yield Input(placeholder="ssh alias or address[:port] of the new host", id="ob-address", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("ssh user")
-                yield Input(value=user, id="ob-user", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("ssh password")
-                yield Input(placeholder="empty: keys / agent / ssh_config of the pool", password=True,
-                            id="ob-ssh-password", compact=True)
+            yield _field("address", placeholder="ssh alias or address[:port] of the new host", id="ob-address")
+            yield _field("ssh user", value=user, id="ob-user")
+            yield _field("ssh password", placeholder="empty: keys / agent / ssh_config of the pool", password=True,
+                         id="ob-ssh-password")
             with Horizontal(classes="ob-buttons"):
                 yield Button("Connect", id="ob-connect", variant="primary", compact=True)
                 yield Button("Trust this host key", id="ob-trust", variant="warning", compact=True)
@@ -273,16 +274,10 @@ class OnboardScreen(Screen[None]):
             yield Static("", id="ob-level-log", classes="ob-out")
 
             yield Static("4  Join the pool", classes="ob-step", id="ob-step4")
-            with Horizontal(classes="ob-row"):
-                yield Label("master address")
-                yield Input(placeholder="the pool master's management address", id="ob-master", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("master user")
-                yield Input(value="root", id="ob-master-user", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("pool password")
-                yield Input(placeholder="the pool master's root password (never stored or shown)", password=True,
-                            id="ob-pool-password", compact=True)
+            yield _field("master address", placeholder="the pool master's management address", id="ob-master")
+            yield _field("master user", value="root", id="ob-master-user")
+            yield _field("pool password", placeholder="the pool master's root password (never stored or shown)",
+                         password=True, id="ob-pool-password")
             with Horizontal(classes="ob-buttons"):
                 yield Button("Join the pool", id="ob-join", variant="error", compact=True)
                 yield Button("Add to the xentui config", id="ob-add-config", compact=True)
@@ -401,7 +396,8 @@ class OnboardScreen(Screen[None]):
             return t
         if not self.connected:
             if conn.needs_trust:
-                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console", style=f"bold {WARN}")
+                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
+                         style=f"bold {WARN}")
                 t.append("\nnext: ", style=MUTED)
                 t.append("on this jump box: ", style="bold")
                 t.append(trust_command(conn) + " (F8: Trust this host key)")
@@ -505,11 +501,15 @@ class OnboardScreen(Screen[None]):
         return Path(path)
 
     # ------------------------------------------------------------------ step 1: connect
+    def _start(self, step: Callable[[], object]) -> None:
+        """A button (or Enter in a step's field) starts its step's worker, unless a step is running."""
+        if not self.busy:
+            step()
+
     @on(Button.Pressed, "#ob-connect")
     @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
     def _connect_pressed(self) -> None:
-        if not self.busy:
-            self.connect()
+        self._start(self.connect)
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def connect(self) -> None:
@@ -575,8 +575,7 @@ class OnboardScreen(Screen[None]):
 
     @on(Button.Pressed, "#ob-trust")
     def _trust_pressed(self) -> None:
-        if not self.busy:
-            self.trust()
+        self._start(self.trust)
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def trust(self) -> None:
@@ -699,24 +698,16 @@ class OnboardScreen(Screen[None]):
             # proposed from the settings' update_dir when the file is there (still checked before it is sent)
             udir = self.ctx.settings.update_dir
             proposed = Path(udir).expanduser() / f"{u.name_label}.iso" if udir is not None else None
-            rows.append(Horizontal(
-                Label(u.label()[:15]),
-                Input(value=str(proposed) if proposed is not None and proposed.is_file() else "",
-                      placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
-                classes="ob-row",
-            ))
+            rows.append(_field(u.label()[:15],
+                               value=str(proposed) if proposed is not None and proposed.is_file() else "",
+                               placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}"))
         await box.mount_all(rows)
 
     # ------------------------------------------------------------------ step 3: bring level
     @on(Button.Pressed, "#ob-level")
-    def _level_pressed(self) -> None:
-        if not self.busy:
-            self.level()
-
     @on(Input.Submitted, "#ob-files Input")
-    def _file_submitted(self) -> None:
-        if not self.busy:
-            self.level()
+    def _level_pressed(self) -> None:
+        self._start(self.level)
 
     def file_inputs(self) -> list[Input]:
         return list(self.query("#ob-files Input").results(Input))
@@ -795,8 +786,8 @@ class OnboardScreen(Screen[None]):
     @on(Button.Pressed, "#ob-join")
     @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
     def _join_pressed(self) -> None:
-        if not self.busy and not self.query_one("#ob-join", Button).disabled:
-            self.join()
+        if not self.query_one("#ob-join", Button).disabled:
+            self._start(self.join)
 
     def join_command(self) -> str:
         """The exact command the join runs (the password goes on its stdin, never here)."""
@@ -993,16 +984,12 @@ class OnboardScreen(Screen[None]):
         self.dismiss(None)
 
 
-def _open(ctx: PaneContext) -> Screen[None]:
-    return OnboardScreen(ctx)
-
-
 ONBOARD_PANE = PaneSpec(
     id="onboard",
     key="o",
     title="Onboard",
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
-    factory=_open,
+    factory=OnboardScreen,
     available=always,
     footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
 )
