@@ -61,15 +61,8 @@ CORE = [
 #: who may start the simulator: the dev tools and `xentui sim` (cli, lazily)
 SIM_USERS = {"xentui.devtools", "xentui.cli"}
 
-#: what the onboarding pane still does that it should not; another change moves
-#: onboarding onto the runner and empties this set (the test fails if an entry is stale)
-KNOWN_ONBOARD = {
-    ("xentui.ui.panes.onboard", "imports xentui.engine.sessions.HostSession"),
-    ("xentui.ui.panes.onboard", "imports xentui.engine.sessions.HostTarget"),
-    ("xentui.ui.panes.onboard", "reaches into engine.sessions"),
-    ("xentui.ui.panes.onboard", "reads the app's private _command_callback"),  # public: app.record_action(pool)
-    ("xentui.ui.panes.onboard", "reads the app's private _config"),  # public: app.config
-}
+#: what a pane still does that it should not (the test fails if an entry is stale): none left
+KNOWN_ONBOARD: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

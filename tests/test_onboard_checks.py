@@ -285,6 +285,25 @@ def test_join_errors_in_plain_words(stderr, code, words):
         assert w in text, (w, text)
 
 
+@pytest.mark.parametrize("code, new_kw, words", [
+    ("LICENSE_HOST_POOL_MISMATCH", {"edition": "standard"}, ["licence edition", "plot9: standard, pool master: xcp-ng",
+                                                             "host-apply-edition"]),
+    ("HOSTS_NOT_COMPATIBLE", {"platform_version": "3.4.0"}, ["plot9: 3.4.0, pool master: 3.2.1",
+                                                             "force does not skip this"]),
+    ("POOL_JOINING_EXTERNAL_AUTH_MISMATCH", {"external_auth_type": "AD"}, ["plot9: AD, pool master: ", "(AD) setting"]),
+    ("JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS", {}, ["plot9 has running (or busy) VMs", "Shut them down"]),
+])
+def test_join_errors_name_both_sides_values(code, new_kw, words):
+    """With both profiles read, a refusal about one field shows the new host's and the master's value."""
+    e = explain_join_error(f"Error code: {code}\nError parameters: \n", new=profile("plot9", **new_kw),
+                           pool_master=profile("plot1"))
+    assert e.code == code
+    text = e.plain + " " + e.advice
+    for w in words:
+        assert w in text, (w, text)
+    assert "{" not in text  # every placeholder filled
+
+
 # --------------------------------------------------------------------------- config
 
 

@@ -151,16 +151,19 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         assert all(c.status.value == "pass" for c in pane.checks)
         assert "no check blocks the join" in pane.text_of("ob-summary")
         assert pane.missing == [] and pane.file_inputs() == []
+        nxt = pane.text_of("ob-next")  # the fixed line: the verdict, then the exact pool-join
+        assert "✓ no check blocks the join" in nxt and "next: on plot9: sh -c " in nxt, nxt
 
-        # (4) join with the pool password (typed into a password field)
+        # (4) join with the pool password (typed into a password field), F8: the step the line names
         await _type(app, pane, "ob-pool-password", PASSWORD)
         assert PASSWORD not in app.export_screenshot()  # shown as bullets while typed
-        send_key(app, "enter")
+        send_key(app, "f8")
         await until(lambda: isinstance(app.screen, ConfirmScreen), 10, "the join confirmation")
         assert pane.query_one("#ob-pool-password").value == ""  # cleared at once
         confirm = await _confirm(app)
         assert confirm.host == "plot9" and "pool-join" in confirm.command and PASSWORD not in confirm.command
         assert "master-address=" + sim.pool.host("plot1").address in confirm.command
+        assert f"on plot9: {confirm.command}" in nxt  # what was announced is what ran
         await until(lambda: pane.join_report is not None and not pane.busy, 30, "the join")
         jr = pane.join_report
         assert jr is not None and jr.joined, jr.text()
@@ -218,7 +221,10 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         assert fingerprint in pane.text_of("ob-conn") and "host key unknown" in pane.text_of("ob-conn")
         assert f"]:{port} " not in known.read_text()  # nothing trusted by connecting
         assert pane.query_one("#ob-trust").display
-        pane.query_one("#ob-trust").press()
+        # the fixed line (never scrolled away) names the next step; F8 does it, like the button
+        nxt = pane.text_of("ob-next")
+        assert "host key is unknown" in nxt and f"next: on this jump box: trust host key {fingerprint}" in nxt, nxt
+        send_key(app, "f8")
         confirm = await _confirm(app)  # the runner's confirmation names the fingerprint
         assert fingerprint in confirm.command and "trust host key" in confirm.command
         await until(lambda: pane.profiles_read >= 1, 15, "both hosts read after trusting the key")
@@ -229,6 +235,9 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         assert [c.name for c in pane.checks if c.status.value == "block"] == ["updates"]
         assert pane.query_one("#ob-join").disabled
         assert "Join is disabled: a check blocks: updates (HOSTS_NOT_HOMOGENEOUS)" in pane.text_of("ob-join-why")
+        nxt = pane.text_of("ob-next")
+        assert "✗ 1 check(s) block the join: updates" in nxt, nxt
+        assert "next: on plot9: upload XS82ECU1003.iso, /opt/xensource/bin/xe update-upload" in nxt, nxt
         await _type(app, pane, "ob-pool-password", PASSWORD)
         send_key(app, "enter")
         await pilot.pause(0.5)

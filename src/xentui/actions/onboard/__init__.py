@@ -58,7 +58,15 @@ from .checks import (
     update_differences,
 )
 from .config_file import add_host_to_config_file, config_with_new_host
-from .connect import HostKeyRefused, NewHostConnection, connect_new_host, trust_host_key
+from .connect import (
+    HostKeyRefused,
+    NewHostConnection,
+    connect_new_host,
+    connect_to_join,
+    new_host_target,
+    pool_host_session,
+    trust_host_key,
+)
 from .gather import HostProfile, SRInfo, StepOutput, UpdateInfo, gather_host_profile, is_tools_sr
 from .join import JoinError, JoinReport, explain_join_error, join_pool
 from .steps import (
@@ -68,6 +76,7 @@ from .steps import (
     bring_level,
     file_needed,
     match_update_file,
+    trust_command,
     update_file_identity,
 )
 
@@ -95,6 +104,9 @@ __all__ = [
     "add_host_to_config_file",
     "config_with_new_host",
     "connect_new_host",
+    "connect_to_join",
+    "new_host_target",
+    "pool_host_session",
     "explain_join_error",
     "file_needed",
     "gather_failures",
@@ -109,6 +121,7 @@ __all__ = [
     "join_pool",
     "missing_updates",
     "prejoin_checks",
+    "trust_command",
     "trust_host_key",
     "update_differences",
 ]

@@ -9,12 +9,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from ...config import HostEntry, PoolConfig
 from ...engine.sessions import CommandResult, HostSession, HostTarget
 from ...model import SshState
+
+if TYPE_CHECKING:
+    from ...engine.pool import PoolEngine
 
 
 # =========================================================================== 1. connecting
@@ -51,6 +55,23 @@ class NewHostConnection:
     @property
     def needs_trust(self) -> bool:
         return self.state is SshState.HOST_KEY_UNKNOWN and self.offered_key is not None
+
+    @property
+    def name(self) -> str:
+        return self.session.name
+
+    @property
+    def up(self) -> bool:
+        """The session is up now (it may drop after `connect_new_host` returned)."""
+        return self.session.state is SshState.UP
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    def abort(self) -> None:
+        """Drop the connection at once (the console quits with the pane open)."""
+        if self.session.conn is not None:
+            self.session.conn.abort()
 
 
 async def _resolved_endpoint(target: HostTarget) -> tuple[str, int, str | None]:
@@ -121,6 +142,37 @@ async def connect_new_host(
             "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` (console or iDRAC/iLO) before trusting it"
         )
     return out
+
+
+def new_host_target(entry: HostEntry, pool: PoolConfig | None, *, user: str | None = None,
+                    password: str | None = None) -> HostTarget:
+    """The new host as an SSH target: its own address and port, else the pool's port, user,
+    identity, known_hosts and ssh_config (the new host is reached the way the pool's hosts are)."""
+    return HostTarget(
+        name=entry.name,
+        host=entry.host,
+        port=entry.port or (pool.port if pool is not None else None),
+        user=user or (pool.user if pool is not None else None),
+        identity=pool.identity if pool is not None else None,
+        known_hosts=pool.known_hosts if pool is not None else None,
+        ssh_config=pool.ssh_config if pool is not None else None,
+        password=password,
+    )
+
+
+async def connect_to_join(engine: PoolEngine, entry: HostEntry, *, user: str | None = None,
+                          password: str | None = None) -> NewHostConnection:
+    """`connect_new_host` for a host that will join `engine`'s pool: reached as the pool's hosts
+    are, bounded by the pool's connect timeout, its commands shown where the engine's are."""
+    target = new_host_target(entry, engine.pool, user=user, password=password)
+    return await connect_new_host(target, float(engine.settings.connect_timeout), on_command=engine.on_command)
+
+
+def pool_host_session(engine: PoolEngine | None, name: str | None) -> HostSession | None:
+    """The engine's session to one host of the pool (the master the new host is compared with)."""
+    if engine is None or name is None:
+        return None
+    return engine.sessions.get(name)
 
 
 def _known_hosts_pattern(host: str, port: int | None) -> str:

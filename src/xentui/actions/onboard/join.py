@@ -157,26 +157,9 @@ def explain_join_error(
         srs = ", ".join(s.name_label for s in new.shared_srs) if new is not None and new.shared_srs else "shared SRs"
         plain = f"{n} has shared storage ({srs}); a joining host may not."
         advice = "Unplug and forget the shared SRs on the new host (the data stays on the storage), join, re-attach pool-wide."
-    elif code in ("JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", "JOINING_HOST_CANNOT_HAVE_RUNNING_OR_SUSPENDED_VMS",
-                  "JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS"):
-        plain = f"{n} has running (or busy) VMs; a joining host may not."
-        advice = "Shut them down or wait for their tasks to finish, then join again."
-    elif code == "HA_IS_ENABLED":
-        plain = "HA is enabled (on the pool or on the new host's own pool); a join is refused while it is."
-        advice = "xe pool-ha-disable, join, then re-enable HA."
-    elif code == "POOL_JOINING_EXTERNAL_AUTH_MISMATCH":
-        plain = f"{n}'s external authentication (AD) setting differs from the pool master's{vals('external_auth_type')}."
-        advice = "Configure the same external authentication on both (or none on both), then join again."
-    elif code == "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH":
-        plain = f"TLS verification is enabled on one side only{vals('tls_verification_enabled')}."
-        advice = "xe pool-enable-tls-verification on the side where it is off, then join again."
-    elif code in ("LICENSE_HOST_POOL_MISMATCH", "LICENCE_RESTRICTION", "LICENSE_RESTRICTION"):
-        plain = f"{n}'s licence edition does not match the pool's{vals('edition')}."
-        advice = "Apply the pool's edition to the new host (xe host-apply-edition), then join again."
-    elif code == "HOSTS_NOT_COMPATIBLE":
-        plain = (f"{n} runs a different product or major release than the pool"
-                 f"{vals('platform_version')}; force does not skip this.")
-        advice = "Reinstall or upgrade the new host to the pool's release."
+    elif code in _REFUSALS:
+        template, attr, advice = _REFUSALS[code]
+        plain = template.format(n=n, values=vals(attr) if attr else "")
     elif code == "OPERATION_NOT_ALLOWED":
         why = err.param("reason") or " ".join(v for _, v in err.params) or err.description
         plain = f"xapi refused the join: {why}."
@@ -200,6 +183,32 @@ def explain_join_error(
     return JoinError(code=code, description=err.description, params=list(err.params), plain=plain, advice=advice,
                      updates=updates if code == "HOSTS_NOT_HOMOGENEOUS" else [])
 
+
+#: the refusals said in one sentence: xapi code -> (what happened, with {n} the new host and {values}
+#: both sides' values of the profile field named next (None: no field), what to do)
+_VMS = ("{n} has running (or busy) VMs; a joining host may not.", None,
+        "Shut them down or wait for their tasks to finish, then join again.")
+_LICENCE = ("{n}'s licence edition does not match the pool's{values}.", "edition",
+            "Apply the pool's edition to the new host (xe host-apply-edition), then join again.")
+_REFUSALS: dict[str, tuple[str, str | None, str]] = {
+    "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS": _VMS,
+    "JOINING_HOST_CANNOT_HAVE_RUNNING_OR_SUSPENDED_VMS": _VMS,
+    "JOINING_HOST_CANNOT_HAVE_VMS_WITH_CURRENT_OPERATIONS": _VMS,
+    "HA_IS_ENABLED": ("HA is enabled (on the pool or on the new host's own pool); a join is refused while it is.",
+                      None, "xe pool-ha-disable, join, then re-enable HA."),
+    "POOL_JOINING_EXTERNAL_AUTH_MISMATCH": (
+        "{n}'s external authentication (AD) setting differs from the pool master's{values}.", "external_auth_type",
+        "Configure the same external authentication on both (or none on both), then join again."),
+    "POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH": (
+        "TLS verification is enabled on one side only{values}.", "tls_verification_enabled",
+        "xe pool-enable-tls-verification on the side where it is off, then join again."),
+    "LICENSE_HOST_POOL_MISMATCH": _LICENCE,
+    "LICENCE_RESTRICTION": _LICENCE,
+    "LICENSE_RESTRICTION": _LICENCE,
+    "HOSTS_NOT_COMPATIBLE": ("{n} runs a different product or major release than the pool{values}; "
+                             "force does not skip this.", "platform_version",
+                             "Reinstall or upgrade the new host to the pool's release."),
+}
 
 # "master" as a word of our own prose (not master-address=, master_api_version, a quoted xe parameter).
 _COORDINATOR_WORD = re.compile(r"\bmaster\b(?![-_=])")

@@ -156,6 +156,13 @@ def update_file_identity(path: str | os.PathLike[str], *, chunk: int = 1 << 20, 
     return "no update.xml in it: not an update package (xapi would refuse it: INVALID_UPDATE)"
 
 
+def trust_command(conn: NewHostConnection) -> str:
+    """What trusting the offered host key does, as the plan step (and the pane's next line) says it."""
+    where = conn.known_hosts_path or "known_hosts"
+    pattern = _known_hosts_pattern(conn.known_hosts_host or "", conn.known_hosts_port)
+    return f"trust host key {conn.fingerprint} for {pattern} in {where}"
+
+
 def file_needed(u: UpdateInfo) -> str:
     """Which file brings update ``u``: the one whose update.xml names it, in that version."""
     return f"{u.name_label}.iso (update.xml: name-label {u.name_label}, version {u.version}, uuid {u.uuid})"
@@ -306,12 +313,9 @@ class OnboardSteps:
 
     def trust_plan(self, conn: NewHostConnection) -> Plan:
         self.trust = conn
-        where = conn.known_hosts_path or "known_hosts"
         return Plan(kind="onboard-trust", title=f"Trust {conn.session.name}'s host key", verdict="onboarding",
                     steps=[Step(host=conn.session.name, action=StepAction.TRUST_HOST_KEY,
-                                command=f"trust host key {conn.fingerprint} for "
-                                        f"{_known_hosts_pattern(conn.known_hosts_host or '', conn.known_hosts_port)} "
-                                        f"in {where}",
+                                command=trust_command(conn),
                                 why="compare the fingerprint with the host's own console first",
                                 verify="the SSH session comes up with that key")])
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
-from ...actions.executor import PlanRunner
 from ...actions.onboard import (
     FORCE_SKIPPABLE,
     HostProfile,
@@ -58,7 +58,7 @@ from ...actions.onboard import (
     blocking,
     bring_level,
     config_with_new_host,
-    connect_new_host,
+    connect_to_join,
     file_needed,
     gather_failures,
     gather_host_profile,
@@ -66,19 +66,19 @@ from ...actions.onboard import (
     missing_updates,
     not_checked,
     not_mirrored,
+    pool_host_session,
     prejoin_checks,
+    trust_command,
     update_differences,
 )
 from ...actions.plan import Step
 from ...config import Config, HostEntry, load_config
-from ...engine.sessions import HostSession, HostTarget
-from ...model import SshState
 from ...xe import commands as xc
 from ..render import BAD, GOOD, MUTED, WARN
 from .spec import PaneContext, PaneSpec, always
 from .storage import plain_text
 
-__all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "updates_table"]
+__all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "checks_verdict", "updates_table"]
 
 STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN, JoinStatus.NOT_CHECKED: MUTED}
 STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn",
@@ -88,15 +88,9 @@ STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinS
 # --------------------------------------------------------------------------- pure rendering
 
 
-def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -> RenderableType:
-    """The gather failures, one line each and once; one line (how many checks block); then what
-    to do for every check that blocks or warns (the checks not checked say only that, in the table)."""
+def checks_verdict(checks: list[JoinCheck], failures: list[str] | None = None) -> Text:
+    """One line: how many checks block the join (and which), or that some were not checked, or none blocks."""
     blocks = blocking(checks)
-    parts: list[RenderableType] = []
-    for f in failures or []:
-        t = Text("✗ facts missing: ", style=f"bold {BAD}")
-        t.append(f)
-        parts.append(t)
     head = Text()
     if blocks:
         head.append(f"✗ {len(blocks)} check(s) block the join: ", style=f"bold {BAD}")
@@ -106,7 +100,18 @@ def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -
                     style=f"bold {WARN}")
     else:
         head.append("✓ no check blocks the join", style=f"bold {GOOD}")
-    parts.append(head)
+    return head
+
+
+def checks_summary(checks: list[JoinCheck], failures: list[str] | None = None) -> RenderableType:
+    """The gather failures, one line each and once; one line (how many checks block); then what
+    to do for every check that blocks or warns (the checks not checked say only that, in the table)."""
+    parts: list[RenderableType] = []
+    for f in failures or []:
+        t = Text("✗ facts missing: ", style=f"bold {BAD}")
+        t.append(f)
+        parts.append(t)
+    parts.append(checks_verdict(checks, failures))
     for c in checks:
         if c.status in (JoinStatus.PASS, JoinStatus.NOT_CHECKED) or not c.advice:
             continue
@@ -185,6 +190,12 @@ def _step_text(steps: list[StepOutput]) -> Text:
 # --------------------------------------------------------------------------- the screen
 
 
+def _field(label: str, **input_kw: Any) -> Horizontal:
+    """One labelled input line of a step."""
+    return Horizontal(Label(label), Input(compact=True, **input_kw), classes="ob-row")
+
+
+
 class OnboardScreen(Screen[None]):
     """Connect, check, bring level, join — one host into this pool."""
 
@@ -200,11 +211,13 @@ class OnboardScreen(Screen[None]):
     OnboardScreen #ob-files { height: auto; }
     OnboardScreen #ob-progress { height: 1; }
     OnboardScreen .ob-out { height: auto; }
+    OnboardScreen #ob-next { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "recheck", "Re-check", priority=True),
+        Binding("f8", "next_step", "Next step", priority=True),
     ]
 
     def __init__(self, ctx: PaneContext) -> None:
@@ -227,6 +240,7 @@ class OnboardScreen(Screen[None]):
         self._anchor: str | None = None  # the step kept at the top of the pane across resizes
         self.profiles_read = 0  # tests: how many times both hosts were read
         self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
+        self._next_shown: str | None = None  # the fixed next-step line as last drawn
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -236,16 +250,10 @@ class OnboardScreen(Screen[None]):
         with VerticalScroll(id="ob-body"):
             yield Static("", id="ob-intro")
             yield Static("1  Connect to the new host", classes="ob-step", id="ob-step1")
-            with Horizontal(classes="ob-row"):
-                yield Label("address")
-                yield Input(placeholder="ssh alias or address[:port] of the new host", id="ob-address", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("ssh user")
-                yield Input(value=user, id="ob-user", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("ssh password")
-                yield Input(placeholder="empty: keys / agent / ssh_config of the pool", password=True,
-                            id="ob-ssh-password", compact=True)
+            yield _field("address", placeholder="ssh alias or address[:port] of the new host", id="ob-address")
+            yield _field("ssh user", value=user, id="ob-user")
+            yield _field("ssh password", placeholder="empty: keys / agent / ssh_config of the pool", password=True,
+                         id="ob-ssh-password")
             with Horizontal(classes="ob-buttons"):
                 yield Button("Connect", id="ob-connect", variant="primary", compact=True)
                 yield Button("Trust this host key", id="ob-trust", variant="warning", compact=True)
@@ -266,22 +274,17 @@ class OnboardScreen(Screen[None]):
             yield Static("", id="ob-level-log", classes="ob-out")
 
             yield Static("4  Join the pool", classes="ob-step", id="ob-step4")
-            with Horizontal(classes="ob-row"):
-                yield Label("master address")
-                yield Input(placeholder="the pool master's management address", id="ob-master", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("master user")
-                yield Input(value="root", id="ob-master-user", compact=True)
-            with Horizontal(classes="ob-row"):
-                yield Label("pool password")
-                yield Input(placeholder="the pool master's root password (never stored or shown)", password=True,
-                            id="ob-pool-password", compact=True)
+            yield _field("master address", placeholder="the pool master's management address", id="ob-master")
+            yield _field("master user", value="root", id="ob-master-user")
+            yield _field("pool password", placeholder="the pool master's root password (never stored or shown)",
+                         password=True, id="ob-pool-password")
             with Horizontal(classes="ob-buttons"):
                 yield Button("Join the pool", id="ob-join", variant="error", compact=True)
                 yield Button("Add to the xentui config", id="ob-add-config", compact=True)
             yield Static("", id="ob-join-why", classes="ob-out")
             yield Static("", id="ob-join-result", classes="ob-out")
             yield Static("", id="ob-config", classes="ob-out")
+        yield Static("", id="ob-next")  # the verdict and the exact next step, never scrolled away (80x24)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -306,12 +309,13 @@ class OnboardScreen(Screen[None]):
         return plain_text(self.query_one(f"#{widget_id}", Static), width=160)
 
     @property
-    def session(self) -> HostSession | None:
+    def session(self) -> Any:
+        """The new host's session (opened by `actions.onboard.connect_to_join`), None before."""
         return self.conn.session if self.conn is not None else None
 
     @property
     def connected(self) -> bool:
-        return self.conn is not None and self.conn.session.state is SshState.UP
+        return self.conn is not None and self.conn.up
 
     def _master_name(self) -> str | None:
         slot = getattr(self.app, "pools", {}).get(self.ctx.pool)
@@ -324,19 +328,11 @@ class OnboardScreen(Screen[None]):
                 return name
         return None
 
-    def _master_session(self) -> HostSession | None:
-        engine = self.ctx.engine
-        name = self._master_name()
-        if engine is None or name is None:
-            return None
-        return engine.sessions.get(name)
+    def _master_session(self) -> Any:
+        return pool_host_session(self.ctx.engine, self._master_name())
 
     def _timeout(self) -> float:
         return float(self.ctx.settings.command_timeout)
-
-    def _on_command(self) -> Any:
-        make = getattr(self.app, "_command_callback", None)
-        return make(self.ctx.pool) if make is not None else None
 
     def _render_intro(self) -> None:
         t = Text()
@@ -371,6 +367,115 @@ class OnboardScreen(Screen[None]):
             self.join_report is not None and self.join_report.joined and self._config_path() is not None
             and self.config_written is None and not self.already_configured
         )
+        self._show_next()
+
+    # ------------------------------------------------------------------ the fixed verdict and next step
+    def next_text(self) -> Text:
+        """Two lines kept below the scrolled steps: where onboarding stands, and the exact next step
+        (with its host and command) or why there is none — what F8 does."""
+        t = Text()
+        conn, new = self.conn, self.new_profile
+        report = self.join_report
+        if report is not None and report.accepted:
+            t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
+                          else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
+            if self.query_one("#ob-add-config", Button).display:
+                t.append("\nnext: ", style=MUTED)
+                t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
+            return t
+        if new is not None and self.pool_profile is not None:  # what was read decides (a reconnect clears it)
+            t.append_text(self._next_after_checks(new, self.pool_profile))
+            return t
+        if self.ctx.engine is None:
+            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
+            return t
+        if conn is None:
+            t.append("- no new host connected", style=f"bold {MUTED}")
+            t.append("\nnext: ", style=MUTED)
+            t.append("type the new host's ssh alias or address, then F8 (Connect)")
+            return t
+        if not self.connected:
+            if conn.needs_trust:
+                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
+                         style=f"bold {WARN}")
+                t.append("\nnext: ", style=MUTED)
+                t.append("on this jump box: ", style="bold")
+                t.append(trust_command(conn) + " (F8: Trust this host key)")
+            else:
+                t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
+                t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
+                t.append("\nnext: ", style=MUTED)
+                t.append("check the address, user and password, then F8 (Connect)")
+            return t
+        t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
+        return t
+
+    def _next_after_checks(self, new: HostProfile, pool: HostProfile) -> Text:
+        """The checks' verdict, then: upload+apply the first missing update, or the pool-join, or why not."""
+        t = checks_verdict(self.checks, gather_failures(new, pool))
+        t.append("\nnext: ", style=MUTED)
+        if self.missing:
+            u = self.missing[0]
+            typed = self.file_inputs()[0].value.strip() if self.file_inputs() else ""
+            name = Path(typed).name if typed else f"{u.name_label}.iso"
+            kind = "patch" if new.update_mechanism == "patch" else "update"
+            upload = (xc.patch_upload if kind == "patch" else xc.update_upload)(f"/tmp/{name}")
+            t.append(f"on {new.label}: ", style="bold")
+            t.append(f"upload {name}, {upload}, then {kind}-apply {u.label()}")
+            if len(self.missing) > 1:
+                t.append(f" (+{len(self.missing) - 1} update(s))", style=MUTED)
+            return t
+        why = self.join_blocked_by()
+        if why is not None:
+            t.append(f"none: Join is disabled: {why}", style=BAD)
+            return t
+        address = self.query_one("#ob-master", Input).value.strip()
+        user = self.query_one("#ob-master-user", Input).value.strip()
+        try:
+            command = xc.pool_join(address, user, force=False)
+        except ValueError:
+            t.append("type the pool master's address and user (Join the pool)")
+            return t
+        t.append(f"on {new.label}: ", style="bold")
+        t.append(command)  # exact: the pool password is read from stdin, never on the line
+        return t
+
+    def _show_next(self) -> None:
+        text = self.next_text()
+        if text.plain != self._next_shown:
+            self._next_shown = text.plain
+            self.query_one("#ob-next", Static).update(text)
+
+    @on(Input.Changed, "#ob-master, #ob-master-user, #ob-files Input")
+    def _next_inputs_changed(self) -> None:
+        self._show_next()
+
+    def action_next_step(self) -> None:
+        """F8: the step the line above the footer names (each change still asks its confirmation)."""
+        if self.busy or self.ctx.engine is None:
+            return
+        if self.conn is None or not self.connected:
+            if self.conn is not None and self.conn.needs_trust:
+                self.trust()
+            else:
+                self.connect()
+            return
+        if self.new_profile is None or self.pool_profile is None:
+            return
+        if self.missing:
+            empty = [i for i in self.file_inputs() if not i.value.strip()]
+            if empty:
+                empty[0].focus()
+            else:
+                self.level()
+            return
+        if self.query_one("#ob-join", Button).disabled:
+            return
+        pw = self.query_one("#ob-pool-password", Input)
+        if not pw.value:
+            pw.focus()
+            return
+        self.join()
 
     def join_blocked_by(self) -> str | None:
         """Why Join is not offered now (None: every check passes and every fact was read)."""
@@ -380,7 +485,7 @@ class OnboardScreen(Screen[None]):
         return join_refusal(self.checks, gather_failures(new, pool))
 
     def _config(self) -> Config | None:
-        config = getattr(self.app, "_config", None)
+        config = getattr(self.app, "config", None)
         if isinstance(config, Config):
             return config
         pool_cfg = getattr(self.ctx.source, "pool", None)
@@ -391,16 +496,20 @@ class OnboardScreen(Screen[None]):
     def _config_path(self) -> Path | None:
         """The config file the console was started from (None: started otherwise)."""
         path = getattr(self.app, "config_path", None)
-        if path is None or not isinstance(getattr(self.app, "_config", None), Config):
+        if path is None or not isinstance(getattr(self.app, "config", None), Config):
             return None
         return Path(path)
 
     # ------------------------------------------------------------------ step 1: connect
+    def _start(self, step: Callable[[], object]) -> None:
+        """A button (or Enter in a step's field) starts its step's worker, unless a step is running."""
+        if not self.busy:
+            step()
+
     @on(Button.Pressed, "#ob-connect")
     @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
     def _connect_pressed(self) -> None:
-        if not self.busy:
-            self.connect()
+        self._start(self.connect)
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def connect(self) -> None:
@@ -420,22 +529,12 @@ class OnboardScreen(Screen[None]):
             msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
             self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD))
             return
-        if self.ctx.engine is None:
+        engine = self.ctx.engine
+        if engine is None:
             self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD))
             return
-        if self.session is not None:
-            await self.session.close()
-        pool_cfg = getattr(self.ctx.source, "pool", None)
-        target = HostTarget(
-            name=entry.name,
-            host=entry.host,
-            port=entry.port or getattr(pool_cfg, "port", None),
-            user=user or getattr(pool_cfg, "user", None),
-            identity=getattr(pool_cfg, "identity", None),
-            known_hosts=getattr(pool_cfg, "known_hosts", None),
-            ssh_config=getattr(pool_cfg, "ssh_config", None),
-            password=password,
-        )
+        if self.conn is not None:
+            await self.conn.close()
         self.entry = entry
         self.busy = True
         self._sync_buttons()
@@ -443,7 +542,7 @@ class OnboardScreen(Screen[None]):
         self.checks, self.missing, self.join_report = [], [], None
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
         try:
-            self.conn = await connect_new_host(target, float(self.ctx.settings.connect_timeout), on_command=self._on_command())
+            self.conn = await connect_to_join(engine, entry, user=user, password=password)
         finally:
             self.busy = False
         self._show_connection()
@@ -476,8 +575,7 @@ class OnboardScreen(Screen[None]):
 
     @on(Button.Pressed, "#ob-trust")
     def _trust_pressed(self) -> None:
-        if not self.busy:
-            self.trust()
+        self._start(self.trust)
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def trust(self) -> None:
@@ -600,24 +698,16 @@ class OnboardScreen(Screen[None]):
             # proposed from the settings' update_dir when the file is there (still checked before it is sent)
             udir = self.ctx.settings.update_dir
             proposed = Path(udir).expanduser() / f"{u.name_label}.iso" if udir is not None else None
-            rows.append(Horizontal(
-                Label(u.label()[:15]),
-                Input(value=str(proposed) if proposed is not None and proposed.is_file() else "",
-                      placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}", compact=True),
-                classes="ob-row",
-            ))
+            rows.append(_field(u.label()[:15],
+                               value=str(proposed) if proposed is not None and proposed.is_file() else "",
+                               placeholder=f"path to the {u.name_label} file on this jump box", id=f"ob-file-{i}"))
         await box.mount_all(rows)
 
     # ------------------------------------------------------------------ step 3: bring level
     @on(Button.Pressed, "#ob-level")
-    def _level_pressed(self) -> None:
-        if not self.busy:
-            self.level()
-
     @on(Input.Submitted, "#ob-files Input")
-    def _file_submitted(self) -> None:
-        if not self.busy:
-            self.level()
+    def _level_pressed(self) -> None:
+        self._start(self.level)
 
     def file_inputs(self) -> list[Input]:
         return list(self.query("#ob-files Input").results(Input))
@@ -662,17 +752,14 @@ class OnboardScreen(Screen[None]):
             self.busy = False
             self._sync_buttons()
 
-    def _runner(self) -> PlanRunner:
+    def _runner(self) -> Any:
         """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
-        settings = self.ctx.settings
 
         async def confirm(step: Step) -> bool:
             return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
                                    f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
 
-        return PlanRunner(self.ctx.engine, self.app.audit, confirm,  # type: ignore[arg-type, attr-defined]
-                          dry_run=self.ctx.dry_run, fuse=settings.toolstack_fuse,
-                          poll_interval=min(0.5, settings.poll_interval))
+        return self.ctx.make_runner(confirm)
 
     async def _show_level(self, report: LevelReport) -> None:
         t = _step_text(report.steps)
@@ -699,8 +786,8 @@ class OnboardScreen(Screen[None]):
     @on(Button.Pressed, "#ob-join")
     @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
     def _join_pressed(self) -> None:
-        if not self.busy and not self.query_one("#ob-join", Button).disabled:
-            self.join()
+        if not self.query_one("#ob-join", Button).disabled:
+            self._start(self.join)
 
     def join_command(self) -> str:
         """The exact command the join runs (the password goes on its stdin, never here)."""
@@ -885,20 +972,16 @@ class OnboardScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         # the console quits with the pane open: do not leave the new host's connection behind
-        if self.session is not None and self.session.conn is not None:
-            self.session.conn.abort()
+        if self.conn is not None:
+            self.conn.abort()
 
     async def action_back(self) -> None:
         if self.busy:
             self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
             return
-        if self.session is not None:
-            await self.session.close()
+        if self.conn is not None:
+            await self.conn.close()
         self.dismiss(None)
-
-
-def _open(ctx: PaneContext) -> Screen[None]:
-    return OnboardScreen(ctx)
 
 
 ONBOARD_PANE = PaneSpec(
@@ -906,7 +989,7 @@ ONBOARD_PANE = PaneSpec(
     key="o",
     title="Onboard",
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
-    factory=_open,
+    factory=OnboardScreen,
     available=always,
     footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
 )
