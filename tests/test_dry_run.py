@@ -21,7 +21,7 @@ from xentui.actions import Plan, PlanRunner, StepStatus, plan_designate_master, 
 from xentui.actions.storage import plan_local_sr, read_host_storage
 from xentui.audit import AuditLog
 from xentui.devtools.demo import DemoController
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.engine.pool import PoolEngine
 from xentui.sim.server import Simulator

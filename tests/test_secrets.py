@@ -186,7 +186,7 @@ async def test_console_asks_once_in_a_modal_and_logs_in(sim_factory: Any, tmp_pa
     from xentui.config import load_config
     from xentui.ui.app import XentuiApp
     from xentui.ui.password import PasswordScreen
-    from xentui.devtools.testing import send_key, until
+    from helpers.keys import send_key, until
 
     sim = await sim_factory(hosts=3)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

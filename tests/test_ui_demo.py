@@ -25,7 +25,7 @@ from xentui.ui.commands import palette_commands
 from xentui.devtools.demo import DemoController, demo_settings, run_demo
 from xentui.ui.screens.pool import PoolScreen
 from xentui.ui.screens.scenario import ScenarioScreen
-from xentui.devtools.testing import key_takes_effect, send_key
+from helpers.keys import key_takes_effect, send_key
 from xentui.ui.widgets import HostTable
 
 FAST = Timing(**SIM_TIMING)

@@ -29,7 +29,7 @@ from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.designate import DesignateScreen
 from xentui.ui.screens.pool import PoolScreen
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 from xentui.ui.widgets import HostTable
 
 

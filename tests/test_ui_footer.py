@@ -14,7 +14,7 @@ from textual.widgets._footer import FooterKey
 
 from xentui.ui.footer import footer_state, refresh_footer
 from xentui.ui.panes.splitbrain import SplitBrainScreen
-from xentui.devtools.testing import sample_pane, until
+from helpers.keys import sample_pane, until
 
 
 def footer_keys(screen: SplitBrainScreen) -> set[str]:

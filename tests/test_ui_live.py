@@ -23,8 +23,8 @@ from xentui.ui.app import XentuiApp
 from xentui.ui.screens.help import HelpScreen
 from xentui.ui.screens.pool import PoolScreen
 from xentui.ui.source import LiveSource
-from xentui.devtools.testing import key_takes_effect as _key
-from xentui.devtools.testing import send_key as _send
+from helpers.keys import key_takes_effect as _key
+from helpers.keys import send_key as _send
 from xentui.ui.widgets import HostTable, VerdictBanner
 
 SimFactory = Callable[..., Awaitable[Simulator]]

@@ -21,7 +21,7 @@ from xentui.sim.server import Simulator
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.onboard import OnboardScreen
-from xentui.devtools.testing import key_takes_effect, send_key, until
+from helpers.keys import key_takes_effect, send_key, until
 
 SimFactory = Callable[..., Awaitable[Simulator]]
 PASSWORD = "xenroot"

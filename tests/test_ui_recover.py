@@ -25,7 +25,7 @@ from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
 from xentui.ui.panes.splitbrain import SplitBrainScreen
 from xentui.ui.screens.pool import PoolScreen
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 from xentui.ui.screens.activity import ActivityScreen
 from xentui.ui.widgets import VerdictBanner
 from xentui.ui.widgets.activity import ActivityLog

@@ -22,7 +22,7 @@ from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.recover import RecoverScreen
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 
 
 

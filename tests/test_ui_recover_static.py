@@ -15,7 +15,7 @@ from xentui.ui.panes.runplan import follows_text, progress_text, report_text
 from xentui.ui.panes.splitbrain import SplitBrainScreen
 from xentui.devtools.samples import sample_app, sample_facts
 from xentui.ui.screens.pool import PoolScreen
-from xentui.devtools.testing import sample_pane, until
+from helpers.keys import sample_pane, until
 
 XE = "/opt/xensource/bin/xe"
 

@@ -31,7 +31,7 @@ from xentui.diagnosis import Verdict
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.splitbrain import SplitBrainScreen
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 
 
 async def typed_confirmation(app: XentuiApp) -> ConfirmScreen:

@@ -3,7 +3,7 @@
 plot3 has a spare `sdb`/`sdb1`, plot4 `sdb1` + `sdb2`, plot5 a whole `sdb`; every host's
 system disk `sda` (six partitions: root, backup root, the default SR's PV, boot, /var/log,
 swap) must never be offered.  Keys are sent the way the terminal driver sends them
-(`xentui.devtools.testing`): Pilot.press waits for an idle loop that never comes next to 8 sshds.
+(`helpers.keys`): Pilot.press waits for an idle loop that never comes next to 8 sshds.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.storage import PoolStorageScreen, StorageScreen
 from xentui.ui.screens.pool import PoolScreen
-from xentui.devtools.testing import key_takes_effect, send_key, until
+from helpers.keys import key_takes_effect, send_key, until
 from xentui.ui.widgets import HostTable
 from xentui.xe.records import parse_records
 

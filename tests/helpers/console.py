@@ -16,7 +16,7 @@ from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.runplan import PlanPane
 from xentui.ui.screens.pool import PoolScreen
-from xentui.devtools.testing import send_key, until
+from helpers.keys import send_key, until
 
 from .settings import CONSOLE_FAST
 

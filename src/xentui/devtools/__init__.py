@@ -6,7 +6,7 @@ console and `xentui status` never do; tests/test_import_contracts.py checks it):
     demo         DemoController and run_demo(): the simulator behind `xentui demo`
     samples      constructed facts of the main states (snapshot tests, pane tests)
     screenshots  `python -m xentui.screenshots`: SVGs of the demo, headless
-    testing      send_key / key_takes_effect / until / sample_pane, for tests of the console
 
-It may import `textual` (it drives the console) and `xentui.sim`.
+It may import `xentui.sim`; like the rest of the core it imports `textual` only
+through `xentui.ui` (the key-sending test drivers are in tests/helpers/keys.py).
 """

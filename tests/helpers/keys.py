@@ -20,7 +20,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from .samples import sample_app
+from xentui.devtools.samples import sample_app
 
 __all__ = ["key_takes_effect", "sample_pane", "send_key", "until"]
 
