@@ -62,6 +62,7 @@ async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: 
         await asyncio.sleep(1.5)  # the last host views settle into the journal
     finally:
         await engine.stop()
+        stream.flush()
     events, records = read_journal(journal.path), audit.read()
     md = render_report("sim", events, records, HOSTS, local=timezone(timedelta(hours=1), "CET"))
     assert "## Timeline" in md and "| UTC | local | what |" in md

@@ -17,6 +17,7 @@ audit.  Pure but for the clock (`now`, injectable) and the file append.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -30,6 +31,8 @@ from .model import HostFacts, SshState
 
 Event = dict[str, Any]
 JOURNAL_MAX_BYTES = 5 * 1024 * 1024
+#: how long EventStream gathers fact updates before it diagnoses them once (s)
+COALESCE_S = 0.05
 
 
 def iso(at: float) -> str:
@@ -64,26 +67,53 @@ class EventStream:
     """Engine updates in, change events out (to every sink)."""
 
     def __init__(self, pool: str, diagnose: Callable[[], Diagnosis], facts: dict[str, HostFacts],
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time, coalesce: float = COALESCE_S) -> None:
         self.pool = pool
         self.diagnose = diagnose
         self.facts = facts
         self.now = now
+        self.coalesce = coalesce
         self.sinks: list[Callable[[Event], None]] = []
         self._verdict: tuple[Any, ...] | None = None
         self._hosts: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, HostFacts] = {}
+        self._flush_at: asyncio.TimerHandle | None = None
 
     def _emit(self, event: Event) -> None:
         for sink in list(self.sinks):
             sink(event)
 
     def on_facts(self, f: HostFacts) -> None:
+        """Note a host's new facts; the events follow within `coalesce` s, from one diagnosis.
+
+        A probe publishes about ten updates a host (a few ms of diagnosis each at 64
+        hosts): diagnosing once per update would cost the event loop seconds a poll.
+        """
+        self._pending[f.name] = f
+        if self._flush_at is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a plain call): at once
+            self.flush()
+            return
+        self._flush_at = loop.call_later(self.coalesce, self.flush)
+
+    def flush(self) -> None:
+        """Emit the events of the updates noted so far (the host views, then a verdict change)."""
+        if self._flush_at is not None:
+            self._flush_at.cancel()
+            self._flush_at = None
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
         d = self.diagnose()
-        view = host_view(f, d)
         now = self.now()
-        if self._hosts.get(f.name) != view:
-            self._hosts[f.name] = view
-            self._emit({"at": iso(now), "event": "host", "pool": self.pool, "host": f.name, **view})
+        for f in pending.values():
+            view = host_view(f, d)
+            if self._hosts.get(f.name) != view:
+                self._hosts[f.name] = view
+                self._emit({"at": iso(now), "event": "host", "pool": self.pool, "host": f.name, **view})
         key = _verdict_key(d)
         if key != self._verdict:
             self._verdict = key

@@ -46,6 +46,7 @@ async def run_watch(
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
         await engine.stop()
+        stream.flush()  # the last updates are printed and journaled
 
 
 def cmd_watch(config: Config, pool: PoolConfig, as_json: bool) -> int:

@@ -109,6 +109,7 @@ class LiveSource:
 
     async def stop(self) -> None:
         await self._engine.stop()
+        self.events.flush()  # the last updates reach the journal
 
 
 class StaticSource:
