@@ -365,11 +365,11 @@ class _Host:
 
     @property
     def reachable(self) -> bool:
-        return self.f.ssh is SshState.UP and self.f.silent_for is None
+        return self.f.reachable
 
     @property
     def unreachable(self) -> bool:
-        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN) or self.f.silent_for is not None
+        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN) or self.f.silent
 
     def flag(self, fl: HostFlag, note: str | None = None) -> None:
         if fl not in self.flags:
@@ -554,7 +554,7 @@ class _Diagnoser:
         )
         jb_up = host is not None and host.reachable
         toolstack = _master_toolstack(host.f) if host is not None and jb_up else None
-        quiet = host is not None and host.f.ssh is SshState.UP and host.f.silent_for is not None
+        quiet = host is not None and host.f.silent
         if quiet and not (m.served or reach or m.cannot_reach or m.no_answer):
             m.state = _State.ASKING  # silent to the jump box; its slaves have not said yet
             return

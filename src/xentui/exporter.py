@@ -84,9 +84,8 @@ def pool_families(snap: PoolSnapshot) -> Iterator[Any]:
     for f in snap.facts:
         labels = [pool, f.name]
         # a held session that answers nothing (HostFacts.silent_for) is not "up": it is "silent"
-        silent = f.ssh is SshState.UP and f.silent_for is not None
-        states = {s.value: f.ssh is s and not silent for s in SshState}
-        ssh.add_metric(labels, {**states, "silent": silent})
+        states = {s.value: f.ssh is s and not f.silent for s in SshState}
+        ssh.add_metric(labels, {**states, "silent": f.silent})
         role.add_metric(labels, {"unknown": f.role is None, **{r.value: f.role is r for r in Role}})
         xapi.add_metric(labels, {x.value: f.xapi is x for x in XapiView})
         hv = d.hosts.get(f.name)

@@ -53,7 +53,7 @@ SSH_TEXT = {
 
 def ssh_cause(f: HostFacts) -> str:
     """Why the jump box cannot reach a host, in one line (the session's own words first)."""
-    if f.ssh is SshState.UP and f.silent_for is not None:
+    if f.silent:
         return f"{f.name}: no answer for {f.silent_for:.0f} s (SSH session held, link stalled)"
     if f.ssh_error:
         return f.ssh_error

@@ -27,7 +27,7 @@ from typing import Any
 
 from .audit import redact as mask
 from .diagnosis import Diagnosis
-from .model import HostFacts, SshState
+from .model import HostFacts
 
 Event = dict[str, Any]
 JOURNAL_MAX_BYTES = 5 * 1024 * 1024
@@ -44,7 +44,7 @@ def host_view(f: HostFacts, d: Diagnosis) -> dict[str, Any]:
     hv = d.hosts.get(f.name)
     role_src = f.sources.get("role")
     ssh = f.ssh.value
-    if f.ssh is SshState.UP and f.silent_for is not None:
+    if f.silent:
         ssh = "silent"  # no answer over the held session (its seconds change every update: not an event)
     return {
         "ssh": ssh,

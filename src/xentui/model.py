@@ -127,9 +127,14 @@ class HostFacts(BaseModel):
     sources: dict[str, Source] = Field(default_factory=dict)
 
     @property
+    def silent(self) -> bool:
+        """The SSH session is held, but the host answered nothing for `silent_for` s (cut off, or hung)."""
+        return self.ssh is SshState.UP and self.silent_for is not None
+
+    @property
     def reachable(self) -> bool:
         """The jump box holds a working SSH session to this host (one gone silent is not working)."""
-        return self.ssh is SshState.UP and self.silent_for is None
+        return self.ssh is SshState.UP and not self.silent
 
     def learned(self, field: str, how: str, at: float | None = None) -> None:
         """Record how a field was learned (call after setting it)."""

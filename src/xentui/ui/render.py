@@ -107,7 +107,7 @@ def _ssh_seconds(f: HostFacts, settings: Settings) -> float:
 
 def ssh_text(f: HostFacts, settings: Settings, wide: bool = True) -> str:
     s = f.ssh
-    if s is SshState.UP and f.silent_for is not None:  # session held, but the host has gone quiet
+    if f.silent:  # session held, but the host has gone quiet
         return f"no answer for {f.silent_for:.0f} s" if wide else f"silent {f.silent_for:.0f}s"
     if s is SshState.NO_ANSWER:
         secs = _ssh_seconds(f, settings)
@@ -185,7 +185,7 @@ def fact_cell(f: HostFacts, key: str, settings: Settings, now: float, wide: bool
     """
     src = f.sources.get(_CELL_SOURCE[key])
     if key == "ssh":
-        if f.ssh is SshState.UP and f.silent_for is not None:
+        if f.silent:
             return Text(ssh_text(f, settings, wide), style=BAD)
         return Text(ssh_text(f, settings, wide), style=GOOD if f.ssh is SshState.UP else "")
     if key == "role":
