@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from xentui import cli
@@ -77,3 +78,51 @@ async def test_check_complete_waits_for_every_answer(sim_factory, capsys) -> Non
     out = capsys.readouterr().out
     assert seconds >= 3.0, out
     assert "no answer yet" not in out, out
+
+
+async def test_a_burst_of_updates_is_diagnosed_once_not_per_update(sim_factory) -> None:
+    """probe_within diagnoses the pool once per burst of fact updates (engine/deadline.py JUDGE_AFTER_S);
+    per update, diagnose_pool was most of a 64-host check's CPU. The last diagnosis still sees every answer."""
+    from xentui.engine.deadline import probe_within
+
+    from helpers.engines import engine_for
+
+    sim = await sim_factory("healthy")
+    engine = engine_for(sim)
+    updates: list[str] = []
+    engine.listeners.append(lambda f: updates.append(f.name))
+    seen: list[Diagnosis] = []
+    try:
+        r = await probe_within(engine, None, seen.append)
+    finally:
+        await engine.stop()
+    assert r.diagnosis.verdict is Verdict.HEALTHY
+    assert len(updates) >= 8 * 5  # each host publishes at every signal
+    assert 1 <= len(seen) <= len(updates) // 3, (len(seen), len(updates))
+
+
+async def test_check_as_its_own_process_prints_everything_and_ends(sim_factory) -> None:
+    """`xentui check` run as a process (the console script's `run`): it skips the interpreter's teardown,
+    so what it printed must all be there, with its exit status; a reader that leaves early is no error."""
+    import sys
+
+    sim = await sim_factory("host-offline")
+    argv = [sys.executable, "-m", "xentui", "check", "--config", str(sim.dir / "pools.toml"),
+            "--connect-timeout", "2", "--command-timeout", "3"]
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = out.decode()
+    assert proc.returncode == 1, (text, err.decode())
+    assert text.startswith("XENTUI WARNING - pool sim "), text
+    assert "| hosts_up=7;;;0;8 hosts_total=8" in text.splitlines()[0], text
+    assert err == b"", err.decode()
+
+    # `xentui status | head -1` where head has gone before the table comes: no traceback, the shell's 141
+    r, w = os.pipe()
+    proc = await asyncio.create_subprocess_exec(
+        *argv[:3], "status", *argv[4:], stdout=w, stderr=asyncio.subprocess.PIPE)
+    os.close(w)
+    os.close(r)  # the reader leaves before anything is written
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 141, err.decode()
+    assert b"Traceback" not in err, err.decode()

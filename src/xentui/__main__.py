@@ -1,3 +1,3 @@
-from xentui.cli import main
-import sys
-sys.exit(main())
+from xentui.cli import run
+
+run()

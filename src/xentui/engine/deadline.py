@@ -26,10 +26,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from ..diagnosis import Diagnosis, Verdict
 from ..model import HostFacts, Role, SshState
-from .pool import FactsListener, PoolEngine, cancel_until_done
+from .pool import PoolEngine, cancel_until_done
 
 SETTLING = (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN)
 
@@ -42,6 +43,13 @@ CALLS: tuple[tuple[str, str], ...] = (
     ("pool_list", "xe pool-list"),
 )
 FAST = ("files", "xapi", "reaches_master")
+
+# Facts arrive in bursts (about ten a host a probe, 600+ a second while 64 hosts answer);
+# the pool is diagnosed once per burst, this long after its first update, not once per
+# update: per update, diagnose_pool was most of a 64-host `check`'s CPU.
+JUDGE_AFTER_S = 0.02
+
+DiagnosisListener = Callable[[Diagnosis], None]
 
 
 def _learned(f: HostFacts, key: str, since: float) -> bool:
@@ -81,26 +89,40 @@ class BoundedProbe:
 
 
 async def probe_within(
-    engine: PoolEngine, deadline: float | None, on_update: FactsListener | None = None
+    engine: PoolEngine, deadline: float | None, on_diagnosis: DiagnosisListener | None = None
 ) -> BoundedProbe:
-    """Probe every host of `engine` once, ending as the module docstring says. Never leaves a task behind."""
+    """Probe every host of `engine` once, ending as the module docstring says. Never leaves a task behind.
+
+    `on_diagnosis` gets the pool's diagnosis as facts arrive (once per burst of updates)."""
     started, since = time.monotonic(), time.time()
     done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    judging: list[asyncio.TimerHandle] = []
 
-    def listen(f: HostFacts) -> None:
-        if on_update is not None:
-            on_update(f)
-        if deadline is not None and not done.is_set() and settled(engine.diagnose(), list(engine.facts.values()), since):
+    def judge() -> None:
+        judging.clear()
+        d = engine.diagnose()
+        if on_diagnosis is not None:
+            on_diagnosis(d)
+        if deadline is not None and not done.is_set() and settled(d, list(engine.facts.values()), since):
             done.set()
 
-    engine.listeners.append(listen)
+    def listen(_: HostFacts) -> None:
+        if not judging and not done.is_set():
+            judging.append(loop.call_later(JUDGE_AFTER_S, judge))
+
+    if on_diagnosis is not None or deadline is not None:
+        engine.listeners.append(listen)
     tasks = [asyncio.create_task(engine.probe_host(name), name=f"probe:{name}") for name in engine.sessions]
     everything = asyncio.ensure_future(asyncio.gather(*tasks))
     waiter = asyncio.create_task(done.wait())
     try:
         await asyncio.wait({everything, waiter}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        engine.listeners.remove(listen)
+        if listen in engine.listeners:
+            engine.listeners.remove(listen)
+        for handle in judging:
+            handle.cancel()
         await cancel_until_done([*tasks, waiter])
         everything.cancel()
         await asyncio.gather(everything, return_exceptions=True)
