@@ -27,6 +27,7 @@ from .carry import carry_forward
 from .probe import ProbeTimeouts, probe_host
 from .secrets import hold_password, pool_password
 from .sessions import CommandResult, HostSession, HostTarget
+from .xenapi_login import xenapi_logout
 
 FactsListener = Callable[[HostFacts], None]
 
@@ -222,6 +223,8 @@ class PoolEngine:
     async def stop(self) -> None:
         await cancel_until_done(self._tasks)
         self._tasks = []
+        # the XenAPI sessions held on masters between polls: ended, each within the reach timeout
+        await asyncio.gather(*(xenapi_logout(s.conn, self.settings.reach_timeout) for s in self.sessions.values()))
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
 
 

@@ -12,7 +12,8 @@ concurrently, each channel bounded by its own timeout:
   master (or no earlier probe named one), the check runs on its own channel
   once the files are read;
 * a XenAPI login over one direct-tcpip channel, kept open between polls
-  (HOST_IS_SLAVE comes back at once);
+  (HOST_IS_SLAVE comes back at once); on a master the session that login
+  opened is held, and the next poll asks it instead of logging in again;
 * `xe host-is-in-emergency-mode` (shown, never trusted alone);
 * a time-bounded `xe pool-list` (hangs on a slave whose master is gone).
 
@@ -310,7 +311,7 @@ async def probe_host(
         conn = session.conn
         if conn is None:
             return
-        answer, forwarding = await xenapi_login(conn, user, password, timeouts.command)
+        answer, forwarding = await xenapi_login(conn, user, password, timeouts.command, held_timeout=timeouts.reach)
         facts.xapi, facts.xapi_detail = answer.view, brief(answer.detail)
         facts.xapi_master_address = answer.master_address
         facts.forwarding = forwarding

@@ -73,6 +73,7 @@ class XapiStream:
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.tls = _TLS.wrap_bio(self.incoming, self.outgoing)
         self.shaken = False
+        self.session: str | None = None  # the session a login as master opened, held for the next poll
 
     async def _send(self) -> None:
         data = self.outgoing.read()
@@ -159,18 +160,58 @@ def read_login(result: dict[str, Any]) -> LoginAnswer:
 
 # The XenAPI channel of each SSH connection, kept open between polls (HTTP/1.1 keep-alive): a poll
 # then costs one round trip on it, not a channel open and a TLS handshake. Taken out while in use.
+# On a master it also holds the session its login opened: the next poll asks that session
+# (`pool.get_all`) instead of logging in again; `xenapi_logout` ends it when the engine stops.
 _KEPT: weakref.WeakKeyDictionary[Any, XapiStream] = weakref.WeakKeyDictionary()
+_FAILURES = (XapiCallError, ssl.SSLError, asyncssh.Error, OSError)
+
+
+async def _ask_held_session(stream: XapiStream, timeout: float) -> LoginAnswer | None:
+    """A call with the session held since an earlier poll: does this xapi still act as master?
+
+    xapi checks the session before the call (ocaml/xapi/session_check.ml): on the master it is
+    found and the call answers; after a toolstack restart it is gone (sessions are not persisted)
+    and the answer is SESSION_INVALID; on a host that has become a slave it is looked up in the
+    master's database and the answer is HOST_IS_SLAVE <master>. None: log in afresh — the session
+    is gone, or no answer came within `timeout` (a slave's lookup waits for a master it may not
+    reach), in which case the channel is closed, as a request is still pending on it.
+    """
+    session, stream.session = stream.session, None
+    try:
+        result = await asyncio.wait_for(stream.call("pool.get_all", (session,)), timeout)
+    except (asyncio.TimeoutError, TimeoutError, *_FAILURES):
+        stream.writer.close()
+        return None
+    if result.get("Status") == "Success":
+        stream.session = session
+        return LoginAnswer(XapiView.MASTER, "session held from an earlier login answers: acts as master")
+    code = str((result.get("ErrorDescription") or [""])[0])
+    return None if code == "SESSION_INVALID" else read_login(result)
 
 
 async def xenapi_login(
-    conn: asyncssh.SSHClientConnection, user: str, password: str | None, timeout: float
+    conn: asyncssh.SSHClientConnection, user: str, password: str | None, timeout: float, held_timeout: float | None = None
 ) -> tuple[LoginAnswer, bool]:
-    """Log in to the host's xapi through `conn`. Returns (answer, forwarding_allowed)."""
+    """Ask the host's xapi through `conn` whether it acts as master. Returns (answer, forwarding_allowed).
+
+    With a session held from an earlier poll on this connection, that session is asked first
+    (within `held_timeout`); otherwise, or when it is gone, a login. The whole answer comes
+    within `timeout`, whichever way it is asked."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
     stream = _KEPT.pop(conn, None)
+    if stream is not None and stream.session is not None:
+        held = await _ask_held_session(stream, min(timeout, held_timeout or timeout))
+        if held is not None:
+            if not conn.is_closed():
+                _KEPT[conn] = stream
+            return held, True
+        if stream.writer.is_closing():
+            stream = None
     reused = stream is not None
     if stream is None:
         try:
-            reader, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 443), timeout)
+            reader, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 443), max(0.1, end - loop.time()))
         except asyncssh.ChannelOpenError as e:
             if e.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
                 return LoginAnswer(XapiView.UNAVAILABLE, "sshd refuses port forwarding: XenAPI channel unavailable, using xe over exec"), False
@@ -180,29 +221,42 @@ async def xenapi_login(
         except (asyncssh.Error, OSError) as e:
             return LoginAnswer(XapiView.ERROR, f"channel failed: {e}"), True
         stream = XapiStream(reader, writer)
-    failures = (XapiCallError, ssl.SSLError, asyncssh.Error, OSError)
     keep = False
     try:
         try:
             result = await asyncio.wait_for(
-                stream.call("session.login_with_password", (user, password or "", "2.21", "xentui")), timeout
+                stream.call("session.login_with_password", (user, password or "", "2.21", "xentui")),
+                max(0.1, end - loop.time()),
             )
         except (asyncio.TimeoutError, TimeoutError):
             return LoginAnswer(XapiView.NO_ANSWER, f"no answer in {timeout:g} s"), True
-        except failures as e:
+        except _FAILURES as e:
             if reused:  # the kept channel was closed meanwhile (xapi restarted, idle close): a new one
                 stream.writer.close()
-                return await xenapi_login(conn, user, password, timeout)
+                return await xenapi_login(conn, user, password, max(0.1, end - loop.time()))
             return LoginAnswer(XapiView.ERROR, f"{type(e).__name__}: {e}"), True
         keep = True
-        if result.get("Status") == "Success":  # a session not kept: closed on the same channel
-            try:
-                await asyncio.wait_for(stream.call("session.logout", (result.get("Value"),)), timeout)
-            except (asyncio.TimeoutError, TimeoutError, *failures):
-                keep = False  # the login's answer stands; xapi expires an idle session itself
+        if result.get("Status") == "Success":
+            stream.session = str(result.get("Value"))  # held for the next poll; ended by xenapi_logout
         return read_login(result), True
     finally:
         if keep and not conn.is_closed():
             _KEPT[conn] = stream
         else:
             stream.writer.close()
+
+
+async def xenapi_logout(conn: asyncssh.SSHClientConnection | None, timeout: float) -> None:
+    """End the session held on `conn`'s XenAPI channel, if any, within `timeout` (best effort:
+    xapi drops an idle session itself), and close the channel."""
+    stream = _KEPT.pop(conn, None) if conn is not None else None
+    if stream is None:
+        return
+    try:
+        if stream.session is not None and not conn.is_closed():
+            await asyncio.wait_for(stream.call("session.logout", (stream.session,)), timeout)
+    except (asyncio.TimeoutError, TimeoutError, *_FAILURES):
+        pass
+    finally:
+        stream.session = None
+        stream.writer.close()

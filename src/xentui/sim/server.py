@@ -104,7 +104,7 @@ class HostSSHServer(asyncssh.SSHServer):
             return _hang()
         if dest_port not in (80, 443) or not pool.xapi_listening(target):
             return False
-        handler = XapiHandler(pool, target, self.sim.password, via_unix=False)
+        handler = XapiHandler(pool, target, self.sim.password, via_unix=False, calls=self.sim.xapi_calls)
         if dest_port == 80:
             return handler.serve
         return lambda r, w: self.sim.serve_tls(target, handler, r, w)
@@ -115,7 +115,7 @@ class HostSSHServer(asyncssh.SSHServer):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed: administratively prohibited")
         if dest_path != "/var/lib/xcp/xapi" or not self.sim.pool.xapi_listening(self.host):
             return False
-        return XapiHandler(self.sim.pool, self.host, self.sim.password, via_unix=True).serve
+        return XapiHandler(self.sim.pool, self.host, self.sim.password, via_unix=True, calls=self.sim.xapi_calls).serve
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
         return False
@@ -151,6 +151,8 @@ class Simulator:
         self.received: list[tuple[str, list[str]]] = []  # (host, argv) of every simple command run
         # (host, "exec" | "direct-tcpip" | "direct-streamlocal") -> channels a client opened: what a probe costs a host
         self.channels: Counter[tuple[str, str]] = Counter()
+        # (host, method) -> XenAPI calls its xapi answered: what a probe asks the toolstack
+        self.xapi_calls: Counter[tuple[str, str]] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle

@@ -206,6 +206,10 @@ class SimHost:
     ssh_port: int = 0
     forwarding: bool = True  # sshd allows TCP / stream-local forwarding
     pvs: dict[str, str] = field(default_factory=dict)  # LVM physical volumes: /dev path -> VG name
+    # The sessions this host's running xapi holds (datamodel.ml: session is persist=PersistNothing,
+    # so a toolstack restart forgets them): logins made on it as master, and slave-local logins.
+    sessions: set[str] = field(default_factory=set)
+    local_sessions: set[str] = field(default_factory=set)
 
     # -- files
     def path(self, p: str) -> Path:
@@ -328,6 +332,8 @@ class SimPool:
             return
         h.xapi_state = "running"
         h.emergency_error = None
+        h.sessions.clear()
+        h.local_sessions.clear()
         conf = h.pool_conf
         if conf == "master":
             # check_no_other_masters: ask every known host whether it is a slave.
@@ -498,7 +504,37 @@ class SimPool:
             raise XapiFailure("HOST_IS_SLAVE", h.running_master_address or "")
         if user != "root" or password != root_password:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
-        return "OpaqueRef:" + new_uuid(self.rng)
+        session = "OpaqueRef:" + new_uuid(self.rng)
+        h.sessions.add(session)
+        return session
+
+    async def check_session(self, h: SimHost, session: str) -> None:
+        """xapi's Session_check.check (ocaml/xapi/session_check.ml, v1.249.40), run before every call
+        but the logins: a slave-local session is good on its host; otherwise the session must be in
+        the master's database. On a slave that lookup is a database call to the master (it waits for
+        it, as every forwarded call does); a session found there is not a pool login, so the slave
+        answers HOST_IS_SLAVE with the master's address. Anything else: SESSION_INVALID."""
+        if not self.xapi_listening(h):
+            raise XapiUnavailable(h.name)
+        if session in h.local_sessions:
+            return
+        if h.emergency_error:
+            raise emergency_failure(h)
+        if h.running_role == "slave":
+            address = h.running_master_address
+            await self.wait_for(lambda: self._master_serves(h, address))
+            master = self.by_address(address or "")
+            if h.running_role == "slave" and master is not None and session in master.sessions:
+                raise XapiFailure("HOST_IS_SLAVE", master.address)
+        elif session in h.sessions:
+            return
+        raise XapiFailure("SESSION_INVALID", session)
+
+    def logout(self, h: SimHost, session: str) -> None:
+        h.local_sessions.discard(session)
+        for host in (h, self.by_address(h.running_master_address or "")):
+            if host is not None:
+                host.sessions.discard(session)
 
     # ------------------------------------------------------------------ operations (on the serving host)
     def _host_rec(self, h: SimHost) -> HostRec:
@@ -515,10 +551,18 @@ class SimPool:
         return m.db
 
     async def op_session_login_unix(self, m: SimHost) -> str:
-        return "OpaqueRef:" + new_uuid(self.rng)
+        session = "OpaqueRef:" + new_uuid(self.rng)
+        m.sessions.add(session)  # on the master (the call is forwarded there)
+        return session
+
+    async def op_session_check(self, m: SimHost, session: str) -> None:
+        if session not in m.sessions and session not in m.local_sessions:
+            raise XapiFailure("SESSION_INVALID", session)
 
     async def op_session_slave_local_login_with_password(self, h: SimHost, *args: Any) -> str:
-        return "OpaqueRef:" + new_uuid(self.rng)
+        session = "OpaqueRef:" + new_uuid(self.rng)
+        h.local_sessions.add(session)
+        return session
 
     async def op_host_is_in_emergency_mode(self, h: SimHost) -> bool:
         return bool(h.emergency_error)

@@ -14,6 +14,7 @@ import asyncio
 import datetime
 import ssl
 import xmlrpc.client
+from collections import Counter
 from typing import Any
 
 from .state import PoolDB, SimHost, SimPool, XapiFailure, XapiUnavailable
@@ -86,11 +87,14 @@ def host_api_record(db: PoolDB, uuid: str) -> dict[str, Any]:
 class XapiHandler:
     """One HTTP connection to a simulated xapi."""
 
-    def __init__(self, pool: SimPool, host: SimHost, root_password: str, via_unix: bool) -> None:
+    def __init__(
+        self, pool: SimPool, host: SimHost, root_password: str, via_unix: bool, calls: Counter[tuple[str, str]] | None = None
+    ) -> None:
         self.pool = pool
         self.host = host
         self.root_password = root_password
         self.via_unix = via_unix
+        self.calls = calls
 
     async def serve(self, reader: Any, writer: Any) -> None:
         try:
@@ -126,6 +130,8 @@ class XapiHandler:
             params, method = xmlrpc.client.loads(body)
         except Exception:
             return xmlrpc.client.dumps(xmlrpc.client.Fault(1, "bad request"), methodresponse=True).encode()
+        if self.calls is not None:
+            self.calls[self.host.name, method or ""] += 1
         try:
             value = await self.call(method or "", list(params))
             result: dict[str, Any] = {"Status": "Success", "Value": value}
@@ -147,7 +153,14 @@ class XapiHandler:
         if method == "session.slave_local_login_with_password":
             return await pool.call(h, "session.slave_local_login_with_password")
         if method == "session.logout":
+            pool.logout(h, str(params[0]) if params else "")
             return ""
+        session = str(params[0]) if params else ""
+        if self.via_unix and session not in h.local_sessions:
+            # a local client's call goes to the master (xe on a slave): checked there
+            await pool.call(h, "session.check", session)
+        else:
+            await pool.check_session(h, session)
         args = params[1:]  # drop the session reference
         if method == "pool.emergency_transition_to_master":
             await pool.call(h, "pool.emergency_transition_to_master", True)
@@ -161,6 +174,8 @@ class XapiHandler:
             await pool.call(h, "pool.designate_new_master", unref(args[0]))
             return ""
         db: PoolDB = await pool.call(h, "db.read")
+        if method == "session.get_this_host":
+            return ref(h.uuid)
         if method == "pool.get_all":
             return [ref(db.pool_uuid)]
         if method == "pool.get_master":
