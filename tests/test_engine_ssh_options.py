@@ -114,3 +114,25 @@ async def test_aes_gcm_is_preferred_unless_the_ssh_config_names_ciphers(sim_fact
     assert session.conn is not None
     assert session.conn.get_extra_info("send_cipher") == "chacha20-poly1305@openssh.com"
     await session.close()
+
+
+def test_known_hosts_are_parsed_once_while_the_files_do_not_change(tmp_path: Path) -> None:
+    from xentui.engine.sessions import _known_hosts_read_once
+
+    one = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
+    two = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
+    path = tmp_path / "known_hosts"
+    path.write_text(f"plot1 {one}\n")
+    first = _known_hosts_read_once(str(path))
+    assert first is not None and _known_hosts_read_once([str(path)]) is first  # one parse, however asked
+    assert [k.export_public_key().decode().strip() for k in first.match("plot1", "", None)[0]] == [one]
+    assert first.match("plot2", "", None)[0] == []
+
+    with path.open("a") as f:  # a key trusted meanwhile (onboarding's trust step): seen at the next connect
+        f.write(f"plot2 {two}\n")
+    again = _known_hosts_read_once(str(path))
+    assert again is not first
+    assert [k.export_public_key().decode().strip() for k in again.match("plot2", "", None)[0]] == [two]
+
+    assert _known_hosts_read_once(str(tmp_path / "missing")) is None  # asyncssh's own handling, as before
+    assert _known_hosts_read_once(None) is None and _known_hosts_read_once(()) is None

@@ -140,6 +140,33 @@ def _memoize_config_tokenizer() -> None:
 _memoize_config_tokenizer()
 
 
+_KNOWN_HOSTS: dict[tuple[tuple[str, int, int], ...], asyncssh.SSHKnownHosts] = {}
+
+
+def _known_hosts_read_once(paths: Any) -> asyncssh.SSHKnownHosts | None:
+    """The known_hosts files `paths` (a path or a list, as asyncssh keeps them), parsed once while they
+    do not change.
+
+    Given paths, asyncssh reads and parses the files again at every connect: for a pool of 64
+    hosts with a 64-line known_hosts, 4096 key decodes (0.14 s of a 64-host `check`'s CPU). The
+    parse is keyed by each file's mtime and size, so a key trusted meanwhile is seen at the next
+    connect. None (asyncssh reads them itself, as before) when a file is missing or unreadable.
+    """
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths or not isinstance(paths, (list, tuple)) or not all(isinstance(p, str) for p in paths):
+        return None
+    try:
+        stamp = tuple((p, (st := Path(p).expanduser().stat()).st_mtime_ns, st.st_size) for p in paths)
+        if stamp not in _KNOWN_HOSTS:
+            if len(_KNOWN_HOSTS) > 64:
+                _KNOWN_HOSTS.clear()
+            _KNOWN_HOSTS[stamp] = asyncssh.read_known_hosts([str(Path(p).expanduser()) for p in paths])
+    except (OSError, ValueError):
+        return None
+    return _KNOWN_HOSTS[stamp]
+
+
 @dataclass
 class _Ended:
     """How a streamed command ended (the fields of asyncssh's SSHCompletedProcess that run() reads)."""
@@ -280,8 +307,11 @@ class HostSession:
 
     async def _open(self, client: "_Client") -> asyncssh.SSHClientConnection:
         options = await self._base_options()  # ValueError/OSError from a bad ssh_config: classified by connect()
-        ciphers: dict[str, Any] = {} if options.config.get("Ciphers") else {"encryption_algs": PREFERRED_CIPHERS}
-        return await asyncssh.connect(self.target.host, options=options, client_factory=lambda: client, **ciphers)
+        extra: dict[str, Any] = {} if options.config.get("Ciphers") else {"encryption_algs": PREFERRED_CIPHERS}
+        known_hosts = _known_hosts_read_once(options.known_hosts)
+        if known_hosts is not None:
+            extra["known_hosts"] = known_hosts
+        return await asyncssh.connect(self.target.host, options=options, client_factory=lambda: client, **extra)
 
     async def connect(self) -> bool:
         """Connect if not connected; classify any failure. Never raises."""
