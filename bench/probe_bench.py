@@ -346,7 +346,7 @@ def startup(runs: int = 7) -> dict[str, Any]:
     """Wall time of `xentui --version` and of `import xentui.cli` in a fresh interpreter, medians."""
     def wall(argv: list[str]) -> float:
         t = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=True)
+        subprocess.run(argv, capture_output=True, check=True, env=CHILD_ENV)
         return time.perf_counter() - t
 
     out: dict[str, Any] = {}
@@ -371,11 +371,15 @@ async def probe_cost() -> dict[str, Any]:
     sim = await Simulator(d, hosts=8).start()
     try:
         config = load_config(d / "pools.toml")
-        engine = PoolEngine(config.pools[0], config.settings)
+        # with the pool's password, as a console that holds it: the master's login opens a session
+        engine = PoolEngine(config.pools[0], config.settings, password=sim.password)
         res: dict[str, Any] = {}
         for phase in ("first probe (connects)", "a poll on open sessions"):
-            c0, n0 = sim.channels.copy(), len(sim.received)
+            c0, n0, x0 = sim.channels.copy(), len(sim.received), sim.xapi_calls.copy()
             await engine.probe_once()
+            calls: dict[str, list[str]] = {}
+            for (host, method), k in sorted((sim.xapi_calls - x0).items()):
+                calls.setdefault(host, []).append(f"{method}" + (f" x{k}" if k > 1 else ""))
             per: dict[str, dict[str, int]] = {}
             for (host, kind), k in (sim.channels - c0).items():
                 per.setdefault(host, {})[kind] = k
@@ -383,8 +387,9 @@ async def probe_cost() -> dict[str, Any]:
             for host, argv in sim.received[n0:]:
                 cmds.setdefault(host, []).append(" ".join(argv[:2]))
             res[phase] = {
-                "master": {**per["plot1"], "commands": len(cmds.get("plot1", [])), "argv": sorted(cmds.get("plot1", []))},
-                "slave": {**per["plot2"], "commands": len(cmds.get("plot2", [])), "argv": sorted(cmds.get("plot2", []))},
+                role: {**per[host], "commands": len(cmds.get(host, [])), "argv": sorted(cmds.get(host, [])),
+                       "xapi_calls": calls.get(host, [])}
+                for role, host in (("master", "plot1"), ("slave", "plot2"))
             }
         await engine.stop()
     finally:
@@ -393,18 +398,30 @@ async def probe_cost() -> dict[str, Any]:
     return res
 
 
-async def timed(argv: list[str]) -> dict[str, Any]:
-    """One whole process: wall seconds, exit status, the children's CPU, its output."""
+# The processes measured run as an installed xentui does: from compiled bytecode (main() compiles
+# src/ first; a PYTHONDONTWRITEBYTECODE=1 in the caller's environment would have them compile every
+# module from source at every start, ~55 ms).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+async def timed(*argvs: list[str]) -> dict[str, Any]:
+    """Whole processes started together (one per pool): wall seconds until the last ends, the worst exit
+    status, the children's CPU, their outputs."""
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
-    p = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL
-    )
-    out, _ = await p.communicate()
+    procs = [
+        await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL,
+            env=CHILD_ENV,
+        )
+        for argv in argvs
+    ]
+    outs = await asyncio.gather(*(p.communicate() for p in procs))
     wall = time.monotonic() - t
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"s": wall, "rc": p.returncode, "cpu_s": (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
-            "out": out.decode(errors="replace")}
+    return {"s": wall, "rc": max(p.returncode or 0 for p in procs),
+            "cpu_s": (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
+            "out": "".join(o.decode(errors="replace") for o, _ in outs)}
 
 
 def verdict_of(text: str) -> str | None:
@@ -417,31 +434,35 @@ def verdict_of(text: str) -> str | None:
 
 
 async def side_by_side(sims: list[Sim], base: Path, reps: int) -> dict[str, Any]:
-    """`xentui status`, `xentui check`, parallel-ssh and the sequential loop on the same hosts, paired, per scenario."""
-    s = sims[0]
-    n = s.n
+    """`xentui status`, `xentui check`, parallel-ssh and the sequential loop on the same hosts, paired, per scenario.
+
+    Several pools (256 hosts = 4 x 64): one `xentui status` per pool, all started at once (an admin's
+    `for p in ...; do xentui status --config $p & done`), against one parallel-ssh over every host; the
+    faults are applied in every pool."""
+    n = sum(s.n for s in sims)
     config = ssh_config_for(sims, base)
-    aliases = [s.alias(h) for h in s.names]
+    aliases = [s.alias(h) for s in sims for h in s.names]
     hostsfile = base / f"hosts_side_{n}"
     hostsfile.write_text("\n".join(aliases) + "\n")
-    pools = str(s.dir / "pools.toml")
     pssh = ["parallel-ssh", "-h", str(hostsfile), "-p", str(n), "-t", str(SSH_TIMEOUT), "-i",
             "-x", f"-F {config} -o ConnectTimeout={SSH_CONNECT_TIMEOUT} -o BatchMode=yes", FIELD_COMMAND]
     commands = {
-        "status": [XENTUI, "--config", pools, "status"],
-        "check": [XENTUI, "--config", pools, "check"],
-        "parallel-ssh": pssh,
+        "status": [[XENTUI, "--config", str(s.dir / "pools.toml"), "status"] for s in sims],
+        "check": [[XENTUI, "--config", str(s.dir / "pools.toml"), "check"] for s in sims],
+        "parallel-ssh": [pssh],
     }
-    await timed(commands["status"])  # warm-up: the address book, as on a jump box that ran before
+    await timed(*commands["status"])  # warm-up: the address book, as on a jump box that ran before
     out: dict[str, Any] = {}
     for name, fault, host in SCENARIOS:
         if fault:
-            await s.ctl(fault, host)
+            await asyncio.gather(*(s.ctl(fault, host) for s in sims))
         runs: dict[str, list[dict[str, Any]]] = {k: [] for k in commands}
         k = reps if name in ("healthy", "one-down") else max(1, reps - 1)
+        if len(sims) > 1:
+            k = max(1, k - 1)
         for _ in range(k):  # A B C A B C ...: each ratio from runs next to each other
-            for key, argv in commands.items():
-                runs[key].append(await timed(argv))
+            for key, argvs in commands.items():
+                runs[key].append(await timed(*argvs))
         res: dict[str, Any] = {}
         for key, rs in runs.items():
             res[key] = {"median_s": r(statistics.median(x["s"] for x in rs)), "runs_s": [r(x["s"]) for x in rs],
@@ -457,12 +478,36 @@ async def side_by_side(sims: list[Sim], base: Path, reps: int) -> dict[str, Any]
             res["sequential"] = {"seconds": None, "estimated": True}  # estimate_sequential(), after every size
         out[name] = res
         if fault:
-            await s.ctl(RESTORE[fault], host)
+            await asyncio.gather(*(s.ctl(RESTORE[fault], host) for s in sims))
             await asyncio.sleep(1)
         print(f"[{n:>3} hosts] {name}: status {res['status']['median_s']} s, check {res['check']['median_s']} s "
               f"(rc {res['check']['rc']}), parallel-ssh {res['parallel-ssh']['median_s']} s, "
               f"sequential {res['sequential']['seconds']} s", flush=True)
     return out
+
+
+async def one_host_side_by_side(s: Sim, base: Path, reps: int) -> dict[str, Any]:
+    """`xentui status` on a pool of one host (a slave) against parallel-ssh on that host: the fixed costs."""
+    pools = base / "one-host.toml"
+    pools.write_text(
+        (s.dir / "pools.toml").read_text().replace('name = "sim"', 'name = "one"').split("hosts = ")[0]
+        + 'hosts = ["plot2"]\n' + f'ssh_config = "{s.dir / "ssh_config"}"\n'
+    )
+    hostsfile = base / "hosts_one"
+    hostsfile.write_text("plot2\n")
+    status = [XENTUI, "--config", str(pools), "status"]
+    pssh = ["parallel-ssh", "-h", str(hostsfile), "-p", "1", "-t", str(SSH_TIMEOUT), "-i",
+            "-x", f"-F {s.dir / 'ssh_config'} -o ConnectTimeout={SSH_CONNECT_TIMEOUT} -o BatchMode=yes", FIELD_COMMAND]
+    await timed(status)
+    pairs = []
+    for _ in range(max(reps, 5)):
+        a, b = await timed(status), await timed(pssh)
+        pairs.append((a["s"], b["s"]))
+    res = {"status_s": r(statistics.median(a for a, _ in pairs)), "parallel_ssh_s": r(statistics.median(b for _, b in pairs)),
+           "vs_parallel_ssh": r(statistics.median(a / b for a, b in pairs))}
+    print(f"[  1 host ] status {res['status_s']} s, parallel-ssh {res['parallel_ssh_s']} s, ratio {res['vs_parallel_ssh']}",
+          flush=True)
+    return res
 
 
 def estimate_sequential(results: dict[str, Any]) -> None:
@@ -496,9 +541,10 @@ async def measure(sims: list[Sim], base: Path, args: argparse.Namespace) -> dict
     res: dict[str, Any] = {"hosts": n, "pools": len(sims), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     log = lambda msg: print(f"[{n:>3} hosts] {msg}", flush=True)  # noqa: E731
 
-    if len(sims) == 1:
-        log("whole processes side by side: xentui status / check, parallel-ssh, sequential ssh")
-        res["side_by_side"] = await side_by_side(sims, base, args.reps)
+    log("whole processes side by side: xentui status / check, parallel-ssh, sequential ssh")
+    res["side_by_side"] = await side_by_side(sims, base, args.reps)
+    if n == 8:
+        res["one_host_side_by_side"] = await one_host_side_by_side(sims[0], base, args.reps)
     log("warm-up probe (fills the address book, as a console that ran before)")
     res["warmup"] = await engine_probe(sims)
     res["one_host"] = await one_host(sims)
@@ -539,6 +585,50 @@ def ratio(a: float | None, b: float | None) -> str:
     return "–" if not a or not b else f"{a / b:.1f}x"
 
 
+def goal_rows(results: dict[str, Any]) -> list[str]:
+    """The issue's goals, each with what this run measured and whether it holds."""
+    by_n = {x["hosts"]: x for x in results["sizes"]}
+    su, st = results["startup"], results["meta"]["settings"]
+    rtt = 2 * LATENCY_MS / 1000
+    rows: list[tuple[str, str, Any, bool | None]] = [
+        ("start-up: `xentui --version`", "≤ 0.1 s", f"{su['version_s']} s", su["version_s"] <= 0.1),
+        ("start-up: `import xentui.cli`", "≤ 60 ms", f"{su['import_cli_s'] * 1000:.0f} ms", su["import_cli_s"] <= 0.06),
+    ]
+    one = (by_n.get(8) or {}).get("one_host_side_by_side")
+    if one:
+        rows.append(("healthy, 1 host: `xentui status` / parallel-ssh", "≤ 1.2", one["vs_parallel_ssh"],
+                     one["vs_parallel_ssh"] <= 1.2))
+    for n, x in sorted(by_n.items()):
+        sbs = x.get("side_by_side") or {}
+        if "healthy" in sbs:
+            v = sbs["healthy"]["status"]["vs_parallel_ssh"]
+            rows.append((f"healthy, {n} hosts: `xentui status` / parallel-ssh", "≤ 1.0" if n == 8 else "–", v,
+                         v <= 1.0 if n == 8 else None))
+        if "master-cable-pulled" in sbs:
+            c = sbs["master-cable-pulled"]["check"]
+            rows.append((f"master's cable pulled, {n} hosts: `xentui check`", "exit 2 in ≤ 4 s",
+                         f"exit {c['rc']} in {c['median_s']} s", c["rc"] == 2 and c["median_s"] <= 4.0))
+    if 64 in by_n and by_n[64].get("poll_open"):
+        v = by_n[64]["poll_open"]["median_s"]
+        rows.append(("a poll of 64 hosts on open sessions", f"≤ 2 RTT + 50 ms = {2 * rtt + 0.05:.2f} s", f"{v} s",
+                     v <= 2 * rtt + 0.05))
+    if 256 in by_n:
+        x = by_n[256]
+        fp, ss = x["full_picture"], x["steady_state"]
+        bound = 3 + st["connect_timeout"]
+        rows += [
+            ("256 hosts, 1/8 cables pulled: full picture", f"≤ 3 s + timeout = {bound:g} s", f"{fp['seconds']} s",
+             fp["seconds"] <= bound),
+            ("256 hosts: steady polling, client CPU", "≤ 25 % of one core",
+             f"{ss['engine_cpu_s_per_min'] / 60 * 100:.0f} %", ss["engine_cpu_s_per_min"] / 60 <= 0.25),
+            ("256 hosts: event-loop stalls while polling (p99 / max)", "≤ 50 ms",
+             f"{ss['loop']['p99_ms']} / {ss['loop']['max_ms']} ms", ss["loop"]["p99_ms"] <= 50),
+            ("256 hosts: RSS", "≤ 150 MB", f"{ss['peak_rss_mb']} MB", ss["peak_rss_mb"] <= 150),
+        ]
+    mark = {True: "met", False: "**not met**", None: ""}
+    return [f"| {g} | {t} | {m} | {mark[ok]} |" for g, t, m, ok in rows]
+
+
 def report(results: dict[str, Any]) -> str:
     meta = results["meta"]
     st = meta["settings"]
@@ -558,6 +648,12 @@ def report(results: dict[str, Any]) -> str:
         f"connect {st['connect_timeout']:g} s, command {st['command_timeout']:g} s, reach {st['reach_timeout']:g} s, "
         f"poll every {st['poll_interval']:g} s; `xentui check`'s deadline 5 s.",
         "",
+        "## Issue 16's goals, measured in this run",
+        "",
+        "| goal | target | measured | |",
+        "|---|---|---|---|",
+        *goal_rows(results),
+        "",
         "## Start-up",
         "",
         "| what | median of 7 (wall) |",
@@ -571,19 +667,22 @@ def report(results: dict[str, Any]) -> str:
         "",
         "Counted by an in-process simulator (`Simulator.channels`, and the commands its shell ran), 8 hosts:",
         "",
-        "| probe | host | exec channels | direct-tcpip channels (XenAPI) | commands run on the host |",
-        "|---|---|---|---|---|",
+        "| probe | host | exec channels | direct-tcpip channels (XenAPI) | XenAPI calls | commands run on the host |",
+        "|---|---|---|---|---|---|",
     ]
     for phase, hosts in cost.items():
         for role, c in hosts.items():
             lines.append(
-                f"| {phase} | {role} | {c.get('exec', 0)} | {c.get('direct-tcpip', 0)} | {c['commands']}: "
+                f"| {phase} | {role} | {c.get('exec', 0)} | {c.get('direct-tcpip', 0)} | "
+                f"{', '.join(f'`{m}`' for m in c.get('xapi_calls', [])) or '–'} | {c['commands']}: "
                 f"{', '.join(f'`{a}`' for a in c['argv'])} |"
             )
     lines += [
         "",
-        "Before this change a probe opened 4 exec channels per slave (the reach check on its own) and 2 "
-        "direct-tcpip channels (a test channel, then a port forward for the blocking XenAPI client in a thread).",
+        "Earlier, a probe opened 4 exec channels per slave (the reach check on its own) and 2 direct-tcpip "
+        "channels (a test channel, then a port forward for the blocking XenAPI client in a thread), and the "
+        "master logged in and out of XenAPI at every poll; it now asks the session its first login opened "
+        "(`pool.get_all`), and logs out when the engine stops.",
         "",
         "## Whole processes, side by side",
         "",
@@ -700,6 +799,7 @@ def report(results: dict[str, Any]) -> str:
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     wall0 = time.monotonic()
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [8, 64] + ([256] if not args.no_256 else [])
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True, stdout=subprocess.DEVNULL)
     results: dict[str, Any] = {"sizes": [], "notes": [], "commit": commit_measured(), "startup": startup()}
     print(f"start-up: {results['startup']}", flush=True)
     results["probe_cost"] = await probe_cost()
@@ -775,7 +875,7 @@ def notes(results: dict[str, Any]) -> list[str]:
         out.append(
             f"`diagnose_pool` over 64 hosts takes {by_n[64]['full_picture']['diagnose_ms']} ms here; facts arrive "
             "about a hundred times a second while 64 hosts are probed, so the verdict is recomputed debounced, not "
-            "on every update: every 20 ms when something changed here, every 0.2 s in the console (`ui/app.py`)."
+            "on every update: 50 ms after the first change of a burst in `xentui check`/`status` (engine/deadline.py), every 20 ms here, every 0.2 s in the console (`ui/app.py`)."
         )
     if 8 in by_n:
         ml8 = by_n[8]["master_lost"]["master_lost_s"]
