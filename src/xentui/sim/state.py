@@ -478,15 +478,18 @@ class SimPool:
         if h.emergency_error:
             raise emergency_failure(h)
         if h.running_role == "slave":
-            address = h.running_master_address
-            # Forwarded to the master: waits for it forever (no timeout in xapi).
-            await self.wait_for(lambda: self._master_serves(h, address))
-            target = self.by_address(address or "")
+            target = await self._master_of(h)
             assert target is not None
             if target.xapi_hung:
                 await self.wait_for(lambda: not target.xapi_hung)
             return await getattr(self, "op_" + name.replace(".", "_"))(target, *args)
         return await getattr(self, "op_" + name.replace(".", "_"))(h, *args)
+
+    async def _master_of(self, h: SimHost) -> SimHost | None:
+        """The master a slave's forwarded call reaches: it waits for it forever (no timeout in xapi)."""
+        address = h.running_master_address
+        await self.wait_for(lambda: self._master_serves(h, address))
+        return self.by_address(address or "")
 
     def _master_serves(self, h: SimHost, address: str | None) -> bool:
         if h.running_role != "slave" or h.running_master_address != address or not self.xapi_listening(h):
@@ -521,9 +524,7 @@ class SimPool:
         if h.emergency_error:
             raise emergency_failure(h)
         if h.running_role == "slave":
-            address = h.running_master_address
-            await self.wait_for(lambda: self._master_serves(h, address))
-            master = self.by_address(address or "")
+            master = await self._master_of(h)
             if h.running_role == "slave" and master is not None and session in master.sessions:
                 raise XapiFailure("HOST_IS_SLAVE", master.address)
         elif session in h.sessions:
