@@ -1,30 +1,6 @@
-"""Split brain: two hosts hold master; heal it from the master the pool follows (pure planning).
-
-Reference §3: after a partition an old master whose toolstack never
-restarted keeps `master` while the rest of the pool follows the promoted
-host, and the two databases diverge.  The fix is `xe pool-recover-slaves` on
-the master the rest of the pool follows (the majority master): it resets
-every other host it reaches, the old master included.  Never on the old
-master: that would pull the pool back to the old master's database.
-
-* `check_recover_slaves_target(host, diagnosis)` says whether
-  recover-slaves may run on `host`; the minority master is refused with the
-  reason.  An override exists only when the admin typed the host's name
-  (`override_confirmed_name == host`); the runner writes it to the audit
-  log with outcome "override" before it runs the step.
-* `plan_heal_split_brain(facts, diagnosis)` shows both masters, which one the
-  majority follows, their DB generations, and runs recover-slaves only on
-  the majority master.  If recover-slaves cannot reach the old master (still
-  partitioned from the new master, yet reachable from the jump box) the plan's
-  `contingency` offers `xe pool-emergency-reset-master
-  master-address=<majority master address>` on the old master itself.
-"""
+"""The heal: recover-slaves on the majority master, reset-master as the contingency (pure; see the package docstring)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -32,27 +8,12 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from .guards import Refused, ha_check, plan_header, register_step
-from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
-from .recover import expected_recovered
+from ..guards import ha_check, plan_header
+from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
+from ..recover import expected_recovered
+from .target import check_recover_slaves_target, followers_of, master_address_for
 
-if TYPE_CHECKING:
-    from xentui.model import HostFacts
-
-__all__ = [
-    "HealSplitBrainPlan",
-    "MasterInfo",
-    "TargetCheck",
-    "check_recover_slaves_target",
-    "master_address_for",
-    "plan_heal_split_brain",
-]
-
-class TargetCheck(BaseModel):
-    host: str
-    ok: bool
-    reason: str
-    override: bool = False  # allowed only because the admin typed the host name (audited)
+__all__ = ["HealSplitBrainPlan", "MasterInfo", "plan_heal_split_brain"]
 
 
 class MasterInfo(BaseModel):
@@ -71,69 +32,6 @@ class HealSplitBrainPlan(Plan):
     target: str | None = None
     expected: dict[str, str] = Field(default_factory=dict)
 
-
-def _followers(diagnosis: Diagnosis, master: str) -> list[str]:
-    return sorted(n for n, hv in diagnosis.hosts.items() if hv.follows == master and n != master)
-
-
-def check_recover_slaves_target(
-    host: str,
-    diagnosis: Diagnosis,
-    *,
-    override_confirmed_name: str | None = None,
-) -> TargetCheck:
-    """May `xe pool-recover-slaves` run on `host` now?
-
-    Only on the master the pool follows (the majority master in a split
-    brain, the master otherwise).  Another master is refused with the reason;
-    the refusal is overridden only when `override_confirmed_name == host`
-    (the admin typed it).  Pure: the runner writes the override to the audit
-    log (outcome "override") when it runs the step.  A host that does not
-    hold master is always refused.
-    """
-    maj = diagnosis.majority_master.name if diagnosis.majority_master else None
-    if host not in diagnosis.masters:
-        return TargetCheck(
-            host=host,
-            ok=False,
-            reason=f"{host} does not hold master: pool-recover-slaves runs on the master the pool follows"
-            + (f" ({maj})." if maj else "."),
-        )
-    if host == maj or (diagnosis.verdict is not Verdict.SPLIT_BRAIN and len(diagnosis.masters) == 1):
-        if diagnosis.verdict is Verdict.SPLIT_BRAIN:
-            why = f"{host} is the master the rest of the pool follows ({len(_followers(diagnosis, host))} hosts)."
-        else:
-            why = f"{host} is the pool's master."
-        return TargetCheck(host=host, ok=True, reason=why)
-    followers = _followers(diagnosis, maj) if maj else []
-    reason = (
-        f"{host} is not the master the pool follows"
-        + (f" ({maj} is, followed by {len(followers)} host{'s' if len(followers) != 1 else ''})" if maj else "")
-        + f": recover-slaves on {host} would pull the pool back to the old master's database ({host}'s copy) and "
-        + (f"throw away everything done on {maj} since the split." if maj else "throw away what the others did since.")
-    )
-    if override_confirmed_name is not None and override_confirmed_name.strip() == host:
-        return TargetCheck(host=host, ok=True, reason=f"OVERRIDDEN by the admin (typed {host!r}): {reason}", override=True)
-    return TargetCheck(host=host, ok=False, reason=reason)
-
-
-def master_address_for(name: str, diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> str | None:
-    """The address to point hosts at for master `name`: the one its slaves use, else its own."""
-    cands: list[str] = []
-    if diagnosis.majority_master is not None and diagnosis.majority_master.name == name and diagnosis.majority_master.address:
-        cands.append(diagnosis.majority_master.address)
-    if diagnosis.master is not None and diagnosis.master.name == name and diagnosis.master.address:
-        cands.append(diagnosis.master.address)
-    f = facts.get(name)
-    if f is not None:
-        cands.extend(f.own_addresses)
-        cands.append(f.address)
-    for a in cands:
-        try:
-            return xc.validate_address(a)
-        except ValueError:
-            continue
-    return None
 
 
 def plan_heal_split_brain(
@@ -160,7 +58,7 @@ def plan_heal_split_brain(
         MasterInfo(
             name=m,
             majority=m == maj,
-            followers=_followers(diagnosis, m),
+            followers=followers_of(diagnosis, m),
             db_generation=fs[m].db_generation if m in fs else None,
             reachable=fs[m].reachable if m in fs else None,
             address=master_address_for(m, diagnosis, fs),
@@ -250,24 +148,3 @@ def plan_heal_split_brain(
         target=target,
         expected=expected,
     )
-
-
-# --------------------------------------------------------------------------- the runner's guard rails
-
-
-def _recover_slaves_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
-    """recover-slaves only on the master the pool follows (unless the admin typed the host name)."""
-    if diagnosis is None or step.override:
-        return None
-    tc = check_recover_slaves_target(step.host, diagnosis)
-    return None if tc.ok else tc.reason
-
-
-def _reset_master_command(step: Step) -> str:
-    if not step.master_address:
-        raise Refused("reset-master without a master address")
-    return xc.pool_emergency_reset_master(step.master_address)
-
-
-register_step(StepAction.RECOVER_SLAVES, lambda s: xc.pool_recover_slaves(), early=_recover_slaves_early)
-register_step(StepAction.RESET_MASTER, _reset_master_command)
