@@ -295,6 +295,20 @@ def _cmd_designate(uuid: str | None = None) -> str:
         return f"{xe_commands.XE} pool-designate-new-master host-uuid=<uuid>"
 
 
+#: the actions whose command needs nothing but the host it runs on
+_PLAIN_COMMANDS: dict[Action, Callable[[], str]] = {
+    Action.PROMOTE: _cmd_promote,
+    Action.RECOVER_SLAVES: _cmd_recover_slaves,
+    Action.RESTART_TOOLSTACK: _cmd_restart_toolstack,
+}
+
+
+def _recommend(action: Action, host: str | None, reason: str) -> Recommendation:
+    """`action` on `host`, with its command when the action needs no argument (investigate: none)."""
+    command = _PLAIN_COMMANDS.get(action)
+    return Recommendation(action=action, host=host, command=command() if command else None, reason=reason)
+
+
 # --------------------------------------------------------------------------
 # addresses
 
@@ -768,26 +782,21 @@ class _Diagnoser:
                 )
             else:
                 why = f"{maj.votes} of {len(self.hosts)} hosts follow {maj.name}{gen}"
-            rec = Recommendation(
-                action=Action.RECOVER_SLAVES,
-                host=maj.name,
-                command=_cmd_recover_slaves(),
-                reason=f"{why}: run pool-recover-slaves on {maj.name} to point {others_txt} and its slaves at it, "
+            rec = _recommend(
+                Action.RECOVER_SLAVES, maj.name,
+                f"{why}: run pool-recover-slaves on {maj.name} to point {others_txt} and its slaves at it, "
                 "then check that every expected host UUID is printed.",
             )
         elif maj.host is not None and maj.host.reachable and maj.state is _State.HUNG:
-            rec = Recommendation(
-                action=Action.RESTART_TOOLSTACK,
-                host=maj.name,
-                command=_cmd_restart_toolstack(),
-                reason=f"{maj.name} is the master most hosts follow but its toolstack gives no answer: restart it "
+            rec = _recommend(
+                Action.RESTART_TOOLSTACK, maj.name,
+                f"{maj.name} is the master most hosts follow but its toolstack gives no answer: restart it "
                 "before healing the split brain with pool-recover-slaves on it.",
             )
         else:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=maj.name if maj.host else None,
-                reason=f"{maj.name} is the master most hosts follow but the jump box cannot run commands on it "
+            rec = _recommend(
+                Action.INVESTIGATE, maj.name if maj.host else None,
+                f"{maj.name} is the master most hosts follow but the jump box cannot run commands on it "
                 f"({maj.state}): reach it before healing the split brain from it.",
             )
         holders = sorted(m.name for m in masters.values())
@@ -830,10 +839,9 @@ class _Diagnoser:
                 None,
             )
         if m.state is _State.UNKNOWN:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if m.host else None,
-                reason=f"Nothing says yet whether {m.name} (master) answers: wait for the probe of it and of its "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if m.host else None,
+                f"Nothing says yet whether {m.name} (master) answers: wait for the probe of it and of its "
                 "slaves' xe pool-list.",
             )
             return self._finish(
@@ -888,24 +896,21 @@ class _Diagnoser:
             return any(x in h.flags for x in fl)
 
         if m.state is _State.CUT_OFF:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name,
-                reason=f"{m.name} answers the jump box but {_plural(m.cannot_reach, 'slave')} cannot reach it on "
+            return _recommend(
+                Action.INVESTIGATE, m.name,
+                f"{m.name} answers the jump box but {_plural(m.cannot_reach, 'slave')} cannot reach it on "
                 "TCP 443: look at the network between them; do not promote.",
             )
         if mh is not None and not mh.reachable:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name,
-                reason=f"{m.name} (master) still serves its slaves but the jump box cannot reach it "
+            return _recommend(
+                Action.INVESTIGATE, m.name,
+                f"{m.name} (master) still serves its slaves but the jump box cannot reach it "
                 f"({_ssh_cause(mh.f)}): fix the jump box's path, do not promote.",
             )
         if mh is None:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=None,
-                reason=f"The hosts follow {m.name}, which is not in the configuration: add the master so it can "
+            return _recommend(
+                Action.INVESTIGATE, None,
+                f"The hosts follow {m.name}, which is not in the configuration: add the master so it can "
                 "be checked.",
             )
         for h in issues:
@@ -926,11 +931,9 @@ class _Diagnoser:
         for h in issues:
             if h.reachable and not has(h, HostFlag.ORPHANED) and has(h, HostFlag.TOOLSTACK_HUNG, HostFlag.EMERGENCY):
                 why = "gives no answer" if has(h, HostFlag.TOOLSTACK_HUNG) else "is in emergency mode"
-                return Recommendation(
-                    action=Action.RESTART_TOOLSTACK,
-                    host=h.name,
-                    command=_cmd_restart_toolstack(),
-                    reason=f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
+                return _recommend(
+                    Action.RESTART_TOOLSTACK, h.name,
+                    f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
                 )
         # Then what only an admin can look into, in this order: (which hosts, what to tell about one).
         investigate: tuple[tuple[Callable[[_Host], bool], Callable[[_Host], str]], ...] = (
@@ -959,10 +962,9 @@ class _Diagnoser:
                 if matches(h):
                     return Recommendation(action=Action.INVESTIGATE, host=h.name, reason=reason(h))
         h = issues[0]
-        return Recommendation(
-            action=Action.INVESTIGATE,
-            host=h.name,
-            reason=f"{h.name} is not fully known yet ({h.notes[0] if h.notes else 'no pool.conf'}): wait for the probe.",
+        return _recommend(
+            Action.INVESTIGATE, h.name,
+            f"{h.name} is not fully known yet ({h.notes[0] if h.notes else 'no pool.conf'}): wait for the probe.",
         )
 
     # ---------------------------------------------------------------- master lost
@@ -1029,42 +1031,35 @@ class _Diagnoser:
             cand.notes.append("promotion candidate")
 
         if m.state is _State.HUNG and mh is not None and mh.reachable:
-            rec = Recommendation(
-                action=Action.RESTART_TOOLSTACK,
-                host=m.name,
-                command=_cmd_restart_toolstack(),
-                reason=f"{m.name} (master) answers SSH but its toolstack gives no answer"
+            rec = _recommend(
+                Action.RESTART_TOOLSTACK, m.name,
+                f"{m.name} (master) answers SSH but its toolstack gives no answer"
                 + (f" ({self._evidence(m, slaves_only=True)})" if m.followers else "")
                 + ": restart it first; promote only if it stays silent."
                 + (f" Candidate {why}." if why else ""),
             )
         elif self.ha:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if mh else None,
-                reason=f"{m.name} (master) is gone ({evidence}) but HA is enabled: HA should elect a new master by "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if mh else None,
+                f"{m.name} (master) is gone ({evidence}) but HA is enabled: HA should elect a new master by "
                 "itself; a manual promotion is refused with HA_IS_ENABLED.",
             )
         elif m.state is _State.DOWN_UNCONFIRMED:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if mh else None,
-                reason=f"{m.name} (master) does not answer the jump box ({evidence}), but no slave has confirmed it "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if mh else None,
+                f"{m.name} (master) does not answer the jump box ({evidence}), but no slave has confirmed it "
                 "is gone: probe the slaves (TCP 443, xe pool-list) before promoting anyone.",
             )
         elif cand is None:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=None,
-                reason=f"{m.name} (master) is gone ({evidence}) and no slave qualifies for promotion (reachable, "
+            rec = _recommend(
+                Action.INVESTIGATE, None,
+                f"{m.name} (master) is gone ({evidence}) and no slave qualifies for promotion (reachable, "
                 "toolstack answering): get one back first.",
             )
         else:
-            rec = Recommendation(
-                action=Action.PROMOTE,
-                host=cand.name,
-                command=_cmd_promote(),
-                reason=f"Promote {why}, then run pool-recover-slaves on it.",
+            rec = _recommend(
+                Action.PROMOTE, cand.name,
+                f"Promote {why}, then run pool-recover-slaves on it.",
             )
         short = self._evidence(m, slaves_only=True)
         down = "unreachable from here" if m.host is not None and m.host.unreachable else "not answering"
@@ -1126,10 +1121,9 @@ class _Diagnoser:
     ) -> Diagnosis:
         if rec is not None and rec.action is not Action.NONE:  # never recommend what is forbidden
             if any(fb.action is rec.action and fb.host in (None, rec.host) for fb in self.forbidden):
-                rec = Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=rec.host,
-                    reason=f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
+                rec = _recommend(
+                    Action.INVESTIGATE, rec.host,
+                    f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
                 )
         summary += self._last_seen_masters(masters, majority)
         prefix = f"Pool {self.pool}: " if self.pool else ""
