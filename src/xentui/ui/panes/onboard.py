@@ -75,7 +75,7 @@ from ...actions.plan import Step
 from ...config import Config, HostEntry, load_config
 from ...xe import commands as xc
 from ..render import BAD, GOOD, MUTED, WARN
-from .spec import PaneContext, PaneSpec, always
+from .spec import PaneContext, PaneSpec
 from .storage import plain_text
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen", "checks_summary", "checks_table", "checks_verdict", "updates_table"]
@@ -985,11 +985,7 @@ class OnboardScreen(Screen[None]):
 
 
 ONBOARD_PANE = PaneSpec(
-    id="onboard",
-    key="o",
-    title="Onboard",
-    description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
-    factory=OnboardScreen,
-    available=always,
+    id="onboard", key="o", title="Onboard", factory=OnboardScreen,
     footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
+    description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
 )

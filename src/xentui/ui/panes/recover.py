@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
-from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepAction, plan_promote_and_recover
+from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, StepAction, plan_promote_and_recover
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
@@ -173,13 +173,11 @@ class RecoverScreen(PlanPane):
         self.start_over()
         self.notify(f"candidate: {name}", timeout=2)
 
-    # ------------------------------------------------------------------ confirmation wording
-    def confirm_title(self, step: Step) -> str:
-        if step.action is StepAction.PROMOTE:
-            return f"Promote {step.host} to master?"
-        if step.action is StepAction.RECOVER_SLAVES:
-            return f"Point every other host at {step.host}?"
-        return super().confirm_title(step)
+    # ------------------------------------------------------------------ wording
+    CONFIRM_TITLES = {
+        StepAction.PROMOTE: "Promote {host} to master?",
+        StepAction.RECOVER_SLAVES: "Point every other host at {host}?",
+    }
 
     def idle_hint(self) -> Text:
         return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")

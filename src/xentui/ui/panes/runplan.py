@@ -403,6 +403,8 @@ class PlanPane(Screen[None]):
     #: the verdict this pane exists for; when the current diagnosis no longer shows it, the
     #: pane's headline says so (`resolved_text`): (verdict, "Healed", "No split brain now")
     PROBLEM: tuple[Verdict, str, str] | None = None
+    #: the confirmation's title for a kind of step, `{host}` its host (other kinds: "Run this on <host>?")
+    CONFIRM_TITLES: dict[StepAction, str] = {}
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -442,7 +444,7 @@ class PlanPane(Screen[None]):
         """Refresh the pane's own part (called after every re-plan)."""
 
     def confirm_title(self, step: Step) -> str:
-        return f"Run this on {step.host}?"
+        return self.CONFIRM_TITLES.get(step.action, "Run this on {host}?").format(host=step.host)
 
     def typed_confirmation(self, step: Step) -> bool:
         """Whether this step needs the host name typed (an override)."""

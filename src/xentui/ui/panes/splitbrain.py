@@ -27,7 +27,6 @@ from ...actions import (
     MasterInfo,
     Plan,
     RunReport,
-    Step,
     StepAction,
     check_recover_slaves_target,
     plan_heal_split_brain,
@@ -234,12 +233,10 @@ class SplitBrainScreen(PlanPane):
         self.start(plan, preconfirmed=step if step is not None and step.override else None)
 
     # ------------------------------------------------------------------ wording
-    def confirm_title(self, step: Step) -> str:
-        if step.action is StepAction.RECOVER_SLAVES:
-            return f"Heal the split brain from {step.host}?"
-        if step.action is StepAction.RESET_MASTER:
-            return f"Point {step.host} at the master the pool follows?"
-        return super().confirm_title(step)
+    CONFIRM_TITLES = {
+        StepAction.RECOVER_SLAVES: "Heal the split brain from {host}?",
+        StepAction.RESET_MASTER: "Point {host} at the master the pool follows?",
+    }
 
     def after_run(self, report: RunReport | None) -> None:
         self.update_top()
