@@ -23,7 +23,8 @@ from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, StepAction,
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, natural_key, sync_options
+from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint, natural_key
+from .runplan import PlanPane, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["RECOVER_PANE", "RecoverScreen"]

@@ -35,7 +35,8 @@ from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ...xe import commands as xc
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, sync_options
+from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint
+from .runplan import PlanPane, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["SPLIT_BRAIN_PANE", "SplitBrainScreen"]
