@@ -39,6 +39,7 @@ __all__ = [
     "ha_check",
     "host_is_live",
     "plan_header",
+    "planned_step",
     "register_step",
     "ssh_cause",
     "toolstack_answers_locally",
@@ -156,6 +157,15 @@ def expected_command(step: Step) -> str:
     return rule.command(step)
 
 
+def planned_step(action: StepAction, host: str, **fields: Any) -> Step:
+    """A step whose command is the one its kind's rule builds from its data (`register_step`).
+
+    A plan never writes a command itself: what the pane shows is what the
+    runner's check expects, and every value went through the builders."""
+    draft = Step(action=action, host=host, command="", **fields)
+    return draft.model_copy(update={"command": expected_command(draft)})
+
+
 def _host_of_uuid(uuid: str, facts: Mapping[str, HostFacts]) -> HostFacts | None:
     for f in facts.values():
         if f.uuid and f.uuid.lower() == uuid.lower():
@@ -192,13 +202,11 @@ def forget_step(
             "host-forget needs the console's own confirmation first; only then is --force added "
             "(without it xe waits for 'yes' on stdin and the SSH call ends in 'Lost connection to the server.')."
         )
-    return Step(
-        host=master,
-        command=xc.host_forget(u, force=True),
+    return planned_step(
+        StepAction.HOST_FORGET, master,
         why=why or f"Remove host {u} from the pool database (it is not in the configuration and is gone for good).",
         precondition="the host is physically gone and will never come back without a reinstall",
         verify="the host no longer appears in xe host-list on the master",
-        action=StepAction.HOST_FORGET,
         target_uuid=u,
     )
 

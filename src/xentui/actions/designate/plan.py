@@ -8,7 +8,7 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header
+from ..guards import ha_check, plan_header, planned_step
 from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["DesignatePlan", "plan_designate_master"]
@@ -96,10 +96,8 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
     steps: list[Step] = []
     if current is not None and target_uuid is not None and tf is not None:
         steps.append(
-            Step(
-                host=current,
-                command=xc.pool_designate_new_master(target_uuid),
-                action=StepAction.DESIGNATE_NEW_MASTER,
+            planned_step(
+                StepAction.DESIGNATE_NEW_MASTER, current,
                 why=f"Planned maintenance: move the master role from {current} to {target_host} before shutting "
                 f"{current} down; an orderly handover, every host switches to {target_host}.",
                 precondition=f"every host is live and {current} still answers as master.",

@@ -9,7 +9,7 @@ from xentui.facts_rules import ssh_cause
 from xentui.model import HostFacts, QueryState
 from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header
+from ..guards import ha_check, plan_header, planned_step
 from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
 from .candidates import CandidateOption, candidate_options
 
@@ -178,10 +178,8 @@ def plan_promote_and_recover(
         expected, unknown = expected_recovered(fs, chosen)
         old_txt = old or "the old master"
         steps.append(
-            Step(
-                host=chosen,
-                command=xc.pool_emergency_transition_to_master(),
-                action=StepAction.PROMOTE,
+            planned_step(
+                StepAction.PROMOTE, chosen,
                 why=f"{old_txt} (master) is gone: make {chosen} the master. Its toolstack restarts after ~10 s and "
                 "takes the master role from its own copy of the pool database.",
                 precondition=f"{old_txt} is still unreachable from the jump box and from the slaves; HA is off.",
@@ -192,10 +190,8 @@ def plan_promote_and_recover(
         )
         exp_txt = ", ".join(sorted(expected)) or "none"
         steps.append(
-            Step(
-                host=chosen,
-                command=xc.pool_recover_slaves(),
-                action=StepAction.RECOVER_SLAVES,
+            planned_step(
+                StepAction.RECOVER_SLAVES, chosen,
                 why=f"point every other host at {chosen}: the stranded slaves keep waiting for {old_txt} until told "
                 "otherwise. It prints the UUID of every host it reset.",
                 precondition=f"{chosen} holds master and its toolstack answers.",

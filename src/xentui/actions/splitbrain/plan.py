@@ -6,9 +6,8 @@ from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live
-from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header
+from ..guards import ha_check, plan_header, planned_step
 from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from ..recover import expected_recovered
 from .target import check_recover_slaves_target, followers_of, master_address_for
@@ -98,10 +97,8 @@ def plan_heal_split_brain(
         expected, unknown = expected_recovered(fs, target)
         others = [mi.name for mi in masters if mi.name != target]
         steps.append(
-            Step(
-                host=target,
-                command=xc.pool_recover_slaves(),
-                action=StepAction.RECOVER_SLAVES,
+            planned_step(
+                StepAction.RECOVER_SLAVES, target,
                 why=(tc.reason + " " if tc.override else "")
                 + f"{target} is the master the pool follows: recover-slaves on it resets every other host it "
                 f"reaches{', ' + ', '.join(others) + ' included' if others else ''}, so they all follow {target} "
@@ -122,10 +119,8 @@ def plan_heal_split_brain(
                 notes.append(f"No valid address known for {target}: cannot offer reset-master on {other}.")
                 continue
             contingency.append(
-                Step(
-                    host=other,
-                    command=xc.pool_emergency_reset_master(addr),
-                    action=StepAction.RESET_MASTER,
+                planned_step(
+                    StepAction.RESET_MASTER, other,
                     why=f"recover-slaves on {target} could not reach {other}: point {other} at {target} itself; "
                     "its toolstack restarts after ~10 s as a slave of it.",
                     precondition=f"{other} was not reset by recover-slaves (still partitioned from {target}) but the "
