@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xentui.diagnosis import Diagnosis
+from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live, ssh_cause, toolstack_answers_locally
 from xentui.model import HostFacts, SshState
 from xentui.xe import commands as xc
@@ -43,6 +43,7 @@ __all__ = [
     "register_step",
     "ssh_cause",
     "toolstack_answers_locally",
+    "verdict_check",
 ]
 
 XE_TOOLSTACK_RESTART = "/opt/xensource/bin/xe-toolstack-restart"
@@ -74,6 +75,13 @@ def ha_check(facts: Mapping[str, HostFacts]) -> Check:
         detail="HA state unknown (no host could read the pool record); if HA is armed the command is refused "
         "with HA_IS_ENABLED and nothing changes.",
     )
+
+
+def verdict_check(diagnosis: Diagnosis, wanted: Verdict, name: str, otherwise: str) -> list[Check]:
+    """A failed check when the diagnosis is not `wanted`: a plan for another problem is blocked, saying so."""
+    if diagnosis.verdict is wanted:
+        return []
+    return [Check(name=name, ok=False, detail=f"the diagnosis is {diagnosis.verdict}{otherwise}")]
 
 
 def forget_forbidden(facts: Mapping[str, HostFacts]) -> list[ForbiddenStep]:

@@ -9,7 +9,7 @@ from xentui.facts_rules import ssh_cause
 from xentui.model import HostFacts, QueryState
 from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header, planned_step
+from ..guards import ha_check, plan_header, planned_step, verdict_check
 from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
 from .candidates import CandidateOption, candidate_options
 
@@ -40,15 +40,9 @@ def expected_recovered(facts: dict[str, HostFacts], new_master: str) -> tuple[di
 
 
 def _old_master_checks(fs: dict[str, HostFacts], diagnosis: Diagnosis, old: str | None) -> list[Check]:
-    checks: list[Check] = []
-    if diagnosis.verdict is not Verdict.MASTER_LOST:
-        checks.append(
-            Check(
-                name="master lost",
-                ok=False,
-                detail=f"the diagnosis is {diagnosis.verdict}, not master-lost: there is no lost master to replace.",
-            )
-        )
+    checks = verdict_check(
+        diagnosis, Verdict.MASTER_LOST, "master lost", ", not master-lost: there is no lost master to replace."
+    )
     if old is None:
         checks.append(Check(name="old master known", ok=False, detail="no host is known to have been master."))
         return checks

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live
 
-from ..guards import ha_check, plan_header, planned_step
+from ..guards import ha_check, plan_header, planned_step, verdict_check
 from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from ..recover import expected_recovered
 from .target import check_recover_slaves_target, followers_of, master_address_for
@@ -44,15 +44,7 @@ def plan_heal_split_brain(
     fs = facts_by_name(facts)
     maj = diagnosis.majority_master.name if diagnosis.majority_master else None
     target = target or maj
-    checks: list[Check] = []
-    if diagnosis.verdict is not Verdict.SPLIT_BRAIN:
-        checks.append(
-            Check(
-                name="split brain",
-                ok=False,
-                detail=f"the diagnosis is {diagnosis.verdict}: only one host holds master.",
-            )
-        )
+    checks = verdict_check(diagnosis, Verdict.SPLIT_BRAIN, "split brain", ": only one host holds master.")
     masters = [
         MasterInfo(
             name=m,
