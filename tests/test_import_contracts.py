@@ -295,6 +295,39 @@ def test_every_kind_of_step_is_registered_by_its_feature() -> None:
     assert "StepAction." not in ast.unparse(check)
 
 
+#: one package per feature under actions/, its pane beside the others in ui/panes/ (textual stays in ui)
+FEATURES = ("recover", "splitbrain", "designate", "storage", "onboard")
+#: what actions/ holds beside the feature packages: what every feature shares
+SHARED_ACTIONS = {"__init__", "plan", "guards", "executor", "propose"}
+
+
+def test_one_package_per_feature() -> None:
+    """Each feature is a package that names its pane; its step guards are registered from its own package;
+    one feature uses another only through that package's public face."""
+    actions = PKG / "actions"
+    assert {p.stem for p in actions.glob("*.py")} == SHARED_ACTIONS
+    for feature in FEATURES:
+        doc = ast.get_docstring(ast.parse((actions / feature / "__init__.py").read_text())) or ""
+        assert f"xentui.ui.panes.{feature}" in doc, feature
+        assert (PKG / "ui" / "panes" / f"{feature}.py").exists(), feature
+    registrars = set()
+    for path in sorted(PKG.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "register_step":
+                registrars.add(_module_name(path))
+    assert registrars <= {"xentui.actions.guards"} | {f"xentui.actions.{f}.guards" for f in FEATURES}, registrars
+    assert len(registrars) > 4
+    reach_in = [
+        f"{i.module} imports {i.target}"
+        for i in IMPORTS
+        for f in FEATURES
+        if _in(i.target, f"xentui.actions.{f}")
+        and i.target != f"xentui.actions.{f}"
+        and not _in(i.module, f"xentui.actions.{f}")
+    ]
+    assert reach_in == []
+
+
 def test_no_test_module_imports_another() -> None:
     """Shared test code lives in tests/helpers/ (and fixtures in conftest.py), never in a test module."""
     tests = Path(__file__).resolve().parent

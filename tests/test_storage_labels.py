@@ -26,7 +26,7 @@ from xentui.actions.storage import DeviceStatus, StorageFacts, gather_storage
 from xentui.config import load_config
 from xentui.engine.pool import PoolEngine
 from xentui.sim.server import Simulator
-from xentui.ui.panes.storage import build_plan, label_problem
+from xentui.ui.panes.storage_parts import build_plan, label_problem
 from xentui.xe.records import parse_records
 
 FAST = ENGINE_FAST

@@ -139,7 +139,7 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         send_key(app, "enter")
         confirm = await _confirm(app)
         # the runner asks for the apply (the upload only adds the update to plot9's list)
-        assert confirm.host == "plot9" and "update-apply uuid=" in confirm.command
+        assert confirm.request.host == "plot9" and "update-apply uuid=" in confirm.request.command
         await until(lambda: pane.level_report is not None and not pane.busy, 20, "the update applied")
         report = pane.level_report
         assert report is not None and report.applied == ["XS82ECU1003.iso"] and report.ok, report.failed
@@ -161,9 +161,9 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         await until(lambda: isinstance(app.screen, ConfirmScreen), 10, "the join confirmation")
         assert pane.query_one("#ob-pool-password").value == ""  # cleared at once
         confirm = await _confirm(app)
-        assert confirm.host == "plot9" and "pool-join" in confirm.command and PASSWORD not in confirm.command
-        assert "master-address=" + sim.pool.host("plot1").address in confirm.command
-        assert f"on plot9: {confirm.command}" in nxt  # what was announced is what ran
+        assert confirm.request.host == "plot9" and "pool-join" in confirm.request.command and PASSWORD not in confirm.request.command
+        assert "master-address=" + sim.pool.host("plot1").address in confirm.request.command
+        assert f"on plot9: {confirm.request.command}" in nxt  # what was announced is what ran
         await until(lambda: pane.join_report is not None and not pane.busy, 30, "the join")
         jr = pane.join_report
         assert jr is not None and jr.joined, jr.text()
@@ -226,7 +226,7 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         assert "host key is unknown" in nxt and f"next: on this jump box: trust host key {fingerprint}" in nxt, nxt
         send_key(app, "f8")
         confirm = await _confirm(app)  # the runner's confirmation names the fingerprint
-        assert fingerprint in confirm.command and "trust host key" in confirm.command
+        assert fingerprint in confirm.request.command and "trust host key" in confirm.request.command
         await until(lambda: pane.profiles_read >= 1, 15, "both hosts read after trusting the key")
         assert pane.connected and f"]:{port} " in known.read_text()
         assert not pane.query_one("#ob-trust").display

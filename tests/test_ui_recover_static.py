@@ -11,7 +11,7 @@ from xentui.diagnosis import diagnose_pool
 from xentui.sim.scenarios import host_uuid
 from xentui.ui.panes.designate import DesignateScreen, default_target
 from xentui.ui.panes.recover import RecoverScreen
-from xentui.ui.panes.runplan import follows_text, progress_text, report_text
+from xentui.ui.panes.plan_render import follows_text, progress_text, report_text
 from xentui.ui.panes.splitbrain import SplitBrainScreen
 from xentui.devtools.samples import sample_app, sample_facts
 from xentui.ui.screens.pool import PoolScreen

@@ -6,7 +6,7 @@ import pytest
 
 from xentui.devtools.samples import sample_facts
 from xentui.diagnosis import Verdict, diagnose_pool
-from xentui.ui.panes.runplan import resolved_text, sole_master
+from xentui.ui.panes.plan_render import resolved_text, sole_master
 
 
 @pytest.mark.parametrize(

@@ -103,8 +103,8 @@ async def test_override_on_the_minority_master_needs_its_name_typed_and_is_audit
 
         # o: a typed confirmation; a wrong name does not confirm; Esc cancels; nothing runs
         confirm = await typed_confirmation(app)
-        assert isinstance(confirm, ConfirmScreen) and confirm.typed and confirm.host == "plot1"
-        assert confirm.command == f"{XE} pool-recover-slaves"
+        assert isinstance(confirm, ConfirmScreen) and confirm.request.typed and confirm.request.host == "plot1"
+        assert confirm.request.command == f"{XE} pool-recover-slaves"
         for ch in "plot2":
             send_key(app, ch)
         await until(lambda: confirm.query_one(Input).value == "plot2", 5, "typing")

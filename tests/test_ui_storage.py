@@ -117,7 +117,7 @@ async def test_plot3_sdb1_becomes_an_sr_through_the_pane(sim_factory: SimFactory
         await key_takes_effect(app, "c", lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
-        assert confirm.host == "plot3" and confirm.command == expected
+        assert confirm.request.host == "plot3" and confirm.request.command == expected
         await key_takes_effect(app, "f8", lambda: bool(pane.outcomes), within=20)
         out = pane.outcomes[-1]
         assert out.status == "created", out
@@ -180,7 +180,7 @@ async def test_pool_view_one_pass_one_confirmation_per_host(sim_factory: SimFact
             await until(lambda: isinstance(app.screen, ConfirmScreen), 15, "the next confirmation")
             confirm = app.screen
             assert isinstance(confirm, ConfirmScreen)
-            asked.append((confirm.host, confirm.command))
+            asked.append((confirm.request.host, confirm.request.command))
             send_key(app, key)
             await until(lambda confirm=confirm: app.screen is not confirm, 5, "the confirmation to close")
         await until(lambda: not pane.busy and len(pane.outcomes) == 3, 20, "the pass to end")

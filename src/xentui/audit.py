@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -186,27 +186,10 @@ class AuditLog:
                 os.close(fd)
             return clean
 
-    def record(
-        self,
-        host: str,
-        command: str,
-        *,
-        outcome: str = "ok",
-        exit_status: int | None = None,
-        duration_s: float = 0.0,
-        detail: str | None = None,
-    ) -> AuditRecord:
-        """Build and :meth:`append` a record; returns the record as written."""
-        return self.append(
-            AuditRecord(
-                host=host,
-                command=command,
-                outcome=outcome,
-                exit_status=exit_status,
-                duration_s=duration_s,
-                detail=detail,
-            )
-        )
+    def record(self, host: str, command: str, **fields: Any) -> AuditRecord:
+        """Build and :meth:`append` a record (`outcome`, `exit_status`, `duration_s`, `detail`: the
+        record's own fields and defaults; a misspelt one is refused); returns the record as written."""
+        return self.append(AuditRecord(host=host, command=command, **fields))
 
     def read(self, limit: int | None = None) -> list[AuditRecord]:
         """The records in file order; with *limit*, only the last *limit*.

@@ -133,7 +133,7 @@ async def confirm_f8(app: XentuiApp, host: str, command: str, timeout: float = 1
     await until(lambda: isinstance(app.screen, ConfirmScreen), timeout, f"the confirmation of {command} on {host}")
     screen = app.screen
     assert isinstance(screen, ConfirmScreen)
-    assert (screen.host, screen.command) == (host, command)
+    assert (screen.request.host, screen.request.command) == (host, command)
     await asyncio.sleep(0.05)  # the modal is composed
     send_key(app, "f8")
     await until(lambda: app.screen is not screen, 5, "the confirmation to close")

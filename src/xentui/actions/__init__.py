@@ -1,15 +1,22 @@
 """Recovery actions: plans (pure data, made from facts + diagnosis) and the runner that executes them.
 
+Shared by every feature:
+
 * `plan`       — `Step`, `Check`, `ForbiddenStep`, `Plan` (JSON-able), `plan_report`, `plan_text`
-* `recover`    — `plan_promote_and_recover` (master lost: promote, then recover-slaves)
-* `splitbrain` — `plan_heal_split_brain`, `check_recover_slaves_target`
-* `designate`  — `plan_designate_master` (planned maintenance), `explain_designate_error`
-* `propose`    — `propose_plan` (what `xentui plan` prints for a diagnosis)
-* `storage`    — local SRs: which devices are free, `plan_local_sr` (one sr-create step)
 * `guards`     — the guard rails every plan and the runner apply; each feature
                  registers its own kind of step there (`register_step`), so
                  guards imports no feature
 * `executor`   — `PlanRunner` (runs a plan through the engine, verifies, audits) -> `RunReport`
+* `propose`    — `propose_plan` (what `xentui plan` prints for a diagnosis)
+
+One package per feature, each with its gathering, its plan and its guards
+(its pane is `xentui.ui.panes.<feature>`):
+
+* `recover/`    — master lost: `plan_promote_and_recover`, `candidate_options`
+* `splitbrain/` — `plan_heal_split_brain`, `check_recover_slaves_target`
+* `designate/`  — the handover: `plan_designate_master`, `explain_designate_error`
+* `storage/`    — local SRs: which devices are free, `plan_local_sr` (one sr-create step)
+* `onboard/`    — a new host: connect, gather, xapi's pre-join checks, level, join
 
 No Textual here: the console's panes call this API.
 """

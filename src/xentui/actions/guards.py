@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xentui.diagnosis import Diagnosis
+from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live, ssh_cause, toolstack_answers_locally
 from xentui.model import HostFacts, SshState
 from xentui.xe import commands as xc
@@ -39,9 +39,11 @@ __all__ = [
     "ha_check",
     "host_is_live",
     "plan_header",
+    "planned_step",
     "register_step",
     "ssh_cause",
     "toolstack_answers_locally",
+    "verdict_check",
 ]
 
 XE_TOOLSTACK_RESTART = "/opt/xensource/bin/xe-toolstack-restart"
@@ -73,6 +75,13 @@ def ha_check(facts: Mapping[str, HostFacts]) -> Check:
         detail="HA state unknown (no host could read the pool record); if HA is armed the command is refused "
         "with HA_IS_ENABLED and nothing changes.",
     )
+
+
+def verdict_check(diagnosis: Diagnosis, wanted: Verdict, name: str, otherwise: str) -> list[Check]:
+    """A failed check when the diagnosis is not `wanted`: a plan for another problem is blocked, saying so."""
+    if diagnosis.verdict is wanted:
+        return []
+    return [Check(name=name, ok=False, detail=f"the diagnosis is {diagnosis.verdict}{otherwise}")]
 
 
 def forget_forbidden(facts: Mapping[str, HostFacts]) -> list[ForbiddenStep]:
@@ -156,6 +165,15 @@ def expected_command(step: Step) -> str:
     return rule.command(step)
 
 
+def planned_step(action: StepAction, host: str, **fields: Any) -> Step:
+    """A step whose command is the one its kind's rule builds from its data (`register_step`).
+
+    A plan never writes a command itself: what the pane shows is what the
+    runner's check expects, and every value went through the builders."""
+    draft = Step(action=action, host=host, command="", **fields)
+    return draft.model_copy(update={"command": expected_command(draft)})
+
+
 def _host_of_uuid(uuid: str, facts: Mapping[str, HostFacts]) -> HostFacts | None:
     for f in facts.values():
         if f.uuid and f.uuid.lower() == uuid.lower():
@@ -192,13 +210,11 @@ def forget_step(
             "host-forget needs the console's own confirmation first; only then is --force added "
             "(without it xe waits for 'yes' on stdin and the SSH call ends in 'Lost connection to the server.')."
         )
-    return Step(
-        host=master,
-        command=xc.host_forget(u, force=True),
+    return planned_step(
+        StepAction.HOST_FORGET, master,
         why=why or f"Remove host {u} from the pool database (it is not in the configuration and is gone for good).",
         precondition="the host is physically gone and will never come back without a reinstall",
         verify="the host no longer appears in xe host-list on the master",
-        action=StepAction.HOST_FORGET,
         target_uuid=u,
     )
 

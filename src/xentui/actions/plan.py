@@ -4,8 +4,8 @@ A `Plan` is pure data (pydantic, JSON-able): the steps to run one by one
 (`Step`: host, exact command, why, precondition, how its effect is checked),
 the preconditions checked when the plan was made (`Check`), and the actions
 forbidden right now with the reason (`ForbiddenStep`).  Nothing here does
-I/O; the planning functions live in one module per action
-(`recover.py`, `splitbrain.py`, `designate.py`) and `executor.PlanRunner`
+I/O; the planning functions live in one package per feature
+(`recover/`, `splitbrain/`, `designate/`, `storage/`, `onboard/`) and `executor.PlanRunner`
 runs a plan through the engine's sessions.
 
 `Plan.blocked` is true when a precondition failed; `Plan.blocked_reason`
@@ -47,7 +47,7 @@ class StepAction(StrEnum):
     RESTART_TOOLSTACK = "restart-toolstack"  # xe-toolstack-restart
     HOST_FORGET = "host-forget"  # xe host-forget uuid=… --force (never planned; guarded)
     SR_CREATE = "sr-create"  # xe sr-create … device-config:device=/dev/<device> host-uuid=… (local storage)
-    # Onboarding (actions/onboard.py performs them: see PlanRunner's `performers`)
+    # Onboarding (actions/onboard/ performs them: see PlanRunner's `performers`)
     TRUST_HOST_KEY = "trust-host-key"  # append the admin-accepted key to known_hosts, reconnect
     UPDATE_UPLOAD = "update-upload"  # sftp put + xe update-upload (patch-upload on old releases)
     UPDATE_APPLY = "update-apply"  # xe update-apply, read back from update-list

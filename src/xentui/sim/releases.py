@@ -126,29 +126,18 @@ class Release:
         return {k: v for k, v in head if v != ""}
 
 
-RELEASES: dict[str, Release] = {
-    "xcpng-8.2": Release(
-        key="xcpng-8.2", title="XCP-ng 8.2 LTS", xapi_tag="v1.249.40",
-        api_major=2, api_minor=15, db_schema="5.603", xapi_version="1.249",
-        product_brand="XCP-ng", product_version="8.2.1", product_version_text="8.2", platform_version="3.2.1",
-        build_number="release/yangtze/master/58", xen="4.13.5-9.38", linux="4.19.0+1", date="2023-09-20",
-        dbv="0.0.1", edition="xcp-ng", has_xapi_build=False, xapi_key_first=False,
-    ),
-    "xcpng-8.3": Release(
-        key="xcpng-8.3", title="XCP-ng 8.3", xapi_tag="v24.39.0",
-        api_major=2, api_minor=21, db_schema="5.785", xapi_version="24.39",
-        product_brand="XCP-ng", product_version="8.3.0", product_version_text="8.3", platform_version="3.4.0",
-        build_number="cloud", xen="4.17.5-3", linux="4.19.0+1", date="2024-10-02",
-        dbv="0.0.1", edition="xcp-ng", has_xapi_build=True, xapi_key_first=False,
-    ),
-    "xenserver-8": Release(
-        key="xenserver-8", title="XenServer 8", xapi_tag="v25.39.0",
-        api_major=2, api_minor=21, db_schema="5.791", xapi_version="25.39",
-        product_brand="XenServer", product_version="8.4.0", product_version_text="8", platform_version="3.4.0",
-        build_number="", xen="4.17.5-13", linux="4.19.0+1", date="2025-11-20",
-        dbv="", edition="trial", has_xapi_build=True, xapi_key_first=True,
-    ),
-}
+#: one row per release, in the order of `Release`'s fields: key, title, xapi_tag, api_major, api_minor,
+#: db_schema, xapi_version, product_brand, product_version, product_version_text, platform_version /
+#: build_number, xen, linux, date, dbv, edition, has_xapi_build, xapi_key_first
+_ROWS: list[tuple[str, str, str, int, int, str, str, str, str, str, str, str, str, str, str, str, str, bool, bool]] = [
+    ("xcpng-8.2", "XCP-ng 8.2 LTS", "v1.249.40", 2, 15, "5.603", "1.249", "XCP-ng", "8.2.1", "8.2", "3.2.1",
+     "release/yangtze/master/58", "4.13.5-9.38", "4.19.0+1", "2023-09-20", "0.0.1", "xcp-ng", False, False),
+    ("xcpng-8.3", "XCP-ng 8.3", "v24.39.0", 2, 21, "5.785", "24.39", "XCP-ng", "8.3.0", "8.3", "3.4.0",
+     "cloud", "4.17.5-3", "4.19.0+1", "2024-10-02", "0.0.1", "xcp-ng", True, False),
+    ("xenserver-8", "XenServer 8", "v25.39.0", 2, 21, "5.791", "25.39", "XenServer", "8.4.0", "8", "3.4.0",
+     "", "4.17.5-13", "4.19.0+1", "2025-11-20", "", "trial", True, True),
+]
+RELEASES: dict[str, Release] = {row[0]: Release(*row) for row in _ROWS}
 
 
 def release(key: str) -> Release:

@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,28 +122,22 @@ class HostSSHServer(asyncssh.SSHServer):
         return False
 
 
+@dataclass(eq=False)
 class Simulator:
-    """A running simulated pool."""
+    """A running simulated pool: `hosts` hosts in `dir`, set up as `scenario` of `release`."""
 
-    def __init__(
-        self,
-        directory: Path,
-        hosts: int = 8,
-        scenario: str = "healthy",
-        timing: Timing | None = None,
-        password: str = DEFAULT_PASSWORD,
-        base_port: int = 0,
-        seed: int = 1,
-        release: str = DEFAULT_RELEASE,
-    ) -> None:
-        self.dir = Path(directory)
-        self.n = hosts
-        self.scenario = scenario
-        self.release = release
-        self.password = password
-        self.base_port = base_port
-        self.seed = seed
-        self.pool = SimPool(self.dir / "hosts", timing=timing, seed=seed)
+    dir: Path
+    hosts: int = 8
+    scenario: str = "healthy"
+    timing: Timing | None = None
+    password: str = field(default=DEFAULT_PASSWORD, repr=False)
+    base_port: int = 0
+    seed: int = 1
+    release: str = DEFAULT_RELEASE
+
+    def __post_init__(self) -> None:
+        self.dir = Path(self.dir)
+        self.pool = SimPool(self.dir / "hosts", timing=self.timing, seed=self.seed)
         self.fronts: dict[str, HostFront] = {}
         self.host_keys: dict[str, asyncssh.SSHKey] = {}
         self.authorized_blobs: set[str] = set()
@@ -160,7 +155,7 @@ class Simulator:
         self.dir.mkdir(parents=True, exist_ok=True)
         client_key = self._client_key()
         self.authorized_blobs.add(client_key.export_public_key("openssh").decode().split()[1])
-        scenarios.build(self.pool, self.n, self.scenario, self.release)
+        scenarios.build(self.pool, self.hosts, self.scenario, self.release)
         for i, h in enumerate(self.pool.hosts.values()):
             h.forwarding = True
             self.host_keys[h.name] = self._host_key(h.name)

@@ -15,6 +15,9 @@ screen's result is ``True`` (run it) or ``False`` (don't)::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +28,19 @@ from textual.widgets import Button, Input, Label, Static
 
 from .footer import refresh_footer
 
-__all__ = ["ConfirmScreen"]
+__all__ = ["ConfirmScreen", "Confirmation"]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the admin is asked: run `command` on `host` (typing the host name first when `typed`)."""
+
+    host: str
+    command: str
+    typed: bool = False
+    title: str = "Run this command?"
+    explanation: str = ""
+    dry_run: bool = False
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -36,46 +51,32 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(
-        self,
-        host: str,
-        command: str,
-        *,
-        typed: bool = False,
-        title: str = "Run this command?",
-        explanation: str = "",
-        dry_run: bool = False,
-    ) -> None:
+    def __init__(self, host: str, command: str, **options: Any) -> None:
         super().__init__()
-        self.host = host
-        self.command = command
-        self.typed = typed
-        self.title_text = title
-        self.explanation = explanation
-        self.dry_run = dry_run
+        self.request = Confirmation(host, command, **options)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            title = self.title_text + ("  (dry run: nothing will be run)" if self.dry_run else "")
+            title = self.request.title + ("  (dry run: nothing will be run)" if self.request.dry_run else "")
             yield Label(title, id="confirm-title")
             where = Text()
             where.append("on host  ", style="bold")
-            where.append(self.host, style="bold reverse")
+            where.append(self.request.host, style="bold reverse")
             yield Static(where, id="confirm-host")
-            yield Static(Text(self.command, style="bold"), id="confirm-command")
-            if self.explanation:
-                yield Static(self.explanation, id="confirm-explanation")
-            if self.typed:
-                yield Label(f"Type the host name ({self.host}) to confirm:", id="confirm-prompt")
-                yield Input(placeholder=self.host, id="confirm-input", select_on_focus=False)
+            yield Static(Text(self.request.command, style="bold"), id="confirm-command")
+            if self.request.explanation:
+                yield Static(self.request.explanation, id="confirm-explanation")
+            if self.request.typed:
+                yield Label(f"Type the host name ({self.request.host}) to confirm:", id="confirm-prompt")
+                yield Input(placeholder=self.request.host, id="confirm-input", select_on_focus=False)
             yield Static(self._hint(), id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Run  F8", id="confirm-run", variant="error", disabled=not self.matches)
                 yield Button("Cancel  Esc", id="confirm-cancel", variant="default")
 
     def on_mount(self) -> None:
-        if self.typed:
+        if self.request.typed:
             self.query_one("#confirm-input", Input).focus()
         else:
             self.query_one("#confirm-cancel", Button).focus()
@@ -83,23 +84,23 @@ class ConfirmScreen(ModalScreen[bool]):
     # ------------------------------------------------------------------ state
     @property
     def typed_value(self) -> str:
-        if not self.typed:
+        if not self.request.typed:
             return ""
         return self.query_one("#confirm-input", Input).value
 
     @property
     def matches(self) -> bool:
         """Whether confirming is allowed now (always, unless the host name must be typed)."""
-        if not self.typed:
+        if not self.request.typed:
             return True
         try:
-            return self.typed_value == self.host
+            return self.typed_value == self.request.host
         except Exception:  # not composed yet
             return False
 
     def _hint(self) -> Text:
         t = Text()
-        if not self.typed:
+        if not self.request.typed:
             t.append("F8", style="bold")
             t.append(" runs it · ")
         elif self.matches:
@@ -137,7 +138,7 @@ class ConfirmScreen(ModalScreen[bool]):
         if not self.matches:
             self.app.bell()
             self.query_one("#confirm-hint", Static).update(
-                Text(f"Type {self.host} exactly (case matters) to confirm · Esc cancels", style="bold red")
+                Text(f"Type {self.request.host} exactly (case matters) to confirm · Esc cancels", style="bold red")
             )
             return
         self.dismiss(True)

@@ -1,6 +1,7 @@
 """Onboarding: bring a standalone host into a pool, checked first, explained always.
 
-The walkthrough a UI pane drives, step by step (no Textual here):
+The walkthrough the console's pane (`xentui.ui.panes.onboard`) drives, step by
+step (no Textual here):
 
 1. :func:`connect_new_host` — SSH to the new host. An unknown host key is never
    accepted: the connection is refused and the fingerprint (and the key) are

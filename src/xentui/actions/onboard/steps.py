@@ -204,6 +204,12 @@ def _as_result(s: StepOutput, started: float) -> CommandResult:
                          timed_out=s.exit_status in xc.TIMED_OUT_EXIT_CODES, error=s.error)
 
 
+def _state(factory: Callable[[], Any]) -> Any:
+    """A field of what the steps learned: starts empty, is not an argument."""
+    return dataclasses.field(default_factory=factory, init=False)
+
+
+@dataclasses.dataclass(eq=False)
 class OnboardSteps:
     """Onboarding's changes as plans for :class:`~xentui.actions.executor.PlanRunner`.
 
@@ -215,23 +221,24 @@ class OnboardSteps:
     SSH session comes up with the key.
     """
 
-    def __init__(self, new_session: HostSession, *, timeout: float, upload_timeout: float = 1800.0,
-                 on_progress: ProgressCallback | None = None, on_step: StepCallback | None = None,
-                 remove_after: bool = True) -> None:
-        self.session = new_session
-        self.timeout = timeout
-        self.upload_timeout = upload_timeout
-        self.on_progress = on_progress
-        self.on_step = on_step
-        self.remove_after = remove_after
-        self.files: dict[str, Path] = {}  # update uuid -> local file
-        self.steps: list[StepOutput] = []  # every command with its output, in order
-        self.outcomes: dict[str, str] = {}  # file name -> what was read back
-        self.already: set[str] = set()  # file names UPDATE_ALREADY_APPLIED
-        self.patch = False
-        self.join_report: JoinReport | None = None
-        self._join: tuple[str, str, str, HostSession | None, HostProfile | None, HostProfile | None, float, float] | None = None
-        self.trust: NewHostConnection | None = None
+    session: HostSession  # the new host's own session
+    timeout: float
+    upload_timeout: float = 1800.0
+    on_progress: ProgressCallback | None = None
+    on_step: StepCallback | None = None
+    remove_after: bool = True
+    # what the steps learned, in order (not arguments)
+    files: dict[str, Path] = _state(dict)  # update uuid -> local file
+    steps: list[StepOutput] = _state(list)  # every command with its output, in order
+    outcomes: dict[str, str] = _state(dict)  # file name -> what was read back
+    already: set[str] = _state(set)  # file names UPDATE_ALREADY_APPLIED
+    patch: bool = _state(lambda: False)
+    join_report: JoinReport | None = _state(lambda: None)
+    trust: NewHostConnection | None = _state(lambda: None)
+    # the join's arguments, password included: never in the repr
+    _join: tuple[str, str, str, HostSession | None, HostProfile | None, HostProfile | None, float, float] | None = (
+        dataclasses.field(default=None, init=False, repr=False)
+    )
 
     def performers(self) -> dict[StepAction, Performer]:
         performers = {StepAction.UPDATE_UPLOAD: self._upload, StepAction.UPDATE_APPLY: self._apply,

@@ -26,7 +26,8 @@ from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_de
 from ...facts_rules import host_is_live
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
-from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, hosts_in, sync_options
+from .plan_render import BAD, DIM, OK, WARN, checks_text, hosts_in, key_hint
+from .runplan import PlanPane, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["DESIGNATE_PANE", "DesignateScreen", "default_target"]

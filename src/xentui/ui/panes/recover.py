@@ -19,11 +19,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
-from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, Step, StepAction, plan_promote_and_recover
+from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, StepAction, plan_promote_and_recover
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, natural_key, sync_options
+from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint, natural_key
+from .runplan import PlanPane, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["RECOVER_PANE", "RecoverScreen"]
@@ -173,13 +174,11 @@ class RecoverScreen(PlanPane):
         self.start_over()
         self.notify(f"candidate: {name}", timeout=2)
 
-    # ------------------------------------------------------------------ confirmation wording
-    def confirm_title(self, step: Step) -> str:
-        if step.action is StepAction.PROMOTE:
-            return f"Promote {step.host} to master?"
-        if step.action is StepAction.RECOVER_SLAVES:
-            return f"Point every other host at {step.host}?"
-        return super().confirm_title(step)
+    # ------------------------------------------------------------------ wording
+    CONFIRM_TITLES = {
+        StepAction.PROMOTE: "Promote {host} to master?",
+        StepAction.RECOVER_SLAVES: "Point every other host at {host}?",
+    }
 
     def idle_hint(self) -> Text:
         return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")

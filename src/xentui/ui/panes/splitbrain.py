@@ -27,7 +27,6 @@ from ...actions import (
     MasterInfo,
     Plan,
     RunReport,
-    Step,
     StepAction,
     check_recover_slaves_target,
     plan_heal_split_brain,
@@ -36,7 +35,8 @@ from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
 from ...xe import commands as xc
 from ..errors import guarded
-from .runplan import BAD, DIM, OK, WARN, PlanPane, key_hint, checks_text, sync_options
+from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint
+from .runplan import PlanPane, sync_options
 from .spec import PaneContext, PaneSpec
 
 __all__ = ["SPLIT_BRAIN_PANE", "SplitBrainScreen"]
@@ -234,12 +234,10 @@ class SplitBrainScreen(PlanPane):
         self.start(plan, preconfirmed=step if step is not None and step.override else None)
 
     # ------------------------------------------------------------------ wording
-    def confirm_title(self, step: Step) -> str:
-        if step.action is StepAction.RECOVER_SLAVES:
-            return f"Heal the split brain from {step.host}?"
-        if step.action is StepAction.RESET_MASTER:
-            return f"Point {step.host} at the master the pool follows?"
-        return super().confirm_title(step)
+    CONFIRM_TITLES = {
+        StepAction.RECOVER_SLAVES: "Heal the split brain from {host}?",
+        StepAction.RESET_MASTER: "Point {host} at the master the pool follows?",
+    }
 
     def after_run(self, report: RunReport | None) -> None:
         self.update_top()

@@ -22,10 +22,7 @@ def _open(ctx: PaneContext) -> Screen[None]:
 
 
 TIMELINE_PANE = PaneSpec(
-    id="timeline",
-    key="j",
-    title="Timeline",
-    description="the incident timeline: what each host believed and when, every verdict and command",
-    factory=_open,
+    id="timeline", key="j", title="Timeline", factory=_open,
     footer=False,  # in the help screen and the palette; the footer keeps the incident's keys
+    description="the incident timeline: what each host believed and when, every verdict and command",
 )

@@ -1,162 +1,12 @@
-"""The diagnosis: from every host's facts to one verdict and the safe next step.
-
-`diagnose_pool(facts, pool)` is a pure function: no I/O, no clock, no
-randomness.  Same facts in, same `Diagnosis` out.  It is the product's brain,
-so its rules are written down here and the tests follow them.
-(`/work/shared/xapi-reference.md` §2 and §3 are the facts these rules rest on.)
-
-Words
------
-* *reachable*: the jump box holds a working SSH session (`SshState.UP`).
-  *unreachable*: SSH was tried and failed (refused, no answer, auth, host key,
-  DNS, error).  A host never probed (`SshState.UNKNOWN`) is neither: it is
-  "not probed yet".
-* *the host's master address*: for a host that does not hold master, the
-  `slave:<addr>` of its pool.conf, else the address its toolstack reported with
-  HOST_IS_SLAVE (`xapi_master_address`).
-* *follows*: the host name that address resolves to (`resolve_address`), or
-  the raw address when no configured host has it.  A host holding master
-  follows itself.
-
-Address resolution (`resolve_address`)
---------------------------------------
-An address is matched, case-insensitively, against `HostFacts.addresses()`
-of every configured host (jump-box address, configured name, `hostname -I`,
-hostname).  IPv6 brackets are stripped (`[fd00::1]` -> `fd00::1`) and IP
-addresses are compared in canonical form (`fd00:0::1` == `fd00::1`); a
-trailing dot on a DNS name is ignored.  pool.conf is already split on its
-FIRST colon by the parser, so `slave:fd00::1` arrives here as `fd00::1`.  No
-match -> None (the host gets `stale-master-address`).  Short names are never
-guessed into FQDNs.
-
-Who holds master
-----------------
-A host holds master when its pool.conf says `master` or its toolstack acts as
-master (XenAPI login gave a session).  A host whose own role is not known (it is
-unreachable, or pool.conf was not read) still holds master when some host
-follows it: it is counted by what its slaves believe.  A host known to be a
-slave, or whose pool.conf is broken, never holds master; hosts that follow it
-`disagree`.  Only when no configured host holds master do unresolved addresses
-stand in as masters (the master is then simply not in the configuration).
-
-Votes and the majority master
------------------------------
-Every reachable host votes for the master it follows (a master for itself);
-every master also counts itself even when unreachable.  The majority master
-is the master with the most votes; ties go to the higher `db_generation`,
-then a configured master, then the name.  Masters that are *down* (see
-below) are only considered when no master is up: a master nobody can reach
-cannot lead a recovery, so after a promotion the promoted host is the majority
-master even while the stranded slaves still point at the dead one.
-
-How a master stands (evidence, strongest first)
------------------------------------------------
-Its *followers* are the reachable hosts that follow it.  A follower is
-*served* when its time-bounded `xe pool-list` answered (it is forwarded to
-the master, so an answer proves the master works).  A slave's
-`xe pool-list` that times out or fails with CANNOT_CONTACT_HOST counts as "no
-answer from the master".  A slave's `emergency_mode == False` is NEVER read as "fine": a slave of a dead master
-says false for hours (its xapi retries forever, reference §2); likewise an
-instant HOST_IS_SLAVE login answer proves the slave's toolstack, not the
-master's.
-
-* up: the jump box reaches it and its toolstack answers (`xe pool-list`
-  answered, or a XenAPI login gave a master session), or any follower is
-  served.  Up but unreachable from the jump box -> the jump box's path is the
-  problem: `degraded`, and promote is forbidden.
-* cut off: the jump box reaches it, its toolstack answers, but its followers
-  cannot reach it (TCP 443 check failed) and none is served: a network
-  partition between master and slaves -> `degraded`; promote is forbidden
-  (it would create a second master).
-* hung: the jump box reaches it, its toolstack does not answer (XenAPI login
-  or `xe pool-list` timed out), or its toolstack's state is unknown while its
-  followers cannot reach it / get no answer -> `master-lost`; the first step
-  is restarting its toolstack (`xe-toolstack-restart`), not a promotion.
-* down: not reachable from the jump box, and a follower cannot reach it
-  (`reaches_master` False) or gets no answer from `xe pool-list` ->
-  `master-lost`, promote the candidate.
-* down, unconfirmed: SSH was refused / not answered, and no follower has said
-  anything either way -> `master-lost`, but the recommendation is to
-  confirm from the slaves before promoting.
-* unknown: nothing says either way -> verdict `unknown`.
-
-Verdicts, decided in this order
--------------------------------
-1. `unknown`: no hosts, nobody reachable, or no master known anywhere.
-2. `split-brain`: two or more hosts hold master (even if one is partitioned),
-   which includes slaves following different masters.  Recommendation:
-   `recover-slaves` on the majority master, when the jump box reaches it and it
-   is up (if it is hung: restart its toolstack first; otherwise investigate).
-   Forbidden: `recover-slaves` on every other master — it would pull the pool
-   back to that master's database.  Hosts following (or being) another master
-   get `follows-minority`.
-3. One master: by how it stands (above): `master-lost` (down / hung /
-   unconfirmed), `unknown`, or else `healthy` when every host is reachable,
-   follows it, and no host has a flag, and `degraded` otherwise.
-
-Per-host flags
---------------
-`unreachable` (no SSH from the jump box; the note says the cause),
-`orphaned` (HOST_UNKNOWN_TO_MASTER anywhere in the host's toolstack errors:
-forgotten by the pool, only a reinstall or a fresh join fixes it),
-`emergency` (xapi in an emergency view, or `emergency_mode` True),
-`master-unreachable` (the host's own TCP 443 check of its master failed),
-`toolstack-hung` (SSH fine but the toolstack gave no answer where it should:
-a master's XenAPI login or `xe pool-list`; any slave's XenAPI login, which
-answers HOST_IS_SLAVE at once whatever the master; a slave's `xe pool-list`
-while its master is up), `follows-minority` (split brain: follows or is a
-master other than the majority master), `disagrees` (follows something other
-than the pool's master outside split brain: another slave, an unknown
-address), `stale-master-address` (its master address is no configured host's),
-`broken` (pool.conf says `broken`).
-
-The candidate (master-lost only)
---------------------------------
-Among hosts that do not hold master: reachable by SSH, not orphaned, pool.conf
-not broken, toolstack answering locally — XenAPI login answered SLAVE or an
-emergency error, or else (hardened hosts without the XenAPI channel) the
-local `xe host-is-in-emergency-mode` answered.  A hung toolstack never
-qualifies.  Best first: highest `db_generation` (the freshest copy of the pool
-database), then SSH latency in coarse bands (<0.5 s, <2 s, slower) so
-jitter never flips the proposal between probes, then name.  (`HostFacts` carries no
-host-to-host reachability beyond the master check, so "reachable by most
-others" cannot be weighed.)
-
-Recommendations (one) and forbidden steps (all that apply)
-----------------------------------------------------------
-* healthy -> `none`.
-* master-lost, down -> `promote` the candidate
-  (`xe pool-emergency-transition-to-master`), then `pool-recover-slaves` on
-  it; no candidate -> `investigate`.  HA enabled -> `investigate` (HA elects a
-  master itself; promote would be refused with HA_IS_ENABLED).
-* degraded -> the most useful single fix: investigate the network (master cut
-  off, or unreachable from the jump box), `reset-master` a slave that follows
-  the wrong address or has a broken pool.conf
-  (`xe pool-emergency-reset-master master-address=<addr>`), `restart-toolstack`
-  on a hung or emergency slave, investigate an orphaned or unreachable host.
-* forbidden, whenever it applies: `host-forget` of every unreachable host
-  (it orphans the host until a reinstall); `designate-new-master` while any
-  host is unreachable (HOST_OFFLINE aborts it), while the master is not up,
-  or in split brain; `promote` while the master still answers (its slaves or
-  the jump box) and whenever HA is enabled; `recover-slaves` on every
-  non-majority master.
-* A recommended (action, host) is never also forbidden, and `recover-slaves`
-  is only ever recommended on the majority master.
-"""
+"""The diagnoser: the rules of the package docstring, applied to one pool's facts (pure)."""
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-from pydantic import BaseModel, Field
 
 from xentui.facts_rules import (
     JUMP_BOX_DOWN,
@@ -168,170 +18,19 @@ from xentui.facts_rules import (
     toolstack_answers_locally,
 )
 from xentui.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
-from xentui.xe import commands as xe_commands
 
-__all__ = [
-    "Action",
-    "Diagnosis",
-    "Forbidden",
-    "HostFlag",
-    "HostVerdict",
-    "Recommendation",
-    "Verdict",
-    "diagnose_pool",
-    "normalize_address",
-    "resolve_address",
-]
+from .addresses import normalize_address, resolve_address
+from .commands import (
+    _cmd_designate,
+    _cmd_host_forget,
+    _cmd_promote,
+    _cmd_recover_slaves,
+    _cmd_reset_master,
+    _recommend,
+)
+from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict
 
-
-class Verdict(StrEnum):
-    HEALTHY = "healthy"
-    MASTER_LOST = "master-lost"
-    SPLIT_BRAIN = "split-brain"
-    DEGRADED = "degraded"
-    UNKNOWN = "unknown"
-
-
-class HostFlag(StrEnum):
-    UNREACHABLE = "unreachable"
-    ORPHANED = "orphaned"
-    EMERGENCY = "emergency"
-    MASTER_UNREACHABLE = "master-unreachable"
-    TOOLSTACK_HUNG = "toolstack-hung"
-    FOLLOWS_MINORITY = "follows-minority"
-    DISAGREES = "disagrees"
-    STALE_MASTER_ADDRESS = "stale-master-address"
-    BROKEN = "broken"
-
-
-class Action(StrEnum):
-    NONE = "none"
-    PROMOTE = "promote"  # xe pool-emergency-transition-to-master
-    RECOVER_SLAVES = "recover-slaves"  # xe pool-recover-slaves
-    RESET_MASTER = "reset-master"  # xe pool-emergency-reset-master master-address=…
-    RESTART_TOOLSTACK = "restart-toolstack"  # xe-toolstack-restart
-    INVESTIGATE = "investigate"  # nothing to run: look (power, network, console)
-    HOST_FORGET = "host-forget"  # only ever forbidden
-    DESIGNATE_NEW_MASTER = "designate-new-master"  # only ever forbidden here
-
-
-class HostVerdict(BaseModel):
-    name: str
-    role: str | None = None  # "master" / "slave" / "broken" as diagnosed; None = not known
-    flags: list[HostFlag] = Field(default_factory=list)
-    follows: str | None = None  # host name (or raw address) of the master it follows
-    note: str = ""
-
-
-class Recommendation(BaseModel):
-    action: Action
-    host: str | None = None
-    command: str | None = None
-    reason: str
-
-
-class Forbidden(BaseModel):
-    action: Action
-    host: str | None = None
-    command: str | None = None
-    reason: str
-
-
-class Diagnosis(BaseModel):
-    pool: str = ""
-    verdict: Verdict
-    summary: str
-    master: HostRef | None = None
-    majority_master: HostRef | None = None
-    masters: list[str] = Field(default_factory=list)
-    candidate: str | None = None
-    hosts: dict[str, HostVerdict] = Field(default_factory=dict)
-    recommendation: Recommendation | None = None
-    forbidden: list[Forbidden] = Field(default_factory=list)
-
-    def report(self) -> dict[str, Any]:
-        """The JSON shape of the CLI: like `model_dump(mode="json")`, hosts as a list."""
-        out = self.model_dump(mode="json")
-        out["hosts"] = list(out["hosts"].values())
-        return out
-
-
-# --------------------------------------------------------------------------
-# commands: xentui.xe.commands builds (and quotes, and validates) them; when a
-# value is missing or does not validate, the text shows a placeholder instead.
-
-_XE_TOOLSTACK_RESTART = "/opt/xensource/bin/xe-toolstack-restart"
-
-
-def _cmd_promote() -> str:
-    return xe_commands.pool_emergency_transition_to_master()
-
-
-def _cmd_recover_slaves() -> str:
-    return xe_commands.pool_recover_slaves()
-
-
-def _cmd_reset_master(address: str) -> str:
-    try:
-        return xe_commands.pool_emergency_reset_master(address)
-    except ValueError:
-        return f"{xe_commands.XE} pool-emergency-reset-master master-address={shlex.quote(address)}"
-
-
-def _cmd_restart_toolstack() -> str:
-    return _XE_TOOLSTACK_RESTART
-
-
-def _cmd_host_forget(uuid: str | None, name: str) -> str:
-    try:
-        return xe_commands.host_forget(uuid or "", force=True)
-    except ValueError:
-        return f"{xe_commands.XE} host-forget uuid=<uuid of {name}> --force"
-
-
-def _cmd_designate(uuid: str | None = None) -> str:
-    try:
-        return xe_commands.pool_designate_new_master(uuid or "")
-    except ValueError:
-        return f"{xe_commands.XE} pool-designate-new-master host-uuid=<uuid>"
-
-
-# --------------------------------------------------------------------------
-# addresses
-
-
-@functools.lru_cache(maxsize=4096)
-def normalize_address(addr: str | None) -> str:
-    """Canonical, comparable form of an address or name ('' for nothing).
-
-    Memoized (a pure function of its string): a diagnosis of 64 hosts asks it
-    ~170 times, and `ipaddress` parsing was a third of a 64-host `check`'s CPU."""
-    if not addr:
-        return ""
-    a = addr.strip().lower()
-    if a.startswith("["):
-        end = a.find("]")
-        a = a[1:end] if end >= 0 else a[1:]
-    a = a.strip()
-    try:
-        return ipaddress.ip_address(a).compressed
-    except ValueError:
-        return a.rstrip(".")
-
-
-def _host_keys(h: HostFacts) -> set[str]:
-    return {k for k in (normalize_address(a) for a in h.addresses()) if k}
-
-
-def resolve_address(addr: str | None, facts: Sequence[HostFacts]) -> str | None:
-    """The name of the configured host that has `addr`, or None."""
-    key = normalize_address(addr)
-    if not key:
-        return None
-    for h in facts:
-        if key in _host_keys(h):
-            return h.name
-    return None
+__all__ = ["diagnose_pool"]
 
 
 # --------------------------------------------------------------------------
@@ -463,7 +162,7 @@ def _names(xs: Sequence[str], limit: int = 4) -> str:
 
 
 def diagnose_pool(facts: Sequence[HostFacts], pool: str = "") -> Diagnosis:
-    """Judge a pool from its hosts' facts (pure; see the module docstring)."""
+    """Judge a pool from its hosts' facts (pure; see the package docstring)."""
     return _Diagnoser(list(facts), pool).run()
 
 
@@ -773,26 +472,21 @@ class _Diagnoser:
                 )
             else:
                 why = f"{maj.votes} of {len(self.hosts)} hosts follow {maj.name}{gen}"
-            rec = Recommendation(
-                action=Action.RECOVER_SLAVES,
-                host=maj.name,
-                command=_cmd_recover_slaves(),
-                reason=f"{why}: run pool-recover-slaves on {maj.name} to point {others_txt} and its slaves at it, "
+            rec = _recommend(
+                Action.RECOVER_SLAVES, maj.name,
+                f"{why}: run pool-recover-slaves on {maj.name} to point {others_txt} and its slaves at it, "
                 "then check that every expected host UUID is printed.",
             )
         elif maj.host is not None and maj.host.reachable and maj.state is _State.HUNG:
-            rec = Recommendation(
-                action=Action.RESTART_TOOLSTACK,
-                host=maj.name,
-                command=_cmd_restart_toolstack(),
-                reason=f"{maj.name} is the master most hosts follow but its toolstack gives no answer: restart it "
+            rec = _recommend(
+                Action.RESTART_TOOLSTACK, maj.name,
+                f"{maj.name} is the master most hosts follow but its toolstack gives no answer: restart it "
                 "before healing the split brain with pool-recover-slaves on it.",
             )
         else:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=maj.name if maj.host else None,
-                reason=f"{maj.name} is the master most hosts follow but the jump box cannot run commands on it "
+            rec = _recommend(
+                Action.INVESTIGATE, maj.name if maj.host else None,
+                f"{maj.name} is the master most hosts follow but the jump box cannot run commands on it "
                 f"({maj.state}): reach it before healing the split brain from it.",
             )
         holders = sorted(m.name for m in masters.values())
@@ -835,10 +529,9 @@ class _Diagnoser:
                 None,
             )
         if m.state is _State.UNKNOWN:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if m.host else None,
-                reason=f"Nothing says yet whether {m.name} (master) answers: wait for the probe of it and of its "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if m.host else None,
+                f"Nothing says yet whether {m.name} (master) answers: wait for the probe of it and of its "
                 "slaves' xe pool-list.",
             )
             return self._finish(
@@ -893,24 +586,21 @@ class _Diagnoser:
             return any(x in h.flags for x in fl)
 
         if m.state is _State.CUT_OFF:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name,
-                reason=f"{m.name} answers the jump box but {_plural(m.cannot_reach, 'slave')} cannot reach it on "
+            return _recommend(
+                Action.INVESTIGATE, m.name,
+                f"{m.name} answers the jump box but {_plural(m.cannot_reach, 'slave')} cannot reach it on "
                 "TCP 443: look at the network between them; do not promote.",
             )
         if mh is not None and not mh.reachable:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name,
-                reason=f"{m.name} (master) still serves its slaves but the jump box cannot reach it "
+            return _recommend(
+                Action.INVESTIGATE, m.name,
+                f"{m.name} (master) still serves its slaves but the jump box cannot reach it "
                 f"({_ssh_cause(mh.f)}): fix the jump box's path, do not promote.",
             )
         if mh is None:
-            return Recommendation(
-                action=Action.INVESTIGATE,
-                host=None,
-                reason=f"The hosts follow {m.name}, which is not in the configuration: add the master so it can "
+            return _recommend(
+                Action.INVESTIGATE, None,
+                f"The hosts follow {m.name}, which is not in the configuration: add the master so it can "
                 "be checked.",
             )
         for h in issues:
@@ -931,11 +621,9 @@ class _Diagnoser:
         for h in issues:
             if h.reachable and not has(h, HostFlag.ORPHANED) and has(h, HostFlag.TOOLSTACK_HUNG, HostFlag.EMERGENCY):
                 why = "gives no answer" if has(h, HostFlag.TOOLSTACK_HUNG) else "is in emergency mode"
-                return Recommendation(
-                    action=Action.RESTART_TOOLSTACK,
-                    host=h.name,
-                    command=_cmd_restart_toolstack(),
-                    reason=f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
+                return _recommend(
+                    Action.RESTART_TOOLSTACK, h.name,
+                    f"{h.name}'s toolstack {why} while {m.name} is fine: restart it so it rejoins its master.",
                 )
         # Then what only an admin can look into, in this order: (which hosts, what to tell about one).
         investigate: tuple[tuple[Callable[[_Host], bool], Callable[[_Host], str]], ...] = (
@@ -964,10 +652,9 @@ class _Diagnoser:
                 if matches(h):
                     return Recommendation(action=Action.INVESTIGATE, host=h.name, reason=reason(h))
         h = issues[0]
-        return Recommendation(
-            action=Action.INVESTIGATE,
-            host=h.name,
-            reason=f"{h.name} is not fully known yet ({h.notes[0] if h.notes else 'no pool.conf'}): wait for the probe.",
+        return _recommend(
+            Action.INVESTIGATE, h.name,
+            f"{h.name} is not fully known yet ({h.notes[0] if h.notes else 'no pool.conf'}): wait for the probe.",
         )
 
     # ---------------------------------------------------------------- master lost
@@ -1034,42 +721,35 @@ class _Diagnoser:
             cand.notes.append("promotion candidate")
 
         if m.state is _State.HUNG and mh is not None and mh.reachable:
-            rec = Recommendation(
-                action=Action.RESTART_TOOLSTACK,
-                host=m.name,
-                command=_cmd_restart_toolstack(),
-                reason=f"{m.name} (master) answers SSH but its toolstack gives no answer"
+            rec = _recommend(
+                Action.RESTART_TOOLSTACK, m.name,
+                f"{m.name} (master) answers SSH but its toolstack gives no answer"
                 + (f" ({self._evidence(m, slaves_only=True)})" if m.followers else "")
                 + ": restart it first; promote only if it stays silent."
                 + (f" Candidate {why}." if why else ""),
             )
         elif self.ha:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if mh else None,
-                reason=f"{m.name} (master) is gone ({evidence}) but HA is enabled: HA should elect a new master by "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if mh else None,
+                f"{m.name} (master) is gone ({evidence}) but HA is enabled: HA should elect a new master by "
                 "itself; a manual promotion is refused with HA_IS_ENABLED.",
             )
         elif m.state is _State.DOWN_UNCONFIRMED:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=m.name if mh else None,
-                reason=f"{m.name} (master) does not answer the jump box ({evidence}), but no slave has confirmed it "
+            rec = _recommend(
+                Action.INVESTIGATE, m.name if mh else None,
+                f"{m.name} (master) does not answer the jump box ({evidence}), but no slave has confirmed it "
                 "is gone: probe the slaves (TCP 443, xe pool-list) before promoting anyone.",
             )
         elif cand is None:
-            rec = Recommendation(
-                action=Action.INVESTIGATE,
-                host=None,
-                reason=f"{m.name} (master) is gone ({evidence}) and no slave qualifies for promotion (reachable, "
+            rec = _recommend(
+                Action.INVESTIGATE, None,
+                f"{m.name} (master) is gone ({evidence}) and no slave qualifies for promotion (reachable, "
                 "toolstack answering): get one back first.",
             )
         else:
-            rec = Recommendation(
-                action=Action.PROMOTE,
-                host=cand.name,
-                command=_cmd_promote(),
-                reason=f"Promote {why}, then run pool-recover-slaves on it.",
+            rec = _recommend(
+                Action.PROMOTE, cand.name,
+                f"Promote {why}, then run pool-recover-slaves on it.",
             )
         short = self._evidence(m, slaves_only=True)
         down = "unreachable from here" if m.host is not None and m.host.unreachable else "not answering"
@@ -1131,10 +811,9 @@ class _Diagnoser:
     ) -> Diagnosis:
         if rec is not None and rec.action is not Action.NONE:  # never recommend what is forbidden
             if any(fb.action is rec.action and fb.host in (None, rec.host) for fb in self.forbidden):
-                rec = Recommendation(
-                    action=Action.INVESTIGATE,
-                    host=rec.host,
-                    reason=f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
+                rec = _recommend(
+                    Action.INVESTIGATE, rec.host,
+                    f"The obvious step ({rec.action} on {rec.host}) is forbidden now: {rec.reason}",
                 )
         summary += self._last_seen_masters(masters, majority)
         prefix = f"Pool {self.pool}: " if self.pool else ""

@@ -1,37 +1,17 @@
-"""Planned maintenance: move the master role to another host (pure planning).
-
-`plan_designate_master(facts, diagnosis, target_host)` runs
-`xe pool-designate-new-master host-uuid=<uuid>` on the current master, the
-orderly handover of reference §3.  The target proposes itself to every host
-and any host that cannot be contacted aborts the handover with HOST_OFFLINE,
-so every host is checked to be live (reachable from the jump box, toolstack
-answering) first and the ones that are not are named before anything runs.
-
-The UUID is the target's own `INSTALLATION_UUID` (read from its
-`/etc/xensource-inventory`), never a name looked up in the pool database:
-host names can be duplicated or stale, the inventory cannot be wrong about
-its own host.
-
-`explain_designate_error(stderr, facts)` turns xe's error into plain words
-with the host named (HOST_OFFLINE prints `host: <uuid> (plotN)`).
-"""
+"""The handover plan: pool-designate-new-master on the current master (pure; see the package docstring)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from pydantic import Field
 
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.facts_rules import host_is_live
-from xentui.model import HostFacts
 from xentui.xe import commands as xc
-from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
 
-from .guards import ha_check, plan_header, register_step
-from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
+from ..guards import ha_check, plan_header, planned_step
+from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
-__all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
+__all__ = ["DesignatePlan", "plan_designate_master"]
 
 
 class DesignatePlan(Plan):
@@ -116,10 +96,8 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
     steps: list[Step] = []
     if current is not None and target_uuid is not None and tf is not None:
         steps.append(
-            Step(
-                host=current,
-                command=xc.pool_designate_new_master(target_uuid),
-                action=StepAction.DESIGNATE_NEW_MASTER,
+            planned_step(
+                StepAction.DESIGNATE_NEW_MASTER, current,
                 why=f"Planned maintenance: move the master role from {current} to {target_host} before shutting "
                 f"{current} down; an orderly handover, every host switches to {target_host}.",
                 precondition=f"every host is live and {current} still answers as master.",
@@ -146,57 +124,3 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
         target_uuid=target_uuid,
         not_live=not_live,
     )
-
-
-def host_named_in_error(stderr: str, facts: FactsLike | None = None) -> str | None:
-    """The host an xe error names (`host: <uuid> (plotN)`), as a configured name when possible."""
-    err = parse_xe_error(stderr)
-    value = err.param("host")
-    if value is None:
-        return None
-    uuid, label = host_param_name_and_uuid(value)
-    if facts is not None:
-        for f in facts_by_name(facts).values():
-            if f.uuid and f.uuid.lower() == uuid.lower():
-                return f.name
-    return label or uuid
-
-
-def explain_designate_error(stderr: str, facts: FactsLike | None = None, target: str | None = None) -> str:
-    """Plain words for a failed pool-designate-new-master."""
-    err = parse_xe_error(stderr)
-    who = host_named_in_error(stderr, facts)
-    if err.code == "HOST_OFFLINE":
-        return (
-            f"The handover was aborted: {who or 'a host'} could not be contacted (HOST_OFFLINE). Every host of the "
-            f"pool must answer for the master role to move; nothing changed. Bring {who or 'it'} back (power, "
-            "network, toolstack), or if it is gone for good deal with it first, then try again."
-        )
-    if err.code == "HA_IS_ENABLED":
-        return "Refused: HA is enabled on the pool (HA_IS_ENABLED); nothing changed."
-    if err.code == "UUID_INVALID":
-        return (
-            f"The master does not know the UUID given for {target or 'the target'} (UUID_INVALID): it is not a "
-            "member of this pool's database; nothing changed."
-        )
-    text = err.plain or stderr.strip()
-    return f"pool-designate-new-master failed ({err.code or 'unrecognised error'}): {text}" + (
-        f" ({who})" if who else ""
-    )
-
-
-# --------------------------------------------------------------------------- the runner's guard rails
-
-
-def _designate_late(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
-    if diagnosis is not None and diagnosis.verdict is Verdict.SPLIT_BRAIN:
-        return "two hosts hold master: heal the split brain first"
-    down = [why for f in facts.values() for live, why in [host_is_live(f)] if not live]
-    if down:
-        return "; ".join(down) + ": the handover needs every host and would abort with HOST_OFFLINE"
-    return None
-
-
-register_step(
-    StepAction.DESIGNATE_NEW_MASTER, lambda s: xc.pool_designate_new_master(s.target_uuid or ""), late=_designate_late
-)

@@ -1,63 +1,19 @@
-"""Master lost: promote a slave, then recover the other slaves onto it (pure planning).
-
-`plan_promote_and_recover(facts, diagnosis, candidate=None)` builds the two
-steps of reference §3 for a pool whose master is gone:
-
-1. `xe pool-emergency-transition-to-master` on the candidate; its toolstack
-   restarts after the fuse (~10 s) and pool.conf must then say `master`;
-2. `xe pool-recover-slaves` on it; the UUIDs it prints are compared with
-   every other host of the pool whose UUID is known, and the pool is
-   re-probed until every reachable host follows the new master.
-
-Preconditions (all must hold, or the plan is blocked):
-
-* the current master is unreachable from the jump box AND from the slaves:
-  at least one slave's own TCP 443 check of it failed (`reaches_master`
-  False) and none reached it or got an `xe pool-list` answer through it
-  (a master that is merely slow is not gone: promoting then makes a second
-  master);
-* HA is not armed (unknown -> a warning: HA_IS_ENABLED would refuse it);
-* the candidate is reachable, its toolstack answers, it is not orphaned and
-  its pool.conf is not broken.
-
-The candidate is the diagnosis's (freshest database, then lowest latency)
-unless the admin picks another: the plan then says what that costs (an older
-database generation loses the changes made since; a host that cannot reach
-the old master's address either…), in `notes` and as a warning.
-"""
+"""The promote + recover-slaves plan for a lost master (pure; see the package docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from pydantic import Field
 
-from pydantic import BaseModel, Field
-
-from xentui.diagnosis import Diagnosis, HostFlag, Verdict
-from xentui.facts_rules import ssh_cause, toolstack_answers_locally
-from xentui.model import HostFacts, QueryState, Role
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.facts_rules import ssh_cause
+from xentui.model import HostFacts, QueryState
 from xentui.xe import commands as xc
 
-from .guards import ha_check, plan_header, register_step
-from .plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
+from ..guards import ha_check, plan_header, planned_step, verdict_check
+from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
+from .candidates import CandidateOption, candidate_options
 
-__all__ = [
-    "CandidateOption",
-    "PromoteAndRecoverPlan",
-    "candidate_options",
-    "expected_recovered",
-    "plan_promote_and_recover",
-]
-
-
-class CandidateOption(BaseModel):
-    """One host the admin could promote, with what it costs (for the picker)."""
-
-    name: str
-    qualifies: bool
-    db_generation: int | None = None
-    latency_ms: float | None = None
-    recommended: bool = False
-    reasons: list[str] = Field(default_factory=list)  # why not / what it costs
+__all__ = ["PromoteAndRecoverPlan", "expected_recovered", "plan_promote_and_recover"]
 
 
 class PromoteAndRecoverPlan(Plan):
@@ -83,74 +39,10 @@ def expected_recovered(facts: dict[str, HostFacts], new_master: str) -> tuple[di
     return expected, unknown
 
 
-def _candidate_problems(f: HostFacts, diagnosis: Diagnosis) -> list[str]:
-    why: list[str] = []
-    hv = diagnosis.hosts.get(f.name)
-    if not f.reachable:
-        why.append(f"unreachable from the jump box ({ssh_cause(f)})")
-    elif not toolstack_answers_locally(f):
-        why.append("its toolstack gives no answer" if f.xapi.value == "no-answer" else "its toolstack has not answered")
-    if hv is not None and HostFlag.ORPHANED in hv.flags:
-        why.append("forgotten by the pool (HOST_UNKNOWN_TO_MASTER)")
-    if f.role is Role.BROKEN:
-        why.append("pool.conf is broken")
-    if f.name in diagnosis.masters:
-        why.append("it already holds master")
-    return why
-
-
-def candidate_options(facts: FactsLike, diagnosis: Diagnosis) -> list[CandidateOption]:
-    """Every host with whether it could be promoted and what it would cost, best first."""
-    fs = facts_by_name(facts)
-    gens = [f.db_generation for f in fs.values() if f.db_generation is not None and f.name not in diagnosis.masters]
-    best_gen = max(gens) if gens else None
-    lats = [f.latency_ms for f in fs.values() if f.latency_ms is not None and f.reachable]
-    best_lat = min(lats) if lats else None
-    out: list[CandidateOption] = []
-    for f in fs.values():
-        problems = _candidate_problems(f, diagnosis)
-        reasons = list(problems)
-        if not problems:
-            if best_gen is not None and f.db_generation is not None and f.db_generation < best_gen:
-                reasons.append(
-                    f"older database (generation {f.db_generation} < {best_gen}): the pool would lose the changes "
-                    "made since that copy"
-                )
-            elif f.db_generation is None:
-                reasons.append("database generation unknown: cannot tell whether its copy is the freshest")
-            if best_lat is not None and f.latency_ms is not None and f.latency_ms > max(3 * best_lat, best_lat + 50):
-                reasons.append(
-                    f"slow from the jump box ({f.latency_ms:.0f} ms vs {best_lat:.0f} ms): check its network path"
-                )
-        out.append(
-            CandidateOption(
-                name=f.name,
-                qualifies=not problems,
-                db_generation=f.db_generation,
-                latency_ms=f.latency_ms,
-                recommended=f.name == diagnosis.candidate,
-                reasons=reasons,
-            )
-        )
-
-    def rank(c: CandidateOption) -> tuple[int, int, int, float, str]:
-        g = c.db_generation if c.db_generation is not None else -1
-        lat = c.latency_ms if c.latency_ms is not None else float("inf")
-        return (not c.qualifies, not c.recommended, -g, lat, c.name)
-
-    return sorted(out, key=rank)
-
-
 def _old_master_checks(fs: dict[str, HostFacts], diagnosis: Diagnosis, old: str | None) -> list[Check]:
-    checks: list[Check] = []
-    if diagnosis.verdict is not Verdict.MASTER_LOST:
-        checks.append(
-            Check(
-                name="master lost",
-                ok=False,
-                detail=f"the diagnosis is {diagnosis.verdict}, not master-lost: there is no lost master to replace.",
-            )
-        )
+    checks = verdict_check(
+        diagnosis, Verdict.MASTER_LOST, "master lost", ", not master-lost: there is no lost master to replace."
+    )
     if old is None:
         checks.append(Check(name="old master known", ok=False, detail="no host is known to have been master."))
         return checks
@@ -280,10 +172,8 @@ def plan_promote_and_recover(
         expected, unknown = expected_recovered(fs, chosen)
         old_txt = old or "the old master"
         steps.append(
-            Step(
-                host=chosen,
-                command=xc.pool_emergency_transition_to_master(),
-                action=StepAction.PROMOTE,
+            planned_step(
+                StepAction.PROMOTE, chosen,
                 why=f"{old_txt} (master) is gone: make {chosen} the master. Its toolstack restarts after ~10 s and "
                 "takes the master role from its own copy of the pool database.",
                 precondition=f"{old_txt} is still unreachable from the jump box and from the slaves; HA is off.",
@@ -294,10 +184,8 @@ def plan_promote_and_recover(
         )
         exp_txt = ", ".join(sorted(expected)) or "none"
         steps.append(
-            Step(
-                host=chosen,
-                command=xc.pool_recover_slaves(),
-                action=StepAction.RECOVER_SLAVES,
+            planned_step(
+                StepAction.RECOVER_SLAVES, chosen,
                 why=f"point every other host at {chosen}: the stranded slaves keep waiting for {old_txt} until told "
                 "otherwise. It prints the UUID of every host it reset.",
                 precondition=f"{chosen} holds master and its toolstack answers.",
@@ -338,25 +226,3 @@ def plan_promote_and_recover(
 def _with_host(host: str, cause: str) -> str:
     """`plot1: no answer in 3 s`, without repeating the name when the cause already starts with it."""
     return cause if cause.startswith(f"{host}: ") else f"{host}: {cause}"
-
-
-# --------------------------------------------------------------------------- the runner's guard rails for a promotion
-
-
-def _promote_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
-    f = facts.get(step.host)
-    if f is not None and f.role is Role.BROKEN:
-        return f"{step.host}'s pool.conf is broken"
-    return None
-
-
-def _promote_late(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
-    hv = diagnosis.hosts.get(step.host) if diagnosis is not None else None
-    if hv is not None and HostFlag.ORPHANED in hv.flags:
-        return f"{step.host} was forgotten by the pool (HOST_UNKNOWN_TO_MASTER)"
-    return None
-
-
-register_step(
-    StepAction.PROMOTE, lambda s: xc.pool_emergency_transition_to_master(), early=_promote_early, late=_promote_late
-)
