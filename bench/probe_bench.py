@@ -862,7 +862,10 @@ def notes(results: dict[str, Any]) -> list[str]:
         "garbage, collected in the middle of the next probe, stalled the loop 86 ms in one gen-2 pass "
         "(22,489 objects; found with per-iteration timing and `gc.callbacks`).",
         "256 hosts run as four pools of 64: four simulator processes, four `PoolEngine`s on one event loop (the "
-        "console's way with several pools); its steady-state polling runs for half the duration.",
+        "console's way with several pools); its steady-state polling runs for half the duration. Its whole-process "
+        "rows start one `xentui status` (or `check`) per pool at once, four processes, against one parallel-ssh over "
+        "all 256 hosts. On two cores shared with the four simulators the healthy `check` runs ended at their 5 s "
+        "deadline and one pool's exited 1 (WARNING, verdict degraded): hosts still owed answers then.",
     ]
     if 64 in by_n and 8 in by_n:
         a, b = by_n[8]["steady_state"], by_n[64]["steady_state"]
