@@ -61,7 +61,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from xentui.audit import default_audit_path
 
 __all__ = [
     "APP_NAME",
@@ -252,6 +251,8 @@ class Settings(_Model):
     def audit_path(self) -> Path:
         """Where the audit trail goes: ``audit_file`` (``~`` expanded) or the default."""
         if self.audit_file is None:
+            from xentui.audit import default_audit_path  # the audit module: only where it is written
+
             return default_audit_path()
         return Path(self.audit_file).expanduser()
 
@@ -925,6 +926,8 @@ def dump_config(config: Config) -> str:
         value = getattr(config.settings, name)
         default = getattr(defaults, name)
         if value is None:
+            from xentui.audit import default_audit_path
+
             example = default_audit_path() if name == "audit_file" else "~/updates"
             lines.append(f"# {name} = {_toml_string(str(example))}")
         elif value == default and type(value) is type(default):
