@@ -139,6 +139,19 @@ async def test_latency_adds_delay(sim: Simulator) -> None:
         await sim.fault("latency", "plot6", "0")
 
 
+async def test_bridge_forwards_each_write_at_once(sim: Simulator) -> None:
+    # The bridge delays chunks (the latency fault) and must add nothing of its own. Without
+    # TCP_NODELAY on the client-facing socket, the second of two small writes (exec reply, then
+    # exit status) waited for the client's delayed ACK: ~40 ms more per command, on every host.
+    async with await ssh_connect(sim, "plot6") as conn:
+        await run(conn, "true")
+        [link] = sim.fronts["plot6"].links
+        for writer in link.writers:
+            sock = writer.get_extra_info("socket")
+            if sock.family == socket.AF_INET:
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
 async def test_deny_auth(sim: Simulator) -> None:
     await sim.fault("deny-auth", "plot7")
     with pytest.raises(asyncssh.PermissionDenied):

@@ -107,7 +107,13 @@ class HostFront:
         self._held: socket.socket | None = None
 
     def _bound_socket(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
+        # proto says TCP, and an accepted socket inherits the listener's proto.  With proto 0 the
+        # bridge held every second small write of an exchange until the client's delayed ACK
+        # (~40 ms on Linux): the simulated sshd (asyncssh, which has TCP_NODELAY on a socket of its
+        # own) sent its exec reply and the command's exit status at once, the client got the second
+        # 40 ms late.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Lets the listener and the held socket share the port for the instant
         # of a power change, so it is never free in between.
