@@ -237,11 +237,20 @@ CASES = [
         flags={f"plot{i}": set() for i in range(1, N + 1)},
     ),
     Case(
+        # nothing is known of plot8 yet (its connect is still running): not "needs attention", not healthy
         "some-hosts-not-probed-yet",
         pool(plot8=HostFacts(name="plot8", address="plot8.lab")),
+        Verdict.UNKNOWN,
+        majority="plot1",
+        action=Action.INVESTIGATE,
+        flags={"plot8": set()},
+    ),
+    Case(
+        "a-host-down-and-one-not-probed-yet",
+        pool(plot7=down(7, SshState.REFUSED), plot8=HostFacts(name="plot8", address="plot8.lab")),
         Verdict.DEGRADED,
         master="plot1",
-        flags={"plot8": set()},
+        flags={"plot7": {HostFlag.UNREACHABLE}, "plot8": set()},
     ),
     Case("no-hosts", [], Verdict.UNKNOWN),
     Case(

@@ -71,6 +71,19 @@ async def test_check_honours_the_deadline_when_a_toolstack_hangs(sim_factory, ca
     assert rc in (0, 1, 3), out
 
 
+async def test_a_connect_cut_at_the_deadline_is_no_answer_not_not_probed_yet(sim_factory, capsys) -> None:
+    # plot8's connect would run 6 s: at the 1.5 s deadline nothing has answered, and that is what
+    # the check reports (WARNING, degraded), not "nothing known of plot8 yet" (UNKNOWN)
+    sim = await sim_factory("healthy")
+    await sim.fault("cable-pull", "plot8")
+    rc, _, seconds = await check(sim, "--deadline", "1.5", "--connect-timeout", "6")
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    assert out.startswith("XENTUI WARNING - pool sim degraded"), out
+    assert "plot8: no answer yet after" in out and "SSH connect" in out, out
+    assert seconds < 1.5 + 4.0, out
+
+
 async def test_check_complete_waits_for_every_answer(sim_factory, capsys) -> None:
     sim = await sim_factory("healthy")
     await sim.fault("hang-xapi", "plot3")

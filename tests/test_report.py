@@ -73,7 +73,7 @@ async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: 
     assert f"by **{me}** → ok (exit 0)" in md and "pool-emergency-transition-to-master" in md
     assert "pool-recover-slaves" in md and "CET" in md
     assert "was master (last seen" in md  # plot1's role in the facts behind the last verdicts
-    assert md.index("MASTER-LOST") < md.index("pool-emergency-transition-to-master")
+    assert md.index("MASTER-LOST") < md.index("pool-emergency-transition-to-master"), md[:md.index("MASTER-LOST")]
     if os.environ.get("XENTUI_RECORD_GOLDEN"):  # re-record the golden fixture from this run
         (GOLDEN / "report-journal.jsonl").write_text("".join(json.dumps(e, sort_keys=True) + "\n" for e in events))
         (GOLDEN / "report-audit.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in records))

@@ -61,4 +61,4 @@ async def test_watch_json_emits_master_lost_within_3_5_s_of_the_cable_pull(sim_f
     # the same events went to the pool's journal beside the audit file
     journal = read_journal(journal_path(tmp_path / "audit.jsonl", "sim"))
     verdicts = [e["verdict"] for e in journal if e["event"] == "verdict"]
-    assert verdicts[0] in ("unknown", "healthy") and "master-lost" in verdicts
+    assert verdicts[0] in ("unknown", "healthy") and "master-lost" in verdicts, [(e["verdict"], e["summary"]) for e in journal if e["event"] == "verdict"][:3]

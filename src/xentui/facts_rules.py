@@ -17,7 +17,10 @@ cannot drift apart:
 * `master_toolstack_answers(f)`: a master's toolstack serves the pool
   (True), gave no answer (False), or it is not known (None);
 * `host_is_live(f)`: reachable and its toolstack answers for the pool (what
-  a handover needs), with the reason.
+  a handover needs), with the reason;
+* `still_to_answer(f)`: nothing has told yet what the host follows, because the
+  answers that would are still to come (its SSH connect, its pool.conf read or
+  its XenAPI login) — not a finding about the host.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "JUMP_BOX_DOWN",
     "SSH_TEXT",
     "host_is_live",
+    "still_to_answer",
     "in_emergency",
     "master_toolstack_answers",
     "orphaned",
@@ -109,3 +113,13 @@ def host_is_live(f: HostFacts) -> tuple[bool, str]:
     if f.pool_list is QueryState.ERROR:
         return False, f"{f.name}'s toolstack answers with an error ({f.pool_list_error})"
     return False, f"{f.name}'s toolstack has not answered yet"
+
+
+def still_to_answer(f: HostFacts) -> bool:
+    """The answers that say what the host follows (SSH, pool.conf, the XenAPI login) are not all in yet."""
+    if f.ssh is SshState.UNKNOWN:
+        return True
+    if f.ssh is not SshState.UP or f.silent_for is not None:
+        return False
+    files_read = "role" in f.sources or "files_error" in f.sources
+    return not files_read or f.xapi is None

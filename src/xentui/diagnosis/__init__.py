@@ -92,7 +92,12 @@ Verdicts, decided in this order
    get `follows-minority`.
 3. One master: by how it stands (above): `master-lost` (down / hung /
    unconfirmed), `unknown`, or else `healthy` when every host is reachable,
-   follows it, and no host has a flag, and `degraded` otherwise.
+   follows it, and no host has a flag, and `degraded` otherwise.  A host whose
+   first answers are still to come (its SSH connect, pool.conf read or XenAPI
+   login: `facts_rules.still_to_answer`) is not a host that needs attention:
+   with nothing else wrong the verdict is `unknown` ("no answer yet from …"),
+   never `degraded` nor `healthy`.  `xentui check` turns a connect its deadline
+   cut into what it observed: no answer (engine/deadline.py).
 
 Per-host flags
 --------------

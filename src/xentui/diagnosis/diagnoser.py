@@ -15,6 +15,7 @@ from xentui.facts_rules import (
     orphaned,
     pool_list_failed,
     ssh_cause,
+    still_to_answer,
     toolstack_answers_locally,
 )
 from xentui.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
@@ -560,9 +561,22 @@ class _Diagnoser:
                 _cmd_promote(),
                 f"{m.name} still answers the jump box: promoting a slave would make a second master (split brain).",
             )
-        issues = [h for h in self.hosts.values() if h.flags or h.f.ssh is SshState.UNKNOWN or h.key is None]
+        # A host whose first answers are still to come has told nothing of what it follows: it is
+        # not a host that needs attention, and the pool is not healthy either until it has
+        # answered (the first moments of a probe).
+        unprobed = [h for h in self.hosts.values() if h.key is None and not h.flags and still_to_answer(h.f)]
+        issues = [h for h in self.hosts.values() if h not in unprobed and (h.flags or h.key is None)]
         if mh is not None and mh not in issues and not mh.reachable:
             issues.append(mh)
+        waiting = f" No answer yet from {_names([h.name for h in unprobed])}." if unprobed else ""
+        if not issues and unprobed:
+            rec = _recommend(
+                Action.INVESTIGATE, None,
+                f"Wait for the probe of {_names([h.name for h in unprobed])}: nothing is known of "
+                f"{'it' if len(unprobed) == 1 else 'them'} yet.",
+            )
+            summary = f"{m.name} is master and answers; the hosts that answered follow it.{waiting}"
+            return self._finish(Verdict.UNKNOWN, summary, None, m, masters, rec, None)
         if not issues:
             rec = Recommendation(action=Action.NONE, reason="Every host answers and follows the master.")
             summary = f"Healthy: {m.name} is master and all {len(self.hosts)} hosts follow it."
@@ -574,7 +588,7 @@ class _Diagnoser:
             stands = "answers the jump box, but its slaves cannot reach it"
         summary = (
             f"Degraded: {m.name} is master and {stands}; "
-            f"{_plural(len(bad), 'host')} need{'s' if len(bad) == 1 else ''} attention ({_names(bad)})."
+            f"{_plural(len(bad), 'host')} need{'s' if len(bad) == 1 else ''} attention ({_names(bad)}).{waiting}"
         )
         return self._finish(Verdict.DEGRADED, summary, m, m, masters, rec, None)
 

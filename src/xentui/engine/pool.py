@@ -113,7 +113,7 @@ class PoolEngine:
             config_turns=self.config_turns,
         )
         self._refresh[target.name] = asyncio.Event()
-        self._publish(HostFacts(name=target.name, address=target.host, port=target.port))
+        self.publish(HostFacts(name=target.name, address=target.host, port=target.port))
         if self._tasks:
             self._tasks.append(asyncio.create_task(self._supervise(target.name), name=f"supervise:{target.name}"))
         return self.facts[target.name]
@@ -141,7 +141,8 @@ class PoolEngine:
             self.on_command(result)
 
     # ------------------------------------------------------------------ facts
-    def _publish(self, facts: HostFacts) -> None:
+    def publish(self, facts: HostFacts) -> None:
+        """`facts` are now what the engine knows of that host: stored, and told to every listener."""
         self.facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
@@ -178,13 +179,13 @@ class PoolEngine:
         settled = self.facts.get(name)  # what the last complete probe (or the address book) said
 
         def partial(f: HostFacts) -> None:
-            self._publish(carry_forward(settled, f, complete=False))
+            self.publish(carry_forward(settled, f, complete=False))
 
         hint = settled.master_address if settled is not None else None
         facts = await probe_host(
             self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
         )
-        self._publish(carry_forward(settled, facts, complete=True))  # what it could not learn: stale or unknown
+        self.publish(carry_forward(settled, facts, complete=True))  # what it could not learn: stale or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
         return facts
@@ -210,7 +211,7 @@ class PoolEngine:
                 raise
             except Exception as e:  # a bug in one probe must not end the host's supervisor
                 f = HostFacts(name=name, address=session.target.host, ssh_error=f"{name}: probe failed: {e}")
-                self._publish(carry_forward(self.facts.get(name), f, complete=True))
+                self.publish(carry_forward(self.facts.get(name), f, complete=True))
             delay = self.settings.poll_interval
             if session.failures:
                 delay = min(delay, session.backoff(self.settings.reconnect_backoff_min, self.settings.reconnect_backoff_max))
