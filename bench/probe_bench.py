@@ -359,7 +359,9 @@ def commit_measured() -> str:
     def git(*a: str) -> str:
         return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
 
-    return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if git("status", "--porcelain") else "")
+    # this script's own output files do not count as changes to what was measured
+    changed = git("status", "--porcelain", "--", ".", ":!bench/results.md", ":!bench/results.json")
+    return git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if changed else "")
 
 
 def startup(runs: int = 7) -> dict[str, Any]:
