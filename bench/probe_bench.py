@@ -918,8 +918,9 @@ def notes(results: dict[str, Any]) -> list[str]:
             out.append(
                 f"On two cores shared with the four simulators, the healthy 256-host `check` runs took {c['median_s']} s "
                 "(its deadline is 5 s) and the worst pool's exit "
-                f"was {c['rc']} ({c['verdict']}): some hosts had not answered by the deadline, and the check says so "
-                "(a host still to answer is not called one that needs attention)."
+                f"was {c['rc']} ({c['verdict']}), not 0: four processes and four simulators share the two cores, and "
+                "a check reports what has not answered by its deadline as such (a host still to answer reads "
+                "unknown; one whose SSH session went silent, degraded)."
             )
     if 64 in by_n and 8 in by_n:
         a, b = by_n[8]["steady_state"], by_n[64]["steady_state"]
