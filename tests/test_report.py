@@ -54,6 +54,9 @@ async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: 
         await until(engine, lambda d: d.verdict is Verdict.HEALTHY, "healthy")
         await sim.fault("cable-pull", "plot1")
         d = await until(engine, lambda d: d.verdict is Verdict.MASTER_LOST and d.candidate is not None, "lost")
+        # an admin acts on the verdict the console showed: journaled by then (the stream coalesces
+        # updates for 50 ms; the test polls the engine directly and can act inside that window)
+        stream.flush()
         plan = plan_promote_and_recover(engine.facts, d, candidate=d.candidate)
         report = await PlanRunner(engine, audit, lambda step: True, fuse=0.3, settle_timeout=15.0, poll_interval=0.2).run(plan)
         assert report.complete, report.text()

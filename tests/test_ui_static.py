@@ -335,6 +335,13 @@ async def test_probe_commands_are_logged_not_audited_actions_are(tmp_path: Path)
         assert [r.outcome for r in audit.read()] == ["ok", "dry-run"]
 
 
+async def test_a_key_after_the_last_screen_is_gone_is_dropped_not_a_crash() -> None:
+    from textual import events
+
+    app = sample_app("healthy")  # not running: no screen on the stack, as in the console's teardown
+    await app.on_event(events.Key("x", "x"))  # ScreenStackError from Textual's handler before
+
+
 async def test_unwritable_audit_file_is_an_error_shown_not_a_crash(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
