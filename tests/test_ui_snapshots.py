@@ -81,6 +81,13 @@ def _open(keys: list[str], pane_type: type, must_show: list[str]):  # type: igno
                 break
         for words in must_show:
             assert words in shown, (words, shown)
+        # then until the screen stops changing: a loaded CI machine once rendered the storage
+        # table before its columns had been widened to the rows ("465." for "465.8 GiB")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            shown, before = _screen_text(pilot.app), shown
+            if shown == before:
+                break
         await pilot.pause(0.3)
 
     return run_before
