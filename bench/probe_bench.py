@@ -307,7 +307,7 @@ async def steady_state(sims: list[Sim], duration: float) -> dict[str, Any]:
     # Two windows of `duration` each: CPU first, with nothing but the engines and the
     # console's verdict sampling on the loop; then the loop's lateness. The loop watch wakes
     # 100 times a second and reads /proc twice each time: 2.8 CPU-s a minute on an idle loop,
-    # which the first run of this phase billed to the engine (a third of its 8-host figure).
+    # which the first run of this phase billed to the engine (2.8 of its 3.37 CPU-s a minute at 8 hosts).
     await asyncio.sleep(duration)
     elapsed = time.monotonic() - t0
     cpu, sim_cpu = time.process_time() - cpu0, sum(s.cpu() for s in sims) - sim0

@@ -31,12 +31,12 @@ __all__ = [
     "JUMP_BOX_DOWN",
     "SSH_TEXT",
     "host_is_live",
-    "still_to_answer",
     "in_emergency",
     "master_toolstack_answers",
     "orphaned",
     "pool_list_failed",
     "ssh_cause",
+    "still_to_answer",
     "toolstack_answers_locally",
 ]
 
@@ -119,7 +119,7 @@ def still_to_answer(f: HostFacts) -> bool:
     """The answers that say what the host follows (SSH, pool.conf, the XenAPI login) are not all in yet."""
     if f.ssh is SshState.UNKNOWN:
         return True
-    if f.ssh is not SshState.UP or f.silent_for is not None:
+    if f.ssh is not SshState.UP or f.silent:
         return False
     files_read = "role" in f.sources or "files_error" in f.sources
     return not files_read or f.xapi is None

@@ -568,11 +568,12 @@ class _Diagnoser:
         issues = [h for h in self.hosts.values() if h not in unprobed and (h.flags or h.key is None)]
         if mh is not None and mh not in issues and not mh.reachable:
             issues.append(mh)
-        waiting = f" No answer yet from {_names([h.name for h in unprobed])}." if unprobed else ""
+        unprobed_names = _names([h.name for h in unprobed])
+        waiting = f" No answer yet from {unprobed_names}." if unprobed else ""
         if not issues and unprobed:
             rec = _recommend(
                 Action.INVESTIGATE, None,
-                f"Wait for the probe of {_names([h.name for h in unprobed])}: nothing is known of "
+                f"Wait for the probe of {unprobed_names}: nothing is known of "
                 f"{'it' if len(unprobed) == 1 else 'them'} yet.",
             )
             summary = f"{m.name} is master and answers; the hosts that answered follow it.{waiting}"

@@ -139,12 +139,13 @@ async def probe_within(
             calls = missing_calls(f, since)
             if calls:
                 outstanding.append(f"{f.name}: no answer yet after {seconds:.1f} s ({', '.join(calls)})")
-        for f in facts:
             if f.ssh is SshState.UNKNOWN:
                 # Its SSH connect was still running when the deadline cut it: that is an observation
                 # (no answer within the check's bound), not "not probed yet".
-                f = f.model_copy(update={"ssh": SshState.NO_ANSWER, "ssh_error": f"no answer to the SSH connect within {seconds:.1f} s"})
-                f.learned("ssh", "SSH connect from the jump box, cut at the deadline")
-                engine.publish(f)
+                unanswered = f.model_copy(
+                    update={"ssh": SshState.NO_ANSWER, "ssh_error": f"no answer to the SSH connect within {seconds:.1f} s"}
+                )
+                unanswered.learned("ssh", "SSH connect from the jump box, cut at the deadline")
+                engine.publish(unanswered)
         facts = list(engine.facts.values())
     return BoundedProbe(facts, engine.diagnose(), seconds, outstanding, settled_early=done.is_set())
