@@ -420,12 +420,14 @@ def run() -> None:
     by one, ~0.1 s with 64 sessions): output is flushed, then the process
     ends. Every other command runs with the collector, as usual.
     """
+    from .pipes import READER_GONE, detach_stdout
+
     gc.disable()
     try:
         rc = main(own_process=True)
     except BrokenPipeError:  # `xentui status | head`: the reader left; not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        rc = 141
+        detach_stdout()
+        rc = READER_GONE
     sys.exit(rc)
 
 
@@ -442,6 +444,9 @@ def main(argv: list[str] | None = None, own_process: bool = False) -> int:
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     from .config import ConfigError  # the commands' one common error (pydantic is loaded past --version/--help)
+    from .pipes import quiet_third_party_warnings
+
+    quiet_third_party_warnings()  # before any command imports asyncssh
 
     handlers = {
         None: cmd_console,

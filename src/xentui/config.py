@@ -221,6 +221,9 @@ class Settings(_Model):
     reconnect_backoff_min: PositiveSeconds = 1.0
     reconnect_backoff_max: PositiveSeconds = 30.0
     toolstack_fuse: PositiveSeconds = 10.0
+    # `watch` with nothing to print checks this often that its stdout still has a reader
+    # (`watch | head -1` must not go on probing the pool for a reader that left)
+    reader_check_interval: PositiveSeconds = 1.0
     max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
     password_command_timeout: PositiveSeconds = 30.0  # a password manager may ask to be unlocked
     audit_file: Path | None = None

@@ -59,6 +59,7 @@ class Link:
                 await writer.drain()
 
         deliverer = asyncio.create_task(deliver())
+        reset = False
         try:
             last = 0.0
             while True:
@@ -70,9 +71,17 @@ class Link:
                     break
             await deliverer
         except (ConnectionError, OSError):
-            pass
+            reset = True
         finally:
             deliverer.cancel()
+        if reset:
+            # A reset travels on, as over a wire: a client killed with unread data resets its end,
+            # and the host's sshd sees its connection end (it did not, and a dead client's session
+            # stayed open on the host forever).  Over a pulled cable the reset is lost until the
+            # cable is back.
+            await self.up.wait()
+            if writer.transport is not None:
+                writer.transport.abort()
 
     def abort(self) -> None:
         for w in self.writers:

@@ -55,6 +55,10 @@ class HostSSHServer(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        self.sim.open_connections[self.host.name] += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.sim.open_connections[self.host.name] -= 1
 
     # -- authentication: keys, password, keyboard-interactive (PAM)
     def begin_auth(self, username: str) -> bool:
@@ -148,6 +152,8 @@ class Simulator:
         self.channels: Counter[tuple[str, str]] = Counter()
         # (host, method) -> XenAPI calls its xapi answered: what a probe asks the toolstack
         self.xapi_calls: Counter[tuple[str, str]] = Counter()
+        # host -> SSH connections open now (a client that ended must leave none behind)
+        self.open_connections: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle
