@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "xentui.model": 1,
     "xentui.audit": 1,
     "xentui.loopwatch": 1,
+    "xentui.pipes": 1,  # stdout's reader gone, third-party warnings: the command faces' process hygiene
     "xentui.config": 2,
     "xentui.facts_rules": 2,
     "xentui.diagnosis": 3,

@@ -58,3 +58,27 @@ async def test_plot3_sdb1_becomes_a_local_sr_and_is_then_in_use(sim_factory):
         assert {d.name for d in spare["plot5"]} == {"sdb"}
     finally:
         await engine.stop()
+
+
+async def test_an_sr_over_two_devices_takes_both(sim_factory):
+    """`device-config:device=/dev/sdb1,/dev/sdb2`: one SR whose VG spans both; neither is free after."""
+    sim = await sim_factory("healthy")
+    engine = await engine_for(sim)
+    try:
+        await engine.probe_once()
+        f4 = engine.facts["plot4"]
+        session = engine.sessions["plot4"]
+        before = {d.name: d for d in (await gather_storage(session, "plot4", f4.uuid, f4.hostname, 3.0)).devices}
+        assert before["sdb1"].free and before["sdb2"].free
+        r = await session.run(
+            f"xe sr-create host-uuid={f4.uuid} type=lvm content-type=user name-label=wide "
+            "device-config:device=/dev/sdb1,/dev/sdb2", 5.0)
+        assert r.ok, r.stderr
+        listed = await session.run(f"xe pbd-list sr-uuid={r.stdout.strip()} params=device-config", 5.0)
+        assert parse_records(listed.stdout) == [{"device-config": "device: /dev/sdb1,/dev/sdb2"}]
+        after = {d.name: d for d in (await gather_storage(session, "plot4", f4.uuid, f4.hostname, 3.0)).devices}
+        for name in ("sdb1", "sdb2"):
+            assert not after[name].free, name
+            assert any("wide" in reason for reason in after[name].reasons), after[name].reasons
+    finally:
+        await engine.stop()

@@ -266,7 +266,9 @@ SET_CASES = [
     ("a; b", "; ", ["a", "b"]),
     ("a, b", ", ", ["a", "b"]),
     ("a, b", "; ", ["a, b"]),
-    (" a ; b", "; ", [" a ", "b"]),
+    (" a ; b", "; ", ["a", "b"]),  # blanks around a member are the separator's, not the member's
+    ("a; b; ", "; ", ["a", "b"]),  # a separator left at the end: text as it arrives
+    ("a, b, \n", ", ", ["a", "b"]),
 ]
 
 

@@ -653,21 +653,21 @@ class SimPool:
         target = self.by_uuid(host_uuid)
         if target is None or not self.can_reach(m, target):
             raise XapiFailure("HOST_OFFLINE", host_uuid)
-        device = device_config.get("device", "")
-        dev_name = device.removeprefix("/dev/")
+        # SM takes `device` as a comma-separated list (an LVM SR's VG spans every device of it).
+        devices = [d for d in device_config.get("device", "").split(",") if d] or [""]
         rows = partitions_of(target)
-        if dev_name not in rows:
-            raise XapiFailure(
-                "SR_BACKEND_FAILURE_90",
-                "",
-                f"The request is missing the device parameter or the device does not exist [opterr={device}]",
-                "",
-            )
-        for pbd in m.db.pbds.values():
-            if pbd.host_uuid != host_uuid:
-                continue
-            used = pbd.device_config.get("device", "").removeprefix("/dev/")
-            if used and (used == dev_name or dev_name.startswith(used) or used.startswith(dev_name)):
+        used = [u.removeprefix("/dev/") for pbd in m.db.pbds.values() if pbd.host_uuid == host_uuid
+                for u in pbd.device_config.get("device", "").split(",") if u]
+        for device in devices:
+            dev_name = device.removeprefix("/dev/")
+            if dev_name not in rows:
+                raise XapiFailure(
+                    "SR_BACKEND_FAILURE_90",
+                    "",
+                    f"The request is missing the device parameter or the device does not exist [opterr={device}]",
+                    "",
+                )
+            if any(u == dev_name or dev_name.startswith(u) or u.startswith(dev_name) for u in used):
                 raise XapiFailure(
                     "SR_BACKEND_FAILURE_77",
                     "",
@@ -676,7 +676,8 @@ class SimPool:
                 )
         sr_uuid = new_uuid(self.rng)
         if sr_type == "lvm":
-            target.pvs[f"/dev/{dev_name}"] = f"VG_XenStorage-{sr_uuid}"
+            for device in devices:
+                target.pvs[f"/dev/{device.removeprefix('/dev/')}"] = f"VG_XenStorage-{sr_uuid}"
         m.db.srs[sr_uuid] = SRRec(sr_uuid, name_label, sr_type, content_type, shared, None if shared else host_uuid)
         pbd_uuid = new_uuid(self.rng)
         m.db.pbds[pbd_uuid] = PBDRec(pbd_uuid, host_uuid, sr_uuid, dict(device_config))

@@ -161,13 +161,14 @@ def describe_error(code: str) -> str:
 
 
 def _split_param(line: str) -> tuple[str, str] | None:
+    line = line.lstrip(" \t")  # a blank before the name is layout; one after the value is xe's (kept)
     if ": " in line:
         name, value = line.split(": ", 1)
         if name.strip():
-            return name, value
+            return name.strip(), value
         return None
     if line.endswith(":") and len(line) > 1:
-        return line[:-1], ""
+        return line[:-1].strip(), ""
     return None
 
 
@@ -175,7 +176,7 @@ def _params_and_rest(lines: list[str]) -> tuple[list[tuple[str, str]], list[str]
     params: list[tuple[str, str]] = []
     rest: list[str] = []
     for line in lines:
-        if line == _USAGE_HINT:
+        if line.strip() == _USAGE_HINT:
             continue
         pair = _split_param(line)
         if pair is None:

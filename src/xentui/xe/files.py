@@ -299,7 +299,7 @@ def parse_partitions(text: str) -> list[Partition]:
 # --------------------------------------------------------------------------
 # head over several files
 
-_SECTION_HEADER = re.compile(r"^==> (?P<name>.*) <==$", re.MULTILINE)
+_SECTION_HEADER = re.compile(r"^==> (?P<name>.*?) <==\r?$", re.MULTILINE)
 
 
 def parse_head_sections(text: str) -> dict[str, str]:
@@ -333,6 +333,8 @@ def parse_head_sections(text: str) -> dict[str, str]:
             end = matches[idx + 1].start()
             if end > 0 and text[end - 1] == "\n":
                 end -= 1
+                if end > start and text[end - 1] == "\r":  # head's separator newline, through a terminal
+                    end -= 1
         else:
             end = len(text)
         out[m.group("name")] = text[start:end] if end > start else ""

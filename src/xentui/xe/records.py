@@ -183,7 +183,7 @@ _MARKERS: dict[str, tuple[FieldKind, bool]] = {
 # The annotation is any short text in parentheses (the six known ones are
 # checked afterwards), then the optional " [DEPRECATED]".
 _RECORD_LINE = re.compile(
-    r" *(?P<key>[^ ](?:.*?[^ ])?) \((?P<marker>[^()]{1,16})\)(?P<deprecated> \[DEPRECATED\])? *:(?: (?P<value>.*))?"
+    r"[ \t]*(?P<key>[^ \t](?:.*?[^ ])?) \((?P<marker>[^()]{1,16})\)(?P<deprecated> \[DEPRECATED\])? *:(?: (?P<value>.*))?"
 )
 
 
@@ -210,6 +210,8 @@ def _parse_fields(text: str) -> list[list[_Line]]:
     # Split on "\n" only: str.splitlines() would also split on \x0b, \x1c,
     # \u2028, … which may legitimately appear inside a value.
     for lineno, line in enumerate(text.split("\n"), start=1):
+        # CRLF through a terminal (ssh -t). A value's trailing blanks are kept: xe prints the value
+        # verbatim, and a name-label may end in a blank (tests/test_storage_labels.py).
         line = line.removesuffix("\r")
         if _is_blank(line):
             if current:
@@ -236,8 +238,9 @@ def parse_records(text: str) -> list[dict[str, str]]:
 
     Returns one dict per record, keys in printed order, without padding or
     markers; values exactly as printed after the ``": "`` separator (inner
-    and trailing spaces kept). Empty output gives ``[]``. Any number of
-    blank lines separate records (xe prints two).
+    and trailing spaces kept: xe prints a value verbatim, and a name-label
+    may end in a blank). CRLF line ends read as LF. Empty output gives
+    ``[]``. Any number of blank lines separate records (xe prints two).
 
     Raises :class:`XeParseError` when a non-blank line is not a
     ``key (XX): value`` line or a field repeats inside one record. A value
@@ -281,7 +284,8 @@ def parse_minimal(text: str) -> list[str]:
     """Parse ``xe … --minimal`` output into its values.
 
     The single trailing newline (``\\n``, or ``\\r\\n`` through a terminal) is removed; an empty
-    line means no match and gives ``[]``. Values are split on unescaped
+    line means no match and gives ``[]``. Blanks are kept: they are the values' own (a
+    name-label may begin or end in one). Values are split on unescaped
     commas; ``\\,`` gives ``,`` and ``\\\\`` gives ``\\``. A backslash before
     any other character, or at the very end, is kept as a literal backslash.
     Never raises.
@@ -313,17 +317,30 @@ def parse_minimal(text: str) -> list[str]:
     return values
 
 
+def _without_trailing_separators(value: str, sep: str) -> str:
+    """*value* without surrounding blanks/newlines and without separators left at its end
+    (``a; b; `` → ``a; b``): text as it arrives from a paste or another tool."""
+    body = value.strip(" \t\r\n")
+    mark = sep.strip()
+    while mark and body.endswith(mark):
+        body = body[: -len(mark)].rstrip(" \t\r\n")
+    return body
+
+
 def parse_set(value: str, sep: str = "; ") -> list[str]:
     """Split a set value (``a; b``) into its members; ``""`` gives ``[]``.
 
     Pass ``sep=", "`` for the ``hosts`` field of ``patch-list`` /
-    ``update-list``. Members are kept exactly (no stripping). Never raises.
+    ``update-list``. Each member loses its surrounding blanks; blanks, a
+    newline or a separator left after the last member are ignored
+    (``a; b; `` reads as ``a; b``). Never raises.
     """
-    if value == "":
+    body = _without_trailing_separators(value, sep)
+    if body == "":
         return []
     if sep == "":
-        return [value]
-    return value.split(sep)
+        return [body]
+    return [m.strip(" \t\r\n") for m in body.split(sep)]
 
 
 def parse_map(value: str) -> dict[str, str]:
@@ -332,9 +349,11 @@ def parse_map(value: str) -> dict[str, str]:
     Entries are split on ``"; "`` and each entry on its first ``": "``. xe does
     not escape either separator, so a segment without ``": "`` is taken as the
     continuation of the previous value (a value that contained ``"; "``). A
-    final entry ``k:`` (trailing blank stripped) is read as an empty value.
+    final entry ``k:`` is read as an empty value. Surrounding blanks, a
+    trailing newline and a separator left at the end (``k: v; ``) are ignored.
     Raises :class:`XeParseError` when the first segment has no ``": "``.
     """
+    value = _without_trailing_separators(value, "; ")
     if value == "":
         return {}
     out: dict[str, str] = {}
@@ -350,6 +369,6 @@ def parse_map(value: str) -> dict[str, str]:
             continue
         else:
             raise XeParseError(f"map entry without ': ': {seg!r}")
-        out[key] = val
-        last_key = key
+        out[key.strip(" \t")] = val
+        last_key = key.strip(" \t")
     return out

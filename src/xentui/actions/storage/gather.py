@@ -59,6 +59,16 @@ def _whole_rows(text: str) -> str:
     return text
 
 
+def sr_device_paths(device_config: str) -> list[str]:
+    """The devices a PBD's device-config gives its SR: ``device: /dev/sdb,/dev/sdc`` is both.
+
+    An LVM or EXT SR may span several devices (SM's ``device`` key takes a comma-separated
+    list), and each of them belongs to that SR: none is a free disk.
+    """
+    device = parse_map(device_config).get("device", "")
+    return [d.strip() for d in device.split(",") if d.strip()]
+
+
 async def gather_storage(session: Runner, host: str, host_uuid: str, hostname: str, timeout: float) -> StorageFacts:
     """Read everything classify_devices needs from one host (three bounded calls)."""
     facts = StorageFacts(host=host, host_uuid=xc.validate_uuid(host_uuid), hostname=hostname)
@@ -78,9 +88,8 @@ async def gather_storage(session: Runner, host: str, host_uuid: str, hostname: s
         for rec in parse_records(srs_r.stdout if srs_r.ok else ""):
             names[rec.get("uuid", "")] = rec.get("name-label", "")
         for rec in parse_records(pbds_r.stdout if pbds_r.ok else ""):
-            device = parse_map(rec.get("device-config", "")).get("device")
-            if device:
-                sr = rec.get("sr-uuid", "")
+            sr = rec.get("sr-uuid", "")
+            for device in sr_device_paths(rec.get("device-config", "")):
                 sr_paths[device] = names.get(sr) or sr
     except XeParseError as e:
         facts.error = f"unreadable xe output: {e}"
