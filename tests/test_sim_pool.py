@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 import asyncssh
 import pytest
 
+from helpers.error_corpus import release_corpus
 from helpers.sim import ssh_connect
 from xentui.sim.server import Simulator
 
@@ -29,8 +30,8 @@ def golden(name: str) -> bytes:
 
 def in_release_wording(printed: bytes, code: str, release: str = "xcpng-8.2") -> bytes:
     """A golden error text with the description line of the simulator's release (its datamodel fixture)."""
-    fixture = Path(__file__).parent / "fixtures" / "real" / "errors" / release / f"{code}.txt"
-    return fixture.read_bytes().split(b"\n", 1)[0] + b"\n" + printed.split(b"\n", 1)[1]
+    description = release_corpus(release)[code].split("\n", 1)[0]
+    return description.encode() + b"\n" + printed.split(b"\n", 1)[1]
 
 
 async def run(sim: Simulator, host: str, command: str, timeout: float = 5.0) -> asyncssh.SSHCompletedProcess:

@@ -26,6 +26,7 @@ vocabulary the host printed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xentui.xe.commands import UUID_RE
@@ -40,7 +41,8 @@ __all__ = [
     "parse_xe_error",
 ]
 
-# code -> every wording of the releases people run, newest first. The first
+# code -> every wording, newest first, of every code of xapi's datamodel at the
+# releases people run (not only the codes the project acts on). The first
 # entry of each tuple is the one ERROR_DESCRIPTIONS exposes. API error texts
 # are the datamodel's, generated into xe/error_wordings.py from xapi's
 # ocaml/idl/datamodel_errors.ml at each release's tag (XenServer 7.1 = v1.14.61,
@@ -94,23 +96,40 @@ def _signature(description: str) -> str:
     return norm if cut < 0 else norm[: cut + 1]
 
 
-_SIGNATURES: list[tuple[str, str]] = sorted(
-    {
-        (_signature(text), code)
-        for code, texts in ERROR_DESCRIPTION_VARIANTS.items()
-        if code not in ("CLI_ERROR", "UNKNOWN_COMMAND", "LOST_CONNECTION", "UNABLE_TO_CONTACT_SERVER")
-        for text in texts
-    },
+_PRINTED_CODES = [code for code in ERROR_DESCRIPTION_VARIANTS
+                  if code not in ("CLI_ERROR", "UNKNOWN_COMMAND", "LOST_CONNECTION", "UNABLE_TO_CONTACT_SERVER")]
+
+
+def _index(key: Callable[[str], str]) -> dict[str, frozenset[str]]:
+    """key(wording) -> every code that has a wording with that key."""
+    table: dict[str, set[str]] = {}
+    for code in _PRINTED_CODES:
+        for text in ERROR_DESCRIPTION_VARIANTS[code]:
+            table.setdefault(key(text), set()).add(code)
+    return {k: frozenset(v) for k, v in table.items() if k}
+
+
+# Three ways to recognise a description line, tried in order: a wording as printed
+# (blanks folded), the same in the other vocabulary (_normalise), and, for a wording
+# of a release not in the table, the longest known first sentence it starts with.
+_EXACT = _index(lambda text: " ".join(text.split()))
+_NORMALISED = _index(_normalise)
+_SIGNATURES: list[tuple[str, frozenset[str]]] = sorted(
+    ((sig.rstrip("."), codes) for sig, codes in _index(_signature).items()),
     key=lambda item: -len(item[0]),
 )
 
 
-def _code_for_description(line: str) -> str | None:
+def _codes_for_description(line: str) -> frozenset[str]:
+    """Every code one of whose wordings this line is (several when codes share a wording)."""
+    codes = _EXACT.get(" ".join(line.split())) or _NORMALISED.get(_normalise(line))
+    if codes:
+        return codes
     norm = _normalise(line)
-    for sig, code in _SIGNATURES:
-        if norm.startswith(sig.rstrip(".")):
-            return code
-    return None
+    for sig, codes in _SIGNATURES:
+        if norm.startswith(sig):
+            return codes
+    return frozenset()
 
 
 @dataclass
@@ -123,12 +142,24 @@ class XeError:
     recognised. ``description`` is the description line as printed (for
     ``CLI_ERROR`` the message after ``Error: ``). ``params`` are the
     ``(name, value)`` pairs in printed order; ``raw`` is the untouched stderr.
+
+    ``candidates`` are the codes the text may stand for: ``(code,)`` whenever
+    ``code`` is set, ``()`` when nothing is recognised. A few API error codes share
+    their wording and their parameter names at every release (the
+    AUTH_ENABLE_FAILED_* family, SERVER_/TRUSTED_CERTIFICATE_EXPIRED …): xe prints
+    the same text for each, so ``code`` is ``None`` and ``candidates`` lists them
+    all, rather than naming one that may be wrong.
     """
 
     code: str | None
     description: str
     params: list[tuple[str, str]] = field(default_factory=list)
     raw: str = ""
+    candidates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.code is not None and not self.candidates:
+            self.candidates = (self.code,)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """The value of the first parameter called ``name``."""
@@ -225,11 +256,13 @@ def parse_xe_error(stderr: str) -> XeError:
             # ("Required parameter not found: host-uuid", "Syntax error: …").
             return XeError(code=_CLI_API_ERRORS.get(stripped, "CLI_ERROR"), description=stripped, params=[], raw=stderr)
 
-        code = _code_for_description(stripped)
-        if code is not None:
+        codes = _codes_for_description(stripped)
+        if codes:
             params, rest = _params_and_rest(after)
             description = "\n".join([stripped, *rest])
-            return XeError(code=code, description=description, params=params, raw=stderr)
+            candidates = tuple(sorted(codes))
+            code = candidates[0] if len(candidates) == 1 else None
+            return XeError(code=code, description=description, params=params, raw=stderr, candidates=candidates)
 
     first = lines[0].strip()
     params, rest = _params_and_rest(lines[1:])
