@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.error_corpus import read_error_corpus
 from xentui.actions.executor import parse_fuse, parse_recovered_uuids
 from xentui.actions.storage.devices import parse_mounts, parse_pvs
 from xentui.actions.storage.gather import sr_device_paths
@@ -165,9 +166,12 @@ def reader_of(name: str) -> Reader:
 
 CORPUS = [
     *_release_files(),
-    *[(f"errors/{f.parent.name}/{f.name}", f) for f in sorted((REAL / "errors").glob("*/*.txt"))],
+    *[(f"errors/{f.parent.name}/{f.name}", f) for f in sorted((REAL / "errors").glob("*/*.txt"))
+      if f.name != "every-code.txt"],
     *[(f"golden/{f.name}", f) for f in sorted(GOLDEN.glob("*.txt"))],
 ]
+# every code of every release's datamodel: one file a release, one stderr block a code
+EVERY_CODE = sorted((REAL / "errors").glob("*/every-code.txt"))
 
 
 def test_the_corpus_is_all_here() -> None:
@@ -175,6 +179,7 @@ def test_the_corpus_is_all_here() -> None:
     kinds = {reader_of(name)[0].__name__ for name, _ in CORPUS}
     assert {name.split("/")[0] for name, _ in CORPUS} >= {"xcpng-8.2", "xcpng-8.3", "xenserver-8", "errors", "golden"}
     assert len(CORPUS) >= 60 and len(kinds) >= 6, (len(CORPUS), kinds)
+    assert len(EVERY_CODE) == 6, EVERY_CODE
 
 
 @pytest.mark.parametrize("name, path", CORPUS, ids=[n for n, _ in CORPUS])
@@ -189,6 +194,16 @@ def test_every_corpus_file_reads_the_same_however_it_arrives(name: str, path: Pa
         assert got == want, (name, combo)
         checked += 1
     assert checked == 2 ** len(names) - 1
+
+
+@pytest.mark.parametrize("path", EVERY_CODE, ids=[p.parent.name for p in EVERY_CODE])
+def test_every_error_of_every_release_reads_the_same_however_it_arrives(path: Path) -> None:
+    blocks = read_error_corpus(path.read_text(encoding="utf-8"))
+    assert len(blocks) > 400, len(blocks)
+    for code, text in blocks.items():
+        want = error_read(text)
+        for combo in combinations(LINE_VARIATIONS):
+            assert error_read(vary(text, combo)) == want, (path.parent.name, code, combo)
 
 
 # ----------------------------------------------------------------------------- generated values
