@@ -196,10 +196,10 @@ def _split_param(line: str) -> tuple[str, str] | None:
     if ": " in line:
         name, value = line.split(": ", 1)
         if name.strip():
-            return name.strip(), value
+            return name, value  # exact: xapi 1.249's UPDATE_PRECHECK_FAILED_OUT_OF_SPACE names "required_space "
         return None
     if line.endswith(":") and len(line) > 1:
-        return line[:-1].strip(), ""
+        return line[:-1], ""
     return None
 
 

@@ -333,7 +333,9 @@ def parse_head_sections(text: str) -> dict[str, str]:
             end = matches[idx + 1].start()
             if end > 0 and text[end - 1] == "\n":
                 end -= 1
-                if end > start and text[end - 1] == "\r":  # head's separator newline, through a terminal
+                # head's separator newline through a terminal (CRLF): only where the headers say CRLF,
+                # so that a file's own last CR is kept in LF text
+                if end > start and text[end - 1] == "\r" and matches[idx + 1].group(0).endswith("\r"):
                     end -= 1
         else:
             end = len(text)
