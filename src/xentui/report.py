@@ -25,6 +25,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,13 @@ def _at(e: Event) -> datetime:
 
 
 def _when(t: datetime, local: tzinfo) -> tuple[str, str]:
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), t.astimezone(local).strftime("%H:%M:%S %Z")
+    return _when_second(int(t.timestamp()), local)  # the report shows seconds: format each second once
+
+
+@lru_cache(maxsize=4096)
+def _when_second(second: int, local: tzinfo) -> tuple[str, str]:
+    t = datetime.fromtimestamp(second, UTC)
+    return t.strftime("%Y-%m-%d %H:%M:%S"), t.astimezone(local).strftime("%H:%M:%S %Z")
 
 
 def _span(start: datetime, end: datetime, local: tzinfo) -> str:
@@ -107,9 +114,15 @@ def _plural(n: int, word: str) -> str:
 
 # ------------------------------------------------------------------------------ cells
 
+_CELL = str.maketrans({"\\": "\\\\", "|": "\\|", "\r": " ", "\n": " "})
+
+
 def _cell(text: object) -> str:
     """One Markdown table cell: a `|` escaped, a newline a space."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    s = str(text)
+    if "|" in s or "\\" in s or "\n" in s or "\r" in s:
+        return s.translate(_CELL)
+    return s
 
 
 def _host_cells(h: dict[str, Any]) -> list[str]:
@@ -254,9 +267,23 @@ def _verdict_block(e: Event, local: tzinfo, level: str) -> list[str]:
             "|---|---|---|---|---|---|---|"]
     for name, h in sorted((e.get("facts") or {}).items()):
         if isinstance(h, dict):
-            out.append("| " + " | ".join(_cell(c) for c in [name, *_host_cells(h)]) + " |")
+            out.append(_facts_row(name, h))
     out.append("")
     return out
+
+
+_FACT_ROWS: dict[tuple[Any, ...], str] = {}  # verdicts repeat their hosts' views: render each view once
+
+
+def _facts_row(name: str, h: dict[str, Any]) -> str:
+    key = (name, h.get("ssh"), h.get("role"), h.get("role_last_seen"), h.get("follows"), h.get("reaches_master"),
+           h.get("toolstack"), tuple(str(f) for f in h.get("flags") or ()))
+    row = _FACT_ROWS.get(key)
+    if row is None:
+        if len(_FACT_ROWS) > 4096:
+            _FACT_ROWS.clear()
+        row = _FACT_ROWS[key] = "| " + " | ".join(_cell(c) for c in [name, *_host_cells(h)]) + " |"
+    return row
 
 
 def _command_row(r: AuditRecord, local: tzinfo) -> str:
@@ -447,8 +474,57 @@ def cmd_report(config: Config, pool: PoolConfig, since: str | None, until: str |
     local = datetime.now().astimezone().tzinfo or UTC
     events = iter_journal(journal_path(audit_path, pool.name))
     records = AuditLog(audit_path).read()
-    out = sys.stdout
+    chunk: list[str] = []
     for line in render_report_lines(pool.name, events, records, [h.name for h in pool.hosts], start, end, local):
-        out.write(line + "\n")
+        chunk.append(line)
+        if len(chunk) >= 4096:
+            sys.stdout.write("\n".join(chunk) + "\n")
+            chunk.clear()
+    sys.stdout.write("\n".join(chunk) + "\n")
     return 0
 
+
+
+# ------------------------------------------------------------------------------ the console's timeline
+
+#: rows on one page of the console's timeline
+PAGE_ROWS = 100
+
+
+@dataclass(slots=True, frozen=True)
+class TimelineLine:
+    """One line of the console's timeline: the times, what kind of line, and its text (no Markdown)."""
+
+    utc: str
+    local: str
+    kind: str  # "verdict", "host", "command", "incident" (an incident begins or ends)
+    text: str
+
+
+def timeline_lines(rows: Iterable[Row], local: tzinfo = UTC) -> Iterator[TimelineLine]:
+    """The timeline as the console pages it: every row, plain text, with a line where an incident
+    begins (its first non-healthy verdict) and where a healthy verdict ends it."""
+    number = 0
+    open_ = False
+    for row in rows:
+        utc, loc = _when(row.at, local)
+        if row.kind == "verdict":
+            healthy = row.verdict == "healthy"
+            if not open_ and not healthy:
+                number += 1
+                open_ = True
+                yield TimelineLine(utc, loc, "incident", f"── incident {number} begins: {str(row.verdict).upper()} ──")
+            text = row.text.replace("**", "")
+            yield TimelineLine(utc, loc, "verdict", text)
+            if open_ and healthy:
+                open_ = False
+                yield TimelineLine(utc, loc, "incident", f"── incident {number} ends: HEALTHY ──")
+            continue
+        yield TimelineLine(utc, loc, row.kind, row.text.replace("**", ""))
+
+
+def read_timeline(pool: str, journal: Path, audit: Path, hosts: Sequence[str], local: tzinfo = UTC,
+                  since: datetime | None = None, until: datetime | None = None) -> Iterator[TimelineLine]:
+    """The pool's journal and audit as timeline lines, read one line at a time (for a worker thread)."""
+    records = AuditLog(audit).read()
+    return timeline_lines(report_rows(pool, iter_journal(journal), records, hosts, since, until), local)
