@@ -874,6 +874,5 @@ class OnboardScreen(Screen[None]):
 
 ONBOARD_PANE = PaneSpec(
     id="onboard", key="o", title="Onboard", factory=OnboardScreen,
-    footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
 )
