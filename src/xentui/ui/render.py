@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -353,8 +353,21 @@ def forbidden_line(d: Diagnosis) -> str | None:
     return " · ".join(dict.fromkeys(parts))
 
 
-def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str | None = None) -> Text:
-    """The verdict banner's text: badge + summary, next step, the exact command, what not to do."""
+#: below this many columns of text the banner keeps to one line a part (the pane under a key has the rest)
+BANNER_COMPACT_BELOW = 110
+
+
+def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str | None = None,
+                width: int | None = None) -> Text:
+    """The verdict banner's text: badge + summary, next step, the exact command, what not to do.
+
+    Narrower than `BANNER_COMPACT_BELOW` columns (`width`, the text's own), each part keeps to
+    one line, cut with `…`: the verdict and its summary, then the next step's host and exact
+    command (the command is never cut: it wraps), then what not to do.  The reasons behind the
+    next step are in its pane (r / h / m) and the host pane.
+    """
+    if width is not None and width < BANNER_COMPACT_BELOW and d is not None:
+        return _banner_compact(d, pool, width, status)
     out = Text()
     if d is None:
         out.append(" STARTING ", style=VERDICT_STYLE[Verdict.UNKNOWN])
@@ -381,6 +394,48 @@ def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str |
         out.append("\n")
         out.append(status, style=MUTED)
     return out
+
+
+def _rstrip(t: Text) -> Text:
+    t.rstrip()
+    return t
+
+
+def _banner_compact(d: Diagnosis, pool: str, width: int, status: str | None) -> Text:
+    def one_line(t: Text) -> Text:
+        t.truncate(max(width, 10), overflow="ellipsis")
+        return t
+
+    lines: list[Text] = []
+    head = Text()
+    head.append(f" {VERDICT_LABEL[d.verdict]} ", style=VERDICT_STYLE[d.verdict])
+    head.append(f" {pool} ", style="bold")
+    head.append(strip_pool(d.summary, pool))
+    wrapped = list(head.wrap(Console(width=max(width, 10)), max(width, 10)))  # the summary: two lines at most
+    if len(wrapped) > 2:
+        second = wrapped[1]
+        second.append(" …")
+        wrapped = [wrapped[0], one_line(second)]
+    lines += [_rstrip(w) for w in wrapped]
+    sentence, host, command = recommendation_lines(d)
+    nxt = Text()
+    if command:
+        nxt.append(f"Next on {host}: " if host else "Next, run: ", style="bold")
+        nxt.append(command, style="bold #e5c07b")
+        lines.append(nxt)  # wraps if it must: a command is never cut
+    else:
+        nxt.append("Next: ", style="bold")
+        nxt.append(sentence)
+        lines.append(one_line(nxt))
+    never = forbidden_line(d)
+    if never:
+        no = Text()
+        no.append("Never now: ", style=BAD)
+        no.append(never, style="#ff9e9e")
+        lines.append(one_line(no))
+    if status:
+        lines.append(one_line(Text(status, style=MUTED)))
+    return Text("\n").join(lines)
 
 
 def fleet_text(entries: Sequence[tuple[str, Diagnosis | None]], current: str) -> Text:
