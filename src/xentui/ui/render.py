@@ -18,6 +18,7 @@ from rich.text import Text
 from ..config import Settings
 from ..diagnosis import Action, Diagnosis, HostVerdict, Verdict
 from ..engine.sessions import CommandResult
+from ..facts_rules import host_key_changed_advice
 from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
 
 # --------------------------------------------------------------------------- styles
@@ -489,7 +490,10 @@ def _fact_value(f: HostFacts, key: str, settings: Settings, now: float) -> Text:
         if f.ssh_error:
             t.append(f"\n{f.ssh_error}", style=BAD)
         if f.host_key_fingerprint:
-            t.append(f"\n{f.host_key_fingerprint}", style=MUTED)
+            label = "offered " if f.known_host_keys else ""
+            t.append(f"\n{label}{f.host_key_fingerprint}", style=BAD if f.known_host_keys else MUTED)
+        for known in f.known_host_keys:
+            t.append(f"\nknown_hosts has {known}", style=MUTED)
     elif key == "files":
         t.append("-" if f.latency_ms is None else f"{f.latency_ms:.0f} ms (files command)")
     elif key == "role":
@@ -597,6 +601,11 @@ def host_detail(
             head.append(f" {fl.value} ", style=FLAG)
             head.append(" ")
     parts: list[RenderableType] = [head]
+    if f.ssh is SshState.HOST_KEY_CHANGED:
+        key = Text()
+        key.append("Host key changed\n", style="bold underline")
+        key.append(host_key_changed_advice(f))
+        parts.append(key)
 
     if d is not None and d.recommendation is not None and d.recommendation.host == f.name and d.recommendation.command:
         rec = Text()
