@@ -63,8 +63,8 @@ def build(tmp: Path, n: int) -> tuple[Path, Path, Path]:
     return journal, audit_path, config
 
 
-def report_run(config: Path) -> tuple[float, float, int]:
-    """(wall s, peak RSS MB, bytes printed) of one `xentui report` process."""
+def report_run(config: Path) -> tuple[float, float, int, float]:
+    """(wall s, peak RSS MB, bytes printed, CPU s) of one `xentui report` process."""
     t = time.monotonic()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "-m", "xentui", "report", "--config", str(config)], stdout=out)
@@ -73,7 +73,7 @@ def report_run(config: Path) -> tuple[float, float, int]:
         size = out.tell()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"xentui report failed: {status}")
-    return wall, usage.ru_maxrss / 1024, size
+    return wall, usage.ru_maxrss / 1024, size, usage.ru_utime + usage.ru_stime
 
 
 async def timeline_run(journal: Path, audit: Path) -> dict[str, float]:
@@ -115,8 +115,10 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
-def section(n: int, journal: Path, reps: list[tuple[float, float, int]], tl: list[dict[str, float]]) -> str:
+def section(n: int, journal: Path, reps: list[tuple[float, float, int, float]], tl: list[dict[str, float]],
+            load_before: float) -> str:
     wall = statistics.median(r[0] for r in reps)
+    cpu = statistics.median(r[3] for r in reps)
     mem = max(r[1] for r in reps)
     first = statistics.median(x["first_page_s"] for x in tl)
     read_all = statistics.median(x["all_read_s"] for x in tl)
@@ -135,7 +137,8 @@ def section(n: int, journal: Path, reps: list[tuple[float, float, int]], tl: lis
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit}`{dirty} on {platform.system()} "
         f"{platform.machine()} ({os.cpu_count()} CPUs, Python {platform.python_version()}), 1-minute load "
-        f"average {load:.2f} at the end, by `python bench/timeline_bench.py --events {n} --reps {len(reps)}`: "
+        f"average {load_before:.2f} at the start and {load:.2f} at the end (the machine is shared: wall times "
+        f"stretch with the load, CPU times much less), by `python bench/timeline_bench.py --events {n} --reps {len(reps)}`: "
         f"a journal of {n:,} events ({journal.stat().st_size / 1e6:.0f} MB; the recorded run of tests/golden "
         f"repeated: host views, verdicts with the facts of 8 hosts, commands).",
         "",
@@ -143,6 +146,7 @@ def section(n: int, journal: Path, reps: list[tuple[float, float, int]], tl: lis
         "|---|---|---|---|",
         f"| `xentui report`: wall time (median of {len(reps)}) | ≤ {GOALS['report_s']:g} s | {wall:.2f} s | "
         f"{met(wall <= GOALS['report_s'])} |",
+        f"| `xentui report`: CPU time, user + system (median of {len(reps)}) | – | {cpu:.2f} s | |",
         f"| `xentui report`: peak RSS (worst of {len(reps)}) | ≤ {GOALS['report_mb']:g} MB | {mem:.0f} MB | "
         f"{met(mem <= GOALS['report_mb'])} |",
         f"| timeline (`j`): first page on screen (median of {len(tl)}) | ≤ {GOALS['first_page_s']:g} s | "
@@ -181,11 +185,12 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=HERE / "results.md")
     args = p.parse_args()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as d:
         journal, audit, config = build(Path(d), args.events)
         reps = [report_run(config) for _ in range(args.reps)]
         tl = [asyncio.run(timeline_run(journal, audit)) for _ in range(args.reps)]
-        text = section(args.events, journal, reps, tl)
+        text = section(args.events, journal, reps, tl, load_before)
     write_section(text, args.out)
     print(text)
     return 0

@@ -27,6 +27,8 @@ from textual.worker import get_current_worker
 from ...report import PAGE_ROWS, TimelineLine
 
 _STYLE = {"verdict": "bold", "command": "cyan", "incident": "bold reverse", "host": ""}
+#: the reader hands the GIL over every this many lines
+YIELD_EVERY = 50
 #: how often the reader tells the screen how far it got (s), after the first page
 PROGRESS_EVERY_S = 0.25
 
@@ -81,6 +83,8 @@ class TimelineScreen(Screen[None]):
                     return
                 self.lines.append(line)  # list.append is atomic: the screen reads a prefix of it
                 n = len(self.lines)
+                if n % YIELD_EVERY == 0:
+                    time.sleep(0)  # let the event loop's thread take the GIL: keys and redraws go first
                 if n == self.page_rows or (n > self.page_rows and time.monotonic() - told > PROGRESS_EVERY_S):
                     told = time.monotonic()
                     self.post_message(self.Progress(False))
