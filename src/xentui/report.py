@@ -37,7 +37,8 @@ Event = dict[str, Any]
 
 #: outcomes of audit records whose command never reached the host (the runner's notes)
 NOT_RUN = ("refused", "declined", "dry-run", "override")
-#: a healthy stretch's host rows this close before an incident's first verdict are listed in the incident
+#: a healthy stretch's host rows that show a problem this close before an incident's first verdict
+#: are listed in the incident (how it began)
 LEAD_IN = timedelta(seconds=60)
 LEAD_IN_ROWS = 64
 #: how bad a verdict is, for an incident's "worst"
@@ -184,6 +185,7 @@ class Row:
     verdict: str | None = None  # a verdict row's verdict
     event: Event | None = None  # a verdict row's event (its facts), else None
     record: AuditRecord | None = None  # a command row's audit record
+    trouble: bool = False  # a host row that shows a problem (not up, a flag, its master not reached)
 
 
 def report_rows(pool: str, events: Iterable[Event], audit: Iterable[AuditRecord], hosts: Sequence[str],
@@ -218,7 +220,8 @@ def report_rows(pool: str, events: Iterable[Event], audit: Iterable[AuditRecord]
                 if shown.get(host) == text:
                     continue
                 shown[host] = text
-                yield t, 0, Row(t, "host", text)
+                trouble = e.get("ssh") != "up" or bool(e.get("flags")) or e.get("reaches_master") is False
+                yield t, 0, Row(t, "host", text, trouble=trouble)
             # "command" events: the commands come from the audit, with their operator
 
     def from_audit() -> Iterator[tuple[datetime, int, Row]]:
@@ -320,7 +323,8 @@ def fold_stretches(rows: Iterable[Row], local: tzinfo = UTC) -> list[Stretch]:
             s.commands.append(_command_row(row.record, local))
         elif row.kind == "host" and s.incident is None:
             s.host_changes += 1  # a healthy stretch counts its hosts' changes, lists none
-            lead.append(row)
+            if row.trouble:
+                lead.append(row)
             return
         utc, loc = _when(row.at, local)
         s.timeline.append(f"| {utc} | {loc} | {_cell(row.text)} |")
