@@ -18,7 +18,11 @@ from xentui.actions.onboard.config_file import add_host_to_config_file
 from xentui.ui.app import XentuiApp
 from xentui.ui.panes.onboard import OnboardScreen
 
-from test_ui_onboard import PASSWORD, SimFactory, _config, _confirm, _open_and_connect, _type
+from helpers.onboard import PASSWORD, SimFactory
+from helpers.onboard import confirm_with as _confirm
+from helpers.onboard import onboarding_config as _config
+from helpers.onboard import open_and_connect as _open_and_connect
+from helpers.onboard import type_into as _type
 from helpers.keys import send_key, until
 
 
