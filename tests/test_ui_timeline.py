@@ -61,7 +61,8 @@ async def test_timeline_reads_in_a_thread_shows_page_one_first_and_pages(tmp_pat
     async with app.run_test(size=(100, 30)) as pilot:
         await until(lambda: screen.shown_page == 0 and len(screen.lines) >= PAGE_ROWS, 5, "the first page")
         assert threads and threads[0] is not threading.main_thread()
-        assert not screen.done and "still reading" in app.export_screenshot().replace("&#160;", " ")
+        assert not screen.done
+        await until(lambda: "still reading" in app.export_screenshot().replace("&#160;", " "), 5, "the status drawn")
         first = screen.page_lines()
         assert len(first) == PAGE_ROWS and first[0].text.startswith("plot1: up")
         gate.set()
@@ -74,7 +75,8 @@ async def test_timeline_reads_in_a_thread_shows_page_one_first_and_pages(tmp_pat
         assert screen.page == 1 and screen.page_lines()[0] == screen.lines[PAGE_ROWS]
         await pilot.press("l")
         assert screen.page == screen.pages - 1
-        assert f"page {screen.pages} of {screen.pages}" in app.export_screenshot().replace("&#160;", " ")
+        await until(lambda: f"page {screen.pages} of {screen.pages}" in app.export_screenshot().replace("&#160;", " "),
+                    5, "the last page's status drawn")
         await pilot.press("p")
         assert screen.page == screen.pages - 2
         await pilot.press("f")
