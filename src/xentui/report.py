@@ -162,14 +162,14 @@ def iter_journal(path: Path) -> Iterator[Event]:
     """Every event of a journal, its rotated part first, one line at a time; unreadable lines skipped."""
     for p in (path.with_name(path.name + ".1"), path):
         try:
-            fh = p.open(encoding="utf-8", errors="replace")
+            fh = p.open("rb", buffering=1 << 20)  # bytes: json decodes them itself, faster than a text file's lines
         except OSError:
             continue
         with fh:
             for line in fh:
                 try:
                     e = json.loads(line)
-                except ValueError:
+                except ValueError:  # (UnicodeDecodeError too: a torn or foreign line is skipped)
                     continue
                 if isinstance(e, dict) and "at" in e and "event" in e:
                     yield e
