@@ -103,3 +103,22 @@ def test_the_joined_host_is_named_by_its_hostname_with_its_address_kept(tmp_path
     # and the config as the console writes it keeps both
     again = write_config(load_config(path), tmp_path / "again.toml")
     assert load_config(again).pool("sim").hosts[-1].address == "10.77.0.9"
+
+
+def test_an_archive_around_the_iso_is_not_taken_for_the_update(tmp_path: Path) -> None:
+    """A zip that stores the ISO uncompressed shows update.xml in its bytes; xapi mounts what it
+    is given and an archive does not mount: refused before anything is sent, and said what it is."""
+    from xentui.actions.onboard.steps import update_file_identity
+
+    iso = tmp_path / "XS82ECU1003.iso"
+    iso.write_bytes(b"\0" * 1024 + b'<update uuid="8a94ae8f-9f92-5fc2-9c66-fc226fa1c544" name-label="XS82ECU1003" '
+                    b'version="1.1"></update>')
+    assert update_file_identity(iso).name_label == "XS82ECU1003"  # type: ignore[union-attr]
+    stored = tmp_path / "stored.zip"
+    with zipfile.ZipFile(stored, "w", compression=zipfile.ZIP_STORED) as z:
+        z.write(iso, "XS82ECU1003.iso")
+    found = update_file_identity(stored)
+    assert isinstance(found, str) and "zip archive" in found and "holding XS82ECU1003.iso" in found, found
+    text = tmp_path / "notes.txt"
+    text.write_text("release notes\n")
+    assert "it is text (14 bytes), starting 'release notes'" in str(update_file_identity(text))

@@ -137,6 +137,13 @@ def update_file_identity(path: str | os.PathLike[str], *, chunk: int = 1 << 20, 
     local = Path(path).expanduser()
     try:
         with local.open("rb") as fh:
+            magic = fh.read(262)
+            if magic.startswith((b"PK\x03\x04", b"\x1f\x8b")) or magic[257:262] == b"ustar":
+                # an archive around the ISO: its update.xml bytes may show through (stored, not
+                # compressed), but xapi mounts what it is given, and an archive does not mount
+                return (f"no update.xml in it: {describe_file(local)}; not an update package "
+                        "(xapi would refuse it: INVALID_UPDATE) — pick the update's own file")
+            fh.seek(0)
             tail, read = b"", 0
             while read < limit:
                 block = fh.read(chunk)
