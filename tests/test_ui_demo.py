@@ -241,8 +241,12 @@ async def test_timeline_key_opens_the_journal_of_the_demo(tmp_path: Path) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await _until(pilot, lambda: _verdict(app) is Verdict.HEALTHY, 20, "a healthy simulated pool")
         await key_takes_effect(app, "j", lambda: isinstance(app.screen, TimelineScreen), 5)
-        text = app.screen.markdown  # type: ignore[attr-defined]
-        assert text.startswith("# Incident report: pool sim") and "**HEALTHY**" in text and "## Timeline" in text
+        screen = app.screen
+        await _until(pilot, lambda: screen.done, 15, "the journal read")  # type: ignore[attr-defined]
+        text = [ln.text for ln in screen.lines]  # type: ignore[attr-defined]
+        assert any(t.startswith("HEALTHY — Pool sim") for t in text), text
+        await _until(pilot, lambda: "HEALTHY" in app.export_screenshot()
+                     and "page&#160;1&#160;of&#160;1" in app.export_screenshot(), 10, "the first page drawn")
         await key_takes_effect(app, "escape", lambda: isinstance(app.screen, PoolScreen), 5)
     assert list(app.errors) == []
 

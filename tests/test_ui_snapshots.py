@@ -108,7 +108,8 @@ XE = "/opt/xensource/bin/xe"
 def test_recover_pane_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
     from xentui.ui.panes.recover import RecoverScreen
 
-    wait = _open(["r"], RecoverScreen, [f"{XE} pool-emergency-transition-to-master", "F8"])
+    # every command of the plan on screen before F8 (issue 25 point 3), not only the first
+    wait = _open(["r"], RecoverScreen, [f"{XE} pool-emergency-transition-to-master", f"on plot4: {XE} pool-recover-slaves", "F8"])
     assert snap_compare(sample_app("master-lost"), terminal_size=(80, 24), run_before=wait)
 
 

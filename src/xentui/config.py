@@ -271,11 +271,16 @@ class HostEntry(_Model):
     without port (IPv6 brackets removed); ``port`` is the explicit port or
     ``None``.  Accepted forms: ``plot1``, ``plot1:2222``, ``10.0.0.3``,
     ``10.0.0.3:2222``, ``fd00::1``, ``[fd00::1]``, ``[fd00::1]:2222``.
+
+    Or a name for an address: ``{ name = "plot9", address = "10.77.0.9" }`` (what
+    onboarding writes for a joined host: the console names it by its hostname and
+    connects to the address it was joined by); ``address`` takes the forms above.
     """
 
     name: StrictStr
     host: StrictStr
     port: int | None = None
+    address: StrictStr | None = None  # the address as written, when `name` is a label for it
 
     @model_validator(mode="before")
     @classmethod
@@ -287,7 +292,11 @@ class HostEntry(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> HostEntry:
-        host, port = _split_host(self.name)
+        if self.address is not None:
+            _check_text(self.name, "host name")
+            if not self.name or any(c.isspace() or c in ":[]@" for c in self.name):
+                raise ValueError(f"host name {self.name!r} must be a plain name (no spaces, ':', '[', ']' or '@')")
+        host, port = _split_host(self.address if self.address is not None else self.name)
         if (host, port) != (self.host, self.port):
             raise ValueError(f"host entry {self.name!r} does not parse to host={self.host!r} port={self.port!r}")
         return self
@@ -304,6 +313,28 @@ class HostEntry(_Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def labelled(cls, name: str, address: str) -> HostEntry:
+        """`name` for the host at `address` (``{ name = ..., address = ... }`` in the file)."""
+        host, port = _split_host(address)
+        return cls(name=name, host=host, port=port, address=address)
+
+    def toml(self) -> str:
+        """The entry as it is written in ``hosts``."""
+        if self.address is None:
+            return _toml_string(self.name)
+        return f"{{ name = {_toml_string(self.name)}, address = {_toml_string(self.address)} }}"
+
+
+def host_entry(value: Any) -> HostEntry:
+    """A ``hosts`` item as TOML gives it (a string, or a table with ``name`` and ``address``)."""
+    if isinstance(value, HostEntry):
+        return value
+    if isinstance(value, Mapping) and set(value) == {"name", "address"} and all(
+            isinstance(v, str) for v in value.values()):
+        return HostEntry.labelled(value["name"], value["address"])
+    return HostEntry.model_validate(value)
 
 
 def _split_host(text: str) -> tuple[str, int | None]:
@@ -361,12 +392,18 @@ def _canonical_host(host: str) -> str:
 
 
 def _host_item(value: Any) -> Any:
-    # Only strings (or already-built entries) are valid in ``hosts``; an inline
+    # Strings, already-built entries, or { name, address } tables: any other inline
     # table would otherwise be accepted as {name, host, port}.
     if isinstance(value, (str, HostEntry)):
         return value
+    if isinstance(value, Mapping) and set(value) == {"name", "address"}:
+        try:
+            return host_entry(value)
+        except ValueError as e:
+            raise PydanticCustomError("host_type", "{error}", {"error": str(e)}) from None
     raise PydanticCustomError(
-        "host_type", "host entries must be strings like 'plot1', 'host:port' or '[IPv6]:port'"
+        "host_type", "host entries must be strings like 'plot1', 'host:port' or '[IPv6]:port', "
+        "or { name = \"plot9\", address = \"10.0.0.9\" }"
     )
 
 
@@ -435,6 +472,8 @@ class PoolConfig(_Model):
                 first = seen[key]
                 same = "" if first.name == entry.name else f" (same as {first.name!r})"
                 raise _custom("duplicate_host", f"duplicate host {entry.name!r}{same}", loc=("hosts", i))
+            if any(e.name == entry.name for e in seen.values()):
+                raise _custom("duplicate_host", f"two hosts named {entry.name!r}", loc=("hosts", i))
             seen[key] = entry
         return self
 
@@ -509,7 +548,7 @@ class Config(_Model):
         if existing is not None:
             base = self.pools[existing].model_dump(exclude={"name", "hosts"})
         base.update(opts)
-        data = {"name": name, "hosts": [h.name if isinstance(h, HostEntry) else h for h in hosts], **base}
+        data = {"name": name, "hosts": list(hosts), **base}
         try:
             new_pool = PoolConfig.model_validate(data)
         except ValidationError as exc:
@@ -903,6 +942,14 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
+def _toml_raw_array(items: Sequence[str]) -> str:
+    """An array of values already in TOML."""
+    flat = "[" + ", ".join(items) + "]"
+    if len(items) <= 4 and len(flat) <= 72:
+        return flat
+    return "[\n" + "".join(f"    {i},\n" for i in items) + "]"
+
+
 def _toml_array(items: Sequence[str], indent: str = "") -> str:
     flat = "[" + ", ".join(_toml_string(i) for i in items) + "]"
     if len(items) <= 4 and len(flat) <= 72:
@@ -939,7 +986,7 @@ def dump_config(config: Config) -> str:
             lines.append(f"{name} = {_toml_value(value)}")
     for pool in config.pools:
         lines += ["", "[[pool]]", f"name = {_toml_string(pool.name)}",
-                  f"hosts = {_toml_array(pool.host_names)}"]
+                  f"hosts = {_toml_raw_array([h.toml() for h in pool.hosts])}"]
         for name in PoolConfig.model_fields:
             if name in ("name", "hosts"):
                 continue

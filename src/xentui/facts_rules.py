@@ -31,6 +31,7 @@ __all__ = [
     "JUMP_BOX_DOWN",
     "SSH_TEXT",
     "host_is_live",
+    "host_key_changed_advice",
     "in_emergency",
     "master_toolstack_answers",
     "orphaned",
@@ -62,6 +63,42 @@ def ssh_cause(f: HostFacts) -> str:
     if f.ssh_error:
         return f.ssh_error
     return SSH_TEXT.get(f.ssh, str(f.ssh))
+
+
+_KEY_FILE = {"ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "rsa-sha2-256": "rsa", "rsa-sha2-512": "rsa",
+             "ecdsa-sha2-nistp256": "ecdsa", "ecdsa-sha2-nistp384": "ecdsa", "ecdsa-sha2-nistp521": "ecdsa",
+             "ssh-dss": "dsa"}
+
+
+def host_key_changed_advice(f: HostFacts) -> str:
+    """What to do about a host whose SSH key is not the one known_hosts holds: the known and the
+    offered fingerprints, how to verify the offered one on the host itself, and the exact commands
+    that replace the entry.  Nothing about the host being down: it answered, with another key."""
+    import shlex
+
+    known = ", ".join(f.known_host_keys) or "a different key"
+    offered = f.host_key_fingerprint or "a key whose fingerprint was not read"
+    kind = _KEY_FILE.get(f.host_key_type or "", "")
+    pub = f"/etc/ssh/ssh_host_{kind}_key.pub" if kind else "/etc/ssh/ssh_host_*_key.pub"
+    file = f.known_hosts_file or "~/.ssh/known_hosts"
+    qfile = file if file.startswith("~/") and shlex.quote(file[2:]) == file[2:] else shlex.quote(file)
+    host = f.key_host or f.address
+    port = f.key_port or f.port
+    entry = f.key_alias or (host if not port or port == 22 else f"[{host}]:{port}")
+    scan_type = f" -t {kind}" if kind else ""
+    scan_port = f" -p {port}" if port and port != 22 else ""
+    return (
+        f"{f.name}'s SSH host key is not the one known_hosts holds: known {known}, offered {offered}"
+        f"{f' ({f.host_key_type})' if f.host_key_type else ''}. xentui will not log in to it until the key is checked. "
+        f"Verify on {f.name} itself (its local console, not over this network): `ssh-keygen -lf {pub}` must print "
+        f"{offered}. If it does (reinstalled, or its keys were regenerated), replace the entry: "
+        f"`ssh-keygen -R {shlex.quote(entry)} -f {qfile}`, then "
+        + (f"`ssh-keyscan{scan_type}{scan_port} {shlex.quote(host)} | sed 's/^[^ ]*/{entry}/' >> {qfile}`"
+           if f.key_alias else f"`ssh-keyscan{scan_type}{scan_port} {shlex.quote(host)} >> {qfile}`")
+        + " and check that "
+        f"`ssh-keygen -lf {qfile} -F {shlex.quote(entry)}` prints {offered}. If it does not match, do not connect: "
+        f"something else answers at {host}{f':{port}' if port and port != 22 else ''}."
+    )
 
 
 def toolstack_answers_locally(f: HostFacts) -> bool:

@@ -87,7 +87,13 @@ class HostFacts(BaseModel):
     # --- SSH, from the jump box
     ssh: SshState = SshState.UNKNOWN
     ssh_error: str | None = None  # one line: the cause, naming the host
-    host_key_fingerprint: str | None = None
+    host_key_fingerprint: str | None = None  # the key the host offered (refused or accepted)
+    host_key_type: str | None = None  # its algorithm as SSH names it (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa)
+    known_host_keys: list[str] = Field(default_factory=list)  # fingerprints known_hosts holds for it (a changed key)
+    known_hosts_file: str | None = None  # the known_hosts the jump box checked it against
+    key_host: str | None = None  # where SSH really connects (ssh_config's HostName), the name known_hosts uses
+    key_port: int | None = None  # and its port
+    key_alias: str | None = None  # ssh_config's HostKeyAlias: known_hosts names the host by it
     latency_ms: float | None = None
     forwarding: bool | None = None  # did sshd allow the XenAPI channel?
 

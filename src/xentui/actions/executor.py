@@ -471,7 +471,8 @@ class PlanRunner:
             outcome=outcome,
             exit_status=cr.exit_status,
             duration_s=max(0.0, cr.duration),
-            detail=_first_line(cr.stderr) or cr.error or _first_line(cr.stdout) or None,
+            detail=_recovered_detail(step, cr.stdout) or _first_line(cr.stderr) or cr.error or _first_line(cr.stdout)
+            or None,
         )
         self._published(cr)
         try:
@@ -816,6 +817,18 @@ def new_sr_uuid(stdout: str) -> str | None:
     """The UUID sr-create printed (None when it printed none)."""
     m = xc.UUID_RE.search(stdout.lower())
     return m.group(0) if m else None
+
+
+def _recovered_detail(step: Step, stdout: str) -> str:
+    """For pool-recover-slaves: every host it printed as reset (name and UUID), not only the first line."""
+    if step.action is not StepAction.RECOVER_SLAVES:
+        return ""
+    printed, _other = parse_recovered_uuids(stdout)
+    if not printed:
+        return ""
+    names = {u.lower(): n for n, u in step.expected.items()}
+    hosts = [f"{names[u]} ({u})" if u in names else u for u in printed]
+    return f"reset {len(hosts)}: " + ", ".join(hosts)
 
 
 def _first_line(text: str) -> str:

@@ -40,6 +40,7 @@ SIZES = ((80, 24), (160, 48))
 NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
 NAMES += ("storage-pane", "storage-pool", "onboard-checks")  # issue 6: local storage, onboarding
 NAMES += ("recover-pane", "split-brain-pane", "designate-pane")  # issue 5: recovery panes
+NAMES += ("timeline",)  # issue 25: the journal, paged
 
 
 async def _until(pilot: object, check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -118,6 +119,20 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 )
                 await pilot.pause(1.0)
                 await shoot(pilot, "pool-master-lost")
+
+            if not only or "timeline" in only:
+                from ..ui.screens.timeline import TimelineScreen
+
+                if _verdict(app) is not Verdict.MASTER_LOST:  # (alone: a verdict change to journal first)
+                    await pilot.press("c")
+                    await _until(pilot, lambda: _verdict(app) is Verdict.MASTER_LOST, 60, "master lost")
+                await pilot.pause(1.0)
+                await pilot.press("j")
+                await _until(pilot, lambda: isinstance(app.screen, TimelineScreen) and app.screen.done, 20, "the timeline")
+                await pilot.press("l")  # its last page: the incident as it began
+                await shoot(pilot, "timeline")
+                await pilot.press("escape")
+                await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
 
             if not only or "pool-split-brain" in only:
                 app.start_demo("split-brain")

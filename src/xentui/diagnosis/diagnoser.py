@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from xentui.facts_rules import (
     JUMP_BOX_DOWN,
+    host_key_changed_advice,
     in_emergency,
     master_toolstack_answers,
     orphaned,
@@ -655,6 +656,10 @@ class _Diagnoser:
                 lambda h: h.f.ssh is SshState.DNS_FAILED,
                 lambda h: f"{h.name} does not resolve ({_ssh_cause(h.f)}): fix its name in the configuration "
                 "(or in DNS); it is not known to be a host of this pool.",
+            ),
+            (
+                lambda h: h.f.ssh is SshState.HOST_KEY_CHANGED,
+                lambda h: host_key_changed_advice(h.f),
             ),
             (
                 lambda h: h.unreachable,

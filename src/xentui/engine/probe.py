@@ -231,6 +231,10 @@ async def probe_host(
 
     ok = await session.connect()
     facts.ssh, facts.ssh_error, facts.host_key_fingerprint = session.state, session.error, session.fingerprint
+    facts.host_key_type, facts.known_host_keys = session.key_type, list(session.known_fingerprints)
+    facts.known_hosts_file = session.known_hosts_file or session.target.known_hosts
+    if session.key_host is not None:
+        facts.key_host, facts.key_port, facts.key_alias = session.key_host
     facts.probed_at = time.time()
     facts.learned("ssh", "SSH connect from the jump box")
     if not ok:

@@ -94,6 +94,7 @@ class _Client(asyncssh.SSHClient):
     def __init__(self) -> None:
         self.offered: asyncssh.SSHKey | None = None
         self.had_known_key = False
+        self.known: list[str] = []  # fingerprints of the keys known_hosts holds for this host
         self.conn: Any = None
 
     def connection_made(self, conn: Any) -> None:
@@ -103,6 +104,7 @@ class _Client(asyncssh.SSHClient):
         self.offered = key
         trusted = getattr(self.conn, "_trusted_host_keys", None)
         self.had_known_key = bool(trusted)
+        self.known = sorted(k.get_fingerprint() for k in trusted or ())
         return False  # never accept an unknown key silently
 
 
@@ -231,6 +233,10 @@ class HostSession:
         self.state = SshState.UNKNOWN
         self.error: str | None = None
         self.fingerprint: str | None = None
+        self.key_type: str | None = None  # the offered key's algorithm
+        self.known_fingerprints: list[str] = []  # what known_hosts holds, when the offered key differs
+        self.known_hosts_file: str | None = None  # the (first) known_hosts file the key was checked against
+        self.key_host: tuple[str, int | None, str | None] | None = None  # (HostName, Port, HostKeyAlias)
         self.connect_ms: float | None = None
         self.failures = 0
         self._lock = asyncio.Lock()
@@ -308,6 +314,13 @@ class HostSession:
     async def _open(self, client: "_Client") -> asyncssh.SSHClientConnection:
         options = await self._base_options()  # ValueError/OSError from a bad ssh_config: classified by connect()
         extra: dict[str, Any] = {} if options.config.get("Ciphers") else {"encryption_algs": PREFERRED_CIPHERS}
+        paths = options.known_hosts
+        first = paths[0] if isinstance(paths, (list, tuple)) and paths else paths
+        self.known_hosts_file = str(first) if isinstance(first, (str, Path)) else None
+        # where ssh really connects (HostName, Port from ssh_config): how known_hosts names the host
+        real_host, real_port = str(getattr(options, "host", "") or self.target.host), getattr(options, "port", None)
+        self.key_host = (real_host, real_port if isinstance(real_port, int) else None,
+                         getattr(options, "host_key_alias", None))
         known_hosts = _known_hosts_read_once(options.known_hosts)
         if known_hosts is not None:
             extra["known_hosts"] = known_hosts
@@ -334,12 +347,16 @@ class HostSession:
             self.state, self.error, self.failures = SshState.UP, None, 0
             key = self.conn.get_server_host_key()
             self.fingerprint = key.get_fingerprint() if key else None
+            self.key_type = key.get_algorithm() if key else None
+            self.known_fingerprints = []
             return True
 
     def _classify(self, e: BaseException, client: _Client) -> tuple[SshState, str]:
         who = self.target.name
         if client.offered is not None and isinstance(e, (asyncssh.HostKeyNotVerifiable, asyncssh.DisconnectError)):
             self.fingerprint = client.offered.get_fingerprint()
+            self.key_type = client.offered.get_algorithm()
+            self.known_fingerprints = client.known
             if client.had_known_key:
                 return (
                     SshState.HOST_KEY_CHANGED,

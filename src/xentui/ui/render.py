@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from ..config import Settings
 from ..diagnosis import Action, Diagnosis, HostVerdict, Verdict
 from ..engine.sessions import CommandResult
+from ..facts_rules import host_key_changed_advice
 from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
 
 # --------------------------------------------------------------------------- styles
@@ -353,8 +354,21 @@ def forbidden_line(d: Diagnosis) -> str | None:
     return " · ".join(dict.fromkeys(parts))
 
 
-def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str | None = None) -> Text:
-    """The verdict banner's text: badge + summary, next step, the exact command, what not to do."""
+#: below this many columns of text the banner keeps to one line a part (the pane under a key has the rest)
+BANNER_COMPACT_BELOW = 110
+
+
+def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str | None = None,
+                width: int | None = None) -> Text:
+    """The verdict banner's text: badge + summary, next step, the exact command, what not to do.
+
+    Narrower than `BANNER_COMPACT_BELOW` columns (`width`, the text's own), each part keeps to
+    one line, cut with `…`: the verdict and its summary, then the next step's host and exact
+    command (the command is never cut: it wraps), then what not to do.  The reasons behind the
+    next step are in its pane (r / h / m) and the host pane.
+    """
+    if width is not None and width < BANNER_COMPACT_BELOW and d is not None:
+        return _banner_compact(d, pool, width, status)
     out = Text()
     if d is None:
         out.append(" STARTING ", style=VERDICT_STYLE[Verdict.UNKNOWN])
@@ -381,6 +395,48 @@ def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str |
         out.append("\n")
         out.append(status, style=MUTED)
     return out
+
+
+def _rstrip(t: Text) -> Text:
+    t.rstrip()
+    return t
+
+
+def _banner_compact(d: Diagnosis, pool: str, width: int, status: str | None) -> Text:
+    def one_line(t: Text) -> Text:
+        t.truncate(max(width, 10), overflow="ellipsis")
+        return t
+
+    lines: list[Text] = []
+    head = Text()
+    head.append(f" {VERDICT_LABEL[d.verdict]} ", style=VERDICT_STYLE[d.verdict])
+    head.append(f" {pool} ", style="bold")
+    head.append(strip_pool(d.summary, pool))
+    wrapped = list(head.wrap(Console(width=max(width, 10)), max(width, 10)))  # the summary: two lines at most
+    if len(wrapped) > 2:
+        second = wrapped[1]
+        second.append(" …")
+        wrapped = [wrapped[0], one_line(second)]
+    lines += [_rstrip(w) for w in wrapped]
+    sentence, host, command = recommendation_lines(d)
+    nxt = Text()
+    if command:
+        nxt.append(f"Next on {host}: " if host else "Next, run: ", style="bold")
+        nxt.append(command, style="bold #e5c07b")
+        lines.append(nxt)  # wraps if it must: a command is never cut
+    else:
+        nxt.append("Next: ", style="bold")
+        nxt.append(sentence)
+        lines.append(one_line(nxt))
+    never = forbidden_line(d)
+    if never:
+        no = Text()
+        no.append("Never now: ", style=BAD)
+        no.append(never, style="#ff9e9e")
+        lines.append(one_line(no))
+    if status:
+        lines.append(one_line(Text(status, style=MUTED)))
+    return Text("\n").join(lines)
 
 
 def fleet_text(entries: Sequence[tuple[str, Diagnosis | None]], current: str) -> Text:
@@ -434,7 +490,10 @@ def _fact_value(f: HostFacts, key: str, settings: Settings, now: float) -> Text:
         if f.ssh_error:
             t.append(f"\n{f.ssh_error}", style=BAD)
         if f.host_key_fingerprint:
-            t.append(f"\n{f.host_key_fingerprint}", style=MUTED)
+            label = "offered " if f.known_host_keys else ""
+            t.append(f"\n{label}{f.host_key_fingerprint}", style=BAD if f.known_host_keys else MUTED)
+        for known in f.known_host_keys:
+            t.append(f"\nknown_hosts has {known}", style=MUTED)
     elif key == "files":
         t.append("-" if f.latency_ms is None else f"{f.latency_ms:.0f} ms (files command)")
     elif key == "role":
@@ -542,6 +601,11 @@ def host_detail(
             head.append(f" {fl.value} ", style=FLAG)
             head.append(" ")
     parts: list[RenderableType] = [head]
+    if f.ssh is SshState.HOST_KEY_CHANGED:
+        key = Text()
+        key.append("Host key changed\n", style="bold underline")
+        key.append(host_key_changed_advice(f))
+        parts.append(key)
 
     if d is not None and d.recommendation is not None and d.recommendation.host == f.name and d.recommendation.command:
         rec = Text()

@@ -11,6 +11,7 @@ import tomlkit
 
 
 from ...config import Config, ConfigError, HostEntry, UnknownPoolError, load_config
+from ...config import host_entry as parse_host_item
 
 
 # =========================================================================== 6. config
@@ -49,9 +50,14 @@ def add_host_to_config_file(path: str | os.PathLike[str], pool_name: str, host_e
     hosts = table.get("hosts")
     if hosts is None:
         raise ConfigError(f"{target}: pool {pool_name!r} has no hosts list")
-    if any(HostEntry.parse(str(h)).key == entry.key for h in hosts):
+    if any(parse_host_item(h.unwrap() if hasattr(h, "unwrap") else h).key == entry.key for h in hosts):
         return False
-    hosts.append(str(entry))
+    if entry.address is None:
+        hosts.append(entry.name)
+    else:  # a name for an address: { name = "plot9", address = "10.77.0.9" }
+        item = tomlkit.inline_table()
+        item.update({"name": entry.name, "address": entry.address})
+        hosts.append(item)
     text = tomlkit.dumps(doc)
     mode = target.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

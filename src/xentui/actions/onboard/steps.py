@@ -137,6 +137,13 @@ def update_file_identity(path: str | os.PathLike[str], *, chunk: int = 1 << 20, 
     local = Path(path).expanduser()
     try:
         with local.open("rb") as fh:
+            magic = fh.read(262)
+            if magic.startswith((b"PK\x03\x04", b"\x1f\x8b")) or magic[257:262] == b"ustar":
+                # an archive around the ISO: its update.xml bytes may show through (stored, not
+                # compressed), but xapi mounts what it is given, and an archive does not mount
+                return (f"no update.xml in it: {describe_file(local)}; not an update package "
+                        "(xapi would refuse it: INVALID_UPDATE) — pick the update's own file")
+            fh.seek(0)
             tail, read = b"", 0
             while read < limit:
                 block = fh.read(chunk)
@@ -153,7 +160,53 @@ def update_file_identity(path: str | os.PathLike[str], *, chunk: int = 1 << 20, 
                 tail = block[-4096:]
     except OSError as e:
         return f"cannot read it: {e}"
-    return "no update.xml in it: not an update package (xapi would refuse it: INVALID_UPDATE)"
+    return (f"no update.xml in it: {describe_file(local)}; not an update package (xapi would refuse it: "
+            "INVALID_UPDATE) — pick the update's own file")
+
+
+def describe_file(path: Path) -> str:
+    """What a file holds, from its first bytes: an ISO image (its volume label), a zip / tar / gzip
+    archive (the .iso files a zip or tar holds), or text (its first line) — said when a file given
+    as an update is not one."""
+    import tarfile
+    import zipfile
+
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(0x8800)
+    except OSError as e:
+        return f"it cannot be read ({e})"
+    if size == 0:
+        return "it is empty (0 bytes)"
+    human = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size} bytes"
+    if head[0x8001:0x8006] == b"CD001":
+        label = head[0x8028:0x8048].decode("ascii", errors="replace").strip() or "no label"
+        return f"it is an ISO 9660 image ({human}, volume label {label!r}) without an update.xml"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return f"it is a damaged zip archive ({human})"
+        isos = [n for n in names if n.lower().endswith(".iso")]
+        inside = f"holding {', '.join(isos[:3])}: unzip it and pick the .iso" if isos else \
+            f"holding {len(names)} file(s), no .iso ({', '.join(names[:3])})"
+        return f"it is a zip archive ({human}) {inside}"
+    if head[257:262] == b"ustar" or head.startswith(b"\x1f\x8b"):
+        try:
+            with tarfile.open(path) as tf:
+                names = tf.getnames()
+        except (tarfile.TarError, OSError):
+            return f"it is a gzip-compressed file ({human})" if head.startswith(b"\x1f\x8b") else f"it is a tar archive ({human})"
+        isos = [n for n in names if n.lower().endswith(".iso")]
+        inside = f"holding {', '.join(isos[:3])}: unpack it and pick the .iso" if isos else f"holding {len(names)} file(s), no .iso"
+        return f"it is a tar archive ({human}) {inside}"
+    sample = head[:512]
+    if sample and all(b in b"\t\n\r" or 32 <= b < 127 or b >= 0x80 for b in sample):
+        first = sample.decode("utf-8", errors="replace").splitlines()[0][:60] if sample.strip() else ""
+        return f"it is text ({human}), starting {first!r}"
+    return f"it is {human} of data this console does not recognise"
 
 
 def trust_command(conn: NewHostConnection) -> str:

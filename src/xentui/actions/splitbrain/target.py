@@ -52,14 +52,16 @@ def check_recover_slaves_target(
         )
     if host == maj or (diagnosis.verdict is not Verdict.SPLIT_BRAIN and len(diagnosis.masters) == 1):
         if diagnosis.verdict is Verdict.SPLIT_BRAIN:
-            why = f"{host} is the master the rest of the pool follows ({len(followers_of(diagnosis, host))} hosts)."
+            # counted as the header counts: the master follows itself (`7 of 8 hosts follow plot2`)
+            why = (f"{host} is the master the pool follows: {len(followers_of(diagnosis, host)) + 1} of "
+                   f"{len(diagnosis.hosts)} hosts follow it.")
         else:
             why = f"{host} is the pool's master."
         return TargetCheck(host=host, ok=True, reason=why)
     followers = followers_of(diagnosis, maj) if maj else []
     reason = (
         f"{host} is not the master the pool follows"
-        + (f" ({maj} is, followed by {len(followers)} host{'s' if len(followers) != 1 else ''})" if maj else "")
+        + (f" ({maj} is: {len(followers) + 1} of {len(diagnosis.hosts)} hosts follow it)" if maj else "")
         + f": recover-slaves on {host} would pull the pool back to the old master's database ({host}'s copy) and "
         + (f"throw away everything done on {maj} since the split." if maj else "throw away what the others did since.")
     )

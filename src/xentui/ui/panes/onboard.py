@@ -342,6 +342,10 @@ class OnboardScreen(Screen[None]):
         """F8: the step the line above the footer names (each change still asks its confirmation)."""
         if self.busy or self.ctx.engine is None:
             return
+        if self.join_report is not None and self.join_report.joined:
+            if self.query_one("#ob-add-config", Button).display:  # the step the line names after the join
+                self._add_config()
+            return
         if self.conn is None or not self.connected:
             if self.conn is not None and self.conn.needs_trust:
                 self.trust()
@@ -735,7 +739,29 @@ class OnboardScreen(Screen[None]):
         if report.accepted:
             self.ctx.source.refresh()
         if report.joined:
+            self.entry = self._joined_entry()
             await self._watch_new_host(report)
+
+    def _joined_entry(self) -> HostEntry | None:
+        """The joined host as the console and the config name it: by its own hostname, with the
+        address it was joined by kept (``{ name = "plot9", address = "10.77.0.9" }``); as typed
+        when that is already its name, or when the name is taken."""
+        entry, new = self.entry, self.new_profile
+        if entry is None or new is None or not new.hostname or new.hostname == entry.name:
+            return entry
+        taken = set(self.ctx.source.facts)
+        config = self._config()
+        if config is not None:
+            try:
+                taken |= set(config.pool(self.ctx.pool).host_names)
+            except Exception:
+                pass
+        if new.hostname in taken:
+            return entry
+        try:
+            return HostEntry.labelled(new.hostname, entry.address or entry.name)
+        except ValueError:
+            return entry  # a hostname that cannot be a name in the config: keep the address
 
     async def _watch_new_host(self, report: JoinReport) -> None:
         """The engine starts a session to the new host; done when its own probe (not the join's
@@ -745,14 +771,15 @@ class OnboardScreen(Screen[None]):
             return
         engine.add_host(entry)
         self.ctx.source.refresh(entry.name)
-        self.post_join.append(f"… the console opens a session to {entry.name} and probes it")
+        at = f" at {entry.address}" if entry.address else ""
+        self.post_join.append(f"… the console opens a session to {entry.name}{at} and probes it")
         self._render_join()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(self.ctx.settings.connect_timeout) + 3 * float(self.ctx.settings.command_timeout)
         while True:
             f = await engine.probe_host(entry.name)
             if f.reachable and f.role is not None and f.role.value == "slave":
-                line = (f"✓ {entry.name} is a row of the console: its pool.conf says {f.pool_conf_raw!r} "
+                line = (f"✓ {entry.name}{at} is a row of the console: its pool.conf says {f.pool_conf_raw!r} "
                         f"(probed {time.strftime('%H:%M:%S')})")
                 break
             if loop.time() > deadline:
@@ -874,6 +901,5 @@ class OnboardScreen(Screen[None]):
 
 ONBOARD_PANE = PaneSpec(
     id="onboard", key="o", title="Onboard", factory=OnboardScreen,
-    footer=False,  # not an outage action: in the help screen and the palette, so F1 and q keep their place at 80 columns
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
 )

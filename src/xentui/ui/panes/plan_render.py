@@ -124,7 +124,13 @@ def steps_text(
             out.append(f"  {label}", style=style)
         out.append("\n    ")
         out.append(s.command, style=CMD)
-        out.append(f"\n    why: {s.why}", style="")
+        if res is not None and res.status is StepStatus.REFUSED:
+            # why it was refused, not why it was planned: the plan's reason is what the guard rails denied
+            out.append("\n    why refused: ", style=BAD)
+            out.append(res.explanation or "the guard rails refused it (the audit file has the record)")
+            out.append(f"\n    planned because: {s.why}", style=DIM)
+        else:
+            out.append(f"\n    why: {s.why}", style="")
         if s.precondition:
             out.append(f"\n    only if: {s.precondition}", style=DIM)
         if s.verify:
@@ -188,10 +194,13 @@ def follows_text(diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> Text:
         f = facts.get(m)
         out.append("\n ")
         out.append(m, style="bold")
-        if m in diagnosis.masters:
-            out.append(" master", style=OK if f is None or f.reachable else WARN)
         if f is not None and not f.reachable:
+            # not re-read: what it held is last seen, never "master" under a verdict of now
+            if m in diagnosis.masters:
+                out.append(" was master when last seen", style=WARN)
             out.append(" (unreachable)", style=BAD)
+        elif m in diagnosis.masters:
+            out.append(" master", style=OK)
         followers = sorted(groups.get(m, []), key=natural_key)
         out.append(" ← " + (" ".join(followers) if followers else "nobody"))
     for n in sorted(alone, key=natural_key):

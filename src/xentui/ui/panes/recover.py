@@ -33,7 +33,7 @@ __all__ = ["RECOVER_PANE", "RecoverScreen"]
 def _option_prompt(c: CandidateOption, chosen: bool) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("▶ " if chosen else "  ", style="bold")
-    t.append(f"{c.name:<8}", style="bold" if c.qualifies else DIM)
+    t.append(f"{c.name:<7} ", style="bold" if c.qualifies else DIM)  # a long name or address still ends with a space
     gen = f"gen {c.db_generation}" if c.db_generation is not None else "gen ?"
     lat = f"{c.latency_ms:.0f} ms" if c.latency_ms is not None else "— ms"
     t.append(f"{gen:<9} {lat:>7}  ", style="" if c.qualifies else DIM)

@@ -69,6 +69,10 @@ __all__ = ["PlanPane", "sync_options"]
 # --------------------------------------------------------------------------- the base screen
 
 
+#: the plan's commands listed above the footer, every one readable before F8 (more: the steps below)
+NEXT_STEPS_SHOWN = 4
+
+
 class PlanPane(Screen[None]):
     """A plan shown truth-first, run step by step with confirmations, then its report."""
 
@@ -87,7 +91,7 @@ class PlanPane(Screen[None]):
     PlanPane.-wide #pane-body { layout: horizontal; overflow-y: hidden; }
     PlanPane.-wide .pane-col { width: 1fr; height: 1fr; overflow-y: auto; scrollbar-size-vertical: 1; }
     PlanPane.-wide #pane-right { border-left: vkey $primary 40%; }
-    PlanPane #pane-next { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    PlanPane #pane-next { height: auto; max-height: 8; padding: 0 1; background: $panel; }
     PlanPane #pane-status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     PlanPane #pane-status.-dry { background: $warning 30%; }
     PlanPane #pane-status.-bad { background: $error 25%; }
@@ -302,12 +306,19 @@ class PlanPane(Screen[None]):
         box.display = step is not None and idle
         if step is None:
             return
+        steps = plan.steps  # type: ignore[union-attr]
         t = Text()
-        t.append("next: ", style=DIM)
-        t.append(f"on {step.host}: ", style="bold")
-        t.append(step.command)
-        if len(plan.steps) > 1:  # type: ignore[union-attr]
-            t.append(f" (+{len(plan.steps) - 1})", style=DIM)  # type: ignore[union-attr]
+        shown = steps if len(steps) <= NEXT_STEPS_SHOWN else steps[:NEXT_STEPS_SHOWN - 1]
+        for n, s in enumerate(shown, 1):
+            if n > 1:
+                t.append("\n")
+            t.append("next: " if n == 1 else "then: ", style=DIM)
+            if len(steps) > 1:
+                t.append(f"{n}. ", style=DIM)
+            t.append(f"on {s.host}: ", style="bold")
+            t.append(s.command)
+        if len(shown) < len(steps):
+            t.append(f"\n… and {len(steps) - len(shown)} more steps: ctrl+↓ scrolls to them", style=DIM)
         box.update(t)
 
     def _show_status(self) -> None:

@@ -42,13 +42,13 @@ from .spec import PaneContext, PaneSpec
 __all__ = ["SPLIT_BRAIN_PANE", "SplitBrainScreen"]
 
 
-def _master_prompt(m: MasterInfo, chosen: bool, allowed: bool) -> Text:
+def _master_prompt(m: MasterInfo, chosen: bool, allowed: bool, hosts: int) -> Text:
+    """One master of the picker; its count is the header's (`7 of 8 follow`: the master counts itself)."""
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("▶ " if chosen else "  ", style="bold")
-    t.append(f"{m.name:<8}", style="bold")
+    t.append(f"{m.name:<7} ", style="bold")  # a long name or address still ends with a space
     t.append(" majority " if m.majority else " minority ", style=OK if m.majority else BAD)
-    n = len(m.followers)
-    t.append(f"followed by {n:<2} " if n else "followed by none ")
+    t.append(f"{len(m.followers) + 1} of {hosts} follow · ")
     t.append(f"gen {m.db_generation if m.db_generation is not None else '?':<6}")
     if m.reachable is False:
         t.append(" unreachable", style=BAD)
@@ -178,7 +178,8 @@ class SplitBrainScreen(PlanPane):
 
     def _sync_options(self, chosen: str | None) -> None:
         ol = self.query_one("#masters", OptionList)
-        items = [(m.name, _master_prompt(m, m.name == chosen, self._allowed(m.name)[0])) for m in self._masters]
+        hosts = len(self.ctx.source.facts)
+        items = [(m.name, _master_prompt(m, m.name == chosen, self._allowed(m.name)[0], hosts)) for m in self._masters]
         sync_options(ol, items, chosen)
 
     def pick(self, name: str) -> None:

@@ -42,8 +42,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog") as box:
             box.border_title = self.title_text
-            box.border_subtitle = "Esc closes"
+            box.border_subtitle = "↑↓ PgUp PgDn Home End scroll · Esc closes"
             yield Static(self._render_rows(), id="help-body")
+
+    def on_mount(self) -> None:
+        # focused, so the arrows and page keys scroll it: on a short terminal the keys run past its bottom
+        self.query_one("#help-dialog", VerticalScroll).focus()
 
     def _render_rows(self) -> Group:
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))

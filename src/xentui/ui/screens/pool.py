@@ -9,6 +9,7 @@ palette commands are made here from it, so a new pane never edits this file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -38,6 +39,10 @@ SIDE_INTERVAL = 0.5
 
 _MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down",
           "page_left", "page_right", "scroll_top", "scroll_bottom", "scroll_home", "scroll_end"}
+
+
+#: the width from which the demo's fault keys join the footer (below it they would push F1 and q off)
+DEMO_KEYS_MIN_WIDTH = 110
 
 
 class PoolScreen(Screen[None]):
@@ -194,7 +199,20 @@ class PoolScreen(Screen[None]):
             self._render_side()
 
     def on_resize(self) -> None:
+        self._fit_footer()
         self.call_after_refresh(self._after_resize)
+
+    def _fit_footer(self) -> None:
+        """The demo's fault keys (c s t) in the footer only where they fit beside the console's own.
+
+        At 80 columns the footer holds the console's keys (o onboarding and j timeline
+        included) and no more; the fault keys still work there, and F1 lists them.
+        """
+        show = self.size.width >= DEMO_KEYS_MIN_WIDTH
+        kb = self._bindings.key_to_bindings
+        for key in ("c", "s", "t"):
+            kb[key] = [replace(b, show=show) if b.action.startswith("demo_") else b for b in kb.get(key, [])]
+        refresh_footer(self)
 
     @guarded("resizing the pool screen")
     def _after_resize(self) -> None:

@@ -20,13 +20,20 @@ class VerdictBanner(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.verdict: Verdict | None = None
+        self._shown: tuple[Diagnosis | None, str, str | None] | None = None
 
     def show(self, diagnosis: Diagnosis | None, pool: str, status: str | None = None) -> None:
         self.verdict = diagnosis.verdict if diagnosis is not None else None
         wanted = verdict_class(self.verdict)
         for cls in _CLASSES:
             self.set_class(cls == wanted, cls)
-        self.update(banner_text(diagnosis, pool, status=status))
+        self._shown = (diagnosis, pool, status)
+        width = self.content_size.width or None  # not laid out yet: the full text, redone on the resize
+        self.update(banner_text(diagnosis, pool, status=status, width=width))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
 
 class FleetLine(Static):
