@@ -154,7 +154,7 @@ class RunReport(BaseModel):
     final_verdict: str | None = None
     final_summary: str | None = None
     # why nothing ran, when the run was refused as a whole: "read-only", "lease" (someone else holds
-    # the pool: `holder` says who), "blocked" (a precondition failed)
+    # the pool: `holder` says who), "blocked" (a precondition failed), "stale" (`recheck` refused it)
     refused: str | None = None
     holder: dict[str, Any] | None = None
 
@@ -292,6 +292,7 @@ class PlanRunner:
         performers: Mapping[StepAction, Performer] | None = None,
         lease: PoolLease | None = None,
         take_over: TakeOverFn | None = None,
+        recheck: Callable[[Diagnosis], str | None] | None = None,
     ) -> None:
         self.engine = engine
         self.audit = audit
@@ -305,6 +306,9 @@ class PlanRunner:
         self.performers = dict(performers or {})
         self.lease = lease  # None: the runner makes its own (PoolLease over the engine) for each run
         self.take_over = take_over  # asked (typed confirmation) before taking over someone else's live lease
+        # once the lease holds, the pool is probed again (a change made before we held it is seen) and
+        # `recheck(diagnosis)` may refuse the plan ("stale"), saying why: `apply` compares its fingerprint
+        self.recheck = recheck
         self.report: RunReport | None = None
         self._cancel = asyncio.Event()
         self._total = 0
@@ -384,6 +388,13 @@ class PlanRunner:
             return report
         lease.keep()
         try:
+            await self._progress(None, "lease", "lease held; probing the pool again before the first change")
+            d = await self.engine.probe_once()
+            why = self.recheck(d) if self.recheck is not None else None
+            if why:
+                self._refuse_all(plan, report, "stale", why)
+                await self._progress(None, "stopped", why)
+                return report
             for i, step in enumerate(plan.steps):
                 if self._cancel.is_set():
                     report.stopped = f"cancelled before step {i + 1}"
