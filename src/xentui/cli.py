@@ -325,7 +325,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         config.pool(args.pool)  # an unknown name is a clear error before the screen opens
     # Several pools: the console watches them all and shows the one in trouble first.
     return run_console(
-        _with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False), config_path=path
+        _with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False), config_path=path,
+        read_only=getattr(args, "read_only", False),
     )
 
 
