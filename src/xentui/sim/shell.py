@@ -10,7 +10,9 @@ field splitting of unquoted expansions; redirections `>`, `>>`, `<`, `N>&M`,
 `exec 3<>/dev/tcp/HOST/PORT` connect check.
 
 Host-specific commands are simulated: `xe`, `cat`/`head`/`ls` of the host's
-files, `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
+files, `mkdir [-p]`, `rmdir`, `rm [-f]` (as coreutils answers: the pool lease
+is an atomic mkdir; tests/test_sim_lease_shell.py compares each with the
+machine's bash), `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
 this shell, so `xe` stays simulated), and the builtins (`echo`, `printf`,
 `read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `break`, `continue`,
 `timeout`, `bash -c`/`sh -c`); $HOME, $USER, $HOSTNAME, $PATH are a root
