@@ -388,8 +388,11 @@ class PlanRunner:
             return report
         lease.keep()
         try:
-            await self._progress(None, "lease", "lease held; probing the pool again before the first change")
-            d = await self.engine.probe_once()
+            # the hosts that hold our lease are the ones that answer: read each again (at once), so a
+            # change made before the lease held is seen; a host that did not answer keeps its facts
+            await self._progress(None, "lease", "lease held; reading every host that answers again before the first change")
+            await asyncio.gather(*(self.engine.probe_host(n) for n in lease.held))
+            d = self.engine.diagnose()
             why = self.recheck(d) if self.recheck is not None else None
             if why:
                 self._refuse_all(plan, report, "stale", why)

@@ -197,11 +197,11 @@ class XentuiApp(App[int]):
         from ..actions.lease import PoolLease
 
         lease = PoolLease(engine, self.audit)
-        self._own_leases = [x for x in self._own_leases if x.held] + [lease]
+        self._own_leases = [x for x in self._own_leases if x.record is not None] + [lease]
         return lease
 
     def _own_tokens(self) -> set[str]:
-        return {x.record.token for x in self._own_leases if x.record is not None and x.held}
+        return {x.record.token for x in self._own_leases if x.record is not None}
 
     def _poll_lease(self) -> None:
         slot = self.current_slot

@@ -305,8 +305,11 @@ class PoolLease:
                 pass
             self._keeper = None
         if self.record is None or not self.held:
-            self.held = []
+            self.held, self.record = [], None
             return
         token = self.record.token
         held, self.held = list(self.held), []
-        await asyncio.gather(*(self._run(h, release_command(token)) for h in held), return_exceptions=True)
+        try:
+            await asyncio.gather(*(self._run(h, release_command(token)) for h in held), return_exceptions=True)
+        finally:
+            self.record = None  # ours no more (a host we could not reach keeps it until its expiry)
