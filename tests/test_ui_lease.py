@@ -90,3 +90,18 @@ async def test_read_only_console_refuses_change_keys(sim_factory: SimFactory) ->
             assert not pane.running and pane.runs == 0 and not isinstance(app.screen, ConfirmScreen)
     # the runner itself refuses too (a key that forgot to ask): nothing reached a host
     assert xe_sent(sim, "pool-emergency-transition-to-master") == 0
+
+
+def test_cli_hands_read_only_to_the_console_and_the_demo(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import xentui.devtools.demo as demo_module
+    import xentui.ui.app as app_module
+    from xentui import cli
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(demo_module, "run_demo", lambda **kw: seen.update(kw) or 0)
+    monkeypatch.setattr(app_module, "run_console", lambda config, **kw: seen.update(kw) or 0)
+    assert cli.main(["--read-only", "demo"]) == 0 and seen["read_only"] is True
+    assert cli.main(["demo"]) == 0 and seen["read_only"] is False
+    cfg = tmp_path / "pools.toml"
+    cfg.write_text('[[pool]]\nname = "p"\nhosts = ["h1"]\n')
+    assert cli.main(["--config", str(cfg), "--read-only"]) == 0 and seen["read_only"] is True

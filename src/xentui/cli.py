@@ -334,7 +334,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .devtools.demo import run_demo
 
     return run_demo(
-        hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False), release=args.release
+        hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False), release=args.release,
+        read_only=getattr(args, "read_only", False),
     )
 
 
