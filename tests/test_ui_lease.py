@@ -59,7 +59,7 @@ async def test_two_consoles_promote_at_once_one_runs(sim_factory: SimFactory) ->
         assert lpane.report.ran == []
         # the loser's header, on whatever screen it shows, names the holder and the plan
         await until(lambda: loser.lease_line is not None, 10, "the lease in the loser's header")
-        assert f"LEASE {holder} (plan 'Promote {chosen}" in header_text(loser)
+        assert f"LEASE {holder} since " in header_text(loser) and f"plan 'Promote {chosen}" in loser.lease_line
         # the winner runs its plan
         await confirm_f8(winner, chosen, f"{XE} pool-emergency-transition-to-master")
         await confirm_f8(winner, chosen, f"{XE} pool-recover-slaves")

@@ -222,16 +222,19 @@ class XentuiApp(App[int]):
 
     def show_lease(self, view: Any) -> None:
         """Put the lease someone else holds (if any) in every screen's header."""
-        from ..actions.lease import describe
-
         self.lease_view = view
         now = view.now
         lines = []
         for rec, hosts in view.others(None):
             if rec.token in self._own_tokens():
                 continue
-            state = "STALE LEASE" if rec.stale(now) else "LEASE"
-            lines.append(f"{state} {describe(rec, now)} on {len(hosts)}/{len(view.hosts)} hosts")
+            # short enough for 80 columns: who, from where, since when first; the plan's title last
+            since = time.strftime("%H:%M:%S UTC", time.gmtime(rec.started))
+            left = rec.expires - now
+            state = ("STALE LEASE", f"expired {-left:.0f} s ago, may be taken") if left <= 0 else (
+                "LEASE", f"expires in {left:.0f} s")
+            lines.append(f"{state[0]} {rec.who()} since {since} · {state[1]} · {len(hosts)}/{len(view.hosts)} hosts "
+                         f"· plan {rec.plan!r}")
         line = "; ".join(lines) or None
         if line != self.lease_line:
             self.lease_line = line
