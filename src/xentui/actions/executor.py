@@ -106,7 +106,7 @@ class Progress(BaseModel):
 
     step: int | None  # 0-based index in plan.steps (None: the run as a whole)
     total: int
-    phase: str  # confirm | running | waiting | verifying | done | failed | stopped
+    phase: str  # lease | confirm | running | waiting | verifying | done | failed | stopped
     host: str | None = None
     message: str
     remaining_s: float | None = None  # waiting: seconds left of the fuse
