@@ -226,16 +226,21 @@ async def test_field_story(sim_factory: Any, tmp_path: Path) -> None:
 
 
 async def test_designate_host_offline_explained_with_the_host_named(sim_factory: Any, tmp_path: Path) -> None:
-    """The plan was made while every host answered; plot7 went down before it ran."""
+    """The plan was made while every host answered; plot7 went down after the runner's last probe
+    (the one it makes once the lease holds), while the admin confirmed: xapi's HOST_OFFLINE, explained."""
     sim = await sim_factory()
     eng = make_engine(sim)
     audit = AuditLog(tmp_path / "audit.jsonl")
+
+    async def confirm_while_plot7_goes_down(step: Step) -> bool:
+        await sim.fault("shutdown", "plot7")
+        return True
+
     try:
         d = await eng.probe_once()
         plan = plan_designate_master(eng.facts, d, "plot5")
         assert not plan.blocked, plan.blocked_reason
-        await sim.fault("shutdown", "plot7")
-        report = await PlanRunner(eng, audit, lambda s: True, fuse=0.3, settle_timeout=5.0).run(plan)
+        report = await PlanRunner(eng, audit, confirm_while_plot7_goes_down, fuse=0.3, settle_timeout=5.0).run(plan)
     finally:
         await eng.stop()
     r = report.results[0]

@@ -39,6 +39,8 @@ class FakeSession:
         self.engine, self.name = engine, name
 
     async def run(self, command: str, timeout: float, stdin: str | None = None, record: bool = True) -> CommandResult:
+        if "/run/xentui" in command:  # the pool's lease (tests/test_lease*.py drive it against the simulator)
+            return CommandResult(self.name, command, 0, "free\n" if command.startswith("if ") else "", "", time.time(), 0.0)
         self.engine.sent.append((self.name, command))
         code, out, err = self.engine.responder(self.engine, self.name, command)
         if self.engine.delay:
@@ -309,3 +311,22 @@ async def test_force_is_never_sent_without_the_consoles_confirmation(audit: Audi
     asked: list[Step] = []
     report = await runner(eng, audit, lambda s: asked.append(s) or False).run(plan)
     assert eng.sent == [] and [s.command for s in asked] == [f"{XE} host-forget uuid={gone} --force"]
+
+
+async def test_read_only_refuses_every_step_before_anything_is_sent(audit: AuditLog) -> None:
+    eng = FakeEngine(master_gone(), promote_works)
+    eng.settings = eng.settings.model_copy(update={"read_only": True})
+    asked: list[Step] = []
+    report = await runner(eng, audit, lambda s: asked.append(s) or True).run(promote_plan(eng))
+    assert report.refused == "read-only" and report.ran == [] and asked == [] and eng.sent == []
+    assert "read-only" in (report.stopped or "")
+    assert [r.outcome for r in audit.read()] == ["refused", "refused"]
+
+
+async def test_a_stale_recheck_refuses_after_the_lease_is_held(audit: AuditLog) -> None:
+    eng = FakeEngine(master_gone(), promote_works)
+    seen: list[str] = []
+    report = await runner(eng, audit, recheck=lambda d: seen.append(str(d.verdict)) or "verdict: was x, now y").run(
+        promote_plan(eng))
+    assert seen == ["master-lost"] and report.refused == "stale" and eng.sent == []
+    assert report.stopped == "verdict: was x, now y"

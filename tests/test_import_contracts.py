@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "xentui.ui": 6,
     "xentui.devtools": 7,
     "xentui.completion": 7,
+    "xentui.apply": 7,  # `xentui apply PLANFILE`: a saved plan through the runner
     "xentui.onboard_check": 7,  # `xentui onboard --check`: the onboarding checks without a screen  # argparse only; cli hands it its parser
     "xentui.cli": 8,
     "xentui.screenshots": 8,
@@ -299,7 +300,7 @@ def test_every_kind_of_step_is_registered_by_its_feature() -> None:
 #: one package per feature under actions/, its pane beside the others in ui/panes/ (textual stays in ui)
 FEATURES = ("recover", "splitbrain", "designate", "storage", "onboard")
 #: what actions/ holds beside the feature packages: what every feature shares
-SHARED_ACTIONS = {"__init__", "plan", "guards", "executor", "propose"}
+SHARED_ACTIONS = {"__init__", "plan", "guards", "executor", "propose", "fingerprint"}  # fingerprint: plan --json / apply
 
 
 def test_one_package_per_feature() -> None:

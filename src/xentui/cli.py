@@ -137,7 +137,8 @@ def status_table(doc: dict[str, Any]) -> str:
 
 
 async def _probe(
-    config: Config, pool: PoolConfig, early: bool, end_at: float | None = None, ask: bool = True
+    config: Config, pool: PoolConfig, early: bool, end_at: float | None = None, ask: bool = True,
+    lease_out: list[Any] | None = None,
 ) -> BoundedProbe:
     """One probe; with `end_at` (monotonic), it ends then at the latest, or at the verdict's speed (engine/deadline.py).
 
@@ -169,9 +170,45 @@ async def _probe(
                 engine.use_password(password)
                 deadline = None if end_at is None else max(0.5, end_at - time.monotonic())
                 r = await probe_within(engine, deadline, on_diagnosis if early else None)
+        if lease_out is not None:  # who holds the pool's lease, read on every host that answered
+            lease_out.append(await _read_lease(engine, end_at))
         return r
     finally:
         await engine.stop()
+
+
+async def _read_lease(engine: Any, end_at: float | None) -> Any:
+    """The pool's lease as every reachable host says (None when the deadline left no time to ask)."""
+    import asyncio
+
+    from .actions.lease import read_pool_lease
+
+    left = None if end_at is None else end_at - time.monotonic()
+    if left is not None and left <= 0.05:
+        return None
+    try:
+        return await asyncio.wait_for(read_pool_lease(engine), left)
+    except (asyncio.TimeoutError, TimeoutError):
+        return None
+
+
+def lease_json(view: Any) -> dict[str, Any]:
+    """`status --json`'s "lease": the holders seen (who, from where, which plan, since, expiry, stale, hosts)."""
+    if view is None:
+        return {"read": False, "holders": []}
+    return {"read": True, "hosts_read": len(view.hosts), "holders": view.json()}
+
+
+def lease_lines(view: Any) -> list[str]:
+    from .actions.lease import describe
+
+    if view is None:
+        return ["Lease: not read (no time left before the deadline)"]
+    return [
+        f"{'STALE LEASE' if rec.stale(view.now) else 'LEASE'}: held by {describe(rec, view.now)} "
+        f"on {len(hosts)} of {len(view.hosts)} hosts ({', '.join(hosts)})"
+        for rec, hosts in view.others()
+    ]
 
 
 def _deadline(args: argparse.Namespace) -> float | None:
@@ -186,9 +223,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
-    r = asyncio.run(_probe(config, pool, early=not args.json, end_at=_deadline(args)))
+    leases: list[Any] = []
+    r = asyncio.run(_probe(config, pool, early=not args.json, end_at=_deadline(args), lease_out=leases))
     doc = status_json(pool.name, r.facts, r.diagnosis, r.seconds, r.outstanding)
-    print(json.dumps(doc, indent=2) if args.json else status_table(doc))
+    view = leases[0] if leases else None
+    doc["lease"] = lease_json(view)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(status_table(doc))
+        print("\n".join(lease_lines(view)) or "Lease: nobody holds the pool")
     return 0
 
 
@@ -221,12 +265,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     import json
 
     from .actions import plan_report, plan_text, propose_plan
+    from .actions.fingerprint import saved_plan
 
     config, pool = _load(args)
     config = _with_overrides(config, args)
     r = asyncio.run(_probe(config, pool, early=False, end_at=_deadline(args)))
     plan = propose_plan(r.facts, r.diagnosis)
-    print(json.dumps(plan_report(plan), indent=2) if args.json else plan_text(plan))
+    if args.json:  # also the file `xentui apply` runs: the plan whole, and the facts it was made from
+        doc = saved_plan(plan_report(plan), plan.model_dump(mode="json"), r.facts, r.diagnosis, time.time())
+        print(json.dumps(doc, indent=2))
+    else:
+        print(plan_text(plan))
     return 0
 
 
@@ -276,7 +325,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         config.pool(args.pool)  # an unknown name is a clear error before the screen opens
     # Several pools: the console watches them all and shows the one in trouble first.
     return run_console(
-        _with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False), config_path=path
+        _with_overrides(config, args), pool_name=args.pool, dry_run=getattr(args, "dry_run", False), config_path=path,
+        read_only=getattr(args, "read_only", False),
     )
 
 
@@ -284,7 +334,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .devtools.demo import run_demo
 
     return run_demo(
-        hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False), release=args.release
+        hosts=args.hosts, scenario=args.scenario, fuse=args.fuse, dry_run=getattr(args, "dry_run", False), release=args.release,
+        read_only=getattr(args, "read_only", False),
     )
 
 
@@ -314,6 +365,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return watch(_with_overrides(config, args), pool, args.json)
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from .apply import cmd_apply as apply
+    from .config import find_config, load_config
+
+    config = _with_overrides(load_config(find_config(args.config)), args)
+    return apply(args, config, config.pool)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import cmd_report as report
 
@@ -339,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="pool config file (default: $XENTUI_CONFIG, then the user config dir)")
     p.add_argument("--pool", help="which pool of the config (default: the only one)")
     p.add_argument("--dry-run", action="store_true", help="console: show the commands, run none")
+    p.add_argument("--read-only", action="store_true",
+                   help="watch only: every change key and `apply` refuse (also read_only = true in [settings])")
     sub = p.add_subparsers(dest="command")
 
     def timeouts(sp: argparse.ArgumentParser, deadline: float | None = None) -> None:
@@ -363,6 +424,21 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="one probe, then the plan the console would propose now (runs nothing)")
     timeouts(pl)
     pl.add_argument("--json", action="store_true", help="machine-readable output")
+    ap = sub.add_parser("apply", help="run a plan saved by `plan --json` (re-checked first): lease, confirmation, "
+                        "read-back; exit 0 done, 1 incomplete, 2 bad file, 3 pool changed, 4 lease held, "
+                        "5 read-only, 6 refused")
+    ap.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
+    ap.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config (default: the plan's)")
+    ap.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
+    ap.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
+    ap.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+    ap.add_argument("planfile", help="the JSON `xentui plan --json` printed")
+    ap.add_argument("--yes", action="store_true", help="confirm every step (scripts); else type each dangerous "
+                    "step's host name")
+    ap.add_argument("--dry-run", action="store_true", default=argparse.SUPPRESS, help="show the commands, run none")
+    ap.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse (exit 5)")
+    ap.add_argument("--take-over", metavar="WHO", help="take over a live lease held by WHO (their login or "
+                    "login@jumpbox, as the refusal names them); audited")
     wt = sub.add_parser("watch", help="the console's engine without a screen: one line per event until interrupted")
     timeouts(wt)
     wt.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -457,6 +533,7 @@ def main(argv: list[str] | None = None, own_process: bool = False) -> int:
         "onboard": cmd_onboard,
         "watch": cmd_watch,
         "report": cmd_report,
+        "apply": cmd_apply,
         "demo": cmd_demo,
         "exporter": cmd_exporter,
         "completion": cmd_completion,

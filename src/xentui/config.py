@@ -52,6 +52,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -230,6 +231,11 @@ class Settings(_Model):
     # Where this jump box keeps the vendor's update files: onboarding proposes
     # <update_dir>/<name-label>.iso for each update the new host lacks (it is still checked).
     update_dir: Path | None = None
+    # The pool's lease (actions/lease): how long it holds unless renewed (a client that dies
+    # leaves it stale after this); renewed every third of it while a plan runs.
+    lease_ttl: PositiveSeconds = 120.0
+    # Watch only: every change key of the console and `xentui apply` refuse (also --read-only).
+    read_only: StrictBool = False
 
     @field_validator("audit_file", "update_dir", mode="before")
     @classmethod

@@ -4,6 +4,13 @@
 
 * runs each step with `engine.sessions[host].run(...)`, bounded on both
   sides (`timeout …` on the host, a local timeout on the channel);
+* before the first change takes the pool's lease (`actions.lease.PoolLease`:
+  an atomic mkdir under /run on every reachable host, held on a majority of
+  them and on every host the plan touches), renews it while the plan runs and
+  releases it at the end; someone else's live lease refuses the whole run
+  (`RunReport.refused == "lease"`, `holder` names them) unless `take_over(record)`
+  — a typed confirmation — says yes; a lease lost mid-run stops it before the
+  next step.  With `settings.read_only` nothing runs (`refused == "read-only"`);
 * before each dangerous step awaits `confirm(step) -> bool` (the console
   shows a modal naming the host and the exact command; tests pass a lambda);
   a "no" stops the run there;
@@ -51,6 +58,7 @@ from xentui.xe.errors import parse_xe_error
 
 from .designate import explain_designate_error, host_named_in_error
 from .guards import check_step
+from .lease import LeaseRefused, PoolLease, TakeOverFn
 from .plan import Plan, Step, StepAction
 
 from xentui.engine.sessions import CommandResult
@@ -98,7 +106,7 @@ class Progress(BaseModel):
 
     step: int | None  # 0-based index in plan.steps (None: the run as a whole)
     total: int
-    phase: str  # confirm | running | waiting | verifying | done | failed | stopped
+    phase: str  # lease | confirm | running | waiting | verifying | done | failed | stopped
     host: str | None = None
     message: str
     remaining_s: float | None = None  # waiting: seconds left of the fuse
@@ -145,6 +153,10 @@ class RunReport(BaseModel):
     not_following: list[str] = Field(default_factory=list)  # reachable hosts not following the new master
     final_verdict: str | None = None
     final_summary: str | None = None
+    # why nothing ran, when the run was refused as a whole: "read-only", "lease" (someone else holds
+    # the pool: `holder` says who), "blocked" (a precondition failed), "stale" (`recheck` refused it)
+    refused: str | None = None
+    holder: dict[str, Any] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -278,6 +290,9 @@ class PlanRunner:
         poll_interval: float = 0.5,
         on_command: Callable[[CommandResult], Any] | None = None,
         performers: Mapping[StepAction, Performer] | None = None,
+        lease: PoolLease | None = None,
+        take_over: TakeOverFn | None = None,
+        recheck: Callable[[Diagnosis], str | None] | None = None,
     ) -> None:
         self.engine = engine
         self.audit = audit
@@ -289,6 +304,11 @@ class PlanRunner:
         self.poll_interval = poll_interval
         self.on_command = on_command
         self.performers = dict(performers or {})
+        self.lease = lease  # None: the runner makes its own (PoolLease over the engine) for each run
+        self.take_over = take_over  # asked (typed confirmation) before taking over someone else's live lease
+        # once the lease holds, the pool is probed again (a change made before we held it is seen) and
+        # `recheck(diagnosis)` may refuse the plan ("stale"), saying why: `apply` compares its fingerprint
+        self.recheck = recheck
         self.report: RunReport | None = None
         self._cancel = asyncio.Event()
         self._total = 0
@@ -336,8 +356,14 @@ class PlanRunner:
         self.report = report
         if plan.blocked and not self.dry_run:
             self.refuse(plan, report)
+            report.refused = "blocked"
             await self._progress(None, "stopped", report.stopped or "")
             self._finish(report, plan)
+            return report
+        if getattr(self.engine.settings, "read_only", False) and not self.dry_run:
+            why = "read-only: this xentui watches and changes nothing (--read-only, or read_only in [settings])"
+            self._refuse_all(plan, report, "read-only", why)
+            await self._progress(None, "stopped", report.stopped or "")
             return report
         if self.dry_run:
             for i, s in enumerate(plan.steps):
@@ -350,10 +376,34 @@ class PlanRunner:
                 report.stopped = f"the plan is blocked: {plan.blocked_reason}"
             self._finish(report, plan)
             return report
+        lease = self.lease or PoolLease(self.engine, self.audit)
+        touched = [s.host for s in plan.steps if s.host in self.engine.sessions]
+        await self._progress(None, "lease", "taking the pool's lease on every reachable host")
         try:
+            await lease.acquire(plan.title, touched, self.take_over)
+        except LeaseRefused as e:
+            self._refuse_all(plan, report, "lease", f"lease: {e}")
+            report.holder = e.holder.model_dump(mode="json") if e.holder is not None else None
+            await self._progress(None, "stopped", report.stopped or "")
+            return report
+        lease.keep()
+        try:
+            # the hosts that hold our lease are the ones that answer: read each again (at once), so a
+            # change made before the lease held is seen; a host that did not answer keeps its facts
+            await self._progress(None, "lease", "lease held; reading every host that answers again before the first change")
+            await asyncio.gather(*(self.engine.probe_host(n) for n in lease.held))
+            d = self.engine.diagnose()
+            why = self.recheck(d) if self.recheck is not None else None
+            if why:
+                self._refuse_all(plan, report, "stale", why)
+                await self._progress(None, "stopped", why)
+                return report
             for i, step in enumerate(plan.steps):
                 if self._cancel.is_set():
                     report.stopped = f"cancelled before step {i + 1}"
+                    break
+                if lease.lost:
+                    report.stopped = f"lease lost before step {i + 1}: {lease.lost}"
                     break
                 cont = await self._run_step(i, step, plan, report)
                 if not cont:
@@ -364,6 +414,8 @@ class PlanRunner:
                     r.explanation = "not run: the run was cancelled"
             report.stopped = report.stopped or "the run was cancelled"
             raise
+        finally:
+            await lease.release()
         for r in report.results:
             if r.status is StepStatus.NOT_RUN and not r.explanation:
                 r.explanation = "not run: " + (report.stopped or "an earlier step did not succeed")
@@ -384,6 +436,14 @@ class PlanRunner:
             r.explanation = "not run: the plan is blocked"
             self.audit.record(s.host, s.command, outcome="refused", detail=reason)
         return report
+
+    def _refuse_all(self, plan: Plan, report: RunReport, kind: str, why: str) -> None:
+        """Nothing runs: every step audited as refused with `why`."""
+        report.refused = kind
+        report.stopped = why
+        for s, r in zip(plan.steps, report.results):
+            r.explanation = f"not run: {why}"
+            self.audit.record(s.host, s.command, outcome="refused", detail=why)
 
     def _finish(self, report: RunReport, plan: Plan) -> None:
         if self.dry_run:

@@ -146,6 +146,7 @@ def run_demo(
     *,
     release: str = DEFAULT_RELEASE,
     headless: bool = False,
+    read_only: bool = False,
 ) -> int:
     """The console on a simulated pool (real SSH on loopback), with fault keys and a scenario menu.
 
@@ -176,7 +177,7 @@ def run_demo(
 
     previous = {sig: signal.signal(sig, end_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        app = XentuiApp(demo=demo, dry_run=dry_run)
+        app = XentuiApp(demo=demo, dry_run=dry_run, read_only=read_only)
         result = app.run(headless=headless)
         return int(result or 0)
     except _Ended as e:

@@ -10,7 +10,9 @@ field splitting of unquoted expansions; redirections `>`, `>>`, `<`, `N>&M`,
 `exec 3<>/dev/tcp/HOST/PORT` connect check.
 
 Host-specific commands are simulated: `xe`, `cat`/`head`/`ls` of the host's
-files, `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
+files, `mkdir [-p]`, `rmdir`, `rm [-f]` (as coreutils answers: the pool lease
+is an atomic mkdir; tests/test_sim_lease_shell.py compares each with the
+machine's bash), `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
 this shell, so `xe` stays simulated), and the builtins (`echo`, `printf`,
 `read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `break`, `continue`,
 `timeout`, `bash -c`/`sh -c`); $HOME, $USER, $HOSTNAME, $PATH are a root
@@ -1011,6 +1013,9 @@ class Shell:
             "ls": self.ls,
             "readlink": self.readlink,
             "pvs": self.pvs,
+            "mkdir": self.mkdir,
+            "rmdir": self.rmdir,
+            "rm": self.rm,
         }.get(cmd)
         if handler is not None:
             return await handler(args)
@@ -1240,6 +1245,100 @@ class Shell:
                 out.append(("\n" if out else "") + f"{path}:\n")
             out.extend(f"{n}\n" for n in names)
         return Result("".join(out).encode(), "".join(errs).encode(), status)
+
+    def _operands(self, name: str, args: list[str], flags: str) -> tuple[set[str], list[str]] | Result:
+        """Split `name [-FLAGS] [--] OPERAND...` the way coreutils does; an unknown flag is refused."""
+        given: set[str] = set()
+        operands: list[str] = []
+        ended = False
+        for a in args:
+            if not ended and a == "--":
+                ended = True
+            elif not ended and a.startswith("-") and len(a) > 1:
+                if set(a[1:]) - set(flags):
+                    return Result(b"", f"bash: sim: {name} {a} is not simulated (only -{flags})\n".encode(), 2)
+                given |= set(a[1:])
+            else:
+                operands.append(a)
+        if not operands and not (name == "rm" and "f" in given):  # `rm -f` alone: nothing to do, no error
+            return Result(b"", f"{name}: missing operand\nTry '{name} --help' for more information.\n".encode(), 1)
+        return given, operands
+
+    async def mkdir(self, args: list[str]) -> Result:
+        """mkdir [-p] DIR...: mkdir(2) creates or fails atomically, so two clients racing get one success."""
+        parsed = self._operands("mkdir", args, "p")
+        if isinstance(parsed, Result):
+            return parsed
+        flags, dirs = parsed
+        errs, status = [], 0
+        for d in dirs:
+            try:
+                p = self.host_path(d)
+                if "p" in flags:
+                    p.mkdir(parents=True, exist_ok=True)
+                else:
+                    p.mkdir()
+            except FileExistsError:
+                errs.append(f"mkdir: cannot create directory '{d}': File exists\n")
+                status = 1
+            except NotADirectoryError:
+                errs.append(f"mkdir: cannot create directory '{d}': Not a directory\n")
+                status = 1
+            except FileNotFoundError:
+                errs.append(f"mkdir: cannot create directory '{d}': No such file or directory\n")
+                status = 1
+            except OSError as e:
+                errs.append(f"mkdir: cannot create directory '{d}': {e.strerror or 'Permission denied'}\n")
+                status = 1
+        return Result(b"", "".join(errs).encode(), status)
+
+    async def rmdir(self, args: list[str]) -> Result:
+        """rmdir DIR...: removes only an empty directory (rmdir(2)), else says why."""
+        parsed = self._operands("rmdir", args, "")
+        if isinstance(parsed, Result):
+            return parsed
+        errs, status = [], 0
+        for d in parsed[1]:
+            try:
+                p = self.host_path(d)
+                if p.exists() and not p.is_dir():
+                    raise NotADirectoryError
+                p.rmdir()
+            except FileNotFoundError:
+                errs.append(f"rmdir: failed to remove '{d}': No such file or directory\n")
+                status = 1
+            except NotADirectoryError:
+                errs.append(f"rmdir: failed to remove '{d}': Not a directory\n")
+                status = 1
+            except OSError as e:
+                why = "Directory not empty" if e.errno in (39, 66) else (e.strerror or "Permission denied")
+                errs.append(f"rmdir: failed to remove '{d}': {why}\n")
+                status = 1
+        return Result(b"", "".join(errs).encode(), status)
+
+    async def rm(self, args: list[str]) -> Result:
+        """rm [-f] FILE...: unlink(2) of files (directories are refused, as rm without -r does)."""
+        parsed = self._operands("rm", args, "f")
+        if isinstance(parsed, Result):
+            return parsed
+        flags, files = parsed
+        errs, status = [], 0
+        for f in files:
+            try:
+                p = self.host_path(f)
+                if p.is_dir():
+                    errs.append(f"rm: cannot remove '{f}': Is a directory\n")
+                    status = 1
+                    continue
+                p.unlink()
+            except FileNotFoundError:
+                if "f" not in flags:
+                    errs.append(f"rm: cannot remove '{f}': No such file or directory\n")
+                    status = 1
+            except OSError as e:
+                errs.append(f"rm: cannot remove '{f}': {e.strerror or 'Permission denied'}\n")
+                status = 1
+        return Result(b"", "".join(errs).encode(), status)
 
     async def builtin_exit(self, args: list[str]) -> Result:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)

@@ -408,6 +408,8 @@ class SimPool:
 
     def power_off(self, h: SimHost) -> None:
         h.powered = False
+        # /run is a tmpfs on dom0: what was kept there (xentui's lease) is gone with the power
+        shutil.rmtree(h.path("/run"), ignore_errors=True)
         h.xapi_state = "stopped"
         if h.restart_task:
             h.restart_task.cancel()

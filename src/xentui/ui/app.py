@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
@@ -126,8 +127,14 @@ class XentuiApp(App[int]):
         clock: Callable[[], float] = time.time,
         audit: AuditLog | None = None,
         rediagnose_interval: float = 0.2,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self._read_only = read_only
+        # the pool's lease as the hosts say, when someone else holds it (every screen's header shows it)
+        self.lease_line: str | None = None
+        self.lease_view: Any = None
+        self._own_leases: list[Any] = []  # the leases this console's runners hold (not "someone else")
         self._given_sources = list(sources)
         self._config = config
         self.initial_pool = initial_pool
@@ -154,6 +161,95 @@ class XentuiApp(App[int]):
         if demo is not None:
             self.title = "xentui — SIMULATOR"
         self.sub_title = self._sub_title()
+
+    # ------------------------------------------------------------------ lease and read-only
+    @property
+    def read_only(self) -> bool:
+        """Watch only (--read-only, or read_only in [settings]): every change key refuses."""
+        return self._read_only or self.settings.read_only
+
+    def refuse_read_only(self, what: str) -> bool:
+        """True (and says why) when `what` — a change — must not start because the console is read-only."""
+        if not self.read_only:
+            return False
+        why = "--read-only" if self._read_only else "read_only = true in [settings]"
+        self.notify(f"Refused: {what}. This console is read-only ({why}): it watches and changes nothing.",
+                    title="read-only", severity="error", timeout=6)
+        return True
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Every screen's header: the lease someone else holds (and read-only) first, then the screen's title."""
+        content = super().format_title(title, sub_title)
+        marks: list[tuple[str, str]] = []
+        if self.lease_line:
+            marks.append((self.lease_line, "bold reverse red"))
+        if self.read_only:
+            marks.append(("READ-ONLY", "bold reverse"))
+        if not marks:
+            return content
+        parts: list[Any] = []
+        for text, style in marks:
+            parts += [(f" {text} ", style), " "]
+        return Content.assemble(*parts, content)
+
+    def new_lease(self, engine: PoolEngine) -> Any:
+        """The lease a runner of this console takes (remembered: the header does not call it someone else's)."""
+        from ..actions.lease import PoolLease
+
+        lease = PoolLease(engine, self.audit)
+        self._own_leases = [x for x in self._own_leases if x.record is not None] + [lease]
+        return lease
+
+    def _own_tokens(self) -> set[str]:
+        return {x.record.token for x in self._own_leases if x.record is not None}
+
+    def _poll_lease(self) -> None:
+        slot = self.current_slot
+        engine = slot.source.engine if slot is not None else None
+        if engine is not None and not self._stopped:
+            self._read_lease(engine)
+
+    @work(exclusive=True, group="lease-read", exit_on_error=False)
+    async def _read_lease(self, engine: PoolEngine) -> None:
+        from ..actions.lease import read_pool_lease
+
+        try:
+            view = await read_pool_lease(engine)
+        except Exception as e:  # shown like any error, never fatal
+            self.errors.append(f"reading the pool's lease: {e}")
+            return
+        self.show_lease(view)
+
+    def show_lease(self, view: Any) -> None:
+        """Put the lease someone else holds (if any) in every screen's header."""
+        self.lease_view = view
+        now = view.now
+        lines = []
+        for rec, hosts in view.others(None):
+            if rec.token in self._own_tokens():
+                continue
+            # short enough for 80 columns: who, from where, since when first; the plan's title last
+            since = time.strftime("%H:%M:%S UTC", time.gmtime(rec.started))
+            left = rec.expires - now
+            state = ("STALE LEASE", f"expired {-left:.0f} s ago, may be taken") if left <= 0 else (
+                "LEASE", f"expires in {left:.0f} s")
+            lines.append(f"{state[0]} {rec.who()} since {since} · {state[1]} · {len(hosts)}/{len(view.hosts)} hosts "
+                         f"· plan {rec.plan!r}")
+        line = "; ".join(lines) or None
+        if line != self.lease_line:
+            self.lease_line = line
+            self.refresh_headers()
+
+    def refresh_headers(self) -> None:
+        from textual.widgets import Header
+        from textual.widgets._header import HeaderTitle
+
+        for screen in self.screen_stack:
+            for header in screen.query(Header):
+                try:
+                    header.query_one(HeaderTitle).update(header.format_title())
+                except Exception:
+                    pass
 
     def _sub_title(self) -> str:
         parts = [f"started as {self.demo.scenario} · {self.demo.hosts} hosts"] if self.demo is not None else []
@@ -185,6 +281,7 @@ class XentuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self._flush_commands)
+        self.set_interval(self.settings_for_lease(), self._poll_lease)
         self.push_screen(PoolScreen())
         if self._given_sources:
             self.install(self._given_sources)
@@ -335,6 +432,11 @@ class XentuiApp(App[int]):
     def config(self) -> Config | None:
         """The config the console was started with (None on given sources or before the demo started)."""
         return self._config
+
+    def settings_for_lease(self) -> float:
+        """How often the lease is read: the poll interval of the config (every wait is a setting)."""
+        config = self._config
+        return (config.settings if config is not None else self.settings).poll_interval
 
     @property
     def settings(self) -> Settings:
@@ -546,7 +648,8 @@ class XentuiApp(App[int]):
 
 
 def run_console(
-    config: Config, pool_name: str | None = None, dry_run: bool = False, config_path: Path | None = None
+    config: Config, pool_name: str | None = None, dry_run: bool = False, config_path: Path | None = None,
+    read_only: bool = False,
 ) -> int:
     """The console on the configured pools (all watched; `pool_name` is shown first).
 
@@ -562,7 +665,7 @@ def run_console(
             await fetch_password(pool, config.settings)
 
     asyncio.run(fetch_all())  # PasswordError (a ConfigError) names the pool and the command's stderr
-    app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run)
+    app = XentuiApp(config=config, initial_pool=pool_name, dry_run=dry_run, read_only=read_only)
     app.config_path = config_path
     result = app.run()
     return int(result or 0)

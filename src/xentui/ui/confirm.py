@@ -41,6 +41,7 @@ class Confirmation:
     title: str = "Run this command?"
     explanation: str = ""
     dry_run: bool = False
+    typed_what: str = "host name"  # what `host` is, in the prompt (a lease takeover types the holder)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -68,7 +69,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.request.explanation:
                 yield Static(self.request.explanation, id="confirm-explanation")
             if self.request.typed:
-                yield Label(f"Type the host name ({self.request.host}) to confirm:", id="confirm-prompt")
+                yield Label(f"Type the {self.request.typed_what} ({self.request.host}) to confirm:", id="confirm-prompt")
                 yield Input(placeholder=self.request.host, id="confirm-input", select_on_focus=False)
             yield Static(self._hint(), id="confirm-hint")
             with Horizontal(id="confirm-buttons"):

@@ -606,6 +606,8 @@ class OnboardScreen(Screen[None]):
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def level(self) -> None:
+        if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
+            return
         session, master = self.session, self._master_session()
         new, pool = self.new_profile, self.pool_profile
         if session is None or new is None or pool is None or not self.missing:
@@ -689,6 +691,8 @@ class OnboardScreen(Screen[None]):
 
     @work(exclusive=True, group="onboard", exit_on_error=False)
     async def join(self) -> None:
+        if self.app.refuse_read_only("joining the new host to the pool"):  # type: ignore[attr-defined]
+            return
         session, master = self.session, self._master_session()
         new, pool = self.new_profile, self.pool_profile
         pw_input = self.query_one("#ob-pool-password", Input)

@@ -29,6 +29,7 @@ return Rich `Text` and are tested without an app.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -43,6 +44,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...actions import Plan, PlanRunner, Progress, RunReport, Step
+from ...actions.lease import LeaseRecord
 from ...actions.plan import StepAction
 from ...diagnosis import Diagnosis, Verdict
 from ...model import HostFacts
@@ -412,6 +414,8 @@ class PlanPane(Screen[None]):
 
     # ------------------------------------------------------------------ running
     def action_run(self) -> None:
+        if self.xapp.refuse_read_only(f"running the plan ({self.PANE_TITLE})"):
+            return
         if self.running:
             self.notify("A run is in progress.", severity="warning")
             return
@@ -448,7 +452,7 @@ class PlanPane(Screen[None]):
             self.update_view()
             return False
         try:
-            runner = self.ctx.make_runner(self._confirm, self._on_progress)
+            runner = self.ctx.make_runner(self._confirm, self._on_progress, take_over=self._take_over)
         except Exception as e:
             self.xapp.report_error("opening the audit file", e)
             return False
@@ -472,6 +476,29 @@ class PlanPane(Screen[None]):
             self.xapp.report_error("writing the audit file", e)
         self.notify(f"Refused: {reason}", severity="error", timeout=8)
         self.update_view()
+
+    async def _take_over(self, record: LeaseRecord) -> bool:
+        """Someone else holds the pool's live lease: taking it over is typed (their login@box), and audited."""
+        from ...actions.lease import describe
+
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bool] = loop.create_future()
+
+        def done(ok: bool) -> None:
+            if not answer.done():
+                answer.set_result(ok)
+
+        self.ctx.confirm(
+            record.who(),
+            f"take over the pool's lease from {record.who()}",
+            done,
+            typed=True,
+            typed_what="holder",
+            title="Someone else holds the pool: take their lease over?",
+            explanation=(f"Held by {describe(record, time.time())}. Two admins changing one pool at once is how "
+                         "a split brain is made by hand: call them first. Esc leaves it theirs."),
+        )
+        return await answer
 
     async def _confirm(self, step: Step) -> bool:
         if self._preconfirmed == (step.host, step.command):
@@ -540,6 +567,9 @@ class PlanPane(Screen[None]):
         self.running = False
         self.stopping = False
         self.runs += 1
+        if report is not None and report.refused in ("lease", "read-only", "stale"):
+            self.refusal = report.stopped
+            self.notify(f"Refused: {report.stopped}", severity="error", timeout=10)
         self.after_run(report)
         self.update_view()
         if report is not None:
@@ -555,6 +585,8 @@ class PlanPane(Screen[None]):
             pass
 
     def action_follow_up(self) -> None:
+        if self.xapp.refuse_read_only("running the follow-up"):
+            return
         report = self.report
         if self.running or report is None:
             return

@@ -104,6 +104,7 @@ class PaneContext:
             fuse=self.settings.toolstack_fuse,
             on_progress=on_progress,
             on_command=self.app.record_action(self.pool),
+            lease=self.app.new_lease(self.engine) if self.engine is not None else None,
             **kw,
         )
 
@@ -128,11 +129,13 @@ class PaneContext:
         typed: bool = False,
         title: str = "Run this command?",
         explanation: str = "",
+        typed_what: str = "host name",
     ) -> None:
         """Ask the admin (ConfirmScreen); `callback(True)` only when confirmed."""
         from ..confirm import ConfirmScreen
 
         self.app.push_screen(
-            ConfirmScreen(host, command, typed=typed, title=title, explanation=explanation, dry_run=self.dry_run),
+            ConfirmScreen(host, command, typed=typed, title=title, explanation=explanation, dry_run=self.dry_run,
+                          typed_what=typed_what),
             lambda ok: callback(bool(ok)),
         )

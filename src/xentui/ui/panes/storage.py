@@ -339,6 +339,8 @@ class StorageScreen(StorageOps, Screen[None]):
             self.reread()
 
     def action_create(self) -> None:
+        if self.app.refuse_read_only("creating a local SR"):  # type: ignore[attr-defined]
+            return
         if self.busy:
             return
         self._device_changed()  # the plan of the row under the cursor now, not of a pending highlight

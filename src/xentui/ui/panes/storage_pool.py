@@ -259,6 +259,8 @@ class PoolStorageScreen(StorageOps, Screen[None]):
             self.reread()
 
     def action_create_all(self) -> None:
+        if self.app.refuse_read_only("creating local SRs"):  # type: ignore[attr-defined]
+            return
         if not self.busy:
             self._create_all()
 
