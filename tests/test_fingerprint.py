@@ -45,3 +45,17 @@ def test_figures_that_move_on_their_own_do_not_matter() -> None:
 def test_same_digest_iff_nothing_said(x, y) -> None:  # type: ignore[no-untyped-def]
     a, b = fp(x()), fp(y())
     assert (a["digest"] == b["digest"]) == (what_changed(a["facts"], b["facts"]) == [])
+
+
+def test_a_tie_broken_by_latency_is_not_a_change_a_fresher_copy_is() -> None:
+    """Under load plot2 may answer in 600 ms: the diagnosis then proposes plot3, as fresh. A plan saved
+    for plot2 stays valid; one whose candidate another host now out-freshes does not."""
+    saved = fp(master_gone(plot2=5000, plot3=5000))
+    slow = master_gone(plot2=5000, plot3=5000)
+    slow[1].latency_ms = 600.0
+    assert diagnose_pool(slow, "p").candidate == "plot3" and diagnose_pool(master_gone(plot2=5000, plot3=5000), "p").candidate == "plot2"
+    assert fp(slow)["digest"] == saved["digest"]
+    fresher = fp(master_gone(plot2=5000, plot3=5000, plot4=5001))
+    assert fresher["digest"] != saved["digest"]
+    assert what_changed(saved["facts"], fresher["facts"]) == [
+        "as good to promote (eligible, freshest database): was plot2, plot3, now plot4"]

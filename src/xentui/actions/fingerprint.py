@@ -1,7 +1,8 @@
 """The facts a plan was made from, as a fingerprint `xentui apply` checks again (pure).
 
 `pool_fingerprint(facts, diagnosis)` keeps what a plan's safety rests on —
-the verdict, which hosts act as master, the proposed candidate, and for each
+the verdict, which hosts act as master, the hosts as good to promote as the proposed
+candidate (eligible, with its database generation), and for each
 host whether the jump box reaches it, its pool.conf role, whom it follows and
 its UUID — and hashes it (sha256 of the canonical JSON).  Figures that move
 on their own (database generation, latency, ages) are left out: a plan is
@@ -16,7 +17,8 @@ import hashlib
 import json
 from typing import Any
 
-from xentui.diagnosis import Diagnosis
+from xentui.diagnosis import Diagnosis, HostFlag
+from xentui.facts_rules import toolstack_answers_locally
 
 from .plan import FactsLike, facts_by_name
 
@@ -41,11 +43,33 @@ def pool_fingerprint(facts: FactsLike, diagnosis: Diagnosis) -> dict[str, Any]:
     doc = {
         "verdict": diagnosis.verdict.value,
         "masters": sorted(diagnosis.masters),
-        "candidate": diagnosis.candidate,
+        "candidates": _equal_candidates(fs, diagnosis),
         "hosts": hosts,
     }
     digest = hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return {"digest": digest, "facts": doc}
+
+
+def _equal_candidates(fs: dict[str, Any], diagnosis: Diagnosis) -> list[str] | None:
+    """The hosts as good to promote as the proposed candidate: eligible, with the same database.
+
+    The diagnosis breaks a tie on the database generation by the latency band from the jump box,
+    which moves with load: a plan saved for plot2 stays valid when plot3, as fresh, now answers a
+    little faster.  A host whose copy is fresher, or the candidate losing its eligibility, does
+    change this set.  None while no promotion is proposed.
+    """
+    if diagnosis.candidate is None or diagnosis.candidate not in fs:
+        return None
+    best = fs[diagnosis.candidate].db_generation
+    out = []
+    for name, f in fs.items():
+        hv = diagnosis.hosts.get(name)
+        flags = set(hv.flags) if hv is not None else set()
+        if (f.reachable and name not in diagnosis.masters and toolstack_answers_locally(f)
+                and not flags & {HostFlag.ORPHANED, HostFlag.BROKEN, HostFlag.TOOLSTACK_HUNG}
+                and f.db_generation == best):
+            out.append(name)
+    return sorted(out)
 
 
 def _show(v: Any) -> str:
@@ -61,7 +85,8 @@ def _show(v: Any) -> str:
 def what_changed(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """One line per difference between two `pool_fingerprint(...)["facts"]` (empty: nothing that matters)."""
     out: list[str] = []
-    for key, label in (("verdict", "verdict"), ("masters", "acting as master"), ("candidate", "candidate to promote")):
+    for key, label in (("verdict", "verdict"), ("masters", "acting as master"),
+                       ("candidates", "as good to promote (eligible, freshest database)")):
         if saved.get(key) != now.get(key):
             out.append(f"{label}: was {_show(saved.get(key))}, now {_show(now.get(key))}")
     old_hosts: dict[str, Any] = saved.get("hosts") or {}
