@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 rm -rf .venv-newest
 python3 -m venv .venv-newest
 .venv-newest/bin/pip install -q --upgrade pip
-.venv-newest/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+.venv-newest/bin/pip install -q --upgrade --upgrade-strategy eager -r requirements/build.in -e '.[test]'
 echo "newer than the lock:"
 .venv-newest/bin/python - <<'PY'
 import re
