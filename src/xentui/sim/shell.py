@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import errno
 import os
 import re
 from dataclasses import dataclass, field
@@ -1278,16 +1279,7 @@ class Shell:
                     p.mkdir(parents=True, exist_ok=True)
                 else:
                     p.mkdir()
-            except FileExistsError:
-                errs.append(f"mkdir: cannot create directory '{d}': File exists\n")
-                status = 1
-            except NotADirectoryError:
-                errs.append(f"mkdir: cannot create directory '{d}': Not a directory\n")
-                status = 1
-            except FileNotFoundError:
-                errs.append(f"mkdir: cannot create directory '{d}': No such file or directory\n")
-                status = 1
-            except OSError as e:
+            except OSError as e:  # the C library's own words, as coreutils prints them (File exists, …)
                 errs.append(f"mkdir: cannot create directory '{d}': {e.strerror or 'Permission denied'}\n")
                 status = 1
         return Result(b"", "".join(errs).encode(), status)
@@ -1302,17 +1294,10 @@ class Shell:
             try:
                 p = self.host_path(d)
                 if p.exists() and not p.is_dir():
-                    raise NotADirectoryError
+                    raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
                 p.rmdir()
-            except FileNotFoundError:
-                errs.append(f"rmdir: failed to remove '{d}': No such file or directory\n")
-                status = 1
-            except NotADirectoryError:
-                errs.append(f"rmdir: failed to remove '{d}': Not a directory\n")
-                status = 1
-            except OSError as e:
-                why = "Directory not empty" if e.errno in (39, 66) else (e.strerror or "Permission denied")
-                errs.append(f"rmdir: failed to remove '{d}': {why}\n")
+            except OSError as e:  # No such file or directory, Not a directory, Directory not empty, …
+                errs.append(f"rmdir: failed to remove '{d}': {e.strerror or 'Permission denied'}\n")
                 status = 1
         return Result(b"", "".join(errs).encode(), status)
 

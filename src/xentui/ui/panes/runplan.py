@@ -477,49 +477,42 @@ class PlanPane(Screen[None]):
         self.notify(f"Refused: {reason}", severity="error", timeout=8)
         self.update_view()
 
-    async def _take_over(self, record: LeaseRecord) -> bool:
-        """Someone else holds the pool's live lease: taking it over is typed (their login@box), and audited."""
-        from ...actions.lease import describe
-
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bool] = loop.create_future()
+    async def _ask(self, host: str, command: str, **options: Any) -> bool:
+        """The console's confirmation dialog, awaited: True when the admin confirmed."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def done(ok: bool) -> None:
             if not answer.done():
                 answer.set_result(ok)
 
-        self.ctx.confirm(
+        self.ctx.confirm(host, command, done, **options)
+        return await answer
+
+    async def _take_over(self, record: LeaseRecord) -> bool:
+        """Someone else holds the pool's live lease: taking it over is typed (their login@box), and audited."""
+        from ...actions.lease import describe
+
+        return await self._ask(
             record.who(),
             f"take over the pool's lease from {record.who()}",
-            done,
             typed=True,
             typed_what="holder",
             title="Someone else holds the pool: take their lease over?",
             explanation=(f"Held by {describe(record, time.time())}. Two admins changing one pool at once is how "
                          "a split brain is made by hand: call them first. Esc leaves it theirs."),
         )
-        return await answer
 
     async def _confirm(self, step: Step) -> bool:
         if self._preconfirmed == (step.host, step.command):
             self._preconfirmed = None  # the admin just confirmed exactly this (typed override)
             return True
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bool] = loop.create_future()
-
-        def done(ok: bool) -> None:
-            if not answer.done():
-                answer.set_result(ok)
-
-        self.ctx.confirm(
+        return await self._ask(
             step.host,
             step.command,
-            done,
             typed=self.typed_confirmation(step),
             title=self.confirm_title(step),
             explanation=step.why,
         )
-        return await answer
 
     def _on_progress(self, ev: Progress) -> None:
         self.progress = ev
