@@ -222,8 +222,11 @@ def test_split_brain_plan_recovers_only_on_the_majority_master() -> None:
     assert info["plot3"].majority and not info["plot2"].majority
     assert (info["plot3"].db_generation, info["plot2"].db_generation) == (4900, 4700)
     assert info["plot3"].followers == ["plot1", "plot4", "plot5", "plot6", "plot7", "plot8"]
-    assert "plot3 (generation 4900, followed by 6, the majority)" in plan.notes[0]
-    assert "plot2 (generation 4700, followed by nobody)" in plan.notes[0]
+    # counted as the header counts (issue 25 point 7): the master follows itself
+    assert "7 of 8 hosts follow plot3" in d.summary
+    assert "plot3 (generation 4900, 7 of 8 hosts follow it, the majority)" in plan.notes[0]
+    assert "plot2 (generation 4700, 1 of 8 hosts follow it: only itself)" in plan.notes[0]
+    assert d.hosts["plot3"].note == "master, 7 of 8 hosts follow it"
     # contingency: reset-master on the old master, pointing at the address the pool uses for plot3
     (c,) = plan.contingency
     assert (c.host, c.command, c.action) == (

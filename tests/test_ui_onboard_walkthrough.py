@@ -2,7 +2,8 @@
 
 * an update file without update.xml (here: the vendor's zip around the ISO) is explained by
   what the file holds, and another file is picked in the same pane, which then applies;
-* each step's area shows its latest outcome only (the earlier failure goes to the history);
+* each step's area shows its latest outcome only; every outcome it replaced is a note in the
+  activity view (`l`), by host and time, in order — not in its `a` actions-only view;
 * the joined host is named by its hostname, its address kept (config and table);
 * F8 on the step "Add to the xentui config" adds it.
 """
@@ -122,3 +123,98 @@ def test_an_archive_around_the_iso_is_not_taken_for_the_update(tmp_path: Path) -
     text = tmp_path / "notes.txt"
     text.write_text("release notes\n")
     assert "it is text (14 bytes), starting 'release notes'" in str(update_file_identity(text))
+
+
+async def test_each_step_shows_its_latest_outcome_and_the_activity_view_keeps_them_all(
+        sim_factory: SimFactory, tmp_path: Path) -> None:
+    """Issue 25 point 5: a failed check and a refused file stayed on screen beside the later success.
+    The pane shows each step's latest outcome; every outcome it replaced is in the activity view (`l`),
+    named by host and time-stamped, in order, as a note (not a command, not in the `a` actions view)."""
+    import re
+
+    from xentui.ui.screens.activity import ActivityScreen
+    from xentui.ui.screens.pool import PoolScreen
+    from xentui.ui.widgets.activity import ActivityLog, ActivityNote
+
+    sim = await sim_factory(scenario="onboarding", fuse=0.3)
+    iso = sim.dir / "updates" / "XS82ECU1003.iso"
+    wrapped = tmp_path / "XS82ECU1003.zip"
+    with zipfile.ZipFile(wrapped, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.write(iso, "XS82ECU1003.iso")
+    app = XentuiApp(config=_config(sim))
+    async with app.run_test(size=(200, 50)) as pilot:
+        pane = await _open_and_connect(app)
+        send_key(app, "enter")
+        await until(lambda: pane.profiles_read >= 1, 15, "both hosts read")
+        blocked = pane.text_of("ob-summary")
+        assert re.search(r"✗ \d+ check\(s\) block the join", blocked), blocked  # the update is missing
+        [file_input] = pane.file_inputs()
+        file_input.value = str(wrapped)  # first the wrong file: refused before it is sent
+        file_input.focus()
+        await until(lambda: pane.focused is file_input, 2, "focus on the file field")
+        send_key(app, "enter")
+        await until(lambda: "zip archive" in pane.text_of("ob-level-log") and not pane.busy, 20, "the zip refused")
+        [again] = pane.file_inputs()
+        await until(lambda: pane.focused is again, 5, "the file field focused for another file")
+        again.value = str(iso)  # then the right one
+        send_key(app, "enter")
+        await _confirm(app)
+        await until(lambda: pane.level_report is not None and pane.level_report.applied == ["XS82ECU1003.iso"]
+                    and not pane.busy, 20, "the update applied")
+        # the pane: the latest outcome of each step only
+        summary, level = pane.text_of("ob-summary"), pane.text_of("ob-level-log")
+        assert "✓ no check blocks the join" in summary and "block the join:" not in summary, summary
+        assert "zip archive" not in level and "✗" not in level, level
+
+        # the activity view: both outcomes of each step, in the order they were shown, by host and time
+        await until(lambda: any("no check blocks the join" in n.text for n in app.notes), 2, "the notes flushed")
+        send_key(app, "escape")
+        await until(lambda: isinstance(app.screen, PoolScreen), 5, "the pool screen")
+        send_key(app, "l")
+        await until(lambda: isinstance(app.screen, ActivityScreen) and bool(app.screen.query(ActivityLog)), 5,
+                    "the activity view")
+        log = app.screen.query_one(ActivityLog)
+        await until(lambda: log.lines_written > 0 and bool(log.lines), 5, "the activity view written")
+        await pilot.pause()
+
+        def shown_lines() -> list[str]:
+            """The log's entries as shown: a line that starts with a time starts one; the lines it
+            wraps to or adds (a note's further lines) are joined to it."""
+            entries: list[str] = []
+            for strip in log.lines:
+                line = "".join(seg.text for seg in strip).rstrip()
+                if re.match(r"\d\d:\d\d:\d\d ", line) or not entries:
+                    entries.append(line)
+                else:
+                    entries[-1] += " " + line.strip()
+            return entries
+
+        text = "\n".join(shown_lines())
+        notes = [line for line in shown_lines() if " note " in line]
+
+        def index(what: str, after: int = -1) -> int:
+            found = [i for i, n in enumerate(notes) if re.search(what, n) and i > after]
+            assert found, f"no note matching {what!r} (after {after}): {notes}"
+            return found[0]
+
+        first_block = index(r"✗ \d+ check\(s\) block the join:")
+        refused = index("zip archive")
+        passed = index("✓ no check blocks the join")
+        applied = index(r"✓ .*XS82ECU1003", after=refused)
+        assert first_block < refused < passed and refused < applied, notes
+        for i in (first_block, refused, passed, applied):  # time-stamped, named by host, marked as a note
+            assert re.match(r"\d\d:\d\d:\d\d plot9\s+note\s+onboarding: ", notes[i]), notes[i]
+        assert "update-apply" in text  # the commands are still there, beside the notes
+        assert all(isinstance(n, ActivityNote) and n.host == "plot9" for n in app.notes)
+        # the audited actions view shows commands only: a note is not something that ran
+        written_all = log.lines_written
+        send_key(app, "a")
+        await until(lambda: log.actions_only, 5, "the actions-only view")
+        await pilot.pause()
+        assert not any(" note " in line for line in shown_lines())
+        assert 0 < log.lines_written < written_all
+        send_key(app, "a")
+        await until(lambda: not log.actions_only, 5, "the full view again")
+        await pilot.pause()
+        assert sum(" note " in line for line in shown_lines()) == len(notes)
+    assert list(app.errors) == []

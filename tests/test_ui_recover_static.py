@@ -96,7 +96,7 @@ async def test_picking_another_candidate_replans_with_the_trade_off() -> None:
 async def test_split_brain_pane_refuses_the_minority_master_and_audits_it() -> None:
     async with sample_pane("split-brain", "h", SplitBrainScreen) as (app, pilot, pane):
         masters = _shown(pane, "#sb-masters")
-        assert "plot2 the pool follows it · database generation 4816" in masters
+        assert "plot2 the pool follows it (7 of 8 hosts) · database generation 4816" in masters
         assert "plot1 followed by nobody else · database generation 4811" in masters
         assert pane.chosen == "plot2" and not pane.plan.blocked
         assert [s.host for s in pane.plan.steps] == ["plot2"]

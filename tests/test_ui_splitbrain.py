@@ -159,3 +159,52 @@ async def test_after_the_heal_the_pane_says_healed_under_the_headers_verdict(sim
         assert "Two hosts hold master" not in masters and masters.startswith("Before: two hosts held master")
         assert sim.pool.host("plot1").pool_conf == f"slave:{addr(sim, 'plot2')}"  # read back on the host itself
     assert list(app.errors) == []
+
+
+async def test_every_count_of_a_masters_followers_is_the_headers(sim_factory: SimFactory) -> None:
+    """Issue 25 point 7: the header said `7 of 8 hosts follow plot8` while the pane said `followed by 6`.
+    Read as the admin reads them — the header, the host pane's note, the pane's masters, its picker,
+    its target line and the plan's notes — every count for the same master is the header's."""
+    import re
+
+    from textual.widgets import Static
+
+    from helpers.console import pool_screen
+    from xentui.ui.panes.storage_parts import plain_text
+    from xentui.ui.widgets import HostTable
+
+    sim = await sim_factory(scenario="split-brain", fuse=0.3)
+    app = XentuiApp(config=fast_config(sim))
+    async with app.run_test(size=(160, 48)):
+        await until(lambda: verdict(app) is Verdict.SPLIT_BRAIN and pane_available(app, "split-brain"), 20, "split brain")
+        home = pool_screen(app)
+        # every host probed: plot1 holds master alone, the seven others follow plot2 (itself included)
+        await until(lambda: "7 of 8 hosts follow" in shown(home, "#banner"), 20, "every host probed")
+        header = shown(home, "#banner")
+        found = re.search(r"(\d+) of (\d+) hosts follow (plot\d+)", header)
+        assert found, header
+        count, hosts, majority = found.groups()
+        assert (count, hosts, majority) == ("7", "8", "plot2")
+        table = home.query_one(HostTable)
+        table.move_cursor(row=[str(k.value) for k in table.rows].index("plot2"))
+        side = home.query_one(".detail-body", Static)
+        await until(lambda: plain_text(side).startswith("plot2"), 5, "plot2's host pane")
+        assert "master, 7 of 8 hosts follow it" in plain_text(side), plain_text(side)
+
+        pane = await open_pane(app, "h", SplitBrainScreen)
+        await until(lambda: pane.plan is not None and pane.chosen == "plot2" and not pane.plan.blocked, 10, "plot2 proposed")
+        masters = shown(pane, "#sb-masters")
+        picker = [str(o.prompt.plain) for o in pane.query_one("#masters").options]  # type: ignore[attr-defined]
+        notes = shown(pane, "#pane-guards")
+        target = shown(pane, "#sb-target")
+        assert "plot2 the pool follows it (7 of 8 hosts)" in masters, masters
+        assert any(p.startswith("▶ plot2") and "7 of 8 follow" in p for p in picker), picker
+        assert "plot2 (generation" in notes and "7 of 8 hosts follow it, the majority" in notes, notes
+        assert "7 of 8 hosts follow it" in target, target
+        # and the minority master: 1 of 8 (itself) wherever a number is given
+        assert any(p.lstrip("▶ ").startswith("plot1") and "1 of 8 follow" in p for p in picker), picker
+        assert "1 of 8 hosts follow it: only itself" in notes
+        # no other count of followers anywhere on the pane
+        every = " ".join([masters, notes, target, *picker])
+        assert "followed by 6" not in every and not re.search(r"followed by \d", every), every
+    assert list(app.errors) == []

@@ -161,7 +161,7 @@ from __future__ import annotations
 
 from .addresses import normalize_address, resolve_address
 from .diagnoser import diagnose_pool
-from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict
+from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
 
 __all__ = [
     "Action",
@@ -172,6 +172,7 @@ __all__ = [
     "Recommendation",
     "Verdict",
     "diagnose_pool",
+    "hosts_following",
     "normalize_address",
     "resolve_address",
 ]

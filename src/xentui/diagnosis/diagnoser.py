@@ -30,7 +30,7 @@ from .commands import (
     _cmd_reset_master,
     _recommend,
 )
-from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict
+from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
 
 __all__ = ["diagnose_pool"]
 
@@ -220,7 +220,7 @@ class _Diagnoser:
                     masters[h.key] = _Master(key=h.key, host=None, followers=[])
         for m in masters.values():
             m.followers = [h for h in hs.values() if h.key == m.key and h.reachable and h.name != m.key]
-            m.votes = len(m.followers) + 1  # the master counts itself
+            m.votes = hosts_following(m.name, (h.name for h in m.followers))  # the master counts itself
             raws = Counter(normalize_address(h.raw) for h in hs.values() if h.key == m.key and h.raw)
             if raws:
                 m.address = raws.most_common(1)[0][0]
@@ -811,7 +811,7 @@ class _Diagnoser:
         if not notes:
             if h.name in masters:
                 m = masters[h.name]
-                notes = [f"master, followed by {_plural(len(m.followers), 'host')}"]
+                notes = [f"master, {m.votes} of {len(self.hosts)} hosts follow it"]  # as the header counts
             elif role == "slave" and follows:
                 notes = [f"slave of {follows}"]
             else:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from xentui.model import HostRef
 
-__all__ = ["Action", "Diagnosis", "Forbidden", "HostFlag", "HostVerdict", "Recommendation", "Verdict"]
+__all__ = [
+    "Action", "Diagnosis", "Forbidden", "HostFlag", "HostVerdict", "Recommendation", "Verdict", "hosts_following",
+]
 
 
 class Verdict(StrEnum):
@@ -41,6 +44,12 @@ class Action(StrEnum):
     INVESTIGATE = "investigate"  # nothing to run: look (power, network, console)
     HOST_FORGET = "host-forget"  # only ever forbidden
     DESIGNATE_NEW_MASTER = "designate-new-master"  # only ever forbidden here
+
+
+def hosts_following(master: str, followers: Iterable[str]) -> int:
+    """How many hosts follow `master`, counted the one way every screen counts them (the header's
+    `7 of 8 hosts follow plot8`): the hosts that follow it, and the master itself, which follows itself."""
+    return len({name for name in followers if name != master}) + 1
 
 
 class HostVerdict(BaseModel):

@@ -9,7 +9,9 @@ fact source (a `PoolEngine` per pool, or static facts)
 
 Every remote command reaches the app through `PoolEngine(on_command=...)`,
 is buffered and published in batches (`commands_ran`, 4 per second) to the
-activity log.  Only action commands are audited (`audit_command`).
+activity log.  Only action commands are audited (`audit_command`).  What a pane
+said and then replaced (an onboarding step's earlier outcome) reaches the
+activity view the same way, as a note (`note`, `notes_added`): not a command.
 
 No handler lets an exception escape: errors are shown (notification + the
 banner's status line) and the console keeps running.
@@ -49,7 +51,7 @@ from .screens.help import HelpScreen, screen_help_rows
 from .screens.pool import NO_FACTS, PoolScreen
 from .screens.scenario import ScenarioScreen
 from .source import FactSource, LiveSource
-from .widgets.activity import Entry
+from .widgets.activity import ActivityNote, Entry
 
 __all__ = ["Demo", "FactsArrived", "PoolSlot", "XentuiApp", "run_console"]
 
@@ -149,6 +151,8 @@ class XentuiApp(App[int]):
         self.errors: deque[str] = deque(maxlen=50)
         self.command_history: deque[Entry] = deque(maxlen=2000)
         self._pending: list[Entry] = []
+        self.notes: deque[ActivityNote] = deque(maxlen=2000)  # what panes said, for the activity view
+        self._pending_notes: list[ActivityNote] = []
         self._diag_timer: Any = None
         self._last_diag = 0.0
         self._stopped = False
@@ -158,6 +162,7 @@ class XentuiApp(App[int]):
         self.pool_changed: Signal[str] = Signal(self, "pool-changed")
         self.pools_replaced: Signal[None] = Signal(self, "pools-replaced")
         self.commands_ran: Signal[list[Entry]] = Signal(self, "commands-ran")
+        self.notes_added: Signal[list[ActivityNote]] = Signal(self, "notes-added")
         if demo is not None:
             self.title = "xentui — SIMULATOR"
         self.sub_title = self._sub_title()
@@ -490,11 +495,21 @@ class XentuiApp(App[int]):
 
     # ------------------------------------------------------------------ commands and audit
     def _flush_commands(self) -> None:
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        self.command_history.extend(batch)
-        self.commands_ran.publish(batch)
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.command_history.extend(batch)
+            self.commands_ran.publish(batch)
+        if self._pending_notes:
+            notes, self._pending_notes = self._pending_notes, []
+            self.notes.extend(notes)
+            self.notes_added.publish(notes)
+
+    def note(self, host: str, text: str, *, source: str, pool: str | None = None) -> ActivityNote:
+        """Keep what a pane said about a host for the activity view (time-stamped now)."""
+        note = ActivityNote(pool=pool if pool is not None else self.current_pool or "", host=host, text=text,
+                            at=time.time(), source=source)
+        self._pending_notes.append(note)
+        return note
 
     @property
     def audit(self) -> AuditLog:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -20,6 +21,9 @@ from ..diagnosis import Action, Diagnosis, HostVerdict, Verdict
 from ..engine.sessions import CommandResult
 from ..facts_rules import host_key_changed_advice
 from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
+
+if TYPE_CHECKING:
+    from .widgets.activity import ActivityNote
 
 # --------------------------------------------------------------------------- styles
 
@@ -676,4 +680,19 @@ def activity_line(pool: str | None, r: CommandResult, action: bool = False) -> T
     t.append(r.command)
     if r.error and not r.timed_out:
         t.append(f"  ({r.error})", style="#ff9e9e")
+    return t
+
+
+def activity_note_line(pool: str | None, note: ActivityNote) -> Text:
+    """One note of the activity view, aligned with `activity_line`: time, host, `note`, the pane that
+    said it, what it said (its lines joined by ` · `: one entry, wrapped as the log wraps)."""
+    import time as _time
+
+    t = Text()
+    t.append(_time.strftime("%H:%M:%S ", _time.localtime(note.at)), style=MUTED)
+    host = f"{pool}/{note.host}" if pool else note.host
+    t.append(f"{host:<8} ", style="bold")
+    t.append(f"{'note':<9}", style=WARN)
+    t.append(f"{note.source}: ", style=MUTED)
+    t.append(" · ".join(line.strip() for line in note.text.splitlines() if line.strip()))
     return t

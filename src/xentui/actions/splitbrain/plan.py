@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from xentui.diagnosis import Diagnosis, Verdict
+from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.facts_rules import host_is_live
 
 from ..guards import ha_check, plan_header, planned_step, verdict_check
@@ -62,7 +62,9 @@ def plan_heal_split_brain(
         parts = []
         for mi in masters:
             gen = f"generation {mi.db_generation}" if mi.db_generation is not None else "generation unknown"
-            fol = f"followed by {len(mi.followers)}" if mi.followers else "followed by nobody"
+            # counted as the header counts (`7 of 8 hosts follow plot8`): the master follows itself
+            fol = f"{hosts_following(mi.name, mi.followers)} of {len(diagnosis.hosts)} hosts follow it"
+            fol += "" if mi.followers else ": only itself"
             parts.append(f"{mi.name} ({gen}, {fol}{', the majority' if mi.majority else ''})")
         notes.append("Masters: " + "; ".join(parts) + ".")
     steps: list[Step] = []

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from xentui.diagnosis import Diagnosis, Verdict
+from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.xe import commands as xc
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def check_recover_slaves_target(
     if host == maj or (diagnosis.verdict is not Verdict.SPLIT_BRAIN and len(diagnosis.masters) == 1):
         if diagnosis.verdict is Verdict.SPLIT_BRAIN:
             # counted as the header counts: the master follows itself (`7 of 8 hosts follow plot2`)
-            why = (f"{host} is the master the pool follows: {len(followers_of(diagnosis, host)) + 1} of "
+            why = (f"{host} is the master the pool follows: {hosts_following(host, followers_of(diagnosis, host))} of "
                    f"{len(diagnosis.hosts)} hosts follow it.")
         else:
             why = f"{host} is the pool's master."
@@ -61,7 +61,7 @@ def check_recover_slaves_target(
     followers = followers_of(diagnosis, maj) if maj else []
     reason = (
         f"{host} is not the master the pool follows"
-        + (f" ({maj} is: {len(followers) + 1} of {len(diagnosis.hosts)} hosts follow it)" if maj else "")
+        + (f" ({maj} is: {hosts_following(maj, followers)} of {len(diagnosis.hosts)} hosts follow it)" if maj else "")
         + f": recover-slaves on {host} would pull the pool back to the old master's database ({host}'s copy) and "
         + (f"throw away everything done on {maj} since the split." if maj else "throw away what the others did since.")
     )

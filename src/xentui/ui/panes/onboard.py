@@ -129,6 +129,7 @@ class OnboardScreen(Screen[None]):
         self.profiles_read = 0  # tests: how many times both hosts were read
         self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
         self._next_shown: str | None = None  # the fixed next-step line as last drawn
+        self._noted: dict[str, str] = {}  # per output area: the outcome last sent to the activity view
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -187,10 +188,33 @@ class OnboardScreen(Screen[None]):
         self.ready = True
 
     # ------------------------------------------------------------------ helpers
-    def _say(self, widget_id: str, content: RenderableType) -> None:
+    def _say(self, widget_id: str, content: RenderableType, *, outcome: bool | str = False) -> None:
+        """Show `content` in one output area (it replaces what the area said: each step shows its
+        latest). An `outcome` (not a progress line) also goes to the activity view, named by host
+        and time-stamped, so the outcomes it replaces stay readable there, in order: what the area
+        shows, or the text given (the outcome without the commands, which the view lists already)."""
         self.query_one(f"#{widget_id}", Static).update(content)
         text = content.plain if isinstance(content, Text) else plain_text(self.query_one(f"#{widget_id}", Static))
         self.log_lines.append(f"{widget_id}: {text}")
+        if outcome:
+            self._note(widget_id, outcome if isinstance(outcome, str) else text)
+
+    def _note(self, widget_id: str, text: str) -> None:
+        text = "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+        if not text or self._noted.get(widget_id) == text:  # drawn again unchanged: no new outcome
+            return
+        self._noted[widget_id] = text
+        note = getattr(self.app, "note", None)
+        if note is not None:
+            note(self._note_host(), text, source="onboarding", pool=self.ctx.pool)
+
+    def _note_host(self) -> str:
+        """The new host as the pane names it now: joined, by its hostname; before, as typed."""
+        if self.entry is not None:
+            return self.entry.name
+        if self.conn is not None:
+            return self.conn.name
+        return self.query_one("#ob-address", Input).value.strip() or "new host"
 
     def text_of(self, widget_id: str) -> str:
         """What one output area shows, as plain text (tests)."""
@@ -413,17 +437,17 @@ class OnboardScreen(Screen[None]):
         if password:
             self.app.audit.add_secret(password)  # type: ignore[attr-defined]
         if not address:
-            self._say("ob-conn", Text("Type the new host's ssh alias or address first.", style=BAD))
+            self._say("ob-conn", Text("Type the new host's ssh alias or address first.", style=BAD), outcome=True)
             return
         try:
             entry = HostEntry.parse(address)
         except Exception as e:
             msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
-            self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD))
+            self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD), outcome=True)
             return
         engine = self.ctx.engine
         if engine is None:
-            self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD))
+            self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD), outcome=True)
             return
         if self.conn is not None:
             await self.conn.close()
@@ -463,7 +487,7 @@ class OnboardScreen(Screen[None]):
         else:
             t.append("✗ not connected: ", style=f"bold {BAD}")
             t.append(conn.error or conn.session.error or str(conn.state.value))
-        self._say("ob-conn", t)
+        self._say("ob-conn", t, outcome=True)
 
     @on(Button.Pressed, "#ob-trust")
     def _trust_pressed(self) -> None:
@@ -487,7 +511,7 @@ class OnboardScreen(Screen[None]):
         result = run.results[0]
         if result.status.value != "ok":
             self._say("ob-conn", Text(f"✗ the key was not trusted: {result.explanation or result.status.value}",
-                                      style=BAD))
+                                      style=BAD), outcome=True)
             return
         self._show_connection()
         self._sync_buttons()
@@ -513,7 +537,7 @@ class OnboardScreen(Screen[None]):
             return
         if master is None:
             self._say("ob-summary", Text("No pool master to compare with (the pool is not healthy, or no live engine).",
-                                        style=BAD))
+                                        style=BAD), outcome=True)
             return
         self.busy = True
         self._sync_buttons()
@@ -562,7 +586,7 @@ class OnboardScreen(Screen[None]):
         if new is None or pool is None:
             return
         new_name, pool_name = new.label, f"{pool.label} (master)"
-        self._say("ob-summary", checks_summary(self.checks, gather_failures(new, pool)))
+        self._say("ob-summary", checks_summary(self.checks, gather_failures(new, pool)), outcome=True)
         rows = update_differences(new, pool)
         self._say("ob-updates", updates_table(rows, new_name))
         self._say("ob-checks", checks_table(self.checks, new_name, pool_name, not_mirrored(pool)))
@@ -618,7 +642,7 @@ class OnboardScreen(Screen[None]):
                     for u, i, p in zip(self.missing, self.file_inputs(), files)]
         problems = [p for p in problems if p]
         if problems:
-            self._say("ob-level-log", Text("; ".join(problems), style=BAD))
+            self._say("ob-level-log", Text("; ".join(problems), style=BAD), outcome=True)
             return
         self.busy = True
         self._sync_buttons()
@@ -657,20 +681,22 @@ class OnboardScreen(Screen[None]):
 
     async def _show_level(self, report: LevelReport) -> None:
         t = step_text(report.steps)
+        outcome = Text()  # what the step came to, without the commands (the activity view has them)
         if report.run is not None and report.run.dry_run:
-            t.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
+            outcome.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
         elif report.run is not None and report.run.stopped and not report.failed:
-            t.append(f"stopped: {report.run.stopped}\n", style=WARN)
+            outcome.append(f"stopped: {report.run.stopped}\n", style=WARN)
         for line in report.failed:
-            t.append(f"✗ failed: {line}\n", style=BAD)
+            outcome.append(f"✗ failed: {line}\n", style=BAD)
         for line in report.outcomes:
-            t.append(f"✓ {line}\n", style=GOOD)
+            outcome.append(f"✓ {line}\n", style=GOOD)
         for g in report.guidance:
-            t.append(f"! {g}\n", style=WARN)
+            outcome.append(f"! {g}\n", style=WARN)
         refusal = join_refusal(report.checks, gather_failures(report.new_profile, report.pool_profile)
                                if report.new_profile and report.pool_profile else [])
-        t.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
-        self._say("ob-level-log", t)
+        outcome.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
+        t.append_text(outcome)
+        self._say("ob-level-log", t, outcome=outcome.plain)
         if report.new_profile is not None and report.pool_profile is not None:
             await self._set_profiles(report.new_profile, report.pool_profile, report.checks)
             self.profiles_read += 1
@@ -705,16 +731,16 @@ class OnboardScreen(Screen[None]):
         address = self.query_one("#ob-master", Input).value.strip()
         user = self.query_one("#ob-master-user", Input).value.strip()
         if not password:
-            self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD))
+            self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD), outcome=True)
             return
         try:
             self.join_command()  # validates the address and user before anything is asked
         except ValueError as e:
-            self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD))
+            self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD), outcome=True)
             return
         refusal = self.join_blocked_by()
         if refusal is not None:  # the button is disabled; a key or a stale click must not get round it
-            self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD))
+            self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD), outcome=True)
             return
         self.busy = True
         self._sync_buttons()
@@ -733,7 +759,7 @@ class OnboardScreen(Screen[None]):
         if steps.join_report is None:
             text = {"dry-run": "dry run: pool-join was not run (audited as dry-run)",
                     "declined": "not confirmed: nothing was run"}.get(result.status.value, result.explanation)
-            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED))
+            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED), outcome=True)
             self._sync_buttons()
             return
         report = steps.join_report
@@ -823,7 +849,7 @@ class OnboardScreen(Screen[None]):
             parts.append(Text(m, style=MUTED if report.joined else ""))
         for m in self.post_join:
             parts.append(Text(m, style=GOOD if m.startswith("✓") else BAD if m.startswith("✗") else MUTED))
-        self._say("ob-join-result", Group(*parts))
+        self._say("ob-join-result", Group(*parts), outcome=True)
         if report.joined:
             self._offer_config()
 
@@ -836,7 +862,7 @@ class OnboardScreen(Screen[None]):
         try:
             new_config = config_with_new_host(config, self.ctx.pool, entry)
         except Exception as e:
-            self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD))
+            self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD), outcome=True)
             return
         hosts = new_config.pool(self.ctx.pool).host_names
         line = f"hosts = [{', '.join(json.dumps(h) for h in hosts)}]"
@@ -853,7 +879,7 @@ class OnboardScreen(Screen[None]):
             t.append("The console was not started from a config file: add this to pool "
                      f"{self.ctx.pool}'s entry yourself:\n", style="bold")
             t.append(line)
-        self._say("ob-config", t)
+        self._say("ob-config", t, outcome=True)
         self._sync_buttons()
 
     @on(Button.Pressed, "#ob-add-config")
@@ -865,16 +891,16 @@ class OnboardScreen(Screen[None]):
             add_host_to_config_file(path, self.ctx.pool, entry)
             reread = load_config(path).pool(self.ctx.pool).host_names  # read back, not assumed
         except Exception as e:
-            self._say("ob-config", Text(f"✗ not written: {e}", style=BAD))
+            self._say("ob-config", Text(f"✗ not written: {e}", style=BAD), outcome=True)
             return
         if entry.name not in reread:
-            self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD))
+            self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD), outcome=True)
             return
         self.config_written = path
         self.ctx.audit_intent(entry.name, f"add {entry.name} to pool {self.ctx.pool} in {path}", outcome="ok",
                               detail="read back: " + ", ".join(reread))
         self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {path} "
-                                    f"(read back: {len(reread)} hosts; comments kept)", style=GOOD))
+                                    f"(read back: {len(reread)} hosts; comments kept)", style=GOOD), outcome=True)
         self._sync_buttons()
 
     # ------------------------------------------------------------------ confirmation, back

@@ -31,7 +31,7 @@ from ...actions import (
     check_recover_slaves_target,
     plan_heal_split_brain,
 )
-from ...diagnosis import Diagnosis, Verdict
+from ...diagnosis import Diagnosis, Verdict, hosts_following
 from ...model import HostFacts
 from ...xe import commands as xc
 from ..errors import guarded
@@ -48,7 +48,7 @@ def _master_prompt(m: MasterInfo, chosen: bool, allowed: bool, hosts: int) -> Te
     t.append("▶ " if chosen else "  ", style="bold")
     t.append(f"{m.name:<7} ", style="bold")  # a long name or address still ends with a space
     t.append(" majority " if m.majority else " minority ", style=OK if m.majority else BAD)
-    t.append(f"{len(m.followers) + 1} of {hosts} follow · ")
+    t.append(f"{hosts_following(m.name, m.followers)} of {hosts} follow · ")
     t.append(f"gen {m.db_generation if m.db_generation is not None else '?':<6}")
     if m.reachable is False:
         t.append(" unreachable", style=BAD)
@@ -56,7 +56,7 @@ def _master_prompt(m: MasterInfo, chosen: bool, allowed: bool, hosts: int) -> Te
     return t
 
 
-def masters_text(plan: HealSplitBrainPlan, now: bool = True) -> Text:
+def masters_text(plan: HealSplitBrainPlan, hosts: int, now: bool = True) -> Text:
     """Both masters, the majority first: followers and database generations.
 
     `now`: the current diagnosis still shows the split brain; otherwise the masters are
@@ -68,10 +68,12 @@ def masters_text(plan: HealSplitBrainPlan, now: bool = True) -> Text:
     for m in plan.masters:
         t.append("\n ")
         t.append(m.name, style="bold reverse")
+        # counted as the header counts (`7 of 8 hosts follow plot8`): the master follows itself
+        follow = f" ({hosts_following(m.name, m.followers)} of {hosts} hosts)"
         if m.majority:
-            t.append(" the pool follows it", style=OK)
+            t.append(" the pool follows it" + follow, style=OK)
         else:
-            t.append(" followed by nobody else" if not m.followers else " followed by a minority", style=BAD)
+            t.append(" followed by nobody else" if not m.followers else " followed by a minority" + follow, style=BAD)
         gen = m.db_generation
         t.append(f" · database generation {gen if gen is not None else 'unknown'}")
         if maj is not None and not m.majority and gen is not None and maj.db_generation is not None:
@@ -131,7 +133,7 @@ class SplitBrainScreen(PlanPane):
         plan = self.heal_plan  # (while a follow-up runs, the heal it follows)
         if plan is None:
             return
-        self.query_one("#sb-masters", Static).update(masters_text(plan, now=self.resolved() is None))
+        self.query_one("#sb-masters", Static).update(masters_text(plan, len(self.ctx.source.facts), now=self.resolved() is None))
         self._masters = list(plan.masters)
         self._sync_options(plan.target)
         self.query_one("#sb-target", Static).update(self._target_text(plan))
