@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import asyncssh
 
+from ..loopwatch import fair_wait_for
 from ..model import SshState
 
 MAX_OUTPUT = 4 * 1024 * 1024  # bytes kept of one command's stdout/stderr
@@ -233,6 +234,9 @@ class HostSession:
         self.fingerprint: str | None = None
         self.connect_ms: float | None = None
         self.failures = 0
+        # the host's measured answer time (the file read's round trip, decaying): a slow host's
+        # answers are waited for that much longer (`slack`), so slow reads "slow", not "stalled"
+        self.answer_time = 0.0
         self._lock = asyncio.Lock()
         self._options_cache: tuple[tuple[tuple[str, int], ...], asyncssh.SSHClientConnectionOptions] | None = None
 
@@ -366,6 +370,15 @@ class HostSession:
             return SshState.ERROR, f"{who}: {e.strerror or e}"
         return SshState.ERROR, f"{who}: {type(e).__name__}: {e}"
 
+    def note_answer(self, seconds: float) -> None:
+        """A quick read answered in `seconds`: the host's expected answer time follows it (up at once, down slowly)."""
+        self.answer_time = max(seconds, 0.7 * self.answer_time)
+
+    @property
+    def slack(self) -> float:
+        """How much longer than a timeout this host's answers may take, from its measured answer time."""
+        return 3 * self.answer_time
+
     def backoff(self, low: float, high: float) -> float:
         """Delay before the next reconnect: exponential in failures, with jitter."""
         base = min(high, low * (2 ** max(0, self.failures - 1)))
@@ -379,7 +392,7 @@ class HostSession:
     async def _answers(self, conn: asyncssh.SSHClientConnection) -> bool:
         """One round trip on `conn` (after a command timed out): does the host answer at all?"""
         try:
-            await asyncio.wait_for(conn.run("true", check=False), min(self.connect_timeout, 2.0))
+            await fair_wait_for(conn.run("true", check=False), self.connect_timeout + 2 * self.slack)
         except (asyncio.TimeoutError, TimeoutError, asyncssh.Error, OSError):
             return False
         return True
@@ -415,9 +428,9 @@ class HostSession:
             assert conn is not None
             try:
                 data = stdin.encode() if stdin is not None else None
-                proc = await asyncio.wait_for(
+                proc = await fair_wait_for(
                     conn.run(command, input=data, check=False) if early is None else _streamed(conn, command, data, *early),
-                    timeout,
+                    timeout + self.slack,
                 )
                 if proc.exit_status is None and proc.exit_signal is None:
                     # sshd always says how a command ended: the channel closed under it (host reset, sshd died).
