@@ -291,6 +291,27 @@ def _when(wall: float | None) -> str:
 # ------------------------------------------------------------------ playing one timeline
 
 
+class HostsLoop:
+    """The simulated hosts on an event loop (and thread) of their own: blocking the client's loop
+    (a starved client) must not stop the hosts' clocks, as it would not on a real jump box."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="simulated-hosts", daemon=True)
+        self.thread.start()
+
+    async def run(self, coro: Any) -> Any:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+
 async def run_timeline(
     seed: int,
     steps: list[Step] | None = None,
@@ -309,7 +330,8 @@ async def run_timeline(
         workdir = Path(own_dir.name)
     os.environ.setdefault("XDG_CACHE_HOME", str(workdir / "cache"))
     sim = Simulator(workdir / "sim", hosts=hosts, timing=Timing(**SIM_TIMING), seed=seed)
-    await sim.start()
+    hosts_side = HostsLoop()
+    await hosts_side.run(sim.start())
     config = load_config(sim.dir / "pools.toml")
     engine = PoolEngine(config.pools[0], config.settings.model_copy(update=settings), remember=False)
     audit = AuditLog(workdir / "audit.jsonl")
@@ -348,7 +370,7 @@ async def run_timeline(
             kind = step.kind
             if kind in ("cable-pull", "cable-restore", "shutdown", "boot", "hang-xapi", "unhang-xapi"):
                 assert step.host
-                await sim.fault(kind, step.host)
+                await hosts_side.run(sim.fault(kind, step.host))
                 faults.append((kind, time.monotonic()))
             elif kind == "latency":
                 assert step.host
@@ -358,7 +380,7 @@ async def run_timeline(
                     # unreachable for them; the slow-host fault is about a host that is only slow
                     host = next(n for n in sorted(sim.pool.hosts) if not sim.pool.host(n).is_master)
                     step.host = host
-                await sim.fault("latency", host, str(step.arg * 1000))
+                await hosts_side.run(sim.fault("latency", host, str(step.arg * 1000)))
                 faults.append(("slow" if step.arg else "fast", time.monotonic()))
             elif kind == "block-loop":
                 faults.append(("block-loop", time.monotonic()))
@@ -383,7 +405,8 @@ async def run_timeline(
         for t in runner_tasks:
             t.cancel()
         await engine.stop()
-        await sim.stop()
+        await hosts_side.run(sim.stop())
+        hosts_side.close()
         if own_dir is not None:
             own_dir.cleanup()
     end = time.monotonic()
