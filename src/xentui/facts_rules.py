@@ -122,4 +122,6 @@ def still_to_answer(f: HostFacts) -> bool:
     if f.ssh is not SshState.UP or f.silent:
         return False
     files_read = "role" in f.sources or "files_error" in f.sources
-    return not files_read or "xapi" not in f.sources  # its toolstack has not answered the login yet
+    # read by a probe (its "files" source), its XenAPI login not answered yet: still to answer
+    login_pending = "files" in f.sources and "xapi" not in f.sources and f.xapi is XapiView.UNKNOWN
+    return not files_read or login_pending

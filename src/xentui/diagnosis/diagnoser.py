@@ -339,7 +339,11 @@ class _Diagnoser:
             if _emergency(f):
                 h.flag(HostFlag.EMERGENCY, "toolstack in emergency mode (started without its master)")
             if h.raw and h.target is None:
-                h.flag(HostFlag.STALE_MASTER_ADDRESS, f"points at {h.raw}, which no configured host has")
+                if self._addresses_pending():
+                    # some host's own addresses are still to be read: the match is not known yet
+                    h.notes.append(f"points at {h.raw}: matched once every host has answered")
+                else:
+                    h.flag(HostFlag.STALE_MASTER_ADDRESS, f"points at {h.raw}, which no configured host has")
             if not h.claims and f.reaches_master is False:
                 who = h.target or h.raw or "its master"
                 h.flag(HostFlag.MASTER_UNREACHABLE, f"cannot reach {who} on TCP 443")
@@ -564,6 +568,14 @@ class _Diagnoser:
         summary = f"Split brain: {both} hold master; {maj.votes} of {len(self.hosts)} hosts follow {maj.name}."
         return self._finish(Verdict.SPLIT_BRAIN, summary, None, maj, masters, rec, None)
 
+    def _addresses_pending(self) -> bool:
+        """A host that answers (or is being asked) has not told its own addresses yet."""
+        return any(
+            (still_to_answer(f) or f.silent) and "own_addresses" not in f.sources and f.ssh is not SshState.UNKNOWN
+            and "ssh" in f.sources  # facts from a probe (a table of facts has told everything it will)
+            for f in self.facts
+        )
+
     def _outdated(self, h: _Host) -> bool:
         """What the host follows was read before a host of the pool last took or left master
         (`role_changed`): a handover may have moved it since; it is being read again."""
@@ -651,7 +663,12 @@ class _Diagnoser:
         # a slave gone quiet under its held session is being asked: no finding yet, either way
         quiet = [
             h for h in self.hosts.values()
-            if (h.silent or (h.reachable and self._outdated(h) and h.key != m.key)) and h is not mh and h not in unprobed
+            if (
+                h.silent
+                or (h.reachable and self._outdated(h) and h.key != m.key)
+                or (h.raw and h.target is None and HostFlag.STALE_MASTER_ADDRESS not in h.flags and h.key != m.key)
+            )
+            and h is not mh and h not in unprobed
         ]
         unprobed += quiet
         issues = [h for h in self.hosts.values() if h not in unprobed and (h.flags or h.key is None)]

@@ -253,8 +253,8 @@ class HostSession:
     def _options(self) -> dict[str, Any]:
         t = self.target
         kw: dict[str, Any] = {
-            "connect_timeout": self.connect_timeout,
-            "login_timeout": self.connect_timeout,
+            "connect_timeout": 3 * self.connect_timeout,
+            "login_timeout": 3 * self.connect_timeout,
             "keepalive_interval": self.keepalive_interval,
             "keepalive_count_max": 3,
             "encoding": None,
@@ -326,7 +326,9 @@ class HostSession:
             started = time.monotonic()
             try:
                 async with self.limiter:
-                    self.conn = await asyncio.wait_for(self._open(client), self.connect_timeout + 1)
+                    # the loop's own lateness is not the host's silence (asyncssh's own connect and
+                    # login timeouts are set wider, see _options: this wait is the bound)
+                    self.conn = await fair_wait_for(self._open(client), self.connect_timeout + 1 + self.slack)
             except BaseException as e:  # classified below; cancellation re-raised
                 if isinstance(e, asyncio.CancelledError):
                     raise
