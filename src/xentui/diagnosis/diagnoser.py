@@ -659,7 +659,11 @@ class _Diagnoser:
         # A host whose first answers are still to come has told nothing of what it follows: it is
         # not a host that needs attention, and the pool is not healthy either until it has
         # answered (the first moments of a probe).
-        unprobed = [h for h in self.hosts.values() if h.key is None and not h.flags and still_to_answer(h.f)]
+        # (a host read by a probe whose other answers are still to come counts too, whatever it follows)
+        unprobed = [
+            h for h in self.hosts.values()
+            if not h.flags and still_to_answer(h.f) and (h.key is None or ("files" in h.f.sources and h is not mh))
+        ]
         # a slave gone quiet under its held session is being asked: no finding yet, either way
         quiet = [
             h for h in self.hosts.values()
