@@ -107,6 +107,8 @@ class TimelineResult:
     time_to_right: dict[str, list[float]] = field(default_factory=dict)
     unknown_seconds: float = 0.0
     seconds: float = 0.0
+    verdicts: dict[str, int] = field(default_factory=dict)  # how many claims of each verdict
+    forget_advice: int = 0  # claims with a host-forget line (Never now: included)
 
 
 # ------------------------------------------------------------------ the timeline
@@ -422,6 +424,9 @@ async def run_timeline(
             result.wrong.append(Wrong(seed, round(c.at - started, 2), c.text(), why))
         if c.verdict is Verdict.UNKNOWN:
             result.unknown_seconds += (c.until or end) - c.at
+        result.verdicts[c.verdict.value] = result.verdicts.get(c.verdict.value, 0) + 1
+        if any(fb.action is Action.HOST_FORGET for fb in c.diagnosis.forbidden):
+            result.forget_advice += 1
     for kind, at in faults:
         right = next(
             (c.at for c in claims if (c.until or end) > at and c.verdict is not Verdict.UNKNOWN
