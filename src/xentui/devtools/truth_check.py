@@ -168,13 +168,24 @@ def _never_lines(d: Diagnosis) -> list[str]:
 
 def host_fine(t: PoolTruth, name: str) -> bool:
     """Powered, cabled, toolstack running and not hung, following a live master it reaches (or master)."""
+    return not_fine(t, name) is None
+
+
+def not_fine(t: PoolTruth, name: str) -> str | None:
+    """What is wrong with the host in truth state `t` (None: it is fine, slow at most)."""
     h = t.hosts[name]
-    if not (h.powered and h.cable and not h.xapi_hung and h.xapi_state == "running" and not h.emergency):
-        return False
+    for bad, what in ((not h.powered, "off"), (not h.cable, "cable out"), (h.xapi_hung, "toolstack hung"),
+                      (h.xapi_state != "running", f"toolstack {h.xapi_state}"), (bool(h.emergency), f"emergency {h.emergency}")):
+        if bad:
+            return f"{name} {what}"
     if h.is_master:
-        return True
+        return None
     m = t.by_address(h.running_master_address)
-    return m is not None and t.hosts[m].is_master and t.reaches(name, m) and not t.hosts[m].xapi_hung
+    if m is None or not t.hosts[m].is_master or t.hosts[m].xapi_hung:
+        return f"{name} follows {m or h.running_master_address}, not a live master"
+    if not t.reaches(name, m):
+        return f"{name} does not reach {m}"
+    return None
 
 
 def master_lost(t: PoolTruth, name: str) -> bool:
@@ -224,8 +235,8 @@ def judge_at(c: Claim, t: PoolTruth) -> dict[str, str]:
         return out
     names = list(t.hosts)
     if v is Verdict.HEALTHY and not all(host_fine(t, n) for n in names):
-        bad = [n for n in names if not host_fine(t, n)]
-        out["verdict"] = f"healthy while {', '.join(bad)} are not"
+        bad = [not_fine(t, n) for n in names if not host_fine(t, n)]
+        out["verdict"] = f"healthy while {', '.join(str(b) for b in bad)} (truth at {t.why})"
     if v is Verdict.SPLIT_BRAIN and not all(t.hosts[m].claims_master for m in d.masters if m in t.hosts):
         out["verdict"] = f"split brain between {d.masters}, truth: masters {t.masters()}"
     if v is Verdict.MASTER_LOST and d.majority_master is not None:
