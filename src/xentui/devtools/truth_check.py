@@ -234,9 +234,12 @@ def judge_at(c: Claim, t: PoolTruth) -> dict[str, str]:
     if v is Verdict.UNKNOWN:
         return out
     names = list(t.hosts)
-    if v is Verdict.HEALTHY and not all(host_fine(t, n) for n in names):
-        bad = [not_fine(t, n) for n in names if not host_fine(t, n)]
-        out["verdict"] = f"healthy while {', '.join(str(b) for b in bad)} (truth at {t.why})"
+    if v is Verdict.HEALTHY:
+        # "healthy" says of each host that it is fine: each may lag that host's last change
+        for n in names:
+            bad = not_fine(t, n)
+            if bad is not None:
+                out[f"healthy {n}"] = f"healthy while {bad} (truth since: {t.why})"
     if v is Verdict.SPLIT_BRAIN and not all(t.hosts[m].claims_master for m in d.masters if m in t.hosts):
         out["verdict"] = f"split brain between {d.masters}, truth: masters {t.masters()}"
     if v is Verdict.MASTER_LOST and d.majority_master is not None:

@@ -303,7 +303,13 @@ class _Diagnoser:
         elif jb_up and toolstack is False:
             m.state = _State.HUNG
         elif jb_up:
-            m.state = _State.HUNG if (m.cannot_reach or m.no_answer) else _State.UNKNOWN
+            # its toolstack's answer is still to come: a lost master only when most of its slaves
+            # say so (a single slave's failed check says more about that slave); else it is asked
+            troubled = max(m.cannot_reach, m.no_answer)
+            if troubled and 2 * troubled > len(fs):
+                m.state = _State.HUNG
+            else:
+                m.state = _State.UNKNOWN
         elif m.cannot_reach or m.no_answer:
             m.state = _State.DOWN
         elif host is not None and host.f.ssh in _DOWN:
