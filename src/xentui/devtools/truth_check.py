@@ -281,11 +281,12 @@ def judge(c: Claim, states: list[PoolTruth], bound: float) -> str | None:
         if all(part in v for v in verdicts):
             return why
     if c.diagnosis.verdict is Verdict.SPLIT_BRAIN:
-        # two masters: each one's master role read (first hand) since its own last change
+        # two masters: each one's master role read (first hand) since its own last change — the
+        # last one before the detection bound: a claim may lag a change by that much
         for m in c.diagnosis.masters:
             if m not in states[0].hosts:
                 continue
-            last = last_change_of(states, m, c.at)
+            last = last_change_of(states, m, c.at - bound)
             f = c.facts.get(m)
             read = _master_read_at(f) if f is not None else None
             if read is None or _wall_to_mono(read) < last:
