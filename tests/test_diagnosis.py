@@ -713,3 +713,84 @@ def test_a_pool_list_answered_by_another_master_does_not_make_the_old_one_serve(
     hosts = [down(1, SshState.NO_ANSWER)]
     hosts += [slave(i, 1, pool_master_uuid=uuid(1), reaches_master=None) for i in range(2, N + 1)]
     assert "serves its slaves" in diagnose_pool(hosts).summary
+
+
+# ------------------------------------------------------------------ rules that abstain (issue 23)
+
+
+def changed(f: HostFacts, at: float) -> HostFacts:
+    """The engine read this host take (or leave) master at `at` (engine/carry.py's role_changed)."""
+    f.sources["role_changed"] = Source(how="test", at=at)
+    return f
+
+
+def test_two_masters_only_when_each_was_read_after_the_other_took_the_role() -> None:
+    """plot7 promoted (read at T0+5) while plot1, read as master at T0, is cut off: one master read,
+    the other not read since — the rule abstains instead of saying split brain."""
+    stale_master = dated(master(1), T0, "role", "xapi", "pool_list")
+    promoted = changed(dated(master(7), T0 + 5, "role", "xapi", "pool_list"), T0 + 5)
+    hosts = [stale_master] + [slave(i, 1) for i in range(2, 7)] + [promoted, slave(8, 7)]
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.UNKNOWN, d.summary
+    assert d.recommendation is None
+    assert "plot7 holds master" in d.summary and "asking plot1" in d.summary
+    assert all(fb.action is not Action.DESIGNATE_NEW_MASTER or "Two hosts" not in fb.reason for fb in d.forbidden)
+    dated(stale_master, T0 + 6, "role", "xapi")  # read again, still master: now it is split brain
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.SPLIT_BRAIN and d.masters == ["plot1", "plot7"], d.summary
+
+
+def test_a_master_counted_only_by_its_slaves_is_no_second_master_after_a_promotion() -> None:
+    """plot1 down, never read since plot2 took the role; its stranded slaves still point at it."""
+    promoted = changed(dated(master(2), T0 + 5, "role", "xapi"), T0 + 5)
+    hosts = [down(1), promoted] + [stranded(i) for i in range(3, N + 1)]
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.UNKNOWN, d.summary
+    assert "plot1 (6 hosts follow it): not read as master" in d.summary
+
+
+def test_a_pool_conf_read_before_the_toolstack_said_slave_is_outdated() -> None:
+    """Mid-handover: plot1's pool.conf read 'master' at T0, its xapi answered HOST_IS_SLAVE at T0+1."""
+    old = dated(master(1, xapi=XapiView.SLAVE, xapi_master_address=addr(8)), T0, "role")
+    dated(old, T0 + 1, "xapi")
+    new = changed(dated(master(8), T0 + 1, "role", "xapi"), T0 + 1)
+    hosts = [old] + [dated(slave(i, 8), T0 + 2, "role") for i in range(2, N)] + [new]
+    d = diagnose_pool(hosts)
+    assert d.verdict is not Verdict.SPLIT_BRAIN, d.summary
+    assert d.masters == ["plot8"], d.summary
+
+
+def test_a_slave_read_before_a_handover_is_asked_again_not_told_to_reset() -> None:
+    new = changed(dated(master(8), T0 + 5, "role", "xapi"), T0 + 5)
+    hosts = [dated(slave(1, 8), T0 + 6, "role")]
+    hosts += [dated(slave(i, 2), T0 + 1, "role") for i in range(2, N)] + [new]
+    hosts[1] = dated(slave(2, 8), T0 + 6, "role")
+    d = diagnose_pool(hosts)
+    assert d.verdict is Verdict.UNKNOWN, d.summary
+    assert d.recommendation is None or d.recommendation.action is not Action.RESET_MASTER
+
+
+def test_a_silent_slave_is_asked_not_unreachable_and_never_forgotten() -> None:
+    """A held session quiet past its expected answer time: no finding either way (UNKNOWN), no
+    forget advice; once the session drops it is unreachable (DEGRADED)."""
+    quiet = dated(slave(3, silent_for=1.2), T0, "silent_for")
+    d = diagnose_pool(pool(plot3=quiet))
+    assert d.verdict is Verdict.UNKNOWN, d.summary
+    assert "No answer yet from plot3" in d.summary
+    assert not any(fb.action is Action.HOST_FORGET for fb in d.forbidden)
+    assert HostFlag.UNREACHABLE not in d.hosts["plot3"].flags
+    d = diagnose_pool(pool(plot3=down(3, SshState.NO_ANSWER)))
+    assert d.verdict is Verdict.DEGRADED and any(fb.action is Action.HOST_FORGET for fb in d.forbidden)
+
+
+def test_others_reach_is_said_only_when_another_slave_reached_the_master() -> None:
+    lone = pool(plot3=dated(slave(3, reaches_master=False), T0 + 2, "reaches_master"))
+    for f in lone[1:]:
+        if f.name != "plot3":
+            dated(f, T0 + 3, "reaches_master")
+    d = diagnose_pool(lone)
+    assert d.recommendation is not None and "while others can" in d.recommendation.reason, d.recommendation
+    none_reach = pool(**{f"plot{i}": dated(slave(i, reaches_master=False), T0 + 2, "reaches_master") for i in range(2, N)})
+    none_reach[-1] = dated(slave(8, reaches_master=None, pool_list=QueryState.ANSWERED), T0 + 2, "pool_list")
+    d = diagnose_pool(none_reach)
+    assert "while others can" not in (d.recommendation.reason if d.recommendation else ""), d.recommendation

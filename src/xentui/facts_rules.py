@@ -25,7 +25,7 @@ cannot drift apart:
 
 from __future__ import annotations
 
-from xentui.model import HostFacts, QueryState, SshState, XapiView
+from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
 
 __all__ = [
     "JUMP_BOX_DOWN",
@@ -159,4 +159,11 @@ def still_to_answer(f: HostFacts) -> bool:
     if f.ssh is not SshState.UP or f.silent:
         return False
     files_read = "role" in f.sources or "files_error" in f.sources
-    return not files_read or f.xapi is None
+    # read by a probe (its "files" source), its XenAPI login not answered yet: still to answer
+    login_pending = "files" in f.sources and "xapi" not in f.sources and f.xapi is XapiView.UNKNOWN
+    # its xapi was not listening (forwarding allowed: a toolstack restarting, a host booting): its
+    # answer is still to come, the host is not known to be fine
+    login_pending = login_pending or ("files" in f.sources and f.xapi is XapiView.UNAVAILABLE and f.forwarding is True)
+    # a slave's own check of its master's :443 rides on the file read: a moment later
+    reach_pending = "files" in f.sources and f.role is Role.SLAVE and "reaches_master" not in f.sources
+    return not files_read or login_pending or reach_pending

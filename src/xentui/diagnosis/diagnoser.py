@@ -75,7 +75,13 @@ class _Host:
 
     @property
     def unreachable(self) -> bool:
-        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN) or self.f.silent
+        """SSH failed (refused, no answer, dropped...). A held session gone quiet is `silent`, not this:
+        silence past the expected answer time is "no answer yet", it says nothing of the host."""
+        return self.f.ssh not in (SshState.UP, SshState.UNKNOWN)
+
+    @property
+    def silent(self) -> bool:
+        return self.f.silent
 
     def flag(self, fl: HostFlag, note: str | None = None) -> None:
         if fl not in self.flags:
@@ -119,8 +125,17 @@ _master_toolstack = master_toolstack_answers
 
 
 def _role(f: HostFacts) -> Role | None:
-    """The role pool.conf gives the host, as observed now: a last-seen pool.conf is a memory, not a role."""
-    return None if f.last_seen("role") else f.role
+    """The role pool.conf gives the host, as observed now: a last-seen pool.conf is a memory, not a role.
+
+    A pool.conf read as master before the host's own toolstack answered HOST_IS_SLAVE is outdated
+    by that answer (a handover under way): the later observation wins, the role is not known."""
+    if f.last_seen("role"):
+        return None
+    if f.role is Role.MASTER and f.xapi is XapiView.SLAVE:
+        role_at, xapi_at = _seen_at(f, "role"), _seen_at(f, "xapi")
+        if role_at is not None and xapi_at is not None and xapi_at > role_at:
+            return None
+    return f.role
 
 
 def _seen_at(f: HostFacts, key: str) -> float | None:
@@ -142,6 +157,16 @@ def _answered_by(f: HostFacts, master: _Host | None) -> bool:
     if master is None or not f.pool_master_uuid or not master.f.uuid:
         return True
     return f.pool_master_uuid.lower() == master.f.uuid.lower()
+
+
+def _master_claim_at(f: HostFacts) -> float | None:
+    """When the host itself was last read holding master (its pool.conf, or a master session)."""
+    times = []
+    if _role(f) is Role.MASTER and "role" in f.sources:
+        times.append(f.sources["role"].at)
+    if f.xapi is XapiView.MASTER and "xapi" in f.sources:
+        times.append(f.sources["xapi"].at)
+    return max(times, default=None)
 
 
 def _clock(at: float) -> str:
@@ -279,7 +304,13 @@ class _Diagnoser:
         elif jb_up and toolstack is False:
             m.state = _State.HUNG
         elif jb_up:
-            m.state = _State.HUNG if (m.cannot_reach or m.no_answer) else _State.UNKNOWN
+            # its toolstack's answer is still to come: a lost master only when most of its slaves
+            # say so (a single slave's failed check says more about that slave); else it is asked
+            troubled = max(m.cannot_reach, m.no_answer)
+            if troubled and 2 * troubled > len(fs):
+                m.state = _State.HUNG
+            else:
+                m.state = _State.UNKNOWN
         elif m.cannot_reach or m.no_answer:
             m.state = _State.DOWN
         elif host is not None and host.f.ssh in _DOWN:
@@ -304,6 +335,8 @@ class _Diagnoser:
                 h.flag(HostFlag.UNREACHABLE, _ssh_cause(f))
                 if f.role is not None and f.last_seen("role"):
                     h.notes.append(f"was {f.role.value} when last seen at {_clock(f.sources['role'].at)}")
+            elif f.silent:
+                h.notes.append(f"{_ssh_cause(f)}: asking")
             elif f.ssh is SshState.UNKNOWN:
                 h.notes.append("not probed yet")
             if _orphaned(f):
@@ -313,7 +346,11 @@ class _Diagnoser:
             if _emergency(f):
                 h.flag(HostFlag.EMERGENCY, "toolstack in emergency mode (started without its master)")
             if h.raw and h.target is None:
-                h.flag(HostFlag.STALE_MASTER_ADDRESS, f"points at {h.raw}, which no configured host has")
+                if self._addresses_pending():
+                    # some host's own addresses are still to be read: the match is not known yet
+                    h.notes.append(f"points at {h.raw}: matched once every host has answered")
+                else:
+                    h.flag(HostFlag.STALE_MASTER_ADDRESS, f"points at {h.raw}, which no configured host has")
             if not h.claims and f.reaches_master is False:
                 who = h.target or h.raw or "its master"
                 h.flag(HostFlag.MASTER_UNREACHABLE, f"cannot reach {who} on TCP 443")
@@ -436,11 +473,53 @@ class _Diagnoser:
             return self._finish(Verdict.UNKNOWN, "No master known yet.", None, None, masters, rec, None)
 
         if len(masters) >= 2:
+            unread = self._unconfirmed(masters)
+            if unread:
+                return self._asking_masters(masters, unread, majority)
             return self._split_brain(masters, majority)
         (m,) = masters.values()
         return self._one_master(m, masters)
 
     # ---------------------------------------------------------------- split brain
+
+    @staticmethod
+    def _unconfirmed(masters: dict[str, _Master]) -> list[_Master]:
+        """Masters whose claim was not read, first hand, since another master took the role.
+
+        The rule "two masters" rests on: each master's own claim (pool.conf says master, or its
+        xapi gave a master session), read no earlier than the last role change read of every other
+        master (`role_changed`, kept by the engine).  A master counted only by what its slaves
+        believe, or last read before the other took over (a handover, a promotion while it was cut
+        off), may have handed the role over meanwhile: the rule abstains until it is read again."""
+        out = []
+        for m in masters.values():
+            changes = [
+                _seen_at(o.host.f, "role_changed")
+                for o in masters.values()
+                if o is not m and o.host is not None and "role_changed" in o.host.f.sources
+            ]
+            if not changes:
+                continue
+            since = max(t for t in changes if t is not None)
+            claim = _master_claim_at(m.host.f) if m.host is not None and m.host.claims else None
+            if claim is None or claim < since:
+                out.append(m)
+        return out
+
+    def _asking_masters(self, masters: dict[str, _Master], unread: list[_Master], maj: _Master | None) -> Diagnosis:
+        self._forbid_common(None, False)
+        read = [m.name for m in masters.values() if m not in unread]
+        parts = []
+        for m in unread:
+            n = len(m.followers)
+            who = f" ({_plural(n, 'host')} follow{'s' if n == 1 else ''} it)" if n else ""
+            seen = _master_claim_at(m.host.f) if m.host is not None else None
+            when = f"last read as master at {_clock(seen)}" if seen is not None else "not read as master"
+            parts.append(f"{m.name}{who}: {when}, before {_names(read) or 'another host'} took the role")
+        summary = (
+            f"{_names(read)} hold{'s' if len(read) == 1 else ''} master; " if read else ""
+        ) + "; ".join(parts) + f" · asking {_names([m.name for m in unread])}."
+        return self._finish(Verdict.UNKNOWN, summary, None, maj, masters, None, None)
 
     def _split_brain(self, masters: dict[str, _Master], maj: _Master | None) -> Diagnosis:
         assert maj is not None
@@ -496,10 +575,32 @@ class _Diagnoser:
         summary = f"Split brain: {both} hold master; {maj.votes} of {len(self.hosts)} hosts follow {maj.name}."
         return self._finish(Verdict.SPLIT_BRAIN, summary, None, maj, masters, rec, None)
 
+    def _addresses_pending(self) -> bool:
+        """A host that answers (or is being asked) has not told its own addresses yet."""
+        return any(
+            (still_to_answer(f) or f.silent) and "own_addresses" not in f.sources and f.ssh is not SshState.UNKNOWN
+            and "ssh" in f.sources  # facts from a probe (a table of facts has told everything it will)
+            for f in self.facts
+        )
+
+    def _outdated(self, h: _Host) -> bool:
+        """What the host follows was read before a host of the pool last took or left master
+        (`role_changed`): a handover may have moved it since; it is being read again."""
+        if h.claims:
+            return False
+        changes = [src.at for f in self.facts if (src := f.sources.get("role_changed")) is not None]
+        read = _seen_at(h.f, "role")
+        if changes and read is not None and read < max(changes):
+            return True
+        # it follows a host whose own role was read before it: that read is what is outdated
+        t = self.hosts.get(h.target or "")
+        t_read = _seen_at(t.f, "role") if t is not None else None
+        return t is not None and read is not None and (t_read is None or t_read < read) and not t.claims
+
     def _flag_disagreeing(self, m: _Master, masters: dict[str, _Master]) -> None:
         """Hosts that follow neither the master nor any other master (a slave, an unknown address)."""
         for h in self.hosts.values():
-            if h.key is None or h.key in masters:
+            if h.key is None or h.key in masters or self._outdated(h):
                 continue
             what = "which is not a master" if h.target else "which no configured host has"
             h.flag(HostFlag.DISAGREES, f"follows {h.target or h.raw}, {what}; the pool follows {m.name}")
@@ -565,7 +666,22 @@ class _Diagnoser:
         # A host whose first answers are still to come has told nothing of what it follows: it is
         # not a host that needs attention, and the pool is not healthy either until it has
         # answered (the first moments of a probe).
-        unprobed = [h for h in self.hosts.values() if h.key is None and not h.flags and still_to_answer(h.f)]
+        # (a host read by a probe whose other answers are still to come counts too, whatever it follows)
+        unprobed = [
+            h for h in self.hosts.values()
+            if not h.flags and still_to_answer(h.f) and (h.key is None or ("files" in h.f.sources and h is not mh))
+        ]
+        # a slave gone quiet under its held session is being asked: no finding yet, either way
+        quiet = [
+            h for h in self.hosts.values()
+            if (
+                h.silent
+                or (h.reachable and self._outdated(h) and h.key != m.key)
+                or (h.raw and h.target is None and HostFlag.STALE_MASTER_ADDRESS not in h.flags and h.key != m.key)
+            )
+            and h is not mh and h not in unprobed
+        ]
+        unprobed += quiet
         issues = [h for h in self.hosts.values() if h not in unprobed and (h.flags or h.key is None)]
         if mh is not None and mh not in issues and not mh.reachable:
             issues.append(mh)
@@ -593,6 +709,16 @@ class _Diagnoser:
             f"{_plural(len(bad), 'host')} need{'s' if len(bad) == 1 else ''} attention ({_names(bad)}).{waiting}"
         )
         return self._finish(Verdict.DEGRADED, summary, m, m, masters, rec, None)
+
+    @staticmethod
+    def _others_reach(m: _Master, h: _Host) -> bool:
+        """Another follower's own check of the master's :443 succeeded, no earlier than h's failed."""
+        failed = _seen_at(h.f, "reaches_master")
+        return any(
+            o is not h and o.f.reaches_master is True and o.f.fresh("reaches_master")
+            and _not_before(_seen_at(o.f, "reaches_master"), failed)
+            for o in m.followers
+        )
 
     def _degraded_recommendation(self, m: _Master, issues: list[_Host]) -> Recommendation:
         mh = m.host
@@ -650,7 +776,9 @@ class _Diagnoser:
             ),
             (
                 lambda h: has(h, HostFlag.MASTER_UNREACHABLE),
-                lambda h: f"{h.name} cannot reach {m.name} on TCP 443 while others can: check its network.",
+                lambda h: f"{h.name} cannot reach {m.name} on TCP 443"
+                + (" while others can" if self._others_reach(m, h) else "")
+                + ": check its network.",
             ),
             (
                 lambda h: h.f.ssh is SshState.DNS_FAILED,
@@ -683,7 +811,7 @@ class _Diagnoser:
         parts = []
         if slaves_only:
             pass
-        elif m.host is not None and m.host.unreachable:
+        elif m.host is not None and not m.host.reachable:
             parts.append(_ssh_cause(m.host.f))
         elif m.state is _State.HUNG:
             parts.append("its toolstack gives no answer")
@@ -772,7 +900,7 @@ class _Diagnoser:
                 f"Promote {why}, then run pool-recover-slaves on it.",
             )
         short = self._evidence(m, slaves_only=True)
-        down = "unreachable from here" if m.host is not None and m.host.unreachable else "not answering"
+        down = "unreachable from here" if m.host is not None and not m.host.reachable else "not answering"
         summary = f"Master lost: {m.name} is {down}" + (f" and {short}." if short != "no answer" else ".")
         if rec.action is Action.PROMOTE and cand is not None:
             summary = summary[:-1] + f"; promote {cand.name}."

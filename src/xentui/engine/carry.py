@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-from ..model import HostFacts, Role, Source
+from ..model import HostFacts, Role, Source, XapiView
 
 # source key -> the HostFacts fields it vouches for
 FILE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -61,6 +61,30 @@ def _carry(previous: HostFacts, new: HostFacts, key: str, fields: Sequence[str],
             new.sources[name] = Source(how=field_src.how, at=field_src.at, stale=True)
 
 
+def _note_role_change(previous: HostFacts, new: HostFacts) -> None:
+    """`role_changed`: when a first-hand read last found the host taking or leaving master — its
+    pool.conf read with another role than before, or its XenAPI login answering master where it
+    did not (or the reverse); kept from probe to probe.  The diagnosis asks every other master's
+    claim to be read after it: a master read before another host took the role may have handed
+    it over."""
+    for key, was, now in (
+        ("role", previous.role, new.role),
+        ("xapi", previous.xapi is XapiView.MASTER, new.xapi is XapiView.MASTER),
+    ):
+        read = new.sources.get(key)
+        if read is None or read.stale or read.carried or key not in previous.sources:
+            continue
+        if key == "xapi" and previous.xapi in (XapiView.UNKNOWN, XapiView.NO_ANSWER, XapiView.ERROR):
+            continue  # no answer before: nothing to compare with
+        if key == "xapi" and new.xapi in (XapiView.UNKNOWN, XapiView.NO_ANSWER, XapiView.ERROR):
+            continue
+        if was != now:
+            new.sources["role_changed"] = Source(how=f"{key} read {now} after {was}", at=read.at)
+            return
+    if "role_changed" not in new.sources and "role_changed" in previous.sources:
+        new.sources["role_changed"] = previous.sources["role_changed"]
+
+
 def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) -> HostFacts:
     """`new` with what `previous` knew for the groups `new`'s probe has not learned (changed in place).
 
@@ -68,6 +92,7 @@ def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) ->
     """
     if previous is None or previous.name != new.name:
         return new
+    _note_role_change(previous, new)
     if not new.reachable:
         for key, fields in FILE_GROUPS.items():
             _carry(previous, new, key, fields, stale=True)
@@ -81,6 +106,8 @@ def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) ->
             _carry(previous, new, "files", LATENCY, stale=False)
     if not complete:
         for key, fields in TOOLSTACK_GROUPS.items():
+            if f"{key}_overdue" in new.sources:
+                continue  # asked longer ago than the host's expected answer time: silence, not its last answer
             _carry(previous, new, key, fields, stale=False)
         same_master = new.master_address == previous.master_address  # a check of the old master says nothing
         if new.role is Role.SLAVE and same_master and "reaches_master" not in new.sources:

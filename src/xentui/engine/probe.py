@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from ..loopwatch import fair_sleep
 from ..model import HostFacts, QueryState, Role, SshState, XapiView
 from ..xe import commands as xc
 from ..xe.errors import parse_xe_error
@@ -158,7 +159,7 @@ def apply_pool_list(facts: HostFacts, result: CommandResult) -> None:
         facts.pool_list = QueryState.ERROR
         err = parse_xe_error(result.stderr) if result.stderr else None
         facts.pool_list_error = brief((err.code or err.description) if err else (result.error or f"exit {result.exit_status}"))
-    facts.learned("pool_list", how)
+    facts.learned("pool_list", how, at=result.started)  # an answer vouches for the master from the ask on
 
 
 def apply_emergency(facts: HostFacts, result: CommandResult) -> None:
@@ -255,11 +256,13 @@ async def probe_host(
         hint = None
 
     async def silence(since: float) -> None:
-        # The file read answers in milliseconds even when xapi is hung: no answer within one
-        # reach timeout means the host (or the link) is silent.  Say so now, every reach
-        # timeout, rather than only when the command's own timeout drops the session.
+        # The file read answers in milliseconds even when xapi is hung: no answer within the
+        # host's expected answer time (one reach timeout, plus what its measured latency adds)
+        # means the host (or the link) is silent.  Said now, and again every reach timeout, rather
+        # than only when the command's own timeout drops the session.  The client's own lateness
+        # (a blocked loop, a starved CPU) is not the host's silence: it is left out (fair_sleep).
         while True:
-            await asyncio.sleep(timeouts.reach)
+            await fair_sleep(timeouts.reach + session.slack)
             facts.silent_for = round(time.monotonic() - started, 1)
             facts.learned("silent_for", "no answer to the file read over the held SSH session", at=since)
             publish()
@@ -294,6 +297,8 @@ async def probe_host(
             if r.timed_out:
                 return
             facts.latency_ms = round(r.duration * 1000, 1) if r.ok else None
+            if r.ok:
+                session.note_answer(r.duration)
             apply_files(facts, r)
             publish()
             if facts.role is not Role.SLAVE or not facts.master_address:
@@ -311,15 +316,31 @@ async def probe_host(
         finally:
             run.cancel()  # done already, or its reach check is not wanted (another master, or none)
 
+    async def overdue(key: str, since: float) -> None:
+        # No answer within the expected answer time: the last answer is not carried any more
+        # (carry.py), the question is open — silence, not its last answer.
+        await fair_sleep(timeouts.reach + session.slack)
+        facts.learned(f"{key}_overdue", "no answer within the host's expected answer time", at=since)
+        publish()
+
     async def xapi() -> None:
         conn = session.conn
         if conn is None:
             return
-        answer, forwarding = await xenapi_login(conn, user, password, timeouts.command, held_timeout=timeouts.reach)
+        asked = time.time()
+        late = asyncio.ensure_future(overdue("xapi", asked))
+        try:
+            answer, forwarding = await xenapi_login(
+                conn, user, password, timeouts.command + session.slack, held_timeout=timeouts.reach + session.slack
+            )
+        finally:
+            late.cancel()
+            facts.sources.pop("xapi_overdue", None)
         facts.xapi, facts.xapi_detail = answer.view, brief(answer.detail)
         facts.xapi_master_address = answer.master_address
         facts.forwarding = forwarding
-        facts.learned("xapi", "XenAPI login over an SSH port forward to 127.0.0.1:443")
+        # observed from the moment it was asked: an answer is no proof of anything later than that
+        facts.learned("xapi", "XenAPI login over an SSH port forward to 127.0.0.1:443", at=asked)
         publish()
 
     async def emergency() -> None:
@@ -329,7 +350,13 @@ async def probe_host(
 
     async def pool_list() -> None:
         cmd = xc.timeout_wrapped(timeouts.command, xc.pool_list(params=["uuid", "master", "ha-enabled"]))
-        apply_pool_list(facts, await session.run(cmd, timeouts.command + 1))
+        late = asyncio.ensure_future(overdue("pool_list", time.time()))
+        try:
+            result = await session.run(cmd, timeouts.command + 1)
+        finally:
+            late.cancel()
+            facts.sources.pop("pool_list_overdue", None)
+        apply_pool_list(facts, result)
         publish()
 
     await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())

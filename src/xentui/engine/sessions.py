@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import asyncssh
 
+from ..loopwatch import fair_wait_for
 from ..model import SshState
 
 MAX_OUTPUT = 4 * 1024 * 1024  # bytes kept of one command's stdout/stderr
@@ -239,6 +240,9 @@ class HostSession:
         self.key_host: tuple[str, int | None, str | None] | None = None  # (HostName, Port, HostKeyAlias)
         self.connect_ms: float | None = None
         self.failures = 0
+        # the host's measured answer time (the file read's round trip, decaying): a slow host's
+        # answers are waited for that much longer (`slack`), so slow reads "slow", not "stalled"
+        self.answer_time = 0.0
         self._lock = asyncio.Lock()
         self._options_cache: tuple[tuple[tuple[str, int], ...], asyncssh.SSHClientConnectionOptions] | None = None
 
@@ -255,8 +259,8 @@ class HostSession:
     def _options(self) -> dict[str, Any]:
         t = self.target
         kw: dict[str, Any] = {
-            "connect_timeout": self.connect_timeout,
-            "login_timeout": self.connect_timeout,
+            "connect_timeout": 3 * self.connect_timeout,
+            "login_timeout": 3 * self.connect_timeout,
             "keepalive_interval": self.keepalive_interval,
             "keepalive_count_max": 3,
             "encoding": None,
@@ -335,7 +339,9 @@ class HostSession:
             started = time.monotonic()
             try:
                 async with self.limiter:
-                    self.conn = await asyncio.wait_for(self._open(client), self.connect_timeout + 1)
+                    # the loop's own lateness is not the host's silence (asyncssh's own connect and
+                    # login timeouts are set wider, see _options: this wait is the bound)
+                    self.conn = await fair_wait_for(self._open(client), self.connect_timeout + 1 + self.slack)
             except BaseException as e:  # classified below; cancellation re-raised
                 if isinstance(e, asyncio.CancelledError):
                     raise
@@ -383,6 +389,15 @@ class HostSession:
             return SshState.ERROR, f"{who}: {e.strerror or e}"
         return SshState.ERROR, f"{who}: {type(e).__name__}: {e}"
 
+    def note_answer(self, seconds: float) -> None:
+        """A quick read answered in `seconds`: the host's expected answer time follows it (up at once, down slowly)."""
+        self.answer_time = max(seconds, 0.7 * self.answer_time)
+
+    @property
+    def slack(self) -> float:
+        """How much longer than a timeout this host's answers may take, from its measured answer time."""
+        return 3 * self.answer_time
+
     def backoff(self, low: float, high: float) -> float:
         """Delay before the next reconnect: exponential in failures, with jitter."""
         base = min(high, low * (2 ** max(0, self.failures - 1)))
@@ -396,7 +411,7 @@ class HostSession:
     async def _answers(self, conn: asyncssh.SSHClientConnection) -> bool:
         """One round trip on `conn` (after a command timed out): does the host answer at all?"""
         try:
-            await asyncio.wait_for(conn.run("true", check=False), min(self.connect_timeout, 2.0))
+            await fair_wait_for(conn.run("true", check=False), self.connect_timeout + 2 * self.slack)
         except (asyncio.TimeoutError, TimeoutError, asyncssh.Error, OSError):
             return False
         return True
@@ -432,9 +447,9 @@ class HostSession:
             assert conn is not None
             try:
                 data = stdin.encode() if stdin is not None else None
-                proc = await asyncio.wait_for(
+                proc = await fair_wait_for(
                     conn.run(command, input=data, check=False) if early is None else _streamed(conn, command, data, *early),
-                    timeout,
+                    timeout + self.slack,
                 )
                 if proc.exit_status is None and proc.exit_signal is None:
                     # sshd always says how a command ended: the channel closed under it (host reset, sshd died).

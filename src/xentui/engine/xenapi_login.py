@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncssh
 
+from ..loopwatch import fair_wait_for
 from ..model import XapiView
 
 EMERGENCY_ERRORS = {
@@ -178,7 +179,7 @@ async def _ask_held_session(stream: XapiStream, timeout: float) -> LoginAnswer |
     """
     session, stream.session = stream.session, None
     try:
-        result = await asyncio.wait_for(stream.call("pool.get_all", (session,)), timeout)
+        result = await fair_wait_for(stream.call("pool.get_all", (session,)), timeout)
     except (asyncio.TimeoutError, TimeoutError, *_FAILURES):
         stream.writer.close()
         return None
@@ -211,7 +212,7 @@ async def xenapi_login(
     reused = stream is not None
     if stream is None:
         try:
-            reader, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 443), max(0.1, end - loop.time()))
+            reader, writer = await fair_wait_for(conn.open_connection("127.0.0.1", 443), max(0.1, end - loop.time()))
         except asyncssh.ChannelOpenError as e:
             if e.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
                 return LoginAnswer(XapiView.UNAVAILABLE, "sshd refuses port forwarding: XenAPI channel unavailable, using xe over exec"), False
@@ -224,9 +225,11 @@ async def xenapi_login(
     keep = False
     try:
         try:
-            result = await asyncio.wait_for(
+            # the loop's own lateness is left out of the wait (fair_wait_for); the budget is the
+            # whole timeout again, a channel opened late is not the toolstack's silence
+            result = await fair_wait_for(
                 stream.call("session.login_with_password", (user, password or "", "2.21", "xentui")),
-                max(0.1, end - loop.time()),
+                max(0.1, end - loop.time(), timeout / 2),
             )
         except (asyncio.TimeoutError, TimeoutError):
             return LoginAnswer(XapiView.NO_ANSWER, f"no answer in {timeout:g} s"), True

@@ -179,6 +179,7 @@ class Simulator:
             h.ssh_port = front.port
         self.pool.listeners.append(self._on_physical_change)
         await scenarios.settle(self.pool, self.scenario)
+        self.pool.truth.record(self.pool, "started")
         self.write_client_files()
         await self._start_control()
         return self
@@ -403,6 +404,7 @@ class Simulator:
         elif fault == "latency":
             h.latency = float(args[0]) / 1000 if args else 0.0
             h.jitter = float(args[1]) / 1000 if len(args) > 1 else 0.0
+            pool.notify()
         elif fault == "no-forwarding":
             h.forwarding = False
         elif fault == "allow-forwarding":
@@ -421,6 +423,7 @@ class Simulator:
             self.auth_denied.discard(host)
         else:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS + ('deny-auth', 'allow-auth'))}")
+        pool.truth.record(pool, f"{fault} {host}")
         return f"{fault} {host} {' '.join(args)}".strip()
 
     def state(self) -> dict[str, Any]:

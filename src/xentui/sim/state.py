@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .truth import TruthLog
+
 # Calls a slave serves itself, never forwarding them to its master (reference §2).
 LOCAL_CALLS = frozenset(
     {
@@ -272,6 +274,7 @@ class SimPool:
         self.changed = asyncio.Condition()
         self.listeners: list[Callable[[SimHost], Any]] = []  # power/cable observers (the network)
         self._version = 0
+        self.truth = TruthLog()  # every real state, timestamped (the checker's oracle)
 
     # -- lookup
     def host(self, name: str) -> SimHost:
@@ -308,8 +311,10 @@ class SimPool:
         return h.powered and h.xapi_state == "running"
 
     # -- change notification (everything waiting on the pool re-checks)
-    def notify(self) -> None:
+    def notify(self, why: str = "change") -> None:
         self._version += 1
+        if self.hosts:
+            self.truth.record(self, why)
 
         async def _wake() -> None:
             async with self.changed:
@@ -577,12 +582,14 @@ class SimPool:
             return "already-master"
         h.write("/etc/xensource/pool.conf", "master")
         h.log("Received emergency transition to master request")
+        self.notify("pool.conf: master")
         self.restart_after_fuse(h, "transition to master")
         return "ok"
 
     async def op_pool_emergency_reset_master(self, h: SimHost, master_address: str) -> str:
         h.write("/etc/xensource/pool.conf", f"slave:{master_address}")
         h.log(f"Received emergency reset master request: new master {master_address}")
+        self.notify(f"pool.conf: slave:{master_address}")
         self.restart_after_fuse(h, f"become slave of {master_address}")
         return "ok"
 
