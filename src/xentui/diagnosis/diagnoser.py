@@ -271,12 +271,16 @@ class _Diagnoser:
         elif host is not None and host.unreachable:
             negatives.append(_seen_at(host.f, "ssh"))
         since = min((t for t in negatives if t is not None), default=None)
+        # A slave that says it cannot reach the master on :443 is not served by it, whatever its
+        # pool-list said: mid-promotion its own toolstack answers from a database that still names
+        # the old master (seed 2301 of the truth checker).
         m.served = sum(
             1
             for h in fs
             if h.f.pool_list is QueryState.ANSWERED
             and _not_before(_seen_at(h.f, "pool_list"), since)
             and _answered_by(h.f, host)
+            and h.f.reaches_master is not False
         )
         m.cannot_reach = sum(1 for h in fs if h.f.reaches_master is False)
         m.no_answer = sum(1 for h in fs if _pool_list_failed(h.f))
