@@ -7,7 +7,11 @@
 
 See xentui.devtools.truth_check.
 """
-from xentui.devtools.truth_check_cli import main
+from xentui.pipes import quiet_third_party_warnings
+
+quiet_third_party_warnings()  # before asyncssh is imported, as the xentui command does
+
+from xentui.devtools.truth_check_cli import main  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())
