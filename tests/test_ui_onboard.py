@@ -149,12 +149,13 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
                     "plot9 probed by the console")
         assert "plot9" in app.current_slot.source.facts
         assert app.current_slot.source.facts["plot9"].role.value == "slave"
+        # the password fields are read while the pane is still mounted (leaving it unmounts them)
+        await _no_password_anywhere(app, sim, pane)
         await key_takes_effect(app, "escape", lambda: not isinstance(app.screen, OnboardScreen))
         from xentui.ui.widgets.hosts import HostTable
         table = app.screen.query_one(HostTable)
         await until(lambda: "plot9" in table._views, 10, "plot9 a row of the table")
 
-        await _no_password_anywhere(app, sim, pane)
         audited = (sim.dir / "audit.jsonl").read_text()
         assert "pool-join" in audited and "update-apply" in audited
         assert list(app.errors) == []
