@@ -1265,41 +1265,44 @@ class Shell:
             return Result(b"", f"{name}: missing operand\nTry '{name} --help' for more information.\n".encode(), 1)
         return given, operands
 
+    def _each_operand(self, operands: list[str], act: Callable[[Path], None], failed: str,
+                      ignore: frozenset[int] = frozenset()) -> Result:
+        """Run one system call per operand as coreutils does: every operand is tried, each failure is
+        one line `<failed> '<operand>': <the C library's words>` (File exists, Not a directory, …),
+        and the status is 1 when any failed. Errors whose errno is in *ignore* are silent (rm -f)."""
+        errs = []
+        for operand in operands:
+            try:
+                act(self.host_path(operand))
+            except OSError as e:
+                if e.errno not in ignore:
+                    errs.append(f"{failed} '{operand}': {e.strerror or 'Permission denied'}\n")
+        return Result(b"", "".join(errs).encode(), 1 if errs else 0)
+
     async def mkdir(self, args: list[str]) -> Result:
         """mkdir [-p] DIR...: mkdir(2) creates or fails atomically, so two clients racing get one success."""
         parsed = self._operands("mkdir", args, "p")
         if isinstance(parsed, Result):
             return parsed
         flags, dirs = parsed
-        errs, status = [], 0
-        for d in dirs:
-            try:
-                p = self.host_path(d)
-                if "p" in flags:
-                    p.mkdir(parents=True, exist_ok=True)
-                else:
-                    p.mkdir()
-            except OSError as e:  # the C library's own words, as coreutils prints them (File exists, …)
-                errs.append(f"mkdir: cannot create directory '{d}': {e.strerror or 'Permission denied'}\n")
-                status = 1
-        return Result(b"", "".join(errs).encode(), status)
+
+        def make(p: Path) -> None:
+            p.mkdir(parents="p" in flags, exist_ok="p" in flags)
+
+        return self._each_operand(dirs, make, "mkdir: cannot create directory")
 
     async def rmdir(self, args: list[str]) -> Result:
         """rmdir DIR...: removes only an empty directory (rmdir(2)), else says why."""
         parsed = self._operands("rmdir", args, "")
         if isinstance(parsed, Result):
             return parsed
-        errs, status = [], 0
-        for d in parsed[1]:
-            try:
-                p = self.host_path(d)
-                if p.exists() and not p.is_dir():
-                    raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-                p.rmdir()
-            except OSError as e:  # No such file or directory, Not a directory, Directory not empty, …
-                errs.append(f"rmdir: failed to remove '{d}': {e.strerror or 'Permission denied'}\n")
-                status = 1
-        return Result(b"", "".join(errs).encode(), status)
+
+        def remove(p: Path) -> None:
+            if p.exists() and not p.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+            p.rmdir()
+
+        return self._each_operand(parsed[1], remove, "rmdir: failed to remove")
 
     async def rm(self, args: list[str]) -> Result:
         """rm [-f] FILE...: unlink(2) of files (directories are refused, as rm without -r does)."""
@@ -1307,23 +1310,14 @@ class Shell:
         if isinstance(parsed, Result):
             return parsed
         flags, files = parsed
-        errs, status = [], 0
-        for f in files:
-            try:
-                p = self.host_path(f)
-                if p.is_dir():
-                    errs.append(f"rm: cannot remove '{f}': Is a directory\n")
-                    status = 1
-                    continue
-                p.unlink()
-            except FileNotFoundError:
-                if "f" not in flags:
-                    errs.append(f"rm: cannot remove '{f}': No such file or directory\n")
-                    status = 1
-            except OSError as e:
-                errs.append(f"rm: cannot remove '{f}': {e.strerror or 'Permission denied'}\n")
-                status = 1
-        return Result(b"", "".join(errs).encode(), status)
+
+        def remove(p: Path) -> None:
+            if p.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            p.unlink()
+
+        ignore = frozenset({errno.ENOENT}) if "f" in flags else frozenset()
+        return self._each_operand(files, remove, "rm: cannot remove", ignore)
 
     async def builtin_exit(self, args: list[str]) -> Result:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)
