@@ -58,11 +58,11 @@ sys.path.insert(0, str(ROOT / "src"))
 _CACHE = tempfile.mkdtemp(prefix="xentui-bench-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 
-from xentui.config import PoolConfig, Settings, load_config  # noqa: E402
+from xentui.core.config import PoolConfig, Settings, load_config  # noqa: E402
 from xentui.diagnosis import Verdict  # noqa: E402
 from xentui.engine.pool import PoolEngine  # noqa: E402
-from xentui.loopwatch import LoopWatch  # noqa: E402
-from xentui.sim.server import send_control  # noqa: E402
+from xentui.devtools.loopwatch import LoopWatch  # noqa: E402
+from xensim.server import send_control  # noqa: E402
 
 LATENCY_MS, JITTER_MS = 25, 5  # each direction: 50 ms round trip
 FIELD_COMMAND = "cat /etc/xensource/pool.conf; xe pool-list; xe host-is-in-emergency-mode"
@@ -369,7 +369,7 @@ def commit_measured() -> str:
 
 
 def startup(runs: int = 7) -> dict[str, Any]:
-    """Wall time of `xentui --version` and of `import xentui.cli` in a fresh interpreter, medians."""
+    """Wall time of `xentui --version` and of `import xentui.cli.main` in a fresh interpreter, medians."""
     def wall(argv: list[str]) -> float:
         t = time.perf_counter()
         subprocess.run(argv, capture_output=True, check=True, env=CHILD_ENV)
@@ -378,20 +378,20 @@ def startup(runs: int = 7) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, argv in (
         ("python_alone_s", [sys.executable, "-c", "pass"]),
-        ("import_cli_s", [sys.executable, "-c", "import xentui.cli"]),
+        ("import_cli_s", [sys.executable, "-c", "import xentui.cli.main"]),
         ("version_s", [XENTUI, "--version"]),
     ):
         wall(argv)  # warm the page cache
         out[key] = r(statistics.median(wall(argv) for _ in range(runs)), 3)
     out["import_cli_own_s"] = r(out["import_cli_s"] - out["python_alone_s"], 3)
-    imported = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xentui.cli"], capture_output=True, text=True).stderr
+    imported = subprocess.run([sys.executable, "-X", "importtime", "-c", "import xentui.cli.main"], capture_output=True, text=True).stderr
     out["import_cli_textual_modules"] = sum(1 for line in imported.splitlines() if "| " in line and " textual" in line)
     return out
 
 
 async def probe_cost() -> dict[str, Any]:
     """Channels and remote commands per host per probe, counted by an in-process simulator (no latency)."""
-    from xentui.sim.server import Simulator
+    from xensim.server import Simulator
 
     d = Path(tempfile.mkdtemp(prefix="xentui-bench-cost-"))
     sim = await Simulator(d, hosts=8).start()
@@ -618,7 +618,7 @@ def goal_rows(results: dict[str, Any]) -> list[str]:
     rtt = 2 * LATENCY_MS / 1000
     rows: list[tuple[str, str, Any, bool | None]] = [
         ("start-up: `xentui --version`", "≤ 0.1 s", f"{su['version_s']} s", su["version_s"] <= 0.1),
-        ("start-up: `import xentui.cli`", "≤ 60 ms", f"{su['import_cli_s'] * 1000:.0f} ms", su["import_cli_s"] <= 0.06),
+        ("start-up: `import xentui.cli.main`", "≤ 60 ms", f"{su['import_cli_s'] * 1000:.0f} ms", su["import_cli_s"] <= 0.06),
     ]
     one = (by_n.get(8) or {}).get("one_host_side_by_side")
     if one:
@@ -686,7 +686,7 @@ def report(results: dict[str, Any]) -> str:
         "| what | median of 7 (wall) |",
         "|---|---|",
         f"| `python -c pass` (the interpreter alone) | {su['python_alone_s'] * 1000:.0f} ms |",
-        f"| `python -c 'import xentui.cli'` | {su['import_cli_s'] * 1000:.0f} ms ({su['import_cli_own_s'] * 1000:.0f} ms "
+        f"| `python -c 'import xentui.cli.main'` | {su['import_cli_s'] * 1000:.0f} ms ({su['import_cli_own_s'] * 1000:.0f} ms "
         f"more than the interpreter; {su['import_cli_textual_modules']} textual modules loaded) |",
         f"| `xentui --version` | {su['version_s'] * 1000:.0f} ms |",
         "",

@@ -79,8 +79,8 @@ def report_run(config: Path) -> tuple[float, float, int, float]:
 async def timeline_run(journal: Path, audit: Path) -> dict[str, float]:
     from textual.app import App
 
-    from xentui.loopwatch import LoopWatch
-    from xentui.report import read_timeline
+    from xentui.devtools.loopwatch import LoopWatch
+    from xentui.trail.report import read_timeline
     from xentui.ui.screens.timeline import TimelineScreen
 
     hosts = [f"plot{i}" for i in range(1, 9)]

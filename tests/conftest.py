@@ -8,8 +8,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import pytest
 
 from helpers.settings import SIM_TIMING
-from xentui.sim.server import Simulator
-from xentui.sim.state import Timing
+from xensim.server import Simulator
+from xensim.state import Timing
 
 FAST = SIM_TIMING
 

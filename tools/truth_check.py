@@ -7,7 +7,7 @@
 
 See xentui.devtools.truth_check.
 """
-from xentui.pipes import quiet_third_party_warnings
+from xentui.cli.pipes import quiet_third_party_warnings
 
 quiet_third_party_warnings()  # before asyncssh is imported, as the xentui command does
 

@@ -1,3 +1,3 @@
-from xentui.cli import run
+from xentui.cli.main import run
 
 run()

@@ -8,10 +8,10 @@ from typing import Any
 
 from textual.widgets import OptionList, Static
 
-from xentui.audit import AuditLog
-from xentui.config import Config, Settings, load_config
+from xentui.trail.audit import AuditLog
+from xentui.core.config import Config, Settings, load_config
 from xentui.diagnosis import Verdict
-from xentui.sim.server import Simulator
+from xensim.server import Simulator
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.runplan import PlanPane

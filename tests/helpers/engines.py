@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from xentui.config import load_config
+from xentui.core.config import load_config
 from xentui.diagnosis import Diagnosis
 from xentui.engine.pool import PoolEngine
-from xentui.sim.server import Simulator
+from xensim.server import Simulator
 
 from .settings import ENGINE_FAST
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xentui.model import HostFacts, QueryState, Role, SshState, XapiView
+from xentui.core.model import HostFacts, QueryState, Role, SshState, XapiView
 
 __all__ = [
     "GOLDEN", "N", "PROMOTE", "RECOVER", "XE", "addr", "base", "down", "healthy", "master",

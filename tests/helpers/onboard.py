@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from xentui.config import Config, Settings, load_config
+from xentui.core.config import Config, Settings, load_config
 from xentui.diagnosis import Verdict
-from xentui.sim.server import Simulator
+from xensim.server import Simulator
 from xentui.ui.app import XentuiApp
 from xentui.ui.confirm import ConfirmScreen
 from xentui.ui.panes.onboard import OnboardScreen

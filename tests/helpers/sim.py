@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncssh
 
-from xentui.sim.server import Simulator
+from xensim.server import Simulator
 
 __all__ = ["SSH", "openssh", "run_on", "ssh_connect"]
 

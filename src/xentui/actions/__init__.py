@@ -4,9 +4,12 @@ Shared by every feature:
 
 * `plan`       — `Step`, `Check`, `ForbiddenStep`, `Plan` (JSON-able), `plan_report`, `plan_text`
 * `guards`     — the guard rails every plan and the runner apply; each feature
-                 registers its own kind of step there (`register_step`), so
-                 guards imports no feature
-* `executor`   — `PlanRunner` (runs a plan through the engine, verifies, audits) -> `RunReport`
+                 reads the kinds the features registered, so guards imports
+                 no feature
+* `kinds`      — `register_step`: each feature registers its kinds of step (command, guard
+                 rails, read-back, its errors in words); the runner looks them up
+* `features`   — the features, one line each (`load_features` registers every kind)
+* `runner`     — `PlanRunner` (runs a plan through the engine, verifies, audits) -> `RunReport`
 * `propose`    — `propose_plan` (what `xentui plan` prints for a diagnosis)
 
 One package per feature, each with its gathering, its plan and its guards
@@ -23,27 +26,17 @@ No Textual here: the console's panes call this API.
 
 from __future__ import annotations
 
-from .designate import DesignatePlan, explain_designate_error, plan_designate_master
-from .executor import PlanRunner, Progress, RecoverComparison, RunReport, StepResult, StepStatus
-from .guards import Refused, check_step, forget_step
-from .plan import Check, ForbiddenStep, Plan, Step, StepAction, plan_report, plan_text
-from .propose import plan_from_recommendation, propose_plan
-from .recover import CandidateOption, PromoteAndRecoverPlan, candidate_options, plan_promote_and_recover
-from .splitbrain import HealSplitBrainPlan, MasterInfo, TargetCheck, check_recover_slaves_target, plan_heal_split_brain
-from .storage import LocalSRPlan, plan_local_sr
+from xentui.actions.runner import PlanRunner, Progress, RecoverComparison, RunReport, StepResult, StepStatus
+from xentui.actions.guards import Refused, check_step, forget_step
+from xentui.actions.plan import Check, ForbiddenStep, Plan, Step, StepAction, plan_report, plan_text
+from xentui.actions.propose import plan_from_recommendation, propose_plan
 
 __all__ = [
-    "CandidateOption",
     "Check",
-    "DesignatePlan",
     "ForbiddenStep",
-    "HealSplitBrainPlan",
-    "LocalSRPlan",
-    "MasterInfo",
     "Plan",
     "PlanRunner",
     "Progress",
-    "PromoteAndRecoverPlan",
     "RecoverComparison",
     "Refused",
     "RunReport",
@@ -51,17 +44,9 @@ __all__ = [
     "StepAction",
     "StepResult",
     "StepStatus",
-    "TargetCheck",
-    "candidate_options",
-    "check_recover_slaves_target",
     "check_step",
-    "explain_designate_error",
     "forget_step",
-    "plan_designate_master",
     "plan_from_recommendation",
-    "plan_heal_split_brain",
-    "plan_local_sr",
-    "plan_promote_and_recover",
     "plan_report",
     "plan_text",
     "propose_plan",

@@ -18,9 +18,9 @@ import json
 from typing import Any
 
 from xentui.diagnosis import Diagnosis, HostFlag
-from xentui.facts_rules import toolstack_answers_locally
+from xentui.core.facts_rules import toolstack_answers_locally
 
-from .plan import FactsLike, facts_by_name
+from xentui.actions.plan import FactsLike, facts_by_name
 
 __all__ = ["SAVED_FORMAT", "pool_fingerprint", "saved_plan", "what_changed"]
 

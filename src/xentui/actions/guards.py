@@ -1,4 +1,4 @@
-"""Guard rails shared by every plan and by the executor (pure, no I/O).
+"""Guard rails shared by every plan and by the runner (pure), and the two kinds of step no feature owns.
 
 * Every command comes from the `xe.commands` builders: `expected_command`
   rebuilds a step's command from its data, and `check_step` refuses a step
@@ -16,22 +16,20 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.facts_rules import host_is_live, ssh_cause, toolstack_answers_locally
-from xentui.model import HostFacts, SshState
+from xentui.core.facts_rules import host_is_live, ssh_cause, toolstack_answers_locally
+from xentui.core.model import CommandResult, HostFacts, SshState
 from xentui.xe import commands as xc
 
-from .plan import Check, ForbiddenStep, Step, StepAction, forbidden_from_diagnosis, merge_forbidden
+from xentui.actions.kinds import KINDS, ReadBack, register_step
+from xentui.actions.plan import Check, ForbiddenStep, Step, StepAction, forbidden_from_diagnosis, merge_forbidden
 
 __all__ = [
     "XE_TOOLSTACK_RESTART",
-    "STEP_RULES",
     "Refused",
-    "StepRule",
     "check_step",
     "expected_command",
     "forget_forbidden",
@@ -40,7 +38,6 @@ __all__ = [
     "host_is_live",
     "plan_header",
     "planned_step",
-    "register_step",
     "ssh_cause",
     "toolstack_answers_locally",
     "verdict_check",
@@ -128,41 +125,12 @@ def plan_header(
 # --------------------------------------------------------------------------- commands
 
 
-@dataclass(frozen=True)
-class StepRule:
-    """What the guard rails know of one kind of step, registered by the feature that plans it.
-
-    * `command(step)`: the command the `xe.commands` builders make of the
-      step's data (raises ValueError / Refused when the data is invalid);
-    * `early(step, facts, diagnosis)`: why not, checked before the host's
-      reachability (None: allowed);
-    * `late(...)`: why not, checked once the host is known to be reachable.
-    """
-
-    command: Callable[[Step], str]
-    early: StepCheck | None = None
-    late: StepCheck | None = None
-
-
-StepCheck = Callable[[Step, Mapping[str, HostFacts], Diagnosis | None], str | None]
-
-#: every kind of step the runner may run, with its rules (see `register_step`)
-STEP_RULES: dict[StepAction, StepRule] = {}
-
-
-def register_step(
-    action: StepAction, command: Callable[[Step], str], *, early: StepCheck | None = None, late: StepCheck | None = None
-) -> None:
-    """A feature declares its kind of step: how its command is built, and what must hold to run it."""
-    STEP_RULES[action] = StepRule(command, early, late)
-
-
 def expected_command(step: Step) -> str:
     """The command the builders make for this step's data (raises ValueError/Refused if invalid)."""
-    rule = STEP_RULES.get(step.action)
-    if rule is None:
-        raise Refused(f"unknown step kind {step.action!r}")
-    return rule.command(step)
+    kind = KINDS.get(step.action)
+    if kind is None or kind.command is None:
+        raise Refused(f"no feature registered a {step.action!r} step")
+    return kind.command(step)
 
 
 def planned_step(action: StepAction, host: str, **fields: Any) -> Step:
@@ -225,7 +193,7 @@ def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis 
     Checks that only xe (or xe-toolstack-restart) runs, that host-forget /
     pool-eject carry --force, that the command is exactly what the builders
     make of the step's data, that the host is configured and reachable — and
-    what the feature that registered this kind of step requires (`STEP_RULES`:
+    what the feature that registered this kind of step requires (`kinds.KINDS`:
     recover-slaves only on the master the pool follows, a handover only with
     every host live, host-forget never on a configured host...).
     """
@@ -249,7 +217,7 @@ def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis 
         return f"the step's data is invalid: {getattr(e, 'reason', None) or e}"
     if step.command != expected:
         return f"the command is not what the builders make for a {step.action} step ({expected!r})"
-    rule = STEP_RULES[step.action]
+    rule = KINDS[step.action]
     if rule.early is not None and (why := rule.early(step, facts, diagnosis)) is not None:
         return why
     if step.host not in facts:
@@ -276,4 +244,12 @@ def _forget_early(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnos
 
 
 register_step(StepAction.HOST_FORGET, lambda s: xc.host_forget(s.target_uuid or "", force=True), early=_forget_early)
-register_step(StepAction.RESTART_TOOLSTACK, lambda s: XE_TOOLSTACK_RESTART)
+async def _verify_toolstack_restart(
+    run: ReadBack, i: int, step: Step, cr: CommandResult, report: Any, deadline: float
+) -> tuple[bool | None, str]:
+    """Wait out the restart, then re-probe until the host's toolstack answers again."""
+    await run.wait_fuse(i, step, min(run.fuse, 5.0), f"toolstack on {step.host} restarting")
+    return await run.toolstack_answers(i, step.host, deadline)
+
+
+register_step(StepAction.RESTART_TOOLSTACK, lambda s: XE_TOOLSTACK_RESTART, verify=_verify_toolstack_restart)

@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from xentui.diagnosis import Action, Diagnosis
-from xentui.model import HostFacts
+from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
+from xentui.core.model import HostFacts
 
 __all__ = [
     "Check",
@@ -32,6 +33,7 @@ __all__ = [
     "Step",
     "StepAction",
     "facts_by_name",
+    "host_named_in_error",
     "plan_report",
     "plan_text",
 ]
@@ -255,3 +257,17 @@ def forbidden_checks(steps: Sequence[Step], diagnosis: Diagnosis) -> list[Check]
             if action_of(fb.action) is s.action and fb.host in (None, s.host) and not s.override:
                 out.append(Check(name=f"{s.action} on {s.host} allowed", ok=False, detail=fb.reason))
     return out
+
+
+def host_named_in_error(stderr: str, facts: FactsLike | None = None) -> str | None:
+    """The host an xe error names (`host: <uuid> (plotN)`), as a configured name when possible."""
+    err = parse_xe_error(stderr)
+    value = err.param("host")
+    if value is None:
+        return None
+    uuid, label = host_param_name_and_uuid(value)
+    if facts is not None:
+        for f in facts_by_name(facts).values():
+            if f.uuid and f.uuid.lower() == uuid.lower():
+                return f.name
+    return label or uuid

@@ -21,8 +21,8 @@ import shlex
 
 from xentui.diagnosis import Action, Diagnosis, Verdict
 
-from .guards import plan_header
-from .plan import (
+from xentui.actions.guards import plan_header
+from xentui.actions.plan import (
     Check,
     FactsLike,
     Plan,
@@ -32,8 +32,8 @@ from .plan import (
     facts_by_name,
     forbidden_checks,
 )
-from .recover import plan_promote_and_recover
-from .splitbrain import plan_heal_split_brain
+from xentui.actions.recover import plan_promote_and_recover
+from xentui.actions.splitbrain import plan_heal_split_brain
 
 __all__ = ["plan_from_recommendation", "propose_plan"]
 

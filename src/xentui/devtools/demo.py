@@ -18,12 +18,12 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from ..config import Config, Settings, load_config
-from ..sim.releases import DEFAULT_RELEASE
-from ..sim.releases import release as sim_release
-from ..sim.scenarios import SCENARIOS
-from ..sim.server import Simulator
-from ..sim.state import Timing
+from xentui.core.config import Config, Settings, load_config
+from xensim.releases import DEFAULT_RELEASE
+from xensim.releases import release as sim_release
+from xensim.scenarios import SCENARIOS
+from xensim.server import Simulator
+from xensim.state import Timing
 
 __all__ = ["DEMO_SETTINGS", "DemoController", "demo_settings", "run_demo"]
 
@@ -155,7 +155,7 @@ def run_demo(
     exception here so that the `finally` runs (the default action would end
     the process on the spot and leave keys and sockets in /tmp).
     """
-    from ..ui.app import XentuiApp
+    from xentui.ui.app import XentuiApp
 
     if scenario not in SCENARIOS:
         print(f"xentui demo: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)

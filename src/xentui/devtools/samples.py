@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..config import Settings
-from ..engine.sessions import CommandResult
-from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
-from ..sim.scenarios import address_of, host_uuid
-from ..ui.source import StaticSource
+from xentui.core.config import Settings
+from xentui.core.model import CommandResult
+from xentui.core.model import HostFacts, QueryState, Role, Source, SshState, XapiView
+from xensim.scenarios import address_of, host_uuid
+from xentui.ui.source import StaticSource
 
 __all__ = [
     "FIXED_NOW", "SAMPLE_SETTINGS", "STATES", "sample_activity", "sample_app", "sample_facts", "sample_source",
@@ -232,7 +232,7 @@ def sample_source(state: str, name: str = "sim") -> StaticSource:
 
 def sample_app(state: str = "healthy", **kwargs: Any) -> Any:
     """An `XentuiApp` on a static source of `state`, with the fixed clock."""
-    from ..ui.app import XentuiApp
+    from xentui.ui.app import XentuiApp
 
     kwargs.setdefault("clock", lambda: FIXED_NOW)
     return XentuiApp([sample_source(state)], **kwargs)
@@ -257,7 +257,7 @@ _PVS = "  /dev/sda3  VG_XenStorage-8ec35484-8efc-51a1-80d2-b4ccf67922a4\n"
 
 def sample_storage(host: str = "plot4") -> Any:
     """What `gather_storage` reads on a host with a spare disk (sdb: two free partitions), fixed."""
-    from ..actions.storage import StorageFacts, classify_devices, parse_mounts, parse_pvs
+    from xentui.actions.storage import StorageFacts, classify_devices, parse_mounts, parse_pvs
 
     devices = classify_devices(_PARTITIONS, parse_mounts(_MOUNTS), parse_pvs(_PVS), {"sda3": "Local storage"}, "sda")
     return StorageFacts(host, host_uuid(host), host, devices, {"Local storage"})

@@ -1,4 +1,4 @@
-"""Screenshots of the demo, headless: `python -m xentui.screenshots [--out DIR] [--only NAME ...]`.
+"""Screenshots of the demo, headless: `python -m xentui.devtools.screenshots [--out DIR] [--only NAME ...]`.
 
 Drives `xentui demo` (the simulator in the app's own loop, real SSH on
 loopback) with `App.run_test`, walks it through the field story and writes
@@ -29,12 +29,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..diagnosis import Verdict
-from ..ui.app import XentuiApp
-from ..ui.screens.help import HelpScreen
-from ..ui.screens.host import HostScreen
-from ..ui.screens.pool import PoolScreen
-from .demo import DemoController
+from xentui.diagnosis import Verdict
+from xentui.ui.app import XentuiApp
+from xentui.ui.screens.help import HelpScreen
+from xentui.ui.screens.host import HostScreen
+from xentui.ui.screens.pool import PoolScreen
+from xentui.devtools.demo import DemoController
 
 SIZES = ((80, 24), (160, 48))
 NAMES = ("pool-healthy", "pool-master-lost", "pool-split-brain", "host-pane", "help")
@@ -121,7 +121,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot(pilot, "pool-master-lost")
 
             if not only or "timeline" in only:
-                from ..ui.screens.timeline import TimelineScreen
+                from xentui.ui.screens.timeline import TimelineScreen
 
                 if _verdict(app) is not Verdict.MASTER_LOST:  # (alone: a verdict change to journal first)
                     await pilot.press("c")
@@ -141,7 +141,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot(pilot, "pool-split-brain")
 
             if not only or {"storage-pane", "storage-pool"} & only:
-                from ..ui.panes.storage import PoolStorageScreen, StorageScreen
+                from xentui.ui.panes.storage import PoolStorageScreen, StorageScreen
 
                 app.start_demo("healthy")
                 await _until(pilot, lambda: _settled(app, Verdict.HEALTHY), 60, "a healthy pool again")
@@ -157,7 +157,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await _until(pilot, lambda: isinstance(app.screen, PoolScreen), 10, "the pool screen")
 
             if not only or "onboard-checks" in only:
-                from ..ui.panes.onboard import OnboardScreen
+                from xentui.ui.panes.onboard import OnboardScreen
 
                 app.start_demo("onboarding")  # (the demo's config lists plot9 too: the pool reads split brain)
                 await _until(pilot, lambda: _verdict(app) is not None and app.current_slot.diagnosis.majority_master is not None, 60, "the onboarding pool")  # type: ignore[union-attr]
@@ -174,7 +174,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
 
             # issue 5: the recovery panes, each in the state it applies to
             if not only or "recover-pane" in only:
-                from ..ui.panes.recover import RecoverScreen
+                from xentui.ui.panes.recover import RecoverScreen
 
                 app.start_demo("master-cable-pulled")
                 await _until(
@@ -190,7 +190,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot_pane(pilot, "r", RecoverScreen, "recover-pane")
 
             if not only or "split-brain-pane" in only:
-                from ..ui.panes.splitbrain import SplitBrainScreen
+                from xentui.ui.panes.splitbrain import SplitBrainScreen
 
                 app.start_demo("split-brain")
                 await _until(pilot, lambda: _settled(app, Verdict.SPLIT_BRAIN), 60, "split brain")
@@ -198,7 +198,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
                 await shoot_pane(pilot, "h", SplitBrainScreen, "split-brain-pane")
 
             if not only or "designate-pane" in only:
-                from ..ui.panes.designate import DesignateScreen
+                from xentui.ui.panes.designate import DesignateScreen
 
                 app.start_demo("host-offline")
                 await _until(pilot, lambda: _settled(app, Verdict.DEGRADED), 60, "plot7 down")
@@ -211,7 +211,7 @@ async def take(out: Path, only: set[str] | None = None, log: Callable[[str], Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m xentui.screenshots", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m xentui.devtools.screenshots", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=Path("screenshots"), help="directory for the SVGs (default: ./screenshots)")
     p.add_argument("--only", nargs="*", choices=NAMES, help="only these screenshots")
     args = p.parse_args(argv)

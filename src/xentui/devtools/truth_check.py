@@ -5,7 +5,7 @@ against an 8-host simulated pool while the engine runs as it does under the
 console (one supervisor per host, `PoolEngine.start`).  Every verdict, every
 `Next:` line (the recommendation) and every `Never now:` line (what is
 forbidden) the engine publishes is recorded with its instant, and judged
-against `SimPool.truth` (`xentui.sim.truth`):
+against `SimPool.truth` (`xensim.truth`):
 
 * a claim is *wrong* when the truth contradicts it at every instant of the
   window [t - bound, t] (claims may lag a change by one detection bound, never
@@ -38,15 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xentui.actions import PlanRunner, plan_designate_master, propose_plan
-from xentui.audit import AuditLog
-from xentui.config import load_config
+from xentui.actions import PlanRunner, propose_plan
+from xentui.actions.designate import plan_designate_master
+from xentui.trail.audit import AuditLog
+from xentui.core.config import load_config
 from xentui.diagnosis import Action, Diagnosis, Verdict
 from xentui.engine.pool import PoolEngine
-from xentui.model import HostFacts, Role, XapiView
-from xentui.sim.server import Simulator
-from xentui.sim.state import Timing
-from xentui.sim.truth import HostTruth, PoolTruth
+from xentui.core.model import HostFacts, Role, XapiView
+from xensim.server import Simulator
+from xensim.state import Timing
+from xensim.truth import HostTruth, PoolTruth
 
 __all__ = ["CHECK_SETTINGS", "Claim", "Step", "TimelineResult", "judge", "plan_timeline", "run_timeline"]
 

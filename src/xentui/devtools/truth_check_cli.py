@@ -8,14 +8,13 @@ import json
 import multiprocessing
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from .truth_check import CHECK_SETTINGS, Step, TimelineResult, plan_timeline, run_timeline
+from xentui.devtools.truth_check import CHECK_SETTINGS, Step, TimelineResult, plan_timeline, run_timeline
 
 
 def _one(seed: int) -> dict[str, Any]:

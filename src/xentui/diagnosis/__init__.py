@@ -159,9 +159,9 @@ Where it lives
 
 from __future__ import annotations
 
-from .addresses import normalize_address, resolve_address
-from .diagnoser import diagnose_pool
-from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
+from xentui.diagnosis.addresses import normalize_address, resolve_address
+from xentui.diagnosis.diagnoser import diagnose_pool
+from xentui.diagnosis.verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
 
 __all__ = [
     "Action",

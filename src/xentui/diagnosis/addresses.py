@@ -6,7 +6,7 @@ import functools
 import ipaddress
 from collections.abc import Sequence
 
-from xentui.model import HostFacts
+from xentui.core.model import HostFacts
 
 __all__ = ["normalize_address", "resolve_address"]
 

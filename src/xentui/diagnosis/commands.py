@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from xentui.xe import commands as xe_commands
 
-from .verdict import Action, Recommendation
+from xentui.diagnosis.verdict import Action, Recommendation
 
 
 # --------------------------------------------------------------------------

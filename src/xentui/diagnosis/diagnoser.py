@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from xentui.facts_rules import (
+from xentui.core.facts_rules import (
     JUMP_BOX_DOWN,
     host_key_changed_advice,
     in_emergency,
@@ -19,10 +19,10 @@ from xentui.facts_rules import (
     still_to_answer,
     toolstack_answers_locally,
 )
-from xentui.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
+from xentui.core.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
 
-from .addresses import normalize_address, resolve_address
-from .commands import (
+from xentui.diagnosis.addresses import normalize_address, resolve_address
+from xentui.diagnosis.commands import (
     _cmd_designate,
     _cmd_host_forget,
     _cmd_promote,
@@ -30,7 +30,7 @@ from .commands import (
     _cmd_reset_master,
     _recommend,
 )
-from .verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
+from xentui.diagnosis.verdict import Action, Diagnosis, Forbidden, HostFlag, HostVerdict, Recommendation, Verdict, hosts_following
 
 __all__ = ["diagnose_pool"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from xentui.model import HostRef
+from xentui.core.model import HostRef
 
 __all__ = [
     "Action", "Diagnosis", "Forbidden", "HostFlag", "HostVerdict", "Recommendation", "Verdict", "hosts_following",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-from ..model import HostFacts, Role, Source, XapiView
+from xentui.core.model import HostFacts, Role, Source, XapiView
 
 # source key -> the HostFacts fields it vouches for
 FILE_GROUPS: dict[str, tuple[str, ...]] = {

@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..diagnosis import Diagnosis, Verdict
-from ..model import HostFacts, Role, SshState
-from .pool import PoolEngine, cancel_until_done
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.core.model import HostFacts, Role, SshState
+from xentui.engine.pool import PoolEngine, cancel_until_done
 
 SETTLING = (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN)
 

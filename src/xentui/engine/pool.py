@@ -20,14 +20,15 @@ from typing import Awaitable, Callable
 
 import platformdirs
 
-from ..config import HostEntry, PoolConfig, Settings
-from ..diagnosis import Diagnosis, diagnose_pool
-from ..model import HostFacts, Source, SshState
-from .carry import carry_forward
-from .probe import ProbeTimeouts, probe_host
-from .secrets import hold_password, pool_password
-from .sessions import CommandResult, HostSession, HostTarget
-from .xenapi_login import xenapi_logout
+from xentui.core.config import HostEntry, PoolConfig, Settings
+from xentui.diagnosis import Diagnosis, diagnose_pool
+from xentui.core.model import HostFacts, Source, SshState
+from xentui.engine.carry import carry_forward
+from xentui.engine.probe import ProbeTimeouts, probe_host
+from xentui.engine.secrets import hold_password, pool_password
+from xentui.core.model import CommandResult
+from xentui.engine.sessions import HostSession, HostTarget
+from xentui.engine.xenapi_login import xenapi_logout
 
 FactsListener = Callable[[HostFacts], None]
 

@@ -34,14 +34,15 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..loopwatch import fair_sleep
-from ..model import HostFacts, QueryState, Role, SshState, XapiView
-from ..xe import commands as xc
-from ..xe.errors import parse_xe_error
-from ..xe.files import Inventory, parse_head_sections, parse_pool_conf
-from ..xe.records import XeParseError, parse_records
-from .sessions import CommandResult, HostSession
-from .xenapi_login import xenapi_login
+from xentui.engine.fair_wait import fair_sleep
+from xentui.core.model import HostFacts, QueryState, Role, SshState, XapiView
+from xentui.xe import commands as xc
+from xentui.xe.errors import parse_xe_error
+from xentui.xe.files import Inventory, parse_head_sections, parse_pool_conf
+from xentui.xe.records import XeParseError, parse_records
+from xentui.core.model import CommandResult
+from xentui.engine.sessions import HostSession
+from xentui.engine.xenapi_login import xenapi_login
 
 POOL_CONF = "/etc/xensource/pool.conf"
 INVENTORY = "/etc/xensource-inventory"

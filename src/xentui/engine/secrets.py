@@ -21,7 +21,7 @@ import shlex
 import sys
 from collections.abc import Awaitable, Callable
 
-from ..config import ConfigError, PoolConfig, Settings
+from xentui.core.config import ConfigError, PoolConfig, Settings
 
 __all__ = ["PasswordError", "ask_on_terminal", "fetch_password", "hold_password", "password_from_command", "pool_password"]
 

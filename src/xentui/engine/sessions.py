@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 import asyncssh
 
-from ..loopwatch import fair_wait_for
-from ..model import SshState
+from xentui.engine.fair_wait import fair_wait_for
+from xentui.core.model import CommandResult, SshState
 
 MAX_OUTPUT = 4 * 1024 * 1024  # bytes kept of one command's stdout/stderr
 
@@ -60,33 +60,6 @@ class HostTarget:
     known_hosts: str | None = None
     ssh_config: str | None = None
     password: str | None = field(default=None, repr=False)  # memory only, never logged
-
-
-@dataclass
-class CommandResult:
-    """What one remote command did."""
-
-    host: str
-    command: str
-    exit_status: int | None
-    stdout: str
-    stderr: str
-    started: float
-    duration: float
-    timed_out: bool = False
-    error: str | None = None  # transport failure, not a non-zero exit
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_status == 0 and not self.timed_out and self.error is None
-
-    @property
-    def outcome(self) -> str:
-        if self.timed_out:
-            return "timeout"
-        if self.error:
-            return "error"
-        return "ok" if self.exit_status == 0 else "failed"
 
 
 class _Client(asyncssh.SSHClient):

@@ -27,8 +27,8 @@ from typing import Any
 
 import asyncssh
 
-from ..loopwatch import fair_wait_for
-from ..model import XapiView
+from xentui.engine.fair_wait import fair_wait_for
+from xentui.core.model import XapiView
 
 EMERGENCY_ERRORS = {
     "HOST_STILL_BOOTING",

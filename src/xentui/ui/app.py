@@ -35,23 +35,23 @@ from textual.message import Message
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from ..audit import AuditLog, AuditRecord
-from ..config import Config, Settings
-from ..diagnosis import Diagnosis
-from ..engine.pool import PoolEngine
-from ..engine.secrets import fetch_password, hold_password, pool_password
-from ..engine.sessions import CommandResult
-from ..model import HostFacts, SshState
-from .commands import XentuiCommands
-from .footer import refresh_footer
-from .panes.spec import PaneContext
-from .password import PasswordScreen
-from .render import fleet_order
-from .screens.help import HelpScreen, screen_help_rows
-from .screens.pool import NO_FACTS, PoolScreen
-from .screens.scenario import ScenarioScreen
-from .source import FactSource, LiveSource
-from .widgets.activity import ActivityNote, Entry
+from xentui.trail.audit import AuditLog, AuditRecord
+from xentui.core.config import Config, Settings
+from xentui.diagnosis import Diagnosis
+from xentui.engine.pool import PoolEngine
+from xentui.engine.secrets import fetch_password, hold_password, pool_password
+from xentui.core.model import CommandResult
+from xentui.core.model import HostFacts, SshState
+from xentui.ui.commands import XentuiCommands
+from xentui.ui.footer import refresh_footer
+from xentui.ui.panes.spec import PaneContext
+from xentui.ui.password import PasswordScreen
+from xentui.ui.render import fleet_order
+from xentui.ui.screens.help import HelpScreen, screen_help_rows
+from xentui.ui.screens.pool import NO_FACTS, PoolScreen
+from xentui.ui.screens.scenario import ScenarioScreen
+from xentui.ui.source import FactSource, LiveSource
+from xentui.ui.widgets.activity import ActivityNote, Entry
 
 __all__ = ["Demo", "FactsArrived", "PoolSlot", "XentuiApp", "run_console"]
 
@@ -199,7 +199,7 @@ class XentuiApp(App[int]):
 
     def new_lease(self, engine: PoolEngine) -> Any:
         """The lease a runner of this console takes (remembered: the header does not call it someone else's)."""
-        from ..actions.lease import PoolLease
+        from xentui.actions.lease import PoolLease
 
         lease = PoolLease(engine, self.audit)
         self._own_leases = [x for x in self._own_leases if x.record is not None] + [lease]
@@ -216,7 +216,7 @@ class XentuiApp(App[int]):
 
     @work(exclusive=True, group="lease-read", exit_on_error=False)
     async def _read_lease(self, engine: PoolEngine) -> None:
-        from ..actions.lease import read_pool_lease
+        from xentui.actions.lease import read_pool_lease
 
         try:
             view = await read_pool_lease(engine)

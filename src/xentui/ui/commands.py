@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from .app import XentuiApp
+    from xentui.ui.app import XentuiApp
 
 #: (name, help, callback)
 Command = tuple[str, str, Callable[[], object]]
@@ -17,8 +17,8 @@ Command = tuple[str, str, Callable[[], object]]
 
 def palette_commands(app: XentuiApp) -> list[Command]:
     """What the palette offers now (only what applies: unavailable panes are left out)."""
-    from .panes import PANES
-    from .screens.pool import PoolScreen
+    from xentui.ui.panes import PANES
+    from xentui.ui.screens.pool import PoolScreen
 
     cmds: list[Command] = [
         ("Refresh now", "F5: re-probe every host of the pool now", app.action_refresh),

@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from .footer import refresh_footer
+from xentui.ui.footer import refresh_footer
 
 __all__ = ["ConfirmScreen", "Confirmation"]
 

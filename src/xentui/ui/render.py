@@ -16,14 +16,14 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..config import Settings
-from ..diagnosis import Action, Diagnosis, HostVerdict, Verdict
-from ..engine.sessions import CommandResult
-from ..facts_rules import host_key_changed_advice
-from ..model import HostFacts, QueryState, Role, Source, SshState, XapiView
+from xentui.core.config import Settings
+from xentui.diagnosis import Action, Diagnosis, HostVerdict, Verdict
+from xentui.core.model import CommandResult
+from xentui.core.facts_rules import host_key_changed_advice
+from xentui.core.model import HostFacts, QueryState, Role, Source, SshState, XapiView
 
 if TYPE_CHECKING:
-    from .widgets.activity import ActivityNote
+    from xentui.ui.widgets.activity import ActivityNote
 
 # --------------------------------------------------------------------------- styles
 

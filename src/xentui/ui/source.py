@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
-from ..config import Settings
-from ..diagnosis import Diagnosis, diagnose_pool
-from ..engine.pool import PoolEngine
-from ..engine.sessions import CommandResult
-from ..journal import EventStream, Journal, journal_path
-from ..model import HostFacts
+from xentui.core.config import Settings
+from xentui.diagnosis import Diagnosis, diagnose_pool
+from xentui.engine.pool import PoolEngine
+from xentui.core.model import CommandResult
+from xentui.trail.journal import EventStream, Journal, journal_path
+from xentui.core.model import HostFacts
 
 __all__ = ["FactSource", "LiveSource", "StaticSource"]
 

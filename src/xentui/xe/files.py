@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .records import LineParseError
+from xentui.xe.records import LineParseError
 
 __all__ = [
     "FileParseError",

@@ -372,3 +372,18 @@ def parse_map(value: str) -> dict[str, str]:
         out[key.strip(" \t")] = val
         last_key = key.strip(" \t")
     return out
+
+
+# "Host agent will restart and transition to master in 10. seconds..." (an OCaml float: `10.`)
+_FUSE_RE = re.compile(r"in (\d+(?:\.\d*)?) seconds")
+
+
+def parse_fuse(stdout: str) -> float | None:
+    """The delay xapi announced ("… in 10. seconds..." -> 10.0), if any."""
+    m = _FUSE_RE.search(stdout)
+    if not m:
+        return None
+    try:
+        return float(m.group(1))
+    except ValueError:
+        return None

@@ -18,16 +18,16 @@ with the host named (HOST_OFFLINE prints `host: <uuid> (plotN)`).
 The package, side by side (the console's pane is `xentui.ui.panes.designate`):
 
 * `plan` — `plan_designate_master`, `DesignatePlan`;
-* `errors` — `explain_designate_error`, `host_named_in_error` (the runner
-  explains a refused handover with them);
+* `errors` — `explain_designate_error` (registered with the kind: the runner
+  explains a refused handover with it);
 * `guards` — the runner's guard rails for a handover, registered with
-  `guards.register_step` when the package is imported.
+  `kinds.register_step` when the package is imported, with how each is read back.
 """
 
 from __future__ import annotations
 
-from . import guards as _guards  # noqa: F401  (registers the handover step's rules)
-from .errors import explain_designate_error, host_named_in_error
-from .plan import DesignatePlan, plan_designate_master
+from xentui.actions.designate import guards as _guards  # noqa: F401  (registers the handover step's rules)
+from xentui.actions.designate.errors import explain_designate_error
+from xentui.actions.designate.plan import DesignatePlan, plan_designate_master
 
-__all__ = ["DesignatePlan", "explain_designate_error", "host_named_in_error", "plan_designate_master"]
+__all__ = ["DesignatePlan", "explain_designate_error", "plan_designate_master"]

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from xentui.xe.errors import host_param_name_and_uuid, parse_xe_error
+from xentui.xe.errors import parse_xe_error
 
-from ..plan import FactsLike, facts_by_name
+from xentui.actions.plan import FactsLike, host_named_in_error
 
-__all__ = ["explain_designate_error", "host_named_in_error"]
-
-
-def host_named_in_error(stderr: str, facts: FactsLike | None = None) -> str | None:
-    """The host an xe error names (`host: <uuid> (plotN)`), as a configured name when possible."""
-    err = parse_xe_error(stderr)
-    value = err.param("host")
-    if value is None:
-        return None
-    uuid, label = host_param_name_and_uuid(value)
-    if facts is not None:
-        for f in facts_by_name(facts).values():
-            if f.uuid and f.uuid.lower() == uuid.lower():
-                return f.name
-    return label or uuid
+__all__ = ["explain_designate_error"]
 
 
 def explain_designate_error(stderr: str, facts: FactsLike | None = None, target: str | None = None) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.facts_rules import host_is_live
+from xentui.core.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header, planned_step
-from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
+from xentui.actions.guards import ha_check, plan_header, planned_step
+from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["DesignatePlan", "plan_designate_master"]
 

@@ -10,8 +10,8 @@ The runner (`actions.executor.PlanRunner`) takes it before a plan's first change
 
 from __future__ import annotations
 
-from .pool import LeaseRefused, LeaseView, PoolLease, TakeOverFn, describe, lease_of_others, read_pool_lease
-from .record import HostLease, LeaseRecord, LeaseState, parse_listing
+from xentui.actions.lease.pool import LeaseRefused, LeaseView, PoolLease, TakeOverFn, describe, lease_of_others, read_pool_lease
+from xentui.actions.lease.record import HostLease, LeaseRecord, LeaseState, parse_listing
 
 __all__ = [
     "HostLease",

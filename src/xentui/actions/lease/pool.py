@@ -32,10 +32,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from xentui.audit import operator_login
-from xentui.model import SshState
+from xentui.trail.audit import operator_login
+from xentui.core.model import SshState
 
-from .record import (
+from xentui.actions.lease.record import (
     HostLease,
     LeaseRecord,
     LeaseState,
@@ -48,7 +48,7 @@ from .record import (
 )
 
 if TYPE_CHECKING:
-    from xentui.audit import AuditLog
+    from xentui.trail.audit import AuditLog
     from xentui.engine.pool import PoolEngine
 
 __all__ = ["LeaseRefused", "LeaseView", "PoolLease", "TakeOverFn", "lease_of_others", "read_pool_lease"]

@@ -41,7 +41,7 @@ setting must match.
 
 from __future__ import annotations
 
-from .checks import (
+from xentui.actions.onboard.checks import (
     FORCE_NOTE,
     FORCE_SKIPPABLE,
     NOT_CHECKED,
@@ -58,8 +58,8 @@ from .checks import (
     prejoin_checks,
     update_differences,
 )
-from .config_file import add_host_to_config_file, config_with_new_host
-from .connect import (
+from xentui.actions.onboard.config_file import add_host_to_config_file, config_with_new_host
+from xentui.actions.onboard.connect import (
     HostKeyRefused,
     NewHostConnection,
     connect_new_host,
@@ -68,9 +68,9 @@ from .connect import (
     pool_host_session,
     trust_host_key,
 )
-from .gather import HostProfile, SRInfo, StepOutput, UpdateInfo, gather_host_profile, is_tools_sr
-from .join import JoinError, JoinReport, explain_join_error, join_pool
-from .steps import (
+from xentui.actions.onboard.gather import HostProfile, SRInfo, StepOutput, UpdateInfo, gather_host_profile, is_tools_sr
+from xentui.actions.onboard.join import JoinError, JoinReport, explain_join_error, join_pool
+from xentui.actions.onboard.steps import (
     LevelReport,
     OnboardSteps,
     UpdateFile,

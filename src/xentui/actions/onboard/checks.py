@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..plan import Check
-from .gather import HostProfile, UpdateInfo
+from xentui.actions.plan import Check
+from xentui.actions.onboard.gather import HostProfile, UpdateInfo
 
 # =========================================================================== 3. checks
 

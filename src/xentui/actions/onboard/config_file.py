@@ -4,14 +4,12 @@ comments and layout kept."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import tomlkit
 
-
-from ...config import Config, ConfigError, HostEntry, UnknownPoolError, load_config
-from ...config import host_entry as parse_host_item
+from xentui.core.config import Config, ConfigError, HostEntry, UnknownPoolError, write_text_atomically
+from xentui.core.config import host_entry as parse_host_item
 
 
 # =========================================================================== 6. config
@@ -58,17 +56,5 @@ def add_host_to_config_file(path: str | os.PathLike[str], pool_name: str, host_e
         item = tomlkit.inline_table()
         item.update({"name": entry.name, "address": entry.address})
         hosts.append(item)
-    text = tomlkit.dumps(doc)
-    mode = target.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        load_config(tmp)  # what the console will read: refuse to write a file it would refuse
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomically(tomlkit.dumps(doc), target, check=True)  # a file the console would refuse is never written
     return True

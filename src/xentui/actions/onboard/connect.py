@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
-from ...config import HostEntry, PoolConfig
-from ...engine.sessions import CommandResult, HostSession, HostTarget
-from ...model import SshState
+from xentui.core.config import HostEntry, PoolConfig
+from xentui.core.model import CommandResult
+from xentui.engine.sessions import HostSession, HostTarget
+from xentui.core.model import SshState
 
 if TYPE_CHECKING:
-    from ...engine.pool import PoolEngine
+    from xentui.engine.pool import PoolEngine
 
 
 # =========================================================================== 1. connecting

@@ -9,11 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ...engine.sessions import CommandResult, HostSession
-from ...xe import commands as xc
-from ...xe.errors import parse_xe_error
-from ...xe.files import Inventory, parse_head_sections, parse_pool_conf
-from ...xe.records import XeParseError, parse_map, parse_records, split_after_apply_guidance
+from xentui.core.model import CommandResult
+from xentui.engine.sessions import HostSession
+from xentui.xe import commands as xc
+from xentui.xe.errors import parse_xe_error
+from xentui.xe.files import Inventory, parse_head_sections, parse_pool_conf
+from xentui.xe.records import XeParseError, parse_map, parse_records, split_after_apply_guidance
 
 
 INVENTORY = "/etc/xensource-inventory"

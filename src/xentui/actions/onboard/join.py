@@ -8,14 +8,14 @@ import re
 
 from pydantic import BaseModel, Field, computed_field
 
-from ...audit import AuditLog, redact
-from ...engine.sessions import HostSession
-from ...xe import commands as xc
-from ...xe.errors import XeError, parse_xe_error
-from ...xe.files import Inventory, parse_head_sections
-from ...xe.records import parse_minimal
-from .checks import UpdateDiff, _names, _v, update_differences
-from .gather import INVENTORY, POOL_CONF, HostProfile, StepOutput, _first_line, _step, _xe, gather_host_profile
+from xentui.trail.audit import AuditLog, redact
+from xentui.engine.sessions import HostSession
+from xentui.xe import commands as xc
+from xentui.xe.errors import XeError, parse_xe_error
+from xentui.xe.files import Inventory, parse_head_sections
+from xentui.xe.records import parse_minimal
+from xentui.actions.onboard.checks import UpdateDiff, _names, _v, update_differences
+from xentui.actions.onboard.gather import INVENTORY, POOL_CONF, HostProfile, StepOutput, _first_line, _step, _xe, gather_host_profile
 
 _FUSE_RE = re.compile(r"in ([0-9]+(?:\.[0-9]*)?) seconds")
 

@@ -1,4 +1,4 @@
-"""Bringing the new host level and joining it, as plans :class:`~xentui.actions.executor.PlanRunner`
+"""Bringing the new host level and joining it, as plans :class:`~xentui.actions.runner.PlanRunner`
 runs: the performers read every outcome back."""
 
 from __future__ import annotations
@@ -15,28 +15,32 @@ from typing import Any
 import asyncssh
 from pydantic import BaseModel, Field, computed_field
 
-from ...audit import AuditLog
-from ...engine.sessions import CommandResult, HostSession
-from ...xe import commands as xc
-from ...xe.errors import parse_xe_error
-from ...xe.records import XeParseError, parse_records
-from ..executor import Performed, Performer, PlanRunner, RunReport, StepStatus
-from ..plan import Check, Plan, Step, StepAction
-from .checks import JoinCheck, blocking, join_refusal, not_checked, prejoin_checks
-from .connect import HostKeyRefused, NewHostConnection, _known_hosts_pattern, trust_host_key
-from .gather import HostProfile, StepOutput, UpdateInfo, _failure, _split_hosts, _step, _xe, gather_host_profile
-from .join import JoinReport, join_pool
+from xentui.trail.audit import AuditLog
+from xentui.core.model import CommandResult
+from xentui.engine.sessions import HostSession
+from xentui.xe import commands as xc
+from xentui.xe.errors import parse_xe_error
+from xentui.xe.records import XeParseError, parse_records
+from xentui.actions.runner import Performed, Performer, PlanRunner, RunReport, StepStatus
+from xentui.actions.kinds import register_step
+from xentui.actions.plan import Check, Plan, Step, StepAction
+from xentui.actions.onboard.checks import JoinCheck, blocking, join_refusal, not_checked, prejoin_checks
+from xentui.actions.onboard.connect import HostKeyRefused, NewHostConnection, _known_hosts_pattern, trust_host_key
+from xentui.actions.onboard.gather import HostProfile, StepOutput, UpdateInfo, _failure, _split_hosts, _step, _xe, gather_host_profile
+from xentui.actions.onboard.join import JoinReport, join_pool
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 
 #: The kinds of step this feature performs itself (PlanRunner `performers`): they run on the
-#: new host's own session, not the pool engine's, so the runner's guard rails (STEP_RULES)
-#: do not apply; this module builds and checks them (the pre-join checks gate the join).
+#: new host's own session, not the pool engine's, so the runner's guard rails do not apply;
+#: this module builds and checks them (the pre-join checks gate the join).
 PERFORMED_KINDS = frozenset(
     {StepAction.UPDATE_UPLOAD, StepAction.UPDATE_APPLY, StepAction.POOL_JOIN, StepAction.TRUST_HOST_KEY}
 )
+for _kind in sorted(PERFORMED_KINDS):
+    register_step(_kind, performed=True)
 
 
 class LevelReport(BaseModel):
@@ -264,7 +268,7 @@ def _state(factory: Callable[[], Any]) -> Any:
 
 @dataclasses.dataclass(eq=False)
 class OnboardSteps:
-    """Onboarding's changes as plans for :class:`~xentui.actions.executor.PlanRunner`.
+    """Onboarding's changes as plans for :class:`~xentui.actions.runner.PlanRunner`.
 
     The runner confirms, honours dry-run and writes the audit; the performers
     here do each step on the new host's own session (the engine does not watch

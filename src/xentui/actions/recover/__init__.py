@@ -32,14 +32,14 @@ The package, side by side (the console's pane is `xentui.ui.panes.recover`):
 * `plan` — `plan_promote_and_recover`, `expected_recovered` (the UUIDs
   recover-slaves should print; the split-brain heal uses it too);
 * `guards` — the runner's guard rails for a promotion, registered with
-  `guards.register_step` when the package is imported.
+  `kinds.register_step` when the package is imported, with how each is read back.
 """
 
 from __future__ import annotations
 
-from . import guards as _guards  # noqa: F401  (registers the promote step's rules)
-from .candidates import CandidateOption, candidate_options
-from .plan import PromoteAndRecoverPlan, expected_recovered, plan_promote_and_recover
+from xentui.actions.recover import guards as _guards  # noqa: F401  (registers the promote step's rules)
+from xentui.actions.recover.candidates import CandidateOption, candidate_options
+from xentui.actions.recover.plan import PromoteAndRecoverPlan, expected_recovered, plan_promote_and_recover
 
 __all__ = [
     "CandidateOption",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, HostFlag
-from xentui.facts_rules import ssh_cause, toolstack_answers_locally
-from xentui.model import HostFacts, Role
+from xentui.core.facts_rules import ssh_cause, toolstack_answers_locally
+from xentui.core.model import HostFacts, Role
 
-from ..plan import FactsLike, facts_by_name
+from xentui.actions.plan import FactsLike, facts_by_name
 
 __all__ = ["CandidateOption", "candidate_options"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.facts_rules import ssh_cause
-from xentui.model import HostFacts, QueryState
+from xentui.core.facts_rules import ssh_cause
+from xentui.core.model import HostFacts, QueryState
 from xentui.xe import commands as xc
 
-from ..guards import ha_check, plan_header, planned_step, verdict_check
-from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
-from .candidates import CandidateOption, candidate_options
+from xentui.actions.guards import ha_check, plan_header, planned_step, verdict_check
+from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
+from xentui.actions.recover.candidates import CandidateOption, candidate_options
 
 __all__ = ["PromoteAndRecoverPlan", "expected_recovered", "plan_promote_and_recover"]
 

@@ -24,14 +24,14 @@ The package, side by side (the console's pane is `xentui.ui.panes.splitbrain`):
 * `target` — `check_recover_slaves_target`, `master_address_for`;
 * `plan` — `plan_heal_split_brain`, `HealSplitBrainPlan`, `MasterInfo`;
 * `guards` — the runner's guard rails for recover-slaves and reset-master,
-  registered with `guards.register_step` when the package is imported.
+  registered with `kinds.register_step` when the package is imported, with how each is read back.
 """
 
 from __future__ import annotations
 
-from . import guards as _guards  # noqa: F401  (registers recover-slaves and reset-master)
-from .plan import HealSplitBrainPlan, MasterInfo, plan_heal_split_brain
-from .target import TargetCheck, check_recover_slaves_target, master_address_for
+from xentui.actions.splitbrain import guards as _guards  # noqa: F401  (registers recover-slaves and reset-master)
+from xentui.actions.splitbrain.plan import HealSplitBrainPlan, MasterInfo, plan_heal_split_brain
+from xentui.actions.splitbrain.target import TargetCheck, check_recover_slaves_target, master_address_for
 
 __all__ = [
     "HealSplitBrainPlan",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from xentui.diagnosis import Diagnosis, Verdict, hosts_following
-from xentui.facts_rules import host_is_live
+from xentui.core.facts_rules import host_is_live
 
-from ..guards import ha_check, plan_header, planned_step, verdict_check
-from ..plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
-from ..recover import expected_recovered
-from .target import check_recover_slaves_target, followers_of, master_address_for
+from xentui.actions.guards import ha_check, plan_header, planned_step, verdict_check
+from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
+from xentui.actions.recover import expected_recovered
+from xentui.actions.splitbrain.target import check_recover_slaves_target, followers_of, master_address_for
 
 __all__ = ["HealSplitBrainPlan", "MasterInfo", "plan_heal_split_brain"]
 

@@ -10,7 +10,7 @@ from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.xe import commands as xc
 
 if TYPE_CHECKING:
-    from xentui.model import HostFacts
+    from xentui.core.model import HostFacts
 
 __all__ = ["TargetCheck", "check_recover_slaves_target", "followers_of", "master_address_for"]
 

@@ -25,15 +25,15 @@ The package, side by side (the console's panes are in `xentui.ui.panes.storage`)
 * `plan` — `plan_local_sr`, `LocalSRPlan` (`as_plan`: the one-step plan the
   runner confirms, runs, audits and reads back);
 * `guards` — the runner's guard rails for sr-create, registered with
-  `guards.register_step` when the package is imported.
+  `kinds.register_step` when the package is imported, with how each is read back.
 """
 
 from __future__ import annotations
 
-from . import guards as _guards  # noqa: F401  (registers the sr-create step's rules)
-from .devices import NEVER_OFFERED, DeviceStatus, classify_devices, parse_mounts, parse_pvs
-from .gather import StorageFacts, gather_command, gather_storage, hosts_with_spare_devices, read_host_storage
-from .plan import SR_CREATE_TIMEOUT, LocalSRPlan, plan_local_sr, propose_name_label
+from xentui.actions.storage import guards as _guards  # noqa: F401  (registers the sr-create step's rules)
+from xentui.actions.storage.devices import NEVER_OFFERED, DeviceStatus, classify_devices, parse_mounts, parse_pvs
+from xentui.actions.storage.gather import StorageFacts, gather_command, gather_storage, hosts_with_spare_devices, read_host_storage
+from xentui.actions.storage.plan import SR_CREATE_TIMEOUT, LocalSRPlan, plan_local_sr, propose_name_label
 
 __all__ = [
     "NEVER_OFFERED",

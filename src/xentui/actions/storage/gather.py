@@ -10,7 +10,7 @@ from xentui.xe import commands as xc
 from xentui.xe.files import FileParseError, Inventory, parse_head_sections
 from xentui.xe.records import XeParseError, parse_map, parse_records
 
-from .devices import DeviceStatus, classify_devices, dev_name, parse_mounts, parse_pvs
+from xentui.actions.storage.devices import DeviceStatus, classify_devices, dev_name, parse_mounts, parse_pvs
 
 if TYPE_CHECKING:
     from xentui.engine.pool import PoolEngine

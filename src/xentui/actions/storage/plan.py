@@ -8,8 +8,8 @@ from pydantic import BaseModel
 
 from xentui.xe import commands as xc
 
-from ..plan import Plan, Step, StepAction
-from .gather import StorageFacts
+from xentui.actions.plan import Plan, Step, StepAction
+from xentui.actions.storage.gather import StorageFacts
 
 __all__ = ["SR_CREATE_TIMEOUT", "LocalSRPlan", "plan_local_sr", "propose_name_label"]
 

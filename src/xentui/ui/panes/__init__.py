@@ -7,8 +7,8 @@ command-palette commands; `available(diagnosis)` decides when it applies.
 Deleting a feature is deleting its module(s) and its line here.
 
     # panes/recover.py
-    from .spec import PaneContext, PaneSpec
-    from ...diagnosis import Verdict
+    from xentui.ui.panes.spec import PaneContext, PaneSpec
+    from xentui.diagnosis import Verdict
 
     # RecoverScreen(ctx): ctx has the pool, facts, diagnosis, host, engine, confirm(),
     # and make_runner(): every change goes to the PlanRunner it builds, never to a session
@@ -23,15 +23,15 @@ Deleting a feature is deleting its module(s) and its line here.
 
 from __future__ import annotations
 
-from .activity import ACTIVITY_PANE
-from .host import HOST_PANE
-from .spec import PaneContext, PaneSpec, always
-from .storage import POOL_STORAGE_PANE, STORAGE_PANE
-from .onboard import ONBOARD_PANE
-from .recover import RECOVER_PANE
-from .splitbrain import SPLIT_BRAIN_PANE
-from .designate import DESIGNATE_PANE
-from .timeline import TIMELINE_PANE
+from xentui.ui.panes.activity import ACTIVITY_PANE
+from xentui.ui.panes.host import HOST_PANE
+from xentui.ui.panes.spec import PaneContext, PaneSpec, always
+from xentui.ui.panes.storage import POOL_STORAGE_PANE, STORAGE_PANE
+from xentui.ui.panes.onboard import ONBOARD_PANE
+from xentui.ui.panes.recover import RECOVER_PANE
+from xentui.ui.panes.splitbrain import SPLIT_BRAIN_PANE
+from xentui.ui.panes.designate import DESIGNATE_PANE
+from xentui.ui.panes.timeline import TIMELINE_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 

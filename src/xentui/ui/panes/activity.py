@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..screens.activity import ActivityScreen
-from .spec import PaneSpec
+from xentui.ui.screens.activity import ActivityScreen
+from xentui.ui.panes.spec import PaneSpec
 
 
 ACTIVITY_PANE = PaneSpec(

@@ -22,13 +22,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
-from ...actions import DesignatePlan, Plan, RunReport, Step, StepStatus, plan_designate_master
-from ...facts_rules import host_is_live
-from ...diagnosis import Diagnosis, Verdict
-from ...model import HostFacts
-from .plan_render import BAD, DIM, OK, WARN, checks_text, hosts_in, key_hint
-from .runplan import PlanPane, sync_options
-from .spec import PaneContext, PaneSpec
+from xentui.actions import Plan, RunReport, Step, StepStatus
+from xentui.actions.designate import DesignatePlan, plan_designate_master
+from xentui.core.facts_rules import host_is_live
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.core.model import HostFacts
+from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, hosts_in, key_hint
+from xentui.ui.panes.runplan import PlanPane, sync_options
+from xentui.ui.panes.spec import PaneContext, PaneSpec
 
 __all__ = ["DESIGNATE_PANE", "DesignateScreen", "default_target"]
 

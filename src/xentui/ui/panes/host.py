@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
-from ..screens.host import HostScreen
-from .spec import PaneContext, PaneSpec
+from xentui.ui.screens.host import HostScreen
+from xentui.ui.panes.spec import PaneContext, PaneSpec
 
 
 def _open(ctx: PaneContext) -> Screen[None]:

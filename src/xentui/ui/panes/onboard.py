@@ -41,7 +41,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
-from ...actions.onboard import (
+from xentui.actions.onboard import (
     HostProfile,
     JoinCheck,
     JoinReport,
@@ -65,13 +65,13 @@ from ...actions.onboard import (
     trust_command,
     update_differences,
 )
-from ...actions.plan import Step
-from ...config import Config, HostEntry, load_config
-from ...xe import commands as xc
-from ..render import BAD, GOOD, MUTED, WARN
-from .onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
-from .spec import PaneContext, PaneSpec
-from .storage_parts import plain_text
+from xentui.actions.plan import Step
+from xentui.core.config import Config, HostEntry, load_config
+from xentui.xe import commands as xc
+from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
+from xentui.ui.panes.spec import PaneContext, PaneSpec
+from xentui.ui.panes.storage_parts import plain_text
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen"]
 

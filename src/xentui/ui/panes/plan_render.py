@@ -13,11 +13,11 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from ...actions import Plan, Progress, RunReport, StepStatus
-from ...diagnosis import Diagnosis, Verdict
-from ...facts_rules import ssh_cause
-from ...model import HostFacts
-from ..render import VERDICT_LABEL, VERDICT_STYLE, strip_pool
+from xentui.actions import Plan, Progress, RunReport, StepStatus
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.core.facts_rules import ssh_cause
+from xentui.core.model import HostFacts
+from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE, strip_pool
 
 __all__ = [
     "BAD",

@@ -19,13 +19,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
-from ...actions import CandidateOption, Plan, PromoteAndRecoverPlan, StepAction, plan_promote_and_recover
-from ...diagnosis import Diagnosis, Verdict
-from ...model import HostFacts
-from ..errors import guarded
-from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint, natural_key
-from .runplan import PlanPane, sync_options
-from .spec import PaneContext, PaneSpec
+from xentui.actions import Plan, StepAction
+from xentui.actions.recover import CandidateOption, PromoteAndRecoverPlan, plan_promote_and_recover
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.core.model import HostFacts
+from xentui.ui.errors import guarded
+from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, key_hint, natural_key
+from xentui.ui.panes.runplan import PlanPane, sync_options
+from xentui.ui.panes.spec import PaneContext, PaneSpec
 
 __all__ = ["RECOVER_PANE", "RecoverScreen"]
 

@@ -43,15 +43,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...actions import Plan, PlanRunner, Progress, RunReport, Step
-from ...actions.lease import LeaseRecord
-from ...actions.plan import StepAction
-from ...diagnosis import Diagnosis, Verdict
-from ...model import HostFacts
-from ..errors import guarded
-from ..footer import refresh_footer
-from ..render import VERDICT_LABEL, VERDICT_STYLE
-from .plan_render import (
+from xentui.actions import Plan, PlanRunner, Progress, RunReport, Step
+from xentui.actions.lease import LeaseRecord
+from xentui.actions.plan import StepAction
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.core.model import HostFacts
+from xentui.ui.errors import guarded
+from xentui.ui.footer import refresh_footer
+from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE
+from xentui.ui.panes.plan_render import (
     BAD,
     DIM,
     DRY,
@@ -64,7 +64,7 @@ from .plan_render import (
     resolved_text,
     steps_text,
 )
-from .spec import PaneContext
+from xentui.ui.panes.spec import PaneContext
 
 __all__ = ["PlanPane", "sync_options"]
 
@@ -490,7 +490,7 @@ class PlanPane(Screen[None]):
 
     async def _take_over(self, record: LeaseRecord) -> bool:
         """Someone else holds the pool's live lease: taking it over is typed (their login@box), and audited."""
-        from ...actions.lease import describe
+        from xentui.actions.lease import describe
 
         return await self._ask(
             record.who(),

@@ -6,19 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...audit import AuditRecord
-from ...config import Settings
-from ...diagnosis import Diagnosis
-from ...engine.sessions import CommandResult
-from ...model import HostFacts
+from xentui.trail.audit import AuditRecord
+from xentui.core.config import Settings
+from xentui.diagnosis import Diagnosis
+from xentui.core.model import CommandResult
+from xentui.core.model import HostFacts
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from ...actions.executor import ConfirmFn, PlanRunner, ProgressFn
-    from ...engine.pool import PoolEngine
-    from ..app import XentuiApp
-    from ..source import FactSource
+    from xentui.actions.runner import ConfirmFn, PlanRunner, ProgressFn
+    from xentui.engine.pool import PoolEngine
+    from xentui.ui.app import XentuiApp
+    from xentui.ui.source import FactSource
 
 __all__ = ["PaneContext", "PaneSpec", "always"]
 
@@ -93,7 +93,7 @@ class PaneContext:
 
     def make_runner(self, confirm: ConfirmFn | None, on_progress: ProgressFn | None = None, **kw: Any) -> PlanRunner:
         """The runner for this pool's changes: its engine, the audit file, the console's dry-run."""
-        from ...actions.executor import PlanRunner
+        from xentui.actions.runner import PlanRunner
 
         kw.setdefault("poll_interval", min(0.5, self.settings.poll_interval))
         return PlanRunner(
@@ -132,7 +132,7 @@ class PaneContext:
         typed_what: str = "host name",
     ) -> None:
         """Ask the admin (ConfirmScreen); `callback(True)` only when confirmed."""
-        from ..confirm import ConfirmScreen
+        from xentui.ui.confirm import ConfirmScreen
 
         self.app.push_screen(
             ConfirmScreen(host, command, typed=typed, title=title, explanation=explanation, dry_run=self.dry_run,

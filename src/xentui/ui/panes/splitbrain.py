@@ -22,22 +22,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import OptionList, Static
 
-from ...actions import (
-    HealSplitBrainPlan,
-    MasterInfo,
-    Plan,
-    RunReport,
-    StepAction,
-    check_recover_slaves_target,
-    plan_heal_split_brain,
-)
-from ...diagnosis import Diagnosis, Verdict, hosts_following
-from ...model import HostFacts
-from ...xe import commands as xc
-from ..errors import guarded
-from .plan_render import BAD, DIM, OK, WARN, checks_text, key_hint
-from .runplan import PlanPane, sync_options
-from .spec import PaneContext, PaneSpec
+from xentui.actions import Plan, RunReport, StepAction
+from xentui.actions.splitbrain import HealSplitBrainPlan, MasterInfo, check_recover_slaves_target, plan_heal_split_brain
+from xentui.diagnosis import Diagnosis, Verdict, hosts_following
+from xentui.core.model import HostFacts
+from xentui.xe import commands as xc
+from xentui.ui.errors import guarded
+from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, key_hint
+from xentui.ui.panes.runplan import PlanPane, sync_options
+from xentui.ui.panes.spec import PaneContext, PaneSpec
 
 __all__ = ["SPLIT_BRAIN_PANE", "SplitBrainScreen"]
 

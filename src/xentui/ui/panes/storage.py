@@ -32,11 +32,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from ...actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, propose_name_label
-from ..footer import refresh_footer
-from ..render import BAD, GOOD, MUTED, WARN
-from .spec import PaneContext, PaneSpec
-from .storage_parts import (
+from xentui.actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, propose_name_label
+from xentui.ui.footer import refresh_footer
+from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.panes.spec import PaneContext, PaneSpec
+from xentui.ui.panes.storage_parts import (
     Outcome,
     StorageOps,
     build_plan,
@@ -46,7 +46,7 @@ from .storage_parts import (
     plain_text,
     set_columns,
 )
-from .storage_pool import PoolStorageScreen
+from xentui.ui.panes.storage_pool import PoolStorageScreen
 
 __all__ = [
     "POOL_STORAGE_PANE",

@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from ...actions.executor import RunReport, StepStatus, new_sr_uuid
-from ...actions.plan import Step
-from ...actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, plan_local_sr, read_host_storage
-from ..render import BAD, GOOD, MUTED, WARN
-from .spec import PaneContext
+from xentui.actions.runner import RunReport, StepStatus
+from xentui.actions.storage.guards import new_sr_uuid
+from xentui.actions.plan import Step
+from xentui.actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, plan_local_sr, read_host_storage
+from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.panes.spec import PaneContext
 
 __all__ = [
     "Outcome",

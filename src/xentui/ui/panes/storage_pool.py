@@ -17,11 +17,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...actions.storage import DeviceStatus, StorageFacts, hosts_with_spare_devices, propose_name_label
-from ..footer import refresh_footer
-from ..render import BAD, GOOD, MUTED, WARN
-from .spec import PaneContext
-from .storage_parts import Outcome, StorageOps, build_plan, default_device, explanation_of, fit, set_columns
+from xentui.actions.storage import DeviceStatus, StorageFacts, hosts_with_spare_devices, propose_name_label
+from xentui.ui.footer import refresh_footer
+from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.panes.spec import PaneContext
+from xentui.ui.panes.storage_parts import Outcome, StorageOps, build_plan, default_device, explanation_of, fit, set_columns
 
 __all__ = ["HostRow", "PoolStorageScreen"]
 
@@ -250,7 +250,7 @@ class PoolStorageScreen(StorageOps, Screen[None]):
         key = self._cursor_key()
         if not key:
             return
-        from .storage import StorageScreen  # the host view opens the pool view too: imported when used
+        from xentui.ui.panes.storage import StorageScreen  # the host view opens the pool view too: imported when used
 
         self.app.push_screen(StorageScreen(self.ctx, host=key.partition("/")[0]), lambda _: self.reread())
 

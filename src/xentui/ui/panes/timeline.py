@@ -7,10 +7,10 @@ from functools import partial
 
 from textual.screen import Screen
 
-from ...journal import journal_path
-from ...report import read_timeline
-from ..screens.timeline import TimelineScreen
-from .spec import PaneContext, PaneSpec
+from xentui.trail.journal import journal_path
+from xentui.trail.report import read_timeline
+from xentui.ui.screens.timeline import TimelineScreen
+from xentui.ui.panes.spec import PaneContext, PaneSpec
 
 
 def _open(ctx: PaneContext) -> Screen[None]:

@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ..errors import guarded
-from ..widgets.activity import ActivityLog, ActivityNote, Entry
+from xentui.ui.errors import guarded
+from xentui.ui.widgets.activity import ActivityLog, ActivityNote, Entry
 
 
 class ActivityScreen(Screen[None]):

@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ..errors import guarded
-from ..widgets.activity import Entry
-from ..widgets.detail import HostDetail
+from xentui.ui.errors import guarded
+from xentui.ui.widgets.activity import Entry
+from xentui.ui.widgets.detail import HostDetail
 
 
 class HostScreen(Screen[None]):

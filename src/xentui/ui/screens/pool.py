@@ -19,17 +19,17 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ...diagnosis import Diagnosis, Verdict
-from ..errors import guarded
-from ..footer import refresh_footer
-from ..panes import PANES, pane
-from ..render import row_view
-from ..widgets import ActivityLog, FleetLine, HostDetail, HostTable, VerdictBanner
-from ..widgets.activity import Entry
-from .help import HelpRow
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.ui.errors import guarded
+from xentui.ui.footer import refresh_footer
+from xentui.ui.panes import PANES, pane
+from xentui.ui.render import row_view
+from xentui.ui.widgets import ActivityLog, FleetLine, HostDetail, HostTable, VerdictBanner
+from xentui.ui.widgets.activity import Entry
+from xentui.ui.screens.help import HelpRow
 
 if TYPE_CHECKING:
-    from ..app import XentuiApp
+    from xentui.ui.app import XentuiApp
 
 #: Diagnosis handed to panes' `available()` before the first facts arrive
 NO_FACTS = Diagnosis(verdict=Verdict.UNKNOWN, summary="No facts yet.")

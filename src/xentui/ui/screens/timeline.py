@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ...report import PAGE_ROWS, TimelineLine
+from xentui.trail.report import PAGE_ROWS, TimelineLine
 
 _STYLE = {"verdict": "bold", "command": "cyan", "incident": "bold reverse", "host": ""}
 #: the reader hands the GIL over every this many lines

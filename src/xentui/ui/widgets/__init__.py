@@ -1,8 +1,8 @@
 """The console's widgets, one module per area of the pool screen."""
 
-from .activity import ActivityLog
-from .banner import FleetLine, VerdictBanner
-from .detail import HostDetail
-from .hosts import HostTable
+from xentui.ui.widgets.activity import ActivityLog
+from xentui.ui.widgets.banner import FleetLine, VerdictBanner
+from xentui.ui.widgets.detail import HostDetail
+from xentui.ui.widgets.hosts import HostTable
 
 __all__ = ["ActivityLog", "FleetLine", "HostDetail", "HostTable", "VerdictBanner"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import RichLog
 
-from ...engine.sessions import CommandResult
-from ..render import activity_line, activity_note_line
+from xentui.core.model import CommandResult
+from xentui.ui.render import activity_line, activity_note_line
 
 #: (pool, result, is_action) as the app publishes them
 Entry = tuple[str, CommandResult, bool]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from textual.widgets import Static
 
-from ...diagnosis import Diagnosis, Verdict
-from ..render import banner_text, fleet_text, verdict_class
+from xentui.diagnosis import Diagnosis, Verdict
+from xentui.ui.render import banner_text, fleet_text, verdict_class
 
 _CLASSES = tuple(verdict_class(v) for v in Verdict) + (verdict_class(None),)
 

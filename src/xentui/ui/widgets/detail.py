@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...config import Settings
-from ...diagnosis import Diagnosis
-from ...engine.sessions import CommandResult
-from ...model import HostFacts
-from ..render import host_detail
+from xentui.core.config import Settings
+from xentui.diagnosis import Diagnosis
+from xentui.core.model import CommandResult
+from xentui.core.model import HostFacts
+from xentui.ui.render import host_detail
 
 
 class HostDetail(VerticalScroll):

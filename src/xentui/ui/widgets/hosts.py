@@ -14,7 +14,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..render import RowView, columns_for_tier, tier_for_width
+from xentui.ui.render import RowView, columns_for_tier, tier_for_width
 
 
 class HostTable(DataTable[object]):

@@ -1,0 +1,1 @@
+"""The command faces: one module per `xentui` command."""

@@ -1,0 +1,1 @@
+"""The domain core: the fact model, the fact rules, the configuration."""

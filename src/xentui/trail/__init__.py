@@ -1,0 +1,1 @@
+"""The incident trail: the audit log, the verdict journal, the incident report."""
