@@ -45,18 +45,18 @@ async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: 
     config = load_config(sim.dir / "pools.toml")
     engine = PoolEngine(config.pools[0], config.settings.model_copy(update=FAST))
     journal = Journal(tmp_path / "journal-sim.jsonl")
-    stream = EventStream("sim", engine.diagnose, engine.facts)
+    stream = EventStream("sim")
     stream.sinks.append(journal.append)
-    engine.listeners.append(stream.on_facts)
+    engine.observed.observers.append(stream.on_observed)
     audit = AuditLog(tmp_path / "audit.jsonl")
     engine.start()
     try:
         await until(engine, lambda d: d.verdict is Verdict.HEALTHY, "healthy")
         await sim.fault("cable-pull", "plot1")
         d = await until(engine, lambda d: d.verdict is Verdict.MASTER_LOST and d.candidate is not None, "lost")
-        # an admin acts on the verdict the console showed: journaled by then (the stream coalesces
-        # updates for 50 ms; the test polls the engine directly and can act inside that window)
-        stream.flush()
+        # an admin acts on the verdict the console showed: journaled by then (the engine publishes
+        # one diagnosis per burst; the test polls the engine directly and can act inside that window)
+        engine.observed.flush()
         plan = plan_promote_and_recover(engine.facts, d, candidate=d.candidate)
         report = await PlanRunner(engine, audit, lambda step: True, fuse=0.3, settle_timeout=15.0, poll_interval=0.2).run(plan)
         assert report.complete, report.text()
@@ -64,8 +64,7 @@ async def test_report_of_a_scripted_run_on_the_simulator(sim_factory, tmp_path: 
         await until(engine, lambda d: d.verdict is Verdict.DEGRADED and d.masters == [promoted], "recovered")
         await asyncio.sleep(1.5)  # the last host views settle into the journal
     finally:
-        await engine.stop()
-        stream.flush()
+        await engine.stop()  # its last observation reaches the journal
     events, records = read_journal(journal.path), audit.read()
     md = render_report("sim", events, records, HOSTS, local=timezone(timedelta(hours=1), "CET"))
     assert "## Timeline" in md and "| UTC | local | what |" in md

@@ -59,7 +59,11 @@ class PoolSnapshot:
 
 
 def snapshot(engine: PoolEngine) -> PoolSnapshot:
-    return PoolSnapshot(engine.pool.name, tuple(engine.facts.values()), engine.diagnose(), time.time())
+    """The engine's latest observation (the diagnosis every face shows); before the first, one made now."""
+    seen = engine.observed.latest or engine.observed.flush()
+    if seen is None:  # nothing arrived yet: the configured hosts, unknown
+        return PoolSnapshot(engine.pool.name, tuple(engine.facts.values()), engine.diagnose(), time.time())
+    return PoolSnapshot(seen.pool, tuple(seen.facts.values()), seen.diagnosis, seen.at)
 
 
 def pool_families(snap: PoolSnapshot) -> Iterator[Any]:
@@ -164,6 +168,7 @@ async def run_exporter(config: Config, listen: str, stop: asyncio.Event | None =
             handled.append(sig)
     try:
         for engine in engines:
+            engine.observed.observers.append(lambda seen: None)  # keep one diagnosis per burst: .latest
             engine.start()
         print(f"xentui exporter: {len(engines)} pool(s) ({', '.join(config.pool_names)}) "
               f"on http://{listen if addr != '0.0.0.0' else f'*:{port}'}/metrics", flush=True)

@@ -58,14 +58,14 @@ async def run_watch(
                 left()
 
     engine = PoolEngine(pool, config.settings)
-    stream = EventStream(pool.name, engine.diagnose, engine.facts)
+    stream = EventStream(pool.name)
     journal = Journal(journal_path(config.settings.audit_path, pool.name))
 
     def emit(e: Event) -> None:
         out(json.dumps(e, sort_keys=True) if as_json else text_line(e))
 
     stream.sinks += [emit, journal.append]
-    engine.listeners.append(stream.on_facts)
+    engine.observed.observers.append(stream.on_observed)
     engine.start()
     checker = asyncio.create_task(check_reader()) if write is None else None
     try:
@@ -73,8 +73,7 @@ async def run_watch(
     finally:
         if checker is not None:
             checker.cancel()
-        await engine.stop()
-        stream.flush()  # the last updates are printed and journaled
+        await engine.stop()  # the last observation is printed and journaled
     return not reader_gone
 
 

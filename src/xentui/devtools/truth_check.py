@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from xentui.actions import PlanRunner, propose_plan
-from xentui.actions.designate import plan_designate_master
 from xentui.trail.audit import AuditLog
 from xentui.core.config import load_config
 from xentui.diagnosis import Action, Diagnosis, Verdict
+from xentui.engine.observed import PoolObserved
 from xentui.engine.pool import PoolEngine
 from xentui.core.model import HostFacts, Role, XapiView
 from xensim.server import Simulator
@@ -357,8 +357,8 @@ async def run_timeline(
     claims: list[Claim] = []
     last_key: list[Any] = [None]
 
-    def on_facts(_: HostFacts) -> None:
-        d = engine.diagnose()
+    def on_observed(seen: PoolObserved) -> None:  # what every face shows: the engine's published diagnosis
+        d = seen.diagnosis
         key = (d.verdict, d.summary, _next_line(d), tuple(_never_lines(d)))
         if key == last_key[0]:
             return
@@ -366,9 +366,9 @@ async def run_timeline(
         now = time.monotonic()
         if claims:
             claims[-1].until = now
-        claims.append(Claim(now, d.verdict, d.summary, _next_line(d), _never_lines(d), d, dict(engine.facts)))
+        claims.append(Claim(now, d.verdict, d.summary, _next_line(d), _never_lines(d), d, dict(seen.facts)))
 
-    engine.listeners.append(on_facts)
+    engine.observed.observers.append(on_observed)
     rng = random.Random(seed * 7919 + 1)
     runner_tasks: list[asyncio.Task[Any]] = []
     busy: list[subprocess.Popen[bytes]] = []
@@ -482,6 +482,8 @@ async def _designate(engine: PoolEngine, audit: AuditLog, settings: dict[str, fl
     d = engine.diagnose()
     if d.verdict is not Verdict.HEALTHY or (d.master and d.master.name == target):
         return
+    from xentui.actions.designate import plan_designate_master  # one feature of several: only where used
+
     plan = plan_designate_master(engine.facts, d, target)
     if plan.blocked:
         return

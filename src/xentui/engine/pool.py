@@ -23,6 +23,7 @@ import platformdirs
 from xentui.core.config import HostEntry, PoolConfig, Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
 from xentui.core.model import HostFacts, Source, SshState
+from xentui.engine.observed import BurstDiagnosis
 from xentui.engine.carry import carry_forward
 from xentui.engine.probe import ProbeTimeouts, probe_host
 from xentui.engine.secrets import hold_password, pool_password
@@ -94,6 +95,8 @@ class PoolEngine:
             if name in self.facts:
                 self.facts[name] = seed
         self.listeners: list[FactsListener] = []
+        # one diagnosis per burst of facts, the same event for every face (subscribe to .observers)
+        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -147,6 +150,7 @@ class PoolEngine:
         self.facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
+        self.observed.note(facts)
 
     def diagnose(self) -> Diagnosis:
         return diagnose_pool(list(self.facts.values()), pool=self.pool.name)
@@ -225,6 +229,7 @@ class PoolEngine:
     async def stop(self) -> None:
         await cancel_until_done(self._tasks)
         self._tasks = []
+        self.observed.close()  # the last facts reach every observer
         # the XenAPI sessions held on masters between polls: ended, each within the reach timeout
         await asyncio.gather(*(xenapi_logout(s.conn, self.settings.reach_timeout) for s in self.sessions.values()))
         await asyncio.gather(*(s.close() for s in self.sessions.values()))

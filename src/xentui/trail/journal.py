@@ -1,7 +1,8 @@
 """The incident's events, as the engine sees them: `EventStream` and the per-pool `Journal`.
 
-`EventStream` listens to a `PoolEngine` (facts as they arrive, commands as they
-end) and turns them into events — one dict each — only when something changed:
+`EventStream` takes the engine's observations (`PoolObserved`: one diagnosis per
+burst of facts, the same the console shows) and the commands as they end, and
+turns them into events — one dict each — only when something changed:
 
 * ``verdict``: the verdict, its masters, or the advised step changed; with the
   summary, the advice and the facts behind it (each host's view, with whether
@@ -12,12 +13,11 @@ end) and turns them into events — one dict each — only when something change
 
 `xentui watch` prints them; `Journal` appends them to a size-bounded JSONL file
 beside the audit file (one per pool, rotated once), passwords masked like the
-audit.  Pure but for the clock (`now`, injectable) and the file append.
+audit.  Pure but for the file append.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -28,11 +28,10 @@ from typing import Any
 from xentui.trail.audit import redact as mask
 from xentui.diagnosis import Diagnosis
 from xentui.core.model import HostFacts
+from xentui.engine.observed import PoolObserved
 
 Event = dict[str, Any]
 JOURNAL_MAX_BYTES = 5 * 1024 * 1024
-#: how long EventStream gathers fact updates before it diagnoses them once (s)
-COALESCE_S = 0.05
 
 
 def iso(at: float) -> str:
@@ -64,62 +63,35 @@ def _verdict_key(d: Diagnosis) -> tuple[Any, ...]:
 
 
 class EventStream:
-    """Engine updates in, change events out (to every sink)."""
+    """The engine's observations in (`PoolObserved`, one per burst of facts), change events out."""
 
-    def __init__(self, pool: str, diagnose: Callable[[], Diagnosis], facts: dict[str, HostFacts],
-                 now: Callable[[], float] = time.time, coalesce: float = COALESCE_S) -> None:
+    def __init__(self, pool: str) -> None:
         self.pool = pool
-        self.diagnose = diagnose
-        self.facts = facts
-        self.now = now
-        self.coalesce = coalesce
         self.sinks: list[Callable[[Event], None]] = []
         self._verdict: tuple[Any, ...] | None = None
         self._hosts: dict[str, dict[str, Any]] = {}
-        self._pending: dict[str, HostFacts] = {}
-        self._flush_at: asyncio.TimerHandle | None = None
 
     def _emit(self, event: Event) -> None:
         for sink in list(self.sinks):
             sink(event)
 
-    def on_facts(self, f: HostFacts) -> None:
-        """Note a host's new facts; the events follow within `coalesce` s, from one diagnosis.
-
-        A probe publishes about ten updates a host (a few ms of diagnosis each at 64
-        hosts): diagnosing once per update would cost the event loop seconds a poll.
-        """
-        self._pending[f.name] = f
-        if self._flush_at is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a plain call): at once
-            self.flush()
-            return
-        self._flush_at = loop.call_later(self.coalesce, self.flush)
-
-    def flush(self) -> None:
-        """Emit the events of the updates noted so far (the host views, then a verdict change)."""
-        if self._flush_at is not None:
-            self._flush_at.cancel()
-            self._flush_at = None
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        d = self.diagnose()
-        now = self.now()
-        for f in pending.values():
+    def on_observed(self, seen: PoolObserved) -> None:
+        """The events one observation makes: the host views that changed, then a verdict change."""
+        d = seen.diagnosis
+        for name in sorted(seen.changed):
+            f = seen.facts.get(name)
+            if f is None:
+                continue
             view = host_view(f, d)
-            if self._hosts.get(f.name) != view:
-                self._hosts[f.name] = view
-                self._emit({"at": iso(now), "event": "host", "pool": self.pool, "host": f.name, **view})
+            if self._hosts.get(name) != view:
+                self._hosts[name] = view
+                self._emit({"at": iso(seen.at), "event": "host", "pool": self.pool, "host": name, **view})
         key = _verdict_key(d)
         if key != self._verdict:
             self._verdict = key
             rec = d.recommendation
             self._emit({
-                "at": iso(now),
+                "at": iso(seen.at),
                 "event": "verdict",
                 "pool": self.pool,
                 "verdict": d.verdict.value,
@@ -128,7 +100,7 @@ class EventStream:
                 "next": None if rec is None else {"action": rec.action.value, "host": rec.host,
                                                   "command": rec.command, "reason": rec.reason},
                 "never": [f"{fb.action.value} {fb.host}" if fb.host else fb.action.value for fb in d.forbidden],
-                "facts": {name: host_view(h, d) for name, h in self.facts.items()},
+                "facts": {name: host_view(h, d) for name, h in seen.facts.items()},
             })
 
     def on_command(self, result: Any) -> None:

@@ -3,9 +3,11 @@
 Data flow
 ---------
 fact source (a `PoolEngine` per pool, or static facts)
-  -> listener callback posts `FactsArrived` (a typed Textual message)
-  -> the app re-diagnoses the pool, at most every `rediagnose_interval` s
-  -> `pool_changed` signal -> the screens diff their widgets.
+  -> one `PoolObserved` per burst of facts (the engine diagnoses, at most every
+     `diagnosis_interval` s; the journal, `watch` and the exporter get the same)
+  -> posted as `PoolDiagnosed` (a typed Textual message carrying it)
+  -> the slot keeps its facts and diagnosis -> `pool_changed` signal -> the
+     screens diff their widgets from the slot, never from the engine.
 
 Every remote command reaches the app through `PoolEngine(on_command=...)`,
 is buffered and published in batches (`commands_ran`, 4 per second) to the
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +40,7 @@ from textual.worker import Worker, WorkerState
 from xentui.trail.audit import AuditLog, AuditRecord
 from xentui.core.config import Config, Settings
 from xentui.diagnosis import Diagnosis
+from xentui.engine.observed import PoolObserved
 from xentui.engine.pool import PoolEngine
 from xentui.engine.secrets import fetch_password, hold_password, pool_password
 from xentui.core.model import CommandResult
@@ -53,7 +56,7 @@ from xentui.ui.screens.scenario import ScenarioScreen
 from xentui.ui.source import FactSource, LiveSource
 from xentui.ui.widgets.activity import ActivityNote, Entry
 
-__all__ = ["Demo", "FactsArrived", "PoolSlot", "XentuiApp", "run_console"]
+__all__ = ["Demo", "PoolDiagnosed", "PoolSlot", "XentuiApp", "run_console"]
 
 
 class Demo(Protocol):
@@ -84,14 +87,13 @@ class Demo(Protocol):
     def is_hung(self, host: str) -> bool: ...
 
 
-class FactsArrived(Message):
-    """New facts about one host of one pool (posted from the source's listener)."""
+class PoolDiagnosed(Message):
+    """A pool observed anew: the engine's `PoolObserved` (facts, the hosts changed, the diagnosis)."""
 
-    def __init__(self, pool: str, source: FactSource, facts: HostFacts) -> None:
+    def __init__(self, source: FactSource, seen: PoolObserved) -> None:
         super().__init__()
-        self.pool = pool
         self.source = source
-        self.facts = facts
+        self.seen = seen
 
 
 @dataclass
@@ -101,7 +103,7 @@ class PoolSlot:
     name: str
     source: FactSource
     diagnosis: Diagnosis | None = None
-    changed: set[str] = field(default_factory=set)
+    facts: Mapping[str, HostFacts] = field(default_factory=dict)  # as the diagnosis saw them
     error: str | None = None
 
 
@@ -128,7 +130,7 @@ class XentuiApp(App[int]):
         dry_run: bool = False,
         clock: Callable[[], float] = time.time,
         audit: AuditLog | None = None,
-        rediagnose_interval: float = 0.2,
+        rediagnose_interval: float | None = None,
         read_only: bool = False,
     ) -> None:
         super().__init__()
@@ -153,12 +155,10 @@ class XentuiApp(App[int]):
         self._pending: list[Entry] = []
         self.notes: deque[ActivityNote] = deque(maxlen=2000)  # what panes said, for the activity view
         self._pending_notes: list[ActivityNote] = []
-        self._diag_timer: Any = None
-        self._last_diag = 0.0
         self._stopped = False
         self._auto_pick = False
         self._asked_password: set[str] = set()  # pools whose password was asked (once)
-        self.diagnoses = 0  # how many re-diagnoses ran (tests)
+        self.diagnoses = 0  # how many observations arrived (tests)
         self.pool_changed: Signal[str] = Signal(self, "pool-changed")
         self.pools_replaced: Signal[None] = Signal(self, "pools-replaced")
         self.commands_ran: Signal[list[Entry]] = Signal(self, "commands-ran")
@@ -341,9 +341,11 @@ class XentuiApp(App[int]):
         """Watch these pools (replacing any others) and start their sources."""
         self.pools = {}
         for src in sources:
-            slot = PoolSlot(src.name, src)
+            slot = PoolSlot(src.name, src, facts=dict(src.facts))  # the configured hosts, until observed
             self.pools[src.name] = slot
-            src.listeners.append(self._listener(src))
+            if self.rediagnose_interval is not None:
+                src.observed.interval = self.rediagnose_interval
+            src.observed.observers.append(self._observer(src))
         names = list(self.pools)
         if self.initial_pool and self.initial_pool in self.pools:
             self.current_pool = self.initial_pool
@@ -351,7 +353,6 @@ class XentuiApp(App[int]):
             self.current_pool = names[0] if names else None
         for slot in self.pools.values():
             try:
-                slot.diagnosis = slot.source.diagnose() if slot.source.facts and not slot.source.live else None
                 slot.source.start()
             except Exception as e:
                 self.report_error(f"starting pool {slot.name}", e)
@@ -361,20 +362,23 @@ class XentuiApp(App[int]):
         self.status = None
         self.pools_replaced.publish(None)
 
-    def _listener(self, source: FactSource) -> Callable[[HostFacts], None]:
-        def listener(facts: HostFacts) -> None:
-            self.post_message(FactsArrived(source.name, source, facts))
+    def _observer(self, source: FactSource) -> Callable[[PoolObserved], None]:
+        def observer(seen: PoolObserved) -> None:
+            self.post_message(PoolDiagnosed(source, seen))
 
-        return listener
+        return observer
 
-    @on(FactsArrived)
-    def _facts_arrived(self, message: FactsArrived) -> None:
-        slot = self.pools.get(message.pool)
+    @on(PoolDiagnosed)
+    def _pool_diagnosed(self, message: PoolDiagnosed) -> None:
+        seen = message.seen
+        slot = self.pools.get(seen.pool)
         if slot is None or slot.source is not message.source:
             return  # from a source that was replaced meanwhile
-        slot.changed.add(message.facts.name)
-        self._schedule_diagnosis()
-        if message.facts.ssh is SshState.AUTH_FAILED:
+        slot.facts, slot.diagnosis, slot.error = seen.facts, seen.diagnosis, None
+        self.diagnoses += 1
+        self.pool_changed.publish(slot.name)
+        self._pick_worst_pool()
+        if any(seen.facts[n].ssh is SshState.AUTH_FAILED for n in seen.changed if n in seen.facts):
             self._ask_password(slot)
 
     def _ask_password(self, slot: PoolSlot) -> None:
@@ -394,30 +398,6 @@ class XentuiApp(App[int]):
                 engine.use_password(password)
 
         self.push_screen(PasswordScreen(slot.name, why), use)
-
-    def _schedule_diagnosis(self) -> None:
-        if self._diag_timer is not None:
-            return
-        # (a Textual timer of 0 s divides by zero: wait at least 10 ms)
-        wait = max(0.01, self._last_diag + self.rediagnose_interval - time.monotonic())
-        self._diag_timer = self.set_timer(wait, self._rediagnose, name="rediagnose")
-
-    def _rediagnose(self) -> None:
-        self._diag_timer = None
-        self._last_diag = time.monotonic()
-        for slot in list(self.pools.values()):
-            if not slot.changed:
-                continue
-            slot.changed.clear()
-            try:
-                slot.diagnosis = slot.source.diagnose()
-                slot.error = None
-            except Exception as e:
-                slot.error = f"diagnosis failed: {e}"
-                self.report_error(f"diagnosing pool {slot.name}", e)
-            self.diagnoses += 1
-            self.pool_changed.publish(slot.name)
-        self._pick_worst_pool()
 
     def _pick_worst_pool(self) -> None:
         if not self._auto_pick or any(s.diagnosis is None for s in self.pools.values()):

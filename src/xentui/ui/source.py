@@ -9,8 +9,10 @@ sources exist:
   the screenshots of fixed states use it, and tests push new facts with
   `publish()` to simulate arrivals.
 
-Both call every callable in `listeners` with each new `HostFacts` (in the
-event loop's thread) and diagnose with the pure `diagnose_pool`.
+Both publish one `PoolObserved` per burst of facts to `observed.observers`
+(the facts then, which hosts changed, the diagnosis: engine/observed.py), the
+same event the journal, `watch` and the exporter get; `listeners` still hear
+each single `HostFacts` as it arrives.
 
 A `LiveSource` shows the engine's facts as they are: while a probe runs,
 the engine already publishes each update over what the last probe settled on
@@ -24,6 +26,7 @@ from typing import Protocol, runtime_checkable
 
 from xentui.core.config import Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
+from xentui.engine.observed import BurstDiagnosis
 from xentui.engine.pool import PoolEngine
 from xentui.core.model import CommandResult
 from xentui.trail.journal import EventStream, Journal, journal_path
@@ -41,6 +44,7 @@ class FactSource(Protocol):
     name: str
     settings: Settings
     listeners: list[FactsListener]
+    observed: BurstDiagnosis
 
     @property
     def facts(self) -> dict[str, HostFacts]: ...
@@ -77,10 +81,11 @@ class LiveSource:
         self._engine = engine
         self.listeners: list[FactsListener] = []
         self._engine.listeners.append(self._arrive)
+        self.observed = engine.observed
         # the incident journal: the same events `xentui watch` prints, beside the audit file
-        self.events = EventStream(self.name, self._engine.diagnose, self._engine.facts)
+        self.events = EventStream(self.name)
         self.events.sinks.append(Journal(journal_path(self.settings.audit_path, self.name)).append)
-        self._engine.listeners.append(self.events.on_facts)
+        self.observed.observers.append(self.events.on_observed)
 
     @property
     def engine(self) -> PoolEngine:
@@ -108,8 +113,7 @@ class LiveSource:
         return list(activity.recent) if activity is not None else []
 
     async def stop(self) -> None:
-        await self._engine.stop()
-        self.events.flush()  # the last updates reach the journal
+        await self._engine.stop()  # its last observation reaches the journal
 
 
 class StaticSource:
@@ -129,6 +133,7 @@ class StaticSource:
         self._facts: dict[str, HostFacts] = {f.name: f for f in facts}
         self.activity: dict[str, list[CommandResult]] = {k: list(v) for k, v in (activity or {}).items()}
         self.listeners: list[FactsListener] = []
+        self.observed = BurstDiagnosis(name, self._facts, self.settings.diagnosis_interval)
         self.refreshes = 0
         self.started = False
 
@@ -145,9 +150,13 @@ class StaticSource:
         self._facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
+        self.observed.note(facts)
 
     def start(self) -> None:
+        """The facts given up front are the first observation."""
         self.started = True
+        for f in self._facts.values():
+            self.observed.note(f)
 
     def refresh(self, name: str | None = None) -> None:
         """Count the refresh and re-publish the facts (the same values)."""

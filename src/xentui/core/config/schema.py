@@ -128,6 +128,9 @@ class Settings(_Model):
     # `watch` with nothing to print checks this often that its stdout still has a reader
     # (`watch | head -1` must not go on probing the pool for a reader that left)
     reader_check_interval: PositiveSeconds = 1.0
+    # the pool is diagnosed at most this often while facts arrive: one diagnosis per burst,
+    # published to the console, the journal, `watch` and the exporter alike (engine/observed.py)
+    diagnosis_interval: PositiveSeconds = 0.2
     max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
     password_command_timeout: PositiveSeconds = 30.0  # a password manager may ask to be unlocked
     audit_file: Path | None = None

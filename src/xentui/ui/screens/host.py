@@ -56,14 +56,14 @@ class HostScreen(Screen[None]):
             detail.show(None, None, self.app.settings, [], self.app.clock())  # type: ignore[attr-defined]
             return
         src = slot.source
-        detail.show(src.facts.get(self.host), slot.diagnosis, src.settings, src.recent(self.host), self.app.clock())  # type: ignore[attr-defined]
+        detail.show(slot.facts.get(self.host), slot.diagnosis, src.settings, src.recent(self.host), self.app.clock())  # type: ignore[attr-defined]
         self.sub_title = f"host {self.host} · pool {self.pool}"
 
     def action_step(self, delta: int) -> None:
         slot = self.app.pools.get(self.pool)  # type: ignore[attr-defined]
         if slot is None:
             return
-        names = list(slot.source.facts)
+        names = list(slot.facts)
         if not names:
             return
         i = names.index(self.host) if self.host in names else 0

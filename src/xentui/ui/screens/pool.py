@@ -149,7 +149,7 @@ class PoolScreen(Screen[None]):
         if slot is None:
             table.sync({})
         else:
-            facts = slot.source.facts
+            facts = slot.facts  # as the diagnosis saw them (the engine's event), not the engine's live dict
             dd = d or NO_FACTS
             now = app.clock()
             wide = table.tier >= 1
@@ -179,7 +179,7 @@ class PoolScreen(Screen[None]):
             side.show(None, None, app.settings, [], app.clock())
             return
         src = slot.source
-        side.show(src.facts.get(host), slot.diagnosis, src.settings, src.recent(host), app.clock())
+        side.show(slot.facts.get(host), slot.diagnosis, src.settings, src.recent(host), app.clock())
 
     # ------------------------------------------------------------------ the activity log
     @guarded("showing the activity log")

@@ -1,0 +1,88 @@
+"""One diagnosis per burst of facts, published once to every face.
+
+A probe publishes about ten updates a host; diagnosing at each would cost the
+event loop seconds a poll at 64 hosts, and diagnosing once per consumer would
+let the console, the journal, `watch` and the exporter disagree for a moment.
+So the engine notes each update (`BurstDiagnosis.note`) and, at most every
+`diagnosis_interval` seconds (a setting), diagnoses the pool once and hands
+the same typed event, `PoolObserved` — the facts as they were, which hosts
+changed, the diagnosis and when — to every observer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from xentui.core.model import HostFacts
+from xentui.diagnosis import Diagnosis, diagnose_pool
+
+__all__ = ["BurstDiagnosis", "PoolObserved", "PoolObserver"]
+
+
+@dataclass(frozen=True)
+class PoolObserved:
+    """The pool as observed at one moment: what every face shows and records."""
+
+    pool: str
+    facts: Mapping[str, HostFacts]  # every host's facts then (a copy: later updates do not change it)
+    changed: frozenset[str]  # the hosts whose facts arrived since the previous event
+    diagnosis: Diagnosis
+    at: float  # wall clock (time.time()) of the diagnosis
+
+
+PoolObserver = Callable[[PoolObserved], None]
+
+
+class BurstDiagnosis:
+    """Facts noted one by one; one diagnosis per burst, published to `observers`."""
+
+    def __init__(self, pool: str, facts: dict[str, HostFacts], interval: float,
+                 now: Callable[[], float] = time.time) -> None:
+        self.pool = pool
+        self.facts = facts  # the owner's live dict: read at diagnosis time
+        self.interval = interval
+        self.now = now
+        self.observers: list[PoolObserver] = []
+        self.latest: PoolObserved | None = None
+        self.count = 0  # diagnoses made (tests, the bench)
+        self._changed: set[str] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._last = float("-inf")  # monotonic time of the last diagnosis
+
+    def note(self, facts: HostFacts) -> None:
+        """A host's facts changed: diagnose soon (at once without an event loop)."""
+        self._changed.add(facts.name)
+        if not self.observers or self._timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        wait = max(0.01, self._last + self.interval - time.monotonic())
+        self._timer = loop.call_later(wait, self.flush)
+
+    def flush(self) -> PoolObserved | None:
+        """Diagnose what was noted so far and publish it (None when nothing changed)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._changed:
+            return None
+        changed, self._changed = frozenset(self._changed), set()
+        self._last = time.monotonic()
+        snapshot = dict(self.facts)
+        event = PoolObserved(self.pool, snapshot, changed, diagnose_pool(list(snapshot.values()), pool=self.pool),
+                             self.now())
+        self.latest = event
+        self.count += 1
+        for observer in list(self.observers):
+            observer(event)
+        return event
+
+    def close(self) -> None:
+        """No more events (the engine stops): publish what is pending, then stop the timer."""
+        self.flush()
