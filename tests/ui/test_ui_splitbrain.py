@@ -170,7 +170,7 @@ async def test_every_count_of_a_masters_followers_is_the_headers(sim_factory: Si
     from textual.widgets import Static
 
     from helpers.console import pool_screen
-    from xentui.ui.panes.storage_parts import plain_text
+    from xentui.ui.render import plain_text
     from xentui.ui.widgets import HostTable
 
     sim = await sim_factory(scenario="split-brain", fuse=0.3)

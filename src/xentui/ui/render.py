@@ -7,10 +7,11 @@ clock (`now`) as an argument, so the same facts always render the same
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -696,3 +697,15 @@ def activity_note_line(pool: str | None, note: ActivityNote) -> Text:
     t.append(f"{note.source}: ", style=MUTED)
     t.append(" · ".join(line.strip() for line in note.text.splitlines() if line.strip()))
     return t
+
+
+def plain_text(widget: Any, width: int = 200) -> str:
+    """What a Static shows (`widget.content`), as plain text (tests, debugging)."""
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Text):
+        return content.plain
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(content)
+    return console.export_text()

@@ -1,7 +1,8 @@
 """The pane registry: every pane the pool screen offers, in footer order.
 
 A pane plugs in without editing the pool screen: write `panes/<feature>.py`
-with a `PaneSpec` and add it to `PANES` below.  The pool screen reads this
+with a `PaneSpec` (and `PANES = (THE_PANE,)`) and add its module to
+`PANE_MODULES` below.  The pool screen reads this
 list to create the key bindings, the footer entries, the help lines and the
 command-palette commands; `available(diagnosis)` decides when it applies.
 Deleting a feature is deleting its module(s) and its line here.
@@ -18,33 +19,33 @@ Deleting a feature is deleting its module(s) and its line here.
         description="Promote the candidate and recover the slaves.",
     )
 
-    # here:  from .recover import RECOVER_PANE ; PANES.append(...) or add it to the list.
+    PANES = (RECOVER_PANE,)
+
+    # here: "recover" in PANE_MODULES
 """
 
 from __future__ import annotations
 
-from xentui.ui.panes.activity import ACTIVITY_PANE
-from xentui.ui.panes.host import HOST_PANE
+import importlib
+
 from xentui.ui.panes.spec import PaneContext, PaneSpec, always
-from xentui.ui.panes.storage import POOL_STORAGE_PANE, STORAGE_PANE
-from xentui.ui.panes.onboard import ONBOARD_PANE
-from xentui.ui.panes.recover import RECOVER_PANE
-from xentui.ui.panes.splitbrain import SPLIT_BRAIN_PANE
-from xentui.ui.panes.designate import DESIGNATE_PANE
-from xentui.ui.panes.timeline import TIMELINE_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 
+#: the pane modules, in footer order, one line each; each module's `PANES` lists what it adds
+PANE_MODULES = (
+    "host",
+    "activity",
+    "storage",     # this host's spare disks as local storage, and the pool's view of them
+    "onboard",
+    "recover",
+    "splitbrain",
+    "designate",
+    "timeline",
+)
+
 PANES: list[PaneSpec] = [
-    HOST_PANE,
-    ACTIVITY_PANE,
-    STORAGE_PANE,
-    POOL_STORAGE_PANE,
-    ONBOARD_PANE,
-    RECOVER_PANE,
-    SPLIT_BRAIN_PANE,
-    DESIGNATE_PANE,
-    TIMELINE_PANE,
+    spec for module in PANE_MODULES for spec in importlib.import_module(f"xentui.ui.panes.{module}").PANES
 ]
 
 

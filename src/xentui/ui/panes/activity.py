@@ -10,3 +10,6 @@ ACTIVITY_PANE = PaneSpec(
     id="activity", key="l", title="Log", factory=lambda ctx: ActivityScreen(),
     description="the activity log: every remote command, newest last",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (ACTIVITY_PANE,)

@@ -169,3 +169,5 @@ DESIGNATE_PANE = PaneSpec(
     description="planned maintenance: move the master role to another host (by its own UUID) before shutting the master down",
 )
 
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (DESIGNATE_PANE,)

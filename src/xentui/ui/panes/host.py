@@ -18,3 +18,6 @@ HOST_PANE = PaneSpec(
     footer=False,  # the table's own Enter binding is the one shown
     description="the host pane: everything known about the selected host, its last commands",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (HOST_PANE,)

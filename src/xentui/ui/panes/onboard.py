@@ -71,7 +71,7 @@ from xentui.xe import commands as xc
 from xentui.ui.render import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
 from xentui.ui.panes.spec import PaneContext, PaneSpec
-from xentui.ui.panes.storage_parts import plain_text
+from xentui.ui.render import plain_text
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen"]
 
@@ -933,3 +933,6 @@ ONBOARD_PANE = PaneSpec(
     id="onboard", key="o", title="Onboard", factory=OnboardScreen,
     description="onboarding: connect to a new host, pre-join checks, bring it level, join it to this pool",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (ONBOARD_PANE,)

@@ -190,3 +190,6 @@ RECOVER_PANE = PaneSpec(
     available=lambda d: d.verdict is Verdict.MASTER_LOST,
     description="master lost: promote a slave (the freshest database first) and recover the others onto it",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (RECOVER_PANE,)

@@ -249,3 +249,6 @@ SPLIT_BRAIN_PANE = PaneSpec(
     available=lambda d: d.verdict is Verdict.SPLIT_BRAIN,
     description="split brain: recover-slaves on the master the pool follows (never on the old one)",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (SPLIT_BRAIN_PANE,)

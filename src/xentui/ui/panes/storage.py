@@ -36,6 +36,7 @@ from xentui.actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, prop
 from xentui.ui.footer import refresh_footer
 from xentui.ui.render import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.spec import PaneContext, PaneSpec
+from xentui.ui.render import plain_text
 from xentui.ui.panes.storage_parts import (
     Outcome,
     StorageOps,
@@ -43,7 +44,6 @@ from xentui.ui.panes.storage_parts import (
     default_device,
     device_cells,
     explanation_of,
-    plain_text,
     set_columns,
 )
 from xentui.ui.panes.storage_pool import PoolStorageScreen
@@ -396,3 +396,6 @@ POOL_STORAGE_PANE = PaneSpec(
     id="storage-pool", key=None, title="Spare disks", factory=PoolStorageScreen,
     description="which hosts of the pool have a spare disk or partition; one local SR on each in one pass",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (STORAGE_PANE, POOL_STORAGE_PANE)

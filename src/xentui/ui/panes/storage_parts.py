@@ -5,14 +5,12 @@ runner create an SR: confirm, run, audit, read back)."""
 from __future__ import annotations
 
 import asyncio
-import io
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from xentui.actions.runner import RunReport, StepStatus
 from xentui.actions.storage.guards import new_sr_uuid
@@ -31,7 +29,6 @@ __all__ = [
     "fit",
     "label_problem",
     "outcome_of",
-    "plain_text",
     "set_columns",
 ]
 
@@ -68,18 +65,6 @@ def default_device(devices: list[DeviceStatus]) -> DeviceStatus | None:
     free = [d for d in devices if d.free]
     parts = [d for d in free if d.is_partition]
     return (parts or free or [None])[0]
-
-
-def plain_text(widget: Static, width: int = 200) -> str:
-    """What a Static shows, as plain text (tests, debugging)."""
-    content = widget.content
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Text):
-        return content.plain
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-    console.print(content)
-    return console.export_text()
 
 
 def fit(text: Text, width: int) -> Text:

@@ -24,3 +24,6 @@ TIMELINE_PANE = PaneSpec(
     id="timeline", key="j", title="Timeline", factory=_open,
     description="the incident timeline: what each host believed and when, every verdict and command",
 )
+
+#: the panes this module adds to the pool screen (ui/panes/__init__.py lists the module)
+PANES = (TIMELINE_PANE,)
