@@ -820,45 +820,44 @@ class Shell:
                     errs.append(f"{failed} '{operand}': {e.strerror or 'Permission denied'}\n")
         return Result(b"", "".join(errs).encode(), 1 if errs else 0)
 
-    async def mkdir(self, args: list[str]) -> Result:
-        """mkdir [-p] DIR...: mkdir(2) creates or fails atomically, so two clients racing get one success."""
-        parsed = self._operands("mkdir", args, "p")
+    def _file_command(self, name: str, args: list[str], flags: str, act: Callable[[set[str], Path], None],
+                      failed: str, silent: Callable[[set[str]], frozenset[int]] = lambda flags: frozenset()) -> Result:
+        """`name [-FLAGS] OPERAND...`: one system call per operand (`act(flags, path)`), as coreutils runs it."""
+        parsed = self._operands(name, args, flags)
         if isinstance(parsed, Result):
             return parsed
-        flags, dirs = parsed
+        given, operands = parsed
+        return self._each_operand(operands, lambda p: act(given, p), failed, silent(given))
 
-        def make(p: Path) -> None:
+    async def mkdir(self, args: list[str]) -> Result:
+        """mkdir [-p] DIR...: mkdir(2) creates or fails atomically, so two clients racing get one success."""
+
+        def make(flags: set[str], p: Path) -> None:
             p.mkdir(parents="p" in flags, exist_ok="p" in flags)
 
-        return self._each_operand(dirs, make, "mkdir: cannot create directory")
+        return self._file_command("mkdir", args, "p", make, "mkdir: cannot create directory")
 
     async def rmdir(self, args: list[str]) -> Result:
         """rmdir DIR...: removes only an empty directory (rmdir(2)), else says why."""
-        parsed = self._operands("rmdir", args, "")
-        if isinstance(parsed, Result):
-            return parsed
 
-        def remove(p: Path) -> None:
+        def remove(flags: set[str], p: Path) -> None:
             if p.exists() and not p.is_dir():
                 raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
             p.rmdir()
 
-        return self._each_operand(parsed[1], remove, "rmdir: failed to remove")
+        return self._file_command("rmdir", args, "", remove, "rmdir: failed to remove")
 
     async def rm(self, args: list[str]) -> Result:
-        """rm [-f] FILE...: unlink(2) of files (directories are refused, as rm without -r does)."""
-        parsed = self._operands("rm", args, "f")
-        if isinstance(parsed, Result):
-            return parsed
-        flags, files = parsed
+        """rm [-f] FILE...: unlink(2) of files (directories are refused, as rm without -r does); -f: a missing
+        file is no error."""
 
-        def remove(p: Path) -> None:
+        def remove(flags: set[str], p: Path) -> None:
             if p.is_dir():
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
             p.unlink()
 
-        ignore = frozenset({errno.ENOENT}) if "f" in flags else frozenset()
-        return self._each_operand(files, remove, "rm: cannot remove", ignore)
+        return self._file_command("rm", args, "f", remove, "rm: cannot remove",
+                                  lambda flags: frozenset({errno.ENOENT}) if "f" in flags else frozenset())
 
     async def builtin_exit(self, args: list[str]) -> Result:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)

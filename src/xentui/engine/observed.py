@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from xentui.core.model import HostFacts
 from xentui.diagnosis import Diagnosis, diagnose_pool
 
-__all__ = ["BurstDiagnosis", "PoolObserved", "PoolObserver"]
+__all__ = ["BurstDiagnosis", "PoolObserved", "PoolObserver", "publish_fact"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,17 @@ class PoolObserved:
 
 
 PoolObserver = Callable[[PoolObserved], None]
+
+
+def publish_fact(
+    f: HostFacts, facts: dict[str, HostFacts], listeners: list[Callable[[HostFacts], None]], observed: BurstDiagnosis
+) -> None:
+    """The one way a fact arrives (an engine's probe, a static source): stored, told to every
+    listener, and noted for the next diagnosis."""
+    facts[f.name] = f
+    for listener in list(listeners):
+        listener(f)
+    observed.note(f)
 
 
 class BurstDiagnosis:

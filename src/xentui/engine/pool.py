@@ -23,7 +23,7 @@ import platformdirs
 from xentui.core.config import HostEntry, PoolConfig, Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
 from xentui.core.model import HostFacts, Source, SshState
-from xentui.engine.observed import BurstDiagnosis
+from xentui.engine.observed import BurstDiagnosis, publish_fact
 from xentui.engine.carry import carry_forward
 from xentui.engine.probe import ProbeTimeouts, probe_host
 from xentui.engine.secrets import hold_password, pool_password
@@ -147,10 +147,7 @@ class PoolEngine:
     # ------------------------------------------------------------------ facts
     def publish(self, facts: HostFacts) -> None:
         """`facts` are now what the engine knows of that host: stored, and told to every listener."""
-        self.facts[facts.name] = facts
-        for listener in list(self.listeners):
-            listener(facts)
-        self.observed.note(facts)
+        publish_fact(facts, self.facts, self.listeners, self.observed)
 
     def diagnose(self) -> Diagnosis:
         return diagnose_pool(list(self.facts.values()), pool=self.pool.name)

@@ -364,18 +364,6 @@ def fold_stretches(rows: Iterable[Row], local: tzinfo = UTC) -> list[Stretch]:
     return [s for s in out if s.incident is not None or len(s.timeline) > 0 or s.host_changes]
 
 
-def render_report(
-    pool: str,
-    events: Iterable[Event],
-    audit: Iterable[AuditRecord],
-    hosts: Sequence[str],
-    since: datetime | None = None,
-    until: datetime | None = None,
-    local: tzinfo = UTC,
-) -> str:
-    return "\n".join(render_report_lines(pool, events, audit, hosts, since, until, local))
-
-
 def render_report_lines(
     pool: str,
     events: Iterable[Event],
@@ -454,6 +442,11 @@ def render_report_lines(
                 yield "|---|---|---|---|---|---|---|---|"
                 yield from s.commands
             yield ""
+
+
+def render_report(*args: Any, **kw: Any) -> str:
+    """The whole report as one text: `render_report_lines` (same arguments), joined."""
+    return "\n".join(render_report_lines(*args, **kw))
 
 
 def cmd_report(config: Config, pool: PoolConfig, since: str | None, until: str | None) -> int:

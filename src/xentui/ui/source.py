@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 from xentui.core.config import Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
-from xentui.engine.observed import BurstDiagnosis
+from xentui.engine.observed import BurstDiagnosis, publish_fact
 from xentui.engine.pool import PoolEngine
 from xentui.core.model import CommandResult
 from xentui.trail.journal import EventStream, Journal, journal_path
@@ -146,11 +146,8 @@ class StaticSource:
         return self._facts
 
     def publish(self, facts: HostFacts) -> None:
-        """A fact arrives (as from a probe): store it and tell the listeners."""
-        self._facts[facts.name] = facts
-        for listener in list(self.listeners):
-            listener(facts)
-        self.observed.note(facts)
+        """A fact arrives (as from a probe): stored, told to the listeners, observed."""
+        publish_fact(facts, self._facts, self.listeners, self.observed)
 
     def start(self) -> None:
         """The facts given up front are the first observation."""

@@ -166,13 +166,10 @@ class Field:
         return parse_map(self.value)
 
 
+# " RO", "SRW", "MRO"...: the field's kind (" " scalar, S set, M map), then read-only or read-write
+_KIND_LETTERS: dict[str, FieldKind] = {" ": "scalar", "S": "set", "M": "map"}
 _MARKERS: dict[str, tuple[FieldKind, bool]] = {
-    " RO": ("scalar", False),
-    " RW": ("scalar", True),
-    "SRO": ("set", False),
-    "SRW": ("set", True),
-    "MRO": ("map", False),
-    "MRW": ("map", True),
+    letter + access: (kind, access == "RW") for letter, kind in _KIND_LETTERS.items() for access in ("RO", "RW")
 }
 
 # Optional left padding, the field name (no leading blank; non-greedy so the

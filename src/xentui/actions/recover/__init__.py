@@ -31,8 +31,11 @@ The package, side by side (the console's pane is `xentui.ui.panes.recover`):
   promoted and what choosing it costs (the pane's picker);
 * `plan` — `plan_promote_and_recover`, `expected_recovered` (the UUIDs
   recover-slaves should print; the split-brain heal uses it too);
-* `guards` — the runner's guard rails for a promotion, registered with
-  `kinds.register_step` when the package is imported, with how each is read back.
+* `readback` — how a promotion and a recover-slaves are read back from the
+  hosts: the fuse waited out, pool.conf re-read, the printed UUIDs compared
+  with the hosts expected (`compare_recovered`, pure);
+* `guards` — the promotion as a kind of step (command, guard rails,
+  read-back), registered when the package is imported.
 """
 
 from __future__ import annotations

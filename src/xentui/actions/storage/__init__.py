@@ -24,8 +24,8 @@ The package, side by side (the console's panes are in `xentui.ui.panes.storage`)
   `StorageFacts`;
 * `plan` — `plan_local_sr`, `LocalSRPlan` (`as_plan`: the one-step plan the
   runner confirms, runs, audits and reads back);
-* `guards` — the runner's guard rails for sr-create, registered with
-  `kinds.register_step` when the package is imported, with how each is read back.
+* `guards` — sr-create as a kind of step: its command, and its read-back
+  (the SR the command printed must be listed by the host's own sr-list).
 """
 
 from __future__ import annotations

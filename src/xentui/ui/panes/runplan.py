@@ -413,6 +413,10 @@ class PlanPane(Screen[None]):
         self.dismiss(None)
 
     # ------------------------------------------------------------------ running
+    def may_start(self, what: str) -> bool:
+        """A change may start now: not read-only (else the refusal is shown) and no run in progress."""
+        return not self.xapp.refuse_read_only(what) and not self.running
+
     def action_run(self) -> None:
         if self.xapp.refuse_read_only(f"running the plan ({self.PANE_TITLE})"):
             return
@@ -578,12 +582,9 @@ class PlanPane(Screen[None]):
             pass
 
     def action_follow_up(self) -> None:
-        if self.xapp.refuse_read_only("running the follow-up"):
+        if not self.may_start("running the follow-up") or self.report is None:
             return
-        report = self.report
-        if self.running or report is None:
-            return
-        plan = report.follow_up()
+        plan = self.report.follow_up()
         if plan is None:
             self.notify("Nothing is offered.", timeout=3)
             return

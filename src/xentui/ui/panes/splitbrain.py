@@ -194,10 +194,8 @@ class SplitBrainScreen(PlanPane):
         return super().check_action(action, parameters)
 
     def action_override(self) -> None:
-        if self.xapp.refuse_read_only("the override (recover-slaves against the diagnosis)"):
-            return
         host = self.chosen
-        if self.running or host is None:
+        if not self.may_start("the override (recover-slaves against the diagnosis)") or host is None:
             return
         ok, reason = self._allowed(host)
         if ok:

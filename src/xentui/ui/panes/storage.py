@@ -334,10 +334,6 @@ class StorageScreen(StorageOps, Screen[None]):
         self._fill_table()
         refresh_footer(self)
 
-    def action_reread(self) -> None:
-        if not self.busy:
-            self.reread()
-
     def action_create(self) -> None:
         if self.app.refuse_read_only("creating a local SR"):  # type: ignore[attr-defined]
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -128,6 +129,12 @@ class StorageOps:
 
     ctx: PaneContext
     app: Any
+    busy: bool
+    reread: Callable[[], Any]  # each screen reads its own scope again (a host, the pool): a worker
+
+    def action_reread(self) -> None:
+        if not self.busy:
+            self.reread()
 
     def _timeout(self) -> float:
         return float(self.ctx.settings.command_timeout)

@@ -254,10 +254,6 @@ class PoolStorageScreen(StorageOps, Screen[None]):
 
         self.app.push_screen(StorageScreen(self.ctx, host=key.partition("/")[0]), lambda _: self.reread())
 
-    def action_reread(self) -> None:
-        if not self.busy:
-            self.reread()
-
     def action_create_all(self) -> None:
         if self.app.refuse_read_only("creating local SRs"):  # type: ignore[attr-defined]
             return
