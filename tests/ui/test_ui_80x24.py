@@ -1,6 +1,6 @@
 """At xsconsole's 80x24 (issue 25 point 3): the banner keeps to four lines, every command of a
 plan is on screen before F8, and a long host name or address never runs into the next column.
-The snapshots (tests/test_ui_snapshots.py, 80x24) pin the layout; these say what must hold."""
+The snapshots (tests/ui/test_ui_snapshots.py, 80x24) pin the layout; these say what must hold."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Deterministic: the console runs on constructed facts (`xentui.devtools.samples`:
 fixed UUIDs, fixed times, a fixed clock) through a `StaticSource`, never on a
 live engine.  Update after an intended change with
-`pytest tests/test_ui_snapshots.py --snapshot-update`, then look at the SVGs
+`pytest tests/ui/test_ui_snapshots.py --snapshot-update`, then look at the SVGs
 in tests/__snapshots__/test_ui_snapshots/.
 """
 

@@ -11,7 +11,7 @@ field splitting of unquoted expansions; redirections `>`, `>>`, `<`, `N>&M`,
 
 Host-specific commands are simulated: `xe`, `cat`/`head`/`ls` of the host's
 files, `mkdir [-p]`, `rmdir`, `rm [-f]` (as coreutils answers: the pool lease
-is an atomic mkdir; tests/test_sim_lease_shell.py compares each with the
+is an atomic mkdir; tests/xensim/test_sim_lease_shell.py compares each with the
 machine's bash), `hostname [-I]`, `pvs`, `readlink -f`, `xargs` (its command runs in
 this shell, so `xe` stays simulated), and the builtins (`echo`, `printf`,
 `read`, `test`/`[`, `true`, `false`, `exit`, `exec`, `break`, `continue`,

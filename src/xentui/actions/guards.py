@@ -10,7 +10,7 @@
   "Type 'yes' to continue" on stdin, which over non-interactive SSH ends in
   "Lost connection to the server."), and `--force` is only added after the
   console's own confirmation (`forget_step(..., confirmed=True)`); the
-  executor also asks `confirm(step)` before running it.
+  runner also asks `confirm(step)` before running it.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def forget_step(
 
 
 def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None = None) -> str | None:
-    """Why the executor must not run this step now (None: allowed).
+    """Why the runner must not run this step now (None: allowed).
 
     Checks that only xe (or xe-toolstack-restart) runs, that host-forget /
     pool-eject carry --force, that the command is exactly what the builders

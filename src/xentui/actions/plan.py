@@ -5,12 +5,13 @@ A `Plan` is pure data (pydantic, JSON-able): the steps to run one by one
 the preconditions checked when the plan was made (`Check`), and the actions
 forbidden right now with the reason (`ForbiddenStep`).  Nothing here does
 I/O; the planning functions live in one package per feature
-(`recover/`, `splitbrain/`, `designate/`, `storage/`, `onboard/`) and `executor.PlanRunner`
+(`recover/`, `splitbrain/`, `designate/`, `storage/`, `onboard/`), each registering its kinds of
+step (`kinds.register_step`), and `runner.PlanRunner`
 runs a plan through the engine's sessions.
 
 `Plan.blocked` is true when a precondition failed; `Plan.blocked_reason`
 names it.  A blocked plan still lists its steps so the console can show what
-it would do once the precondition holds, but the executor refuses to run it.
+it would do once the precondition holds, but the runner refuses to run it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ __all__ = [
 
 
 class StepAction(StrEnum):
-    """What a step does: the executor verifies each kind its own way."""
+    """What a step does: the vocabulary of plans; the feature that plans a kind registers how it is
+    built, guarded and read back (`kinds.register_step`)."""
 
     PROMOTE = "promote"  # xe pool-emergency-transition-to-master
     RECOVER_SLAVES = "recover-slaves"  # xe pool-recover-slaves
@@ -60,9 +62,9 @@ class Step(BaseModel):
     """One command on one host.
 
     `precondition` says (in words) what must still hold just before it runs;
-    `verify` says how the executor checks its effect (by re-probing or reading
+    `verify` says how the runner checks its effect (by re-probing or reading
     pool.conf, never by trusting the printed message).  The machine-readable
-    fields after those tell the executor what to check:
+    fields after those tell the runner what to check:
 
     * `new_master`: the host every reachable host should follow afterwards
       (promote / recover-slaves / reset-master / designate);
@@ -80,7 +82,7 @@ class Step(BaseModel):
     precondition: str | None = None
     verify: str = ""
     action: StepAction
-    dangerous: bool = True  # the executor asks `confirm(step)` first
+    dangerous: bool = True  # the runner asks `confirm(step)` first
     new_master: str | None = None
     expected: dict[str, str] = Field(default_factory=dict)
     master_address: str | None = None
@@ -121,7 +123,7 @@ class Plan(BaseModel):
     preconditions: list[Check] = Field(default_factory=list)
     forbidden: list[ForbiddenStep] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
-    # Steps offered only when a condition is met after the run (the executor's
+    # Steps offered only when a condition is met after the run (the runner's
     # RunReport says which apply); `when` of each is in its `precondition`.
     contingency: list[Step] = Field(default_factory=list)
 

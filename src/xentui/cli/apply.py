@@ -8,7 +8,7 @@ In the order a script can rely on:
    from is compared: a change that matters (verdict, who acts as master, the
    candidate, a host's reach / role / master / UUID) refuses it, each change
    said in words (exit 3): make a new plan;
-4. the runner (actions/executor.py, PlanRunner) runs it: the pool's lease
+4. the runner (actions/runner.py, PlanRunner) runs it: the pool's lease
    (someone else's live lease refuses it naming the holder, exit 4;
    `--take-over WHO` takes it over when WHO names the holder), the guard rails
    (exit 6 when they refuse), a confirmation per dangerous step — `--yes` for

@@ -4,7 +4,7 @@ Start-up is paid by every `xentui check` a monitoring system runs: this
 module imports only the standard library's argparse at load time. Each
 command imports what it needs (pydantic with the config, asyncssh with the
 engine, Textual with the console, the simulator for `demo`/`sim`);
-tests/test_startup.py holds it to that.
+tests/cli/test_startup.py holds it to that.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Development tools, out of the product's import path.
 
 Only `xentui demo`, `xentui sim` and the tests load this package (the
-console and `xentui status` never do; tests/test_import_contracts.py checks it):
+console and `xentui status` never do; tests/project/test_import_contracts.py checks it):
 
     demo         DemoController and run_demo(): the simulator behind `xentui demo`
     samples      constructed facts of the main states (snapshot tests, pane tests)

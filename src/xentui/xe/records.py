@@ -208,7 +208,7 @@ def _parse_fields(text: str) -> list[list[_Line]]:
     # \u2028, … which may legitimately appear inside a value.
     for lineno, line in enumerate(text.split("\n"), start=1):
         # CRLF through a terminal (ssh -t). A value's trailing blanks are kept: xe prints the value
-        # verbatim, and a name-label may end in a blank (tests/test_storage_labels.py).
+        # verbatim, and a name-label may end in a blank (tests/actions/test_storage_labels.py).
         line = line.removesuffix("\r")
         if _is_blank(line):
             if current:

@@ -5,7 +5,7 @@
 * `pool`   — `PoolLease` (acquire / keep / release over the engine's sessions),
   `read_pool_lease` (what every face shows), `LeaseRefused`.
 
-The runner (`actions.executor.PlanRunner`) takes it before a plan's first change.
+The runner (`actions.runner.PlanRunner`) takes it before a plan's first change.
 """
 
 from __future__ import annotations
