@@ -22,7 +22,7 @@ latency on every host, pulls cables, and measures for 8 and 64 hosts (and
 * event-loop responsiveness (watchdog p99 / max) while 64 hosts are polled:
   the console shares that loop, so it bounds how late a key press is handled.
 
-Writes bench/results.md and bench/results.json.  This is a script, not a
+Writes its section of bench/results.md (between the `probe-bench` markers) and bench/results.json.  This is a script, not a
 test: nothing here asserts a time.  Needs `parallel-ssh` (Debian: pssh) and
 the OpenSSH client.
 
@@ -48,6 +48,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sections import write_section  # bench/sections.py: the script's own section of results.md
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -1005,7 +1007,7 @@ def main() -> int:
         results = json.loads(args.out.with_suffix(".json").read_text())
         estimate_sequential(results)
         results["notes"] = notes(results)
-        args.out.write_text(report(results))
+        write_section(args.out, "probe-bench", report(results))
         print(f"wrote {args.out}")
         return 0
     if args.quick:
@@ -1015,7 +1017,7 @@ def main() -> int:
             print(f"probe_bench: {tool} not found (apt-get install -y pssh openssh-client)", file=sys.stderr)
             return 2
     results = asyncio.run(main_async(args))
-    args.out.write_text(report(results))
+    write_section(args.out, "probe-bench", report(results))
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     return 0

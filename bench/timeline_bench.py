@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -35,10 +34,11 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from sections import write_section  # bench/sections.py: the script's own section of results.md
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GOLDEN = ROOT / "tests" / "golden"
-BEGIN, END = "<!-- timeline-bench -->", "<!-- /timeline-bench -->"
 GOALS = {"report_s": 2.0, "report_mb": 200.0, "first_page_s": 0.3}
 
 
@@ -132,7 +132,6 @@ def section(n: int, journal: Path, reps: list[tuple[float, float, int, float]], 
     commit = git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
     lines = [
-        BEGIN,
         "## The timeline and the report on a big journal (issue 25)",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit}`{dirty} on {platform.system()} "
@@ -164,18 +163,8 @@ def section(n: int, journal: Path, reps: list[tuple[float, float, int, float]], 
         "Before (issue 25): the console rendered the whole report as one Textual Markdown document on the "
         "event loop; a journal of about 2,600 events froze it for 22.6 s and took it to about 590 MB. "
         "The report read the whole journal and kept every event with its facts.",
-        END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str, path: Path) -> None:
-    old = path.read_text() if path.exists() else ""
-    if BEGIN in old and END in old:
-        new = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", lambda _m: text, old, flags=re.S)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
 
 
 def main() -> int:
@@ -191,7 +180,7 @@ def main() -> int:
         reps = [report_run(config) for _ in range(args.reps)]
         tl = [asyncio.run(timeline_run(journal, audit)) for _ in range(args.reps)]
         text = section(args.events, journal, reps, tl, load_before)
-    write_section(text, args.out)
+    write_section(args.out, "timeline-bench", text)
     print(text)
     return 0
 
