@@ -357,13 +357,15 @@ class Simulator:
         except (OSError, ssl.SSLError, asyncio.TimeoutError, ConnectionError):
             pass  # a client that hangs up mid-handshake ends its channel, never the SSH connection
         finally:
-            a.cancel()
-            b.cancel()
-            w2.close()
-            try:
-                writer.close()
-            except Exception:
-                pass
+            # closed by the garbage collector after the test's loop ended: nothing left to cancel
+            if not loop.is_closed():
+                a.cancel()
+                b.cancel()
+                w2.close()
+                try:
+                    writer.close()
+                except Exception:
+                    pass
 
     # ------------------------------------------------------------------ faults
     def _on_physical_change(self, h: SimHost) -> None:
