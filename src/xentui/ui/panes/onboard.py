@@ -68,7 +68,7 @@ from xentui.actions.onboard import (
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
 from xentui.xe import commands as xc
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 from xentui.ui.render import plain_text

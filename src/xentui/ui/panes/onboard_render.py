@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xentui.actions.onboard import FORCE_SKIPPABLE, JoinCheck, JoinStatus, StepOutput, UpdateDiff, blocking, not_checked
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 
 __all__ = ["STATUS_MARK", "STATUS_STYLE", "checks_summary", "checks_table", "checks_verdict", "step_text", "updates_table"]
 
