@@ -20,7 +20,11 @@
    names the update).
 
 The pane opens no connection itself: `actions.onboard` does, on the
-engine's session to the pool master and a session to the new host.
+engine's session to the pool master and a session to the new host. Nor does
+it decide anything: the wizard (`actions.onboard.wizard.Wizard`, a pure state
+machine) takes what the admin does and what each step came to, and returns
+what to do next as data; the pane draws the wizard's state and carries out
+those intents (the connection, the reads, the runner's plans, the config file).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,22 +62,27 @@ from xentui.actions.onboard import (
     gather_failures,
     gather_host_profile,
     join_refusal,
-    missing_updates,
     not_mirrored,
     pool_host_session,
     prejoin_checks,
     trust_command,
     update_differences,
 )
+from xentui.actions.onboard import wizard as wz
+from xentui.actions.onboard.wizard import Stage, Wizard, Work, joined_entry
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
 from xentui.xe import commands as xc
-from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 from xentui.ui.render import plain_text
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen"]
+
+#: the intents that are work (they wait on a host); the others draw, ask or focus
+_WORK = (wz.OpenConnection, wz.RunTrust, wz.ReadHosts, wz.RunLevel, wz.RunJoin, wz.NameJoinedHost, wz.WatchHost)
+_TONE = {"bad": BAD, "warn": WARN, "muted": MUTED}
 
 # --------------------------------------------------------------------------- the screen
 
@@ -81,7 +90,6 @@ __all__ = ["ONBOARD_PANE", "OnboardScreen"]
 def _field(label: str, **input_kw: Any) -> Horizontal:
     """One labelled input line of a step."""
     return Horizontal(Label(label), Input(compact=True, **input_kw), classes="ob-row")
-
 
 
 class OnboardScreen(Screen[None]):
@@ -111,25 +119,18 @@ class OnboardScreen(Screen[None]):
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.conn: NewHostConnection | None = None
-        self.entry: HostEntry | None = None
-        self.new_profile: HostProfile | None = None
-        self.pool_profile: HostProfile | None = None
-        self.checks: list[JoinCheck] = []
-        self.missing: list[UpdateInfo] = []
-        self.level_report: LevelReport | None = None
+        self.wizard = Wizard(live=ctx.engine is not None, timeout=self._timeout())
+        self.conn: NewHostConnection | None = None  # the connection itself (the wizard sees a `Link`)
         self.level_steps: list[StepOutput] = []
-        self.join_report: JoinReport | None = None
         self.post_join: list[str] = []  # the checked steps after the join (session, table row)
-        self.config_written: Path | None = None
-        self.already_configured = False
-        self.busy = False
         self.ready = False  # composed and shown (tests)
         self._anchor: str | None = None  # the step kept at the top of the pane across resizes
         self.profiles_read = 0  # tests: how many times both hosts were read
         self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
         self._next_shown: str | None = None  # the fixed next-step line as last drawn
         self._noted: dict[str, str] = {}  # per output area: the outcome last sent to the activity view
+        self._drawing = 0  # an outcome is being drawn: the step is not over until it is shown
+        self._answer: asyncio.Future[bool] | None = None  # the runner's question, open
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -178,6 +179,8 @@ class OnboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"onboarding · pool {self.ctx.pool}"
+        self.wizard = Wizard(live=self.ctx.engine is not None, config_file=self._config_path() is not None,
+                             timeout=self._timeout())
         self.call_after_refresh(self._first_show)
 
     def _first_show(self) -> None:
@@ -186,6 +189,167 @@ class OnboardScreen(Screen[None]):
         self._sync_buttons()
         self.query_one("#ob-address", Input).focus()
         self.ready = True
+
+    # ------------------------------------------------------------------ the wizard's state, as the pane shows it
+    @property
+    def busy(self) -> bool:
+        """A step runs, or its outcome is still being drawn."""
+        return self.wizard.running is not None or self._drawing > 0
+
+    @property
+    def entry(self) -> HostEntry | None:
+        return self.wizard.entry
+
+    @property
+    def new_profile(self) -> HostProfile | None:
+        return self.wizard.new
+
+    @property
+    def pool_profile(self) -> HostProfile | None:
+        return self.wizard.pool
+
+    @property
+    def checks(self) -> list[JoinCheck]:
+        return list(self.wizard.checks)
+
+    @property
+    def missing(self) -> list[UpdateInfo]:
+        return list(self.wizard.missing)
+
+    @property
+    def level_report(self) -> LevelReport | None:
+        return self.wizard.level_report
+
+    @property
+    def join_report(self) -> JoinReport | None:
+        return self.wizard.join_report
+
+    @property
+    def config_written(self) -> Path | None:
+        return Path(self.wizard.config_written) if self.wizard.config_written is not None else None
+
+    @property
+    def already_configured(self) -> bool:
+        return self.wizard.already_configured
+
+    def join_blocked_by(self) -> str | None:
+        """Why Join is not offered now (None: every check passes and every fact was read)."""
+        return self.wizard.join_blocked_by()
+
+    # ------------------------------------------------------------------ forwarding to the wizard
+    def _link(self) -> wz.Link | None:
+        conn = self.conn
+        if conn is None:
+            return None
+        return wz.Link(name=conn.name, up=conn.up, needs_trust=conn.needs_trust,
+                       trustable=conn.known_hosts_path is not None and conn.known_hosts_host is not None)
+
+    def _send(self, event: wz.Event) -> list[wz.Intent]:
+        """The wizard takes the event; its new state is the pane's; what it asks for is returned."""
+        self.wizard, intents = self.wizard.handle(event)
+        return intents
+
+    def _forward(self, event: wz.Event, **secrets: Any) -> None:
+        """An event from the admin: what only draws, asks or answers is done now; work goes to a worker."""
+        intents = self._send(event)
+        self._sync_buttons()
+        if any(isinstance(i, (*_WORK, wz.ShowChecks, wz.ShowLevel, wz.Leave)) for i in intents):
+            self._work(intents, secrets)
+        else:
+            for intent in intents:
+                self._now(intent)
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def _work(self, intents: Sequence[wz.Intent], secrets: dict[str, Any]) -> None:
+        await self._carry_out(intents, secrets)
+
+    async def _feed(self, event: wz.Event) -> None:
+        """An outcome of the pane's work: the wizard takes it; its intents are carried out in order."""
+        intents = self._send(event)
+        self._sync_buttons()
+        await self._carry_out(intents, {})
+
+    async def _carry_out(self, intents: Sequence[wz.Intent], secrets: dict[str, Any]) -> None:
+        for intent in intents:
+            if isinstance(intent, _WORK):
+                await self._do_work(intent, secrets)
+                continue
+            self._drawing += 1
+            try:
+                if isinstance(intent, wz.ShowChecks):
+                    await self._show_checks()
+                elif isinstance(intent, wz.Leave):
+                    if self.conn is not None:
+                        await self.conn.close()
+                    self.dismiss(None)
+                else:
+                    self._now(intent)
+            finally:
+                self._drawing -= 1
+        self._sync_buttons()
+
+    def _now(self, intent: wz.Intent) -> None:
+        """Carry out an intent that waits on nothing."""
+        if isinstance(intent, wz.Notice):
+            self._say(intent.area, Text(intent.text, style=_TONE[intent.tone]), outcome=True)
+        elif isinstance(intent, wz.ShowConnection):
+            self._show_connection()
+        elif isinstance(intent, wz.ShowLevel):
+            self._show_level(intent.report)
+        elif isinstance(intent, wz.ShowJoin):
+            self._render_join()
+        elif isinstance(intent, wz.Focus):
+            self._focus(intent)
+        elif isinstance(intent, wz.Start):
+            self._begin(intent.step)
+        elif isinstance(intent, wz.AskAdmin):
+            self._ask(intent.step)
+        elif isinstance(intent, wz.Answer):
+            if self._answer is not None and not self._answer.done():
+                self._answer.set_result(intent.ok)
+        elif isinstance(intent, wz.RefreshPool):
+            self.ctx.source.refresh()
+        elif isinstance(intent, wz.WriteConfig):
+            self._write_config(intent.entry)
+        elif isinstance(intent, wz.Wait):
+            self.notify(intent.text, severity="warning", timeout=3)
+        else:  # pragma: no cover - every intent is named above
+            raise TypeError(f"the pane cannot carry out {intent!r}")
+
+    async def _do_work(self, intent: wz.Intent, secrets: dict[str, Any]) -> None:
+        running = self.wizard.running
+        try:
+            if isinstance(intent, wz.OpenConnection):
+                await self._open_connection(intent.entry, secrets.get("user"), secrets.get("password"))
+            elif isinstance(intent, wz.RunTrust):
+                await self._run_trust()
+            elif isinstance(intent, wz.ReadHosts):
+                await self._read_profiles()
+            elif isinstance(intent, wz.RunLevel):
+                await self._run_level(intent.paths)
+            elif isinstance(intent, wz.RunJoin):
+                await self._run_join(intent.address, intent.user, secrets.get("password", ""))
+            elif isinstance(intent, wz.NameJoinedHost):
+                entry = self._joined_entry()
+                if entry is not None:
+                    await self._feed(wz.HostNamed(entry))
+            elif isinstance(intent, wz.WatchHost):
+                await self._watch_new_host()
+        except BaseException:
+            if running is not None:
+                self._send(wz.Interrupted(running))
+                if self.is_mounted:
+                    self._sync_buttons()
+            raise
+
+    def _focus(self, intent: wz.Focus) -> None:
+        if intent.target.startswith("file:"):
+            fields = self.file_inputs()
+            i = int(intent.target.split(":", 1)[1])
+            if i < len(fields):
+                fields[i].focus(scroll_visible=intent.scroll)
+        else:
+            self.query_one(f"#{intent.target}", Input).focus(scroll_visible=intent.scroll)
 
     # ------------------------------------------------------------------ helpers
     def _say(self, widget_id: str, content: RenderableType, *, outcome: bool | str = False) -> None:
@@ -263,22 +427,16 @@ class OnboardScreen(Screen[None]):
         self._say("ob-intro", t)
 
     def _sync_buttons(self) -> None:
-        conn = self.conn
-        self.query_one("#ob-trust", Button).display = conn is not None and conn.needs_trust and not self.connected
-        self.query_one("#ob-connect", Button).disabled = self.busy or self.ctx.engine is None
-        ready = self.connected and self.new_profile is not None and self.pool_profile is not None
-        self.query_one("#ob-level", Button).disabled = self.busy or not ready or not self.missing
-        self.query_one("#ob-recheck", Button).disabled = self.busy or not self.connected
-        joined = self.join_report is not None and self.join_report.accepted
-        why = self.join_blocked_by()
-        self.query_one("#ob-join", Button).disabled = self.busy or not ready or joined or why is not None
-        why_text = "" if joined or not ready or why is None else f"Join is disabled: {why}"
-        if self.text_of("ob-join-why").strip() != why_text:
-            self._say("ob-join-why", Text(why_text, style=BAD))
-        self.query_one("#ob-add-config", Button).display = bool(
-            self.join_report is not None and self.join_report.joined and self._config_path() is not None
-            and self.config_written is None and not self.already_configured
-        )
+        self._send(wz.LinkSeen(self._link()))  # a session may have dropped since it was drawn
+        b = self.wizard.buttons()
+        self.query_one("#ob-trust", Button).display = b.trust
+        self.query_one("#ob-connect", Button).disabled = not b.connect
+        self.query_one("#ob-level", Button).disabled = not b.level
+        self.query_one("#ob-recheck", Button).disabled = not b.recheck
+        self.query_one("#ob-join", Button).disabled = not b.join
+        if self.text_of("ob-join-why").strip() != b.join_why:
+            self._say("ob-join-why", Text(b.join_why, style=BAD))
+        self.query_one("#ob-add-config", Button).display = b.add_config
         self._show_next()
 
     # ------------------------------------------------------------------ the fixed verdict and next step
@@ -286,19 +444,20 @@ class OnboardScreen(Screen[None]):
         """Two lines kept below the scrolled steps: where onboarding stands, and the exact next step
         (with its host and command) or why there is none — what F8 does."""
         t = Text()
-        conn, new = self.conn, self.new_profile
-        report = self.join_report
-        if report is not None and report.accepted:
+        w, conn = self.wizard, self.conn
+        stage = w.stage
+        if stage is Stage.JOINED and w.join_report is not None:
+            report = w.join_report
             t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
                           else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
-            if self.query_one("#ob-add-config", Button).display:
+            if w.add_config_offered:
                 t.append("\nnext: ", style=MUTED)
                 t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
             return t
-        if new is not None and self.pool_profile is not None:  # what was read decides (a reconnect clears it)
-            t.append_text(self._next_after_checks(new, self.pool_profile))
+        if stage is Stage.CHECKED and w.new is not None and w.pool is not None:  # what was read decides
+            t.append_text(self._next_after_checks(w.new, w.pool))
             return t
-        if self.ctx.engine is None:
+        if stage is Stage.OFFLINE:
             t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
             return t
         if conn is None:
@@ -306,18 +465,18 @@ class OnboardScreen(Screen[None]):
             t.append("\nnext: ", style=MUTED)
             t.append("type the new host's ssh alias or address, then F8 (Connect)")
             return t
-        if not self.connected:
-            if conn.needs_trust:
-                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
-                         style=f"bold {WARN}")
-                t.append("\nnext: ", style=MUTED)
-                t.append("on this jump box: ", style="bold")
-                t.append(trust_command(conn) + " (F8: Trust this host key)")
-            else:
-                t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
-                t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
-                t.append("\nnext: ", style=MUTED)
-                t.append("check the address, user and password, then F8 (Connect)")
+        if stage is Stage.UNTRUSTED:
+            t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
+                     style=f"bold {WARN}")
+            t.append("\nnext: ", style=MUTED)
+            t.append("on this jump box: ", style="bold")
+            t.append(trust_command(conn) + " (F8: Trust this host key)")
+            return t
+        if stage is Stage.NOT_CONNECTED:
+            t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
+            t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
+            t.append("\nnext: ", style=MUTED)
+            t.append("check the address, user and password, then F8 (Connect)")
             return t
         t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
         return t
@@ -362,43 +521,97 @@ class OnboardScreen(Screen[None]):
     def _next_inputs_changed(self) -> None:
         self._show_next()
 
+    # ------------------------------------------------------------------ keys and buttons: forwarded
+    def _file_fields(self) -> tuple[wz.FileField, ...]:
+        fields = []
+        for i in self.file_inputs():
+            typed = str(i.value)
+            path = Path(typed.strip()).expanduser()
+            fields.append(wz.FileField(typed=typed, path=str(path), is_file=bool(typed.strip()) and path.is_file()))
+        return tuple(fields)
+
     def action_next_step(self) -> None:
         """F8: the step the line above the footer names (each change still asks its confirmation)."""
-        if self.busy or self.ctx.engine is None:
+        if self.busy:
             return
-        if self.join_report is not None and self.join_report.joined:
-            if self.query_one("#ob-add-config", Button).display:  # the step the line names after the join
-                self._add_config()
-            return
-        if self.conn is None or not self.connected:
-            if self.conn is not None and self.conn.needs_trust:
-                self.trust()
-            else:
-                self.connect()
-            return
-        if self.new_profile is None or self.pool_profile is None:
-            return
-        if self.missing:
-            empty = [i for i in self.file_inputs() if not i.value.strip()]
-            if empty:
-                empty[0].focus()
-            else:
-                self.level()
-            return
-        if self.query_one("#ob-join", Button).disabled:
-            return
-        pw = self.query_one("#ob-pool-password", Input)
-        if not pw.value:
-            pw.focus()
-            return
-        self.join()
+        self._forward(wz.NextStep(self._file_fields(), bool(self.query_one("#ob-pool-password", Input).value)))
 
-    def join_blocked_by(self) -> str | None:
-        """Why Join is not offered now (None: every check passes and every fact was read)."""
-        new, pool = self.new_profile, self.pool_profile
-        if new is None or pool is None:
-            return "the checks have not run"
-        return join_refusal(self.checks, gather_failures(new, pool))
+    def _begin(self, step: str) -> None:
+        """A step pressed (a button, Enter in its field, F8): its fields go to the wizard, unless a step runs."""
+        if self.busy:
+            return
+        if step == "connect":
+            user = self.query_one("#ob-user", Input).value.strip() or None
+            pw_input = self.query_one("#ob-ssh-password", Input)
+            password = pw_input.value or None
+            pw_input.value = ""  # memory only, and only in the session's target
+            if password:
+                self.app.audit.add_secret(password)  # type: ignore[attr-defined]
+            address = self.query_one("#ob-address", Input).value
+            self._forward(wz.ConnectPressed(address), user=user, password=password)
+        elif step == "trust":
+            self._forward(wz.TrustPressed())
+        elif step == "level":
+            if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
+                return
+            self._forward(wz.LevelPressed(self._file_fields()))
+        elif step == "join":
+            if self.app.refuse_read_only("joining the new host to the pool"):  # type: ignore[attr-defined]
+                return
+            pw_input = self.query_one("#ob-pool-password", Input)
+            password = pw_input.value
+            pw_input.value = ""  # gone from the screen at once; the admin types it again to retry
+            self.app.audit.add_secret(password)  # type: ignore[attr-defined]
+            self._forward(wz.JoinPressed(self.query_one("#ob-master", Input).value,
+                                         self.query_one("#ob-master-user", Input).value, bool(password)),
+                          password=password)
+        elif step == "config":
+            self._forward(wz.AddConfigPressed())
+
+    @on(Button.Pressed, "#ob-connect")
+    @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
+    def _connect_pressed(self) -> None:
+        self._begin("connect")
+
+    @on(Button.Pressed, "#ob-trust")
+    def _trust_pressed(self) -> None:
+        self._begin("trust")
+
+    def action_recheck(self) -> None:
+        if self.connected and not self.busy:
+            self._send(wz.LinkSeen(self._link()))
+            self._forward(wz.RecheckPressed())
+
+    @on(Button.Pressed, "#ob-recheck")
+    def _recheck_pressed(self) -> None:
+        self.action_recheck()
+
+    @on(Button.Pressed, "#ob-level")
+    @on(Input.Submitted, "#ob-files Input")
+    def _level_pressed(self) -> None:
+        self._begin("level")
+
+    @on(Button.Pressed, "#ob-join")
+    @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
+    def _join_pressed(self) -> None:
+        if not self.query_one("#ob-join", Button).disabled:
+            self._begin("join")
+
+    @on(Button.Pressed, "#ob-add-config")
+    def _add_config(self) -> None:
+        self._begin("config")
+
+    async def action_back(self) -> None:
+        intents = self._send(wz.BackPressed())
+        await self._carry_out(intents, {})
+
+    def on_unmount(self) -> None:
+        # the console quits with the pane open: do not leave the new host's connection behind
+        if self.conn is not None:
+            self.conn.abort()
+
+    def file_inputs(self) -> list[Input]:
+        return list(self.query("#ob-files Input").results(Input))
 
     def _config(self) -> Config | None:
         config = getattr(self.app, "config", None)
@@ -416,55 +629,16 @@ class OnboardScreen(Screen[None]):
             return None
         return Path(path)
 
-    # ------------------------------------------------------------------ step 1: connect
-    def _start(self, step: Callable[[], object]) -> None:
-        """A button (or Enter in a step's field) starts its step's worker, unless a step is running."""
-        if not self.busy:
-            step()
-
-    @on(Button.Pressed, "#ob-connect")
-    @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
-    def _connect_pressed(self) -> None:
-        self._start(self.connect)
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def connect(self) -> None:
-        address = self.query_one("#ob-address", Input).value.strip()
-        user = self.query_one("#ob-user", Input).value.strip() or None
-        pw_input = self.query_one("#ob-ssh-password", Input)
-        password = pw_input.value or None
-        pw_input.value = ""  # memory only, and only in the session's target
-        if password:
-            self.app.audit.add_secret(password)  # type: ignore[attr-defined]
-        if not address:
-            self._say("ob-conn", Text("Type the new host's ssh alias or address first.", style=BAD), outcome=True)
-            return
-        try:
-            entry = HostEntry.parse(address)
-        except Exception as e:
-            msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
-            self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD), outcome=True)
-            return
+    # ------------------------------------------------------------------ step 1: connect (the wizard's intents)
+    async def _open_connection(self, entry: HostEntry, user: str | None, password: str | None) -> None:
         engine = self.ctx.engine
-        if engine is None:
-            self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD), outcome=True)
-            return
         if self.conn is not None:
             await self.conn.close()
-        self.entry = entry
-        self.busy = True
-        self._sync_buttons()
-        self.new_profile = self.pool_profile = None
-        self.checks, self.missing, self.join_report = [], [], None
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
-        try:
-            self.conn = await connect_to_join(engine, entry, user=user, password=password)
-        finally:
-            self.busy = False
-        self._show_connection()
-        self._sync_buttons()
-        if self.connected:
-            await self._read_profiles()
+        self.conn = await connect_to_join(engine, entry, user=user, password=password)
+        link = self._link()
+        assert link is not None
+        await self._feed(wz.Connected(link))
 
     def _show_connection(self) -> None:
         conn = self.conn
@@ -489,69 +663,48 @@ class OnboardScreen(Screen[None]):
             t.append(conn.error or conn.session.error or str(conn.state.value))
         self._say("ob-conn", t, outcome=True)
 
-    @on(Button.Pressed, "#ob-trust")
-    def _trust_pressed(self) -> None:
-        self._start(self.trust)
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def trust(self) -> None:
+    async def _run_trust(self) -> None:
         conn = self.conn
-        if conn is None or not conn.needs_trust or conn.known_hosts_path is None or conn.known_hosts_host is None:
-            return
-        self.busy = True
-        self._sync_buttons()
+        assert conn is not None  # the wizard asks for it only with a link
         steps = OnboardSteps(conn.session, timeout=self._timeout())
         runner = self._runner()
         runner.performers.update(steps.performers())
-        try:
-            run = await runner.run(steps.trust_plan(conn))
-        finally:
-            self.busy = False
-            self._sync_buttons()
+        run = await runner.run(steps.trust_plan(conn))
         result = run.results[0]
-        if result.status.value != "ok":
-            self._say("ob-conn", Text(f"✗ the key was not trusted: {result.explanation or result.status.value}",
-                                      style=BAD), outcome=True)
-            return
-        self._show_connection()
-        self._sync_buttons()
-        if self.connected:
-            await self._read_profiles()
+        link = self._link()
+        assert link is not None
+        await self._feed(wz.Trusted(result.status.value == "ok", result.explanation or result.status.value, link))
 
     # ------------------------------------------------------------------ step 2: checks
-    def action_recheck(self) -> None:
-        if self.connected and not self.busy:
-            self.recheck()
-
-    @on(Button.Pressed, "#ob-recheck")
-    def _recheck_pressed(self) -> None:
-        self.action_recheck()
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def recheck(self) -> None:
-        await self._read_profiles()
-
     async def _read_profiles(self) -> None:
         session, master = self.session, self._master_session()
         if session is None:
+            await self._feed(wz.Interrupted(Work.READ))
             return
         if master is None:
-            self._say("ob-summary", Text("No pool master to compare with (the pool is not healthy, or no live engine).",
-                                        style=BAD), outcome=True)
+            await self._feed(wz.NoMaster())
             return
-        self.busy = True
-        self._sync_buttons()
         self._say("ob-summary", Text(f"reading {session.name} and the pool master {master.name}…", style=MUTED))
-        try:
-            new, pool = await asyncio.gather(gather_host_profile(session, self._timeout()),
-                                             gather_host_profile(master, self._timeout()))
-        finally:
-            self.busy = False
+        new, pool = await asyncio.gather(gather_host_profile(session, self._timeout()),
+                                         gather_host_profile(master, self._timeout()))
         await self._set_profiles(new, pool, prejoin_checks(new, pool))
         self.profiles_read += 1
         if self.profiles_read == 1:  # the first read: the checks are what the admin wants to see next
             self._anchor = "ob-step2"
             self._scroll_to_anchor()
+
+    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
+        """Both hosts as read: the wizard takes them; the checks, the files and the focus follow."""
+        await self._feed(wz.HostsRead(new, pool, tuple(checks)))
+
+    async def _show_checks(self) -> None:
+        pool = self.wizard.pool
+        master = self.query_one("#ob-master", Input)
+        if pool is not None and not master.value and pool.address:
+            master.value = pool.address
+        self._render_checks()
+        await self._render_files()
+        self._sync_buttons()
 
     def _scroll_to_anchor(self) -> None:
         if self._anchor:
@@ -565,21 +718,6 @@ class OnboardScreen(Screen[None]):
     def on_descendant_focus(self) -> None:
         if self.profiles_read:
             self._anchor = None
-
-    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
-        self.new_profile, self.pool_profile, self.checks = new, pool, checks
-        self.missing = missing_updates(new, pool)
-        master = self.query_one("#ob-master", Input)
-        if not master.value and pool.address:
-            master.value = pool.address
-        self._render_checks()
-        await self._render_files()
-        self._sync_buttons()
-        # keyboard flow: the next thing to type is the one the checks now allow
-        if self.missing and self.file_inputs():
-            self.file_inputs()[0].focus(scroll_visible=False)  # the checks stay in view; Enter still works
-        elif self.join_blocked_by() is None and self.join_report is None:
-            self.query_one("#ob-pool-password", Input).focus()
 
     def _render_checks(self) -> None:
         new, pool = self.new_profile, self.pool_profile
@@ -620,32 +758,11 @@ class OnboardScreen(Screen[None]):
         await box.mount_all(rows)
 
     # ------------------------------------------------------------------ step 3: bring level
-    @on(Button.Pressed, "#ob-level")
-    @on(Input.Submitted, "#ob-files Input")
-    def _level_pressed(self) -> None:
-        self._start(self.level)
-
-    def file_inputs(self) -> list[Input]:
-        return list(self.query("#ob-files Input").results(Input))
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def level(self) -> None:
-        if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
-            return
+    async def _run_level(self, paths: Sequence[str]) -> None:
         session, master = self.session, self._master_session()
-        new, pool = self.new_profile, self.pool_profile
-        if session is None or new is None or pool is None or not self.missing:
-            return
-        files = [Path(i.value.strip()).expanduser() for i in self.file_inputs()]
-        problems = [f"{u.name_label}: type the path of its file" if not str(i.value).strip() else
-                    f"{u.name_label}: no such file on this jump box: {p}" if not p.is_file() else ""
-                    for u, i, p in zip(self.missing, self.file_inputs(), files)]
-        problems = [p for p in problems if p]
-        if problems:
-            self._say("ob-level-log", Text("; ".join(problems), style=BAD), outcome=True)
-            return
-        self.busy = True
-        self._sync_buttons()
+        new, pool = self.wizard.new, self.wizard.pool
+        assert new is not None and pool is not None  # the wizard levels only what was read
+        files = [Path(p) for p in paths]
         self.level_steps = []
         bar = self.query_one("#ob-progress", ProgressBar)
         bar.display = True
@@ -660,26 +777,27 @@ class OnboardScreen(Screen[None]):
             self.level_steps.append(s)
             self._say("ob-level-log", step_text(self.level_steps))
 
-        try:
-            report = await bring_level(
-                self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
-                master_session=master, on_progress=progress, on_step=step,
-            )
-            await self._show_level(report)
-        finally:
-            self.busy = False
-            self._sync_buttons()
+        report = await bring_level(
+            self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
+            master_session=master, on_progress=progress, on_step=step,
+        )
+        await self._feed(wz.Levelled(report))
+        if report.new_profile is not None and report.pool_profile is not None:
+            self.profiles_read += 1
 
     def _runner(self) -> Any:
-        """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
+        """The one runner: it confirms (the console's dialog, through the wizard), honours dry-run and audits."""
 
         async def confirm(step: Step) -> bool:
-            return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
-                                   f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
+            answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._answer = answer
+            for intent in self._send(wz.ConfirmAsked(step)):
+                self._now(intent)
+            return await answer
 
         return self.ctx.make_runner(confirm)
 
-    async def _show_level(self, report: LevelReport) -> None:
+    def _show_level(self, report: LevelReport) -> None:
         t = step_text(report.steps)
         outcome = Text()  # what the step came to, without the commands (the activity view has them)
         if report.run is not None and report.run.dry_run:
@@ -697,53 +815,19 @@ class OnboardScreen(Screen[None]):
         outcome.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
         t.append_text(outcome)
         self._say("ob-level-log", t, outcome=outcome.plain)
-        if report.new_profile is not None and report.pool_profile is not None:
-            await self._set_profiles(report.new_profile, report.pool_profile, report.checks)
-            self.profiles_read += 1
-        self.level_report = report
 
     # ------------------------------------------------------------------ step 4: join
-    @on(Button.Pressed, "#ob-join")
-    @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
-    def _join_pressed(self) -> None:
-        if not self.query_one("#ob-join", Button).disabled:
-            self._start(self.join)
-
     def join_command(self) -> str:
         """The exact command the join runs (the password goes on its stdin, never here)."""
         address = self.query_one("#ob-master", Input).value.strip()
         user = self.query_one("#ob-master-user", Input).value.strip()
         return xc.timeout_wrapped(self._timeout(), xc.pool_join(address, user, force=False))
 
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def join(self) -> None:
-        if self.app.refuse_read_only("joining the new host to the pool"):  # type: ignore[attr-defined]
-            return
+    async def _run_join(self, address: str, user: str, password: str) -> None:
         session, master = self.session, self._master_session()
-        new, pool = self.new_profile, self.pool_profile
-        pw_input = self.query_one("#ob-pool-password", Input)
-        password = pw_input.value
-        pw_input.value = ""  # gone from the screen at once; the admin types it again to retry
-        if session is None or new is None or pool is None:
-            return
+        new, pool = self.wizard.new, self.wizard.pool
+        assert new is not None and pool is not None  # the wizard joins only what was read
         audit = self.app.audit  # type: ignore[attr-defined]
-        audit.add_secret(password)
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        if not password:
-            self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD), outcome=True)
-            return
-        try:
-            self.join_command()  # validates the address and user before anything is asked
-        except ValueError as e:
-            self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD), outcome=True)
-            return
-        refusal = self.join_blocked_by()
-        if refusal is not None:  # the button is disabled; a key or a stale click must not get round it
-            self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD), outcome=True)
-            return
-        self.busy = True
-        self._sync_buttons()
         fuse = float(self.ctx.settings.toolstack_fuse)
         steps = OnboardSteps(session, timeout=self._timeout())
         plan = steps.join_plan(new, pool, self.checks, gather_failures(new, pool), address, user, password, audit,
@@ -751,33 +835,15 @@ class OnboardScreen(Screen[None]):
         runner = self._runner()
         runner.performers.update(steps.performers())
         self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
-        try:
-            run = await runner.run(plan)
-        finally:
-            self.busy = False
+        run = await runner.run(plan)
         result = run.results[0]
-        if steps.join_report is None:
-            text = {"dry-run": "dry run: pool-join was not run (audited as dry-run)",
-                    "declined": "not confirmed: nothing was run"}.get(result.status.value, result.explanation)
-            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED), outcome=True)
-            self._sync_buttons()
-            return
-        report = steps.join_report
-        self.join_report = report
-        self._render_join()
-        self._sync_buttons()
-        if report.accepted:
-            self.ctx.source.refresh()
-        if report.joined:
-            self.entry = self._joined_entry()
-            await self._watch_new_host(report)
+        await self._feed(wz.JoinRan(steps.join_report, result.status.value, result.explanation, run.dry_run))
 
     def _joined_entry(self) -> HostEntry | None:
-        """The joined host as the console and the config name it: by its own hostname, with the
-        address it was joined by kept (``{ name = "plot9", address = "10.77.0.9" }``); as typed
-        when that is already its name, or when the name is taken."""
+        """The joined host as the console and the config name it (`wizard.joined_entry`): its hostname
+        unless the console or the config already has that name."""
         entry, new = self.entry, self.new_profile
-        if entry is None or new is None or not new.hostname or new.hostname == entry.name:
+        if entry is None or new is None:
             return entry
         taken = set(self.ctx.source.facts)
         config = self._config()
@@ -786,14 +852,9 @@ class OnboardScreen(Screen[None]):
                 taken |= set(config.pool(self.ctx.pool).host_names)
             except Exception:
                 pass
-        if new.hostname in taken:
-            return entry
-        try:
-            return HostEntry.labelled(new.hostname, entry.address or entry.name)
-        except ValueError:
-            return entry  # a hostname that cannot be a name in the config: keep the address
+        return joined_entry(entry, new.hostname, taken)
 
-    async def _watch_new_host(self, report: JoinReport) -> None:
+    async def _watch_new_host(self) -> None:
         """The engine starts a session to the new host; done when its own probe (not the join's
         report) shows it as a slave of this pool's master — then it is a row of the console."""
         engine, entry = self.ctx.engine, self.entry
@@ -869,7 +930,7 @@ class OnboardScreen(Screen[None]):
         t = Text()
         path = self._config_path()
         if new_config == config:
-            self.already_configured = True
+            self._send(ConfigChecked(already=True))
             t.append(f"{entry.name} is already a host of pool {self.ctx.pool} in the config.", style=GOOD)
         elif path is not None:
             t.append(f"Add {entry.name} to pool {self.ctx.pool} in {path}? ", style="bold")
@@ -882,10 +943,10 @@ class OnboardScreen(Screen[None]):
         self._say("ob-config", t, outcome=True)
         self._sync_buttons()
 
-    @on(Button.Pressed, "#ob-add-config")
-    def _add_config(self) -> None:
-        entry, config, path = self.entry, self._config(), self._config_path()
-        if entry is None or config is None or path is None:
+
+    def _write_config(self, entry: HostEntry) -> None:
+        config, path = self._config(), self._config_path()
+        if config is None or path is None:
             return
         try:
             add_host_to_config_file(path, self.ctx.pool, entry)
@@ -896,37 +957,22 @@ class OnboardScreen(Screen[None]):
         if entry.name not in reread:
             self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD), outcome=True)
             return
-        self.config_written = path
+        self._send(wz.ConfigWritten(str(path)))
         self.ctx.audit_intent(entry.name, f"add {entry.name} to pool {self.ctx.pool} in {path}", outcome="ok",
                               detail="read back: " + ", ".join(reread))
         self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {path} "
                                     f"(read back: {len(reread)} hosts; comments kept)", style=GOOD), outcome=True)
         self._sync_buttons()
 
-    # ------------------------------------------------------------------ confirmation, back
-    async def _ask(self, host: str, command: str, title: str, explanation: str) -> bool:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bool] = loop.create_future()
+    # ------------------------------------------------------------------ confirmation
+    def _ask(self, step: Step) -> None:
+        """The runner holds `step`: the console's confirmation dialog asks the admin; the answer goes to the wizard."""
 
         def done(ok: bool) -> None:
-            if not answer.done():
-                answer.set_result(ok)
+            self._forward(wz.Answered(ok))
 
-        self.ctx.confirm(host, command, done, title=title, explanation=explanation)
-        return await answer
-
-    def on_unmount(self) -> None:
-        # the console quits with the pane open: do not leave the new host's connection behind
-        if self.conn is not None:
-            self.conn.abort()
-
-    async def action_back(self) -> None:
-        if self.busy:
-            self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
-            return
-        if self.conn is not None:
-            await self.conn.close()
-        self.dismiss(None)
+        self.ctx.confirm(step.host, step.command, done, title=f"{step.action} on {step.host}",
+                         explanation=f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
 
 
 ONBOARD_PANE = PaneSpec(
