@@ -485,7 +485,7 @@ def _connected(w: Wizard, e: Connected) -> tuple[Wizard, list[Intent]]:
 
 def _trust(w: Wizard, e: TrustPressed) -> tuple[Wizard, list[Intent]]:
     link = w.link
-    if w.running is not None or link is None or not link.needs_trust or not link.trustable:
+    if w.running is not None or not w.live or link is None or not link.needs_trust or not link.trustable:
         return w, []
     return w._set(running=Work.TRUST), [RunTrust()]
 
@@ -501,7 +501,7 @@ def _trusted(w: Wizard, e: Trusted) -> tuple[Wizard, list[Intent]]:
 
 
 def _recheck(w: Wizard, e: RecheckPressed) -> tuple[Wizard, list[Intent]]:
-    if w.running is not None or not w.connected:
+    if w.running is not None or not w.live or not w.connected:
         return w, []
     return w._set(running=Work.READ), [ReadHosts()]
 
@@ -521,7 +521,7 @@ def _hosts_read(w: Wizard, e: HostsRead) -> tuple[Wizard, list[Intent]]:
 
 
 def _level(w: Wizard, e: LevelPressed) -> tuple[Wizard, list[Intent]]:
-    if w.running is not None or w.link is None or not w.read or not w.missing:
+    if w.running is not None or not w.live or w.link is None or not w.read or not w.missing:
         return w, []
     problems = [f"{u.name_label}: type the path of its file" if not f.typed.strip() else
                 f"{u.name_label}: no such file on this jump box: {f.path}" if not f.is_file else ""
@@ -544,8 +544,8 @@ def _levelled(w: Wizard, e: Levelled) -> tuple[Wizard, list[Intent]]:
 
 
 def _join(w: Wizard, e: JoinPressed) -> tuple[Wizard, list[Intent]]:
-    if w.running is not None or w.link is None or not w.read:
-        return w, []
+    if w.running is not None or not w.live or not w.connected or not w.read:
+        return w, []  # as the button: no join on a session that dropped
     if not e.password_typed:
         return w, [Notice("ob-join-result", "Type the pool master's password first (it is not stored).")]
     try:  # the address and the user are checked before anything is asked
