@@ -30,13 +30,12 @@ those intents (the connection, the reads, the runner's plans, the config file).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -58,22 +57,31 @@ from xentui.actions.onboard import (
     bring_level,
     config_with_new_host,
     connect_to_join,
-    file_needed,
     gather_failures,
     gather_host_profile,
-    join_refusal,
     not_mirrored,
     pool_host_session,
     prejoin_checks,
-    trust_command,
     update_differences,
 )
 from xentui.actions.onboard import wizard as wz
-from xentui.actions.onboard.wizard import Stage, Wizard, Work, joined_entry
+from xentui.actions.onboard.wizard import Wizard, Work, joined_entry
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
 from xentui.xe import commands as xc
-from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
+from xentui.ui.panes.onboard_render import (
+    checks_summary,
+    checks_table,
+    config_offer_text,
+    connection_text,
+    files_intro,
+    intro_text,
+    join_text,
+    level_text,
+    next_text as verdict_and_next_step,
+    step_text,
+    updates_table,
+)
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 from xentui.ui.render import plain_text
 from xentui.ui.theme import BAD, GOOD, MUTED, WARN
@@ -411,20 +419,8 @@ class OnboardScreen(Screen[None]):
         return float(self.ctx.settings.command_timeout)
 
     def _render_intro(self) -> None:
-        t = Text()
-        master = self._master_name()
-        t.append("Bring a standalone host into pool ")
-        t.append(self.ctx.pool, style="bold")
-        if master:
-            t.append(f" (master {master}).")
-        else:
-            t.append(". ")
-            t.append("No master is visible: the pool must be healthy to take a new host.", style=BAD)
-        if self.ctx.engine is None:
-            t.append("  The console shows recorded facts: onboarding needs the live console.", style=BAD)
-        if self.ctx.dry_run:
-            t.append("  [dry run: the checks run; nothing is uploaded, applied or joined]", style=WARN)
-        self._say("ob-intro", t)
+        self._say("ob-intro", intro_text(self.ctx.pool, self._master_name(), live=self.ctx.engine is not None,
+                                         dry_run=self.ctx.dry_run))
 
     def _sync_buttons(self) -> None:
         self._send(wz.LinkSeen(self._link()))  # a session may have dropped since it was drawn
@@ -443,73 +439,11 @@ class OnboardScreen(Screen[None]):
     def next_text(self) -> Text:
         """Two lines kept below the scrolled steps: where onboarding stands, and the exact next step
         (with its host and command) or why there is none — what F8 does."""
-        t = Text()
-        w, conn = self.wizard, self.conn
-        stage = w.stage
-        if stage is Stage.JOINED and w.join_report is not None:
-            report = w.join_report
-            t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
-                          else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
-            if w.add_config_offered:
-                t.append("\nnext: ", style=MUTED)
-                t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
-            return t
-        if stage is Stage.CHECKED and w.new is not None and w.pool is not None:  # what was read decides
-            t.append_text(self._next_after_checks(w.new, w.pool))
-            return t
-        if stage is Stage.OFFLINE:
-            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
-            return t
-        if conn is None:
-            t.append("- no new host connected", style=f"bold {MUTED}")
-            t.append("\nnext: ", style=MUTED)
-            t.append("type the new host's ssh alias or address, then F8 (Connect)")
-            return t
-        if stage is Stage.UNTRUSTED:
-            t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
-                     style=f"bold {WARN}")
-            t.append("\nnext: ", style=MUTED)
-            t.append("on this jump box: ", style="bold")
-            t.append(trust_command(conn) + " (F8: Trust this host key)")
-            return t
-        if stage is Stage.NOT_CONNECTED:
-            t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
-            t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
-            t.append("\nnext: ", style=MUTED)
-            t.append("check the address, user and password, then F8 (Connect)")
-            return t
-        t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
-        return t
-
-    def _next_after_checks(self, new: HostProfile, pool: HostProfile) -> Text:
-        """The checks' verdict, then: upload+apply the first missing update, or the pool-join, or why not."""
-        t = checks_verdict(self.checks, gather_failures(new, pool))
-        t.append("\nnext: ", style=MUTED)
-        if self.missing:
-            u = self.missing[0]
-            typed = self.file_inputs()[0].value.strip() if self.file_inputs() else ""
-            name = Path(typed).name if typed else f"{u.name_label}.iso"
-            kind = "patch" if new.update_mechanism == "patch" else "update"
-            upload = (xc.patch_upload if kind == "patch" else xc.update_upload)(f"/tmp/{name}")
-            t.append(f"on {new.label}: ", style="bold")
-            t.append(f"upload {name}, {upload}, then {kind}-apply {u.label()}")
-            if len(self.missing) > 1:
-                t.append(f" (+{len(self.missing) - 1} update(s))", style=MUTED)
-            return t
-        why = self.join_blocked_by()
-        if why is not None:
-            t.append(f"none: Join is disabled: {why}", style=BAD)
-            return t
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        try:
-            command = xc.pool_join(address, user, force=False)
-        except ValueError:
-            t.append("type the pool master's address and user (Join the pool)")
-            return t
-        t.append(f"on {new.label}: ", style="bold")
-        t.append(command)  # exact: the pool password is read from stdin, never on the line
-        return t
+        fields = self.file_inputs()
+        return verdict_and_next_step(
+            self.wizard, self.conn, first_file=fields[0].value.strip() if fields else "",
+            master_address=self.query_one("#ob-master", Input).value.strip(),
+            master_user=self.query_one("#ob-master-user", Input).value.strip(), config_path=self._config_path())
 
     def _show_next(self) -> None:
         text = self.next_text()
@@ -641,27 +575,8 @@ class OnboardScreen(Screen[None]):
         await self._feed(wz.Connected(link))
 
     def _show_connection(self) -> None:
-        conn = self.conn
-        if conn is None:
-            return
-        t = Text()
-        if self.connected:
-            t.append("✓ connected ", style=f"bold {GOOD}")
-            t.append(f"to {conn.session.name}")
-            if conn.fingerprint:
-                t.append(f" (host key {conn.fingerprint})", style=MUTED)
-        elif conn.needs_trust:
-            t.append("! host key unknown ", style=f"bold {WARN}")
-            t.append(f"— {conn.session.name} offers\n")
-            t.append(f"  {conn.fingerprint}\n", style="bold")
-            t.append("Compare it with the host's own `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` "
-                     "(its console, iDRAC/iLO). Only if it is the same, press ")
-            t.append("Trust this host key", style="bold")
-            t.append(f" (written to {conn.known_hosts_path or 'known_hosts'}).")
-        else:
-            t.append("✗ not connected: ", style=f"bold {BAD}")
-            t.append(conn.error or conn.session.error or str(conn.state.value))
-        self._say("ob-conn", t, outcome=True)
+        if self.conn is not None:
+            self._say("ob-conn", connection_text(self.conn), outcome=True)
 
     async def _run_trust(self) -> None:
         conn = self.conn
@@ -735,18 +650,7 @@ class OnboardScreen(Screen[None]):
         new = self.new_profile
         if new is None:
             return
-        if not self.missing:
-            self._say("ob-level-intro", Text(f"{new.label} lacks no update of the pool: nothing to bring level.", style=GOOD))
-            return
-        names = ", ".join(u.label() for u in self.missing)
-        t = Text(f"{new.label} lacks {names}. For each, type the path of its file on this jump box; "
-                 "the file is checked against the pool's update record (name, version, uuid) before it is sent, "
-                 f"uploaded to /tmp on {new.label}, then {'patch' if new.update_mechanism == 'patch' else 'update'}"
-                 "-upload and -apply run there and update-list is read back.\n")
-        for u in self.missing:
-            t.append(f"  {u.label()} needs ", style=MUTED)
-            t.append(file_needed(u) + "\n")
-        self._say("ob-level-intro", t)
+        self._say("ob-level-intro", files_intro(new, self.missing))
         rows = []
         for i, u in enumerate(self.missing):
             # proposed from the settings' update_dir when the file is there (still checked before it is sent)
@@ -798,23 +702,8 @@ class OnboardScreen(Screen[None]):
         return self.ctx.make_runner(confirm)
 
     def _show_level(self, report: LevelReport) -> None:
-        t = step_text(report.steps)
-        outcome = Text()  # what the step came to, without the commands (the activity view has them)
-        if report.run is not None and report.run.dry_run:
-            outcome.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
-        elif report.run is not None and report.run.stopped and not report.failed:
-            outcome.append(f"stopped: {report.run.stopped}\n", style=WARN)
-        for line in report.failed:
-            outcome.append(f"✗ failed: {line}\n", style=BAD)
-        for line in report.outcomes:
-            outcome.append(f"✓ {line}\n", style=GOOD)
-        for g in report.guidance:
-            outcome.append(f"! {g}\n", style=WARN)
-        refusal = join_refusal(report.checks, gather_failures(report.new_profile, report.pool_profile)
-                               if report.new_profile and report.pool_profile else [])
-        outcome.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
-        t.append_text(outcome)
-        self._say("ob-level-log", t, outcome=outcome.plain)
+        text, outcome = level_text(report)
+        self._say("ob-level-log", text, outcome=outcome)
 
     # ------------------------------------------------------------------ step 4: join
     def join_command(self) -> str:
@@ -887,30 +776,7 @@ class OnboardScreen(Screen[None]):
         report = self.join_report
         if report is None:
             return
-        parts: list[RenderableType] = []
-        head = Text()
-        if report.joined:
-            head.append(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}")
-        elif report.accepted:
-            head.append(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}")
-        else:
-            head.append(f"✗ {report.new_host} did not join", style=f"bold {BAD}")
-        parts.append(head)
-        if report.error is not None:
-            t = Text()
-            if report.error.code:
-                t.append(f"{report.error.code}: ", style=f"bold {BAD}")
-            t.append(report.error.plain + "\n")
-            t.append("What to do: ", style="bold")
-            t.append(report.error.advice)
-            parts.append(t)
-            if report.error.updates:
-                parts.append(updates_table(report.error.updates, report.new_host))
-        for m in report.messages:
-            parts.append(Text(m, style=MUTED if report.joined else ""))
-        for m in self.post_join:
-            parts.append(Text(m, style=GOOD if m.startswith("✓") else BAD if m.startswith("✗") else MUTED))
-        self._say("ob-join-result", Group(*parts), outcome=True)
+        self._say("ob-join-result", join_text(report, self.post_join), outcome=True)
         if report.joined:
             self._offer_config()
 
@@ -925,24 +791,11 @@ class OnboardScreen(Screen[None]):
         except Exception as e:
             self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD), outcome=True)
             return
-        hosts = new_config.pool(self.ctx.pool).host_names
-        line = f"hosts = [{', '.join(json.dumps(h) for h in hosts)}]"
-        t = Text()
-        path = self._config_path()
         if new_config == config:
-            self._send(ConfigChecked(already=True))
-            t.append(f"{entry.name} is already a host of pool {self.ctx.pool} in the config.", style=GOOD)
-        elif path is not None:
-            t.append(f"Add {entry.name} to pool {self.ctx.pool} in {path}? ", style="bold")
-            t.append("(only its hosts list changes: comments and layout are kept)\n", style=MUTED)
-            t.append(line)
-        else:
-            t.append("The console was not started from a config file: add this to pool "
-                     f"{self.ctx.pool}'s entry yourself:\n", style="bold")
-            t.append(line)
-        self._say("ob-config", t, outcome=True)
+            self._send(wz.ConfigChecked(already=True))
+        self._say("ob-config", config_offer_text(entry, self.ctx.pool, new_config, already=new_config == config,
+                                                 path=self._config_path()), outcome=True)
         self._sync_buttons()
-
 
     def _write_config(self, entry: HostEntry) -> None:
         config, path = self._config(), self._config_path()
