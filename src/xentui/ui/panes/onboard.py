@@ -41,6 +41,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
@@ -261,7 +262,7 @@ class OnboardScreen(Screen[None]):
         """An event from the admin: what only draws, asks or answers is done now; work goes to a worker."""
         intents = self._send(event)
         self._sync_buttons()
-        if any(isinstance(i, (*_WORK, wz.ShowChecks, wz.ShowLevel, wz.Leave)) for i in intents):
+        if any(isinstance(i, (*_WORK, wz.ShowChecks)) for i in intents):
             self._work(intents, secrets)
         else:
             for intent in intents:
@@ -286,10 +287,6 @@ class OnboardScreen(Screen[None]):
             try:
                 if isinstance(intent, wz.ShowChecks):
                     await self._show_checks()
-                elif isinstance(intent, wz.Leave):
-                    if self.conn is not None:
-                        await self.conn.close()
-                    self.dismiss(None)
                 else:
                     self._now(intent)
             finally:
@@ -346,8 +343,10 @@ class OnboardScreen(Screen[None]):
         except BaseException:
             if running is not None:
                 self._send(wz.Interrupted(running))
-                if self.is_mounted:
+                try:
                     self._sync_buttons()
+                except NoMatches:  # the pane is being closed: nothing to draw
+                    pass
             raise
 
     def _focus(self, intent: wz.Focus) -> None:
@@ -536,8 +535,13 @@ class OnboardScreen(Screen[None]):
         self._begin("config")
 
     async def action_back(self) -> None:
-        intents = self._send(wz.BackPressed())
-        await self._carry_out(intents, {})
+        for intent in self._send(wz.BackPressed()):
+            if isinstance(intent, wz.Leave):
+                if self.conn is not None:
+                    await self.conn.close()
+                self.dismiss(None)
+            else:
+                self._now(intent)
 
     def on_unmount(self) -> None:
         # the console quits with the pane open: do not leave the new host's connection behind
