@@ -30,7 +30,6 @@ those intents (the connection, the reads, the runner's plans, the config file).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,25 +50,20 @@ from xentui.actions.onboard import (
     JoinReport,
     LevelReport,
     NewHostConnection,
-    OnboardSteps,
     StepOutput,
     UpdateInfo,
     add_host_to_config_file,
-    bring_level,
     config_with_new_host,
-    connect_to_join,
     gather_failures,
-    gather_host_profile,
     not_mirrored,
     pool_host_session,
-    prejoin_checks,
     update_differences,
 )
 from xentui.actions.onboard import wizard as wz
+from xentui.actions.onboard import work as onboarding
 from xentui.actions.onboard.wizard import Wizard, Work, joined_entry
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
-from xentui.xe import commands as xc
 from xentui.ui.panes.onboard_render import (
     checks_summary,
     checks_table,
@@ -247,11 +241,7 @@ class OnboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ forwarding to the wizard
     def _link(self) -> wz.Link | None:
-        conn = self.conn
-        if conn is None:
-            return None
-        return wz.Link(name=conn.name, up=conn.up, needs_trust=conn.needs_trust,
-                       trustable=conn.known_hosts_path is not None and conn.known_hosts_host is not None)
+        return onboarding.link_of(self.conn)
 
     def _send(self, event: wz.Event) -> list[wz.Intent]:
         """The wizard takes the event; its new state is the pane's; what it asks for is returned."""
@@ -569,30 +559,18 @@ class OnboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ step 1: connect (the wizard's intents)
     async def _open_connection(self, entry: HostEntry, user: str | None, password: str | None) -> None:
-        engine = self.ctx.engine
-        if self.conn is not None:
-            await self.conn.close()
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
-        self.conn = await connect_to_join(engine, entry, user=user, password=password)
-        link = self._link()
-        assert link is not None
-        await self._feed(wz.Connected(link))
+        self.conn, connected = await onboarding.open_connection(
+            self.ctx.engine, self.conn, entry, user=user, password=password)
+        await self._feed(connected)
 
     def _show_connection(self) -> None:
         if self.conn is not None:
             self._say("ob-conn", connection_text(self.conn), outcome=True)
 
     async def _run_trust(self) -> None:
-        conn = self.conn
-        assert conn is not None  # the wizard asks for it only with a link
-        steps = OnboardSteps(conn.session, timeout=self._timeout())
-        runner = self._runner()
-        runner.performers.update(steps.performers())
-        run = await runner.run(steps.trust_plan(conn))
-        result = run.results[0]
-        link = self._link()
-        assert link is not None
-        await self._feed(wz.Trusted(result.status.value == "ok", result.explanation or result.status.value, link))
+        assert self.conn is not None  # the wizard asks for it only with a link
+        await self._feed(await onboarding.run_trust(self._runner(), self.conn, timeout=self._timeout()))
 
     # ------------------------------------------------------------------ step 2: checks
     async def _read_profiles(self) -> None:
@@ -604,9 +582,7 @@ class OnboardScreen(Screen[None]):
             await self._feed(wz.NoMaster())
             return
         self._say("ob-summary", Text(f"reading {session.name} and the pool master {master.name}…", style=MUTED))
-        new, pool = await asyncio.gather(gather_host_profile(session, self._timeout()),
-                                         gather_host_profile(master, self._timeout()))
-        await self._set_profiles(new, pool, prejoin_checks(new, pool))
+        await self._feed(await onboarding.read_hosts(session, master, timeout=self._timeout()))
         self.profiles_read += 1
         if self.profiles_read == 1:  # the first read: the checks are what the admin wants to see next
             self._anchor = "ob-step2"
@@ -667,14 +643,10 @@ class OnboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ step 3: bring level
     async def _run_level(self, paths: Sequence[str]) -> None:
-        session, master = self.session, self._master_session()
-        new, pool = self.wizard.new, self.wizard.pool
-        assert new is not None and pool is not None  # the wizard levels only what was read
-        files = [Path(p) for p in paths]
         self.level_steps = []
         bar = self.query_one("#ob-progress", ProgressBar)
         bar.display = True
-        bar.update(total=max(1, sum(p.stat().st_size for p in files)), progress=0)
+        bar.update(total=max(1, sum(Path(p).stat().st_size for p in paths)), progress=0)
         sent: dict[str, int] = {}
 
         def progress(name: str, done: int, total: int) -> None:
@@ -685,12 +657,10 @@ class OnboardScreen(Screen[None]):
             self.level_steps.append(s)
             self._say("ob-level-log", step_text(self.level_steps))
 
-        report = await bring_level(
-            self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
-            master_session=master, on_progress=progress, on_step=step,
-        )
-        await self._feed(wz.Levelled(report))
-        if report.new_profile is not None and report.pool_profile is not None:
+        levelled = await onboarding.run_level(self._runner(), self.session, self._master_session(), self.wizard, paths,
+                                        timeout=self._timeout(), on_progress=progress, on_step=step)
+        await self._feed(levelled)
+        if levelled.report.new_profile is not None and levelled.report.pool_profile is not None:
             self.profiles_read += 1
 
     def _runner(self) -> Any:
@@ -710,27 +680,14 @@ class OnboardScreen(Screen[None]):
         self._say("ob-level-log", text, outcome=outcome)
 
     # ------------------------------------------------------------------ step 4: join
-    def join_command(self) -> str:
-        """The exact command the join runs (the password goes on its stdin, never here)."""
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        return xc.timeout_wrapped(self._timeout(), xc.pool_join(address, user, force=False))
-
     async def _run_join(self, address: str, user: str, password: str) -> None:
-        session, master = self.session, self._master_session()
-        new, pool = self.wizard.new, self.wizard.pool
-        assert new is not None and pool is not None  # the wizard joins only what was read
-        audit = self.app.audit  # type: ignore[attr-defined]
-        fuse = float(self.ctx.settings.toolstack_fuse)
-        steps = OnboardSteps(session, timeout=self._timeout())
-        plan = steps.join_plan(new, pool, self.checks, gather_failures(new, pool), address, user, password, audit,
-                               master_session=master, fuse=fuse, settle_timeout=max(60.0, fuse * 6))
+        assert self.wizard.new is not None  # the wizard joins only what was read
         runner = self._runner()
-        runner.performers.update(steps.performers())
-        self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
-        run = await runner.run(plan)
-        result = run.results[0]
-        await self._feed(wz.JoinRan(steps.join_report, result.status.value, result.explanation, run.dry_run))
+        self._say("ob-join-result", Text(f"joining… then waiting for {self.wizard.new.label}'s toolstack restart",
+                                         style=MUTED))
+        await self._feed(await onboarding.run_join(
+            runner, self.session, self._master_session(), self.wizard, address, user, password,
+            self.app.audit, timeout=self._timeout(), fuse=float(self.ctx.settings.toolstack_fuse)))  # type: ignore[attr-defined]
 
     def _joined_entry(self) -> HostEntry | None:
         """The joined host as the console and the config name it (`wizard.joined_entry`): its hostname
@@ -758,19 +715,10 @@ class OnboardScreen(Screen[None]):
         at = f" at {entry.address}" if entry.address else ""
         self.post_join.append(f"… the console opens a session to {entry.name}{at} and probes it")
         self._render_join()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(self.ctx.settings.connect_timeout) + 3 * float(self.ctx.settings.command_timeout)
-        while True:
-            f = await engine.probe_host(entry.name)
-            if f.reachable and f.role is not None and f.role.value == "slave":
-                line = (f"✓ {entry.name}{at} is a row of the console: its pool.conf says {f.pool_conf_raw!r} "
-                        f"(probed {time.strftime('%H:%M:%S')})")
-                break
-            if loop.time() > deadline:
-                line = (f"✗ {entry.name} is in the console, but its probe does not show it as a slave yet: "
-                        f"{f.ssh_error or f.pool_conf_raw or 'no answer'}")
-                break
-            await asyncio.sleep(float(self.ctx.settings.poll_interval) / 4)
+        settings = self.ctx.settings
+        line = await onboarding.until_a_member(
+            engine, entry, within=float(settings.connect_timeout) + 3 * float(settings.command_timeout),
+            poll=float(settings.poll_interval) / 4)
         self.post_join[-1] = line
         self.ctx.audit_intent(entry.name, f"watch {entry.name} in the console (session opened)",
                               outcome="ok" if line.startswith("✓") else "error", detail=line[2:])
