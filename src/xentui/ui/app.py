@@ -54,6 +54,7 @@ from xentui.ui.screens.help import HelpScreen, screen_help_rows
 from xentui.ui.screens.pool import NO_FACTS, PoolScreen
 from xentui.ui.screens.scenario import ScenarioScreen
 from xentui.ui.source import FactSource, LiveSource
+from xentui.ui.theme import CSS_VARIABLES
 from xentui.ui.widgets.activity import ActivityNote, Entry
 
 __all__ = ["Demo", "PoolDiagnosed", "PoolSlot", "XentuiApp", "run_console"]
@@ -119,6 +120,10 @@ class XentuiApp(App[int]):
         Binding("f5", "refresh", "Refresh"),
         Binding("q", "quit", "Quit"),
     ]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The palette's colours the stylesheet names ($split-brain, ...): theme.py holds them."""
+        return {**super().get_theme_variable_defaults(), **CSS_VARIABLES}
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from xentui.ui.footer import refresh_footer
+from xentui.ui.theme import BAD, OK
 
 __all__ = ["ConfirmScreen", "Confirmation"]
 
@@ -105,7 +106,7 @@ class ConfirmScreen(ModalScreen[bool]):
             t.append("F8", style="bold")
             t.append(" runs it · ")
         elif self.matches:
-            t.append("✓ host name matches — ", style="bold green")
+            t.append("✓ host name matches — ", style=OK)
             t.append("F8", style="bold")
             t.append(" or ")
             t.append("Enter", style="bold")
@@ -139,7 +140,7 @@ class ConfirmScreen(ModalScreen[bool]):
         if not self.matches:
             self.app.bell()
             self.query_one("#confirm-hint", Static).update(
-                Text(f"Type {self.request.host} exactly (case matters) to confirm · Esc cancels", style="bold red")
+                Text(f"Type {self.request.host} exactly (case matters) to confirm · Esc cancels", style=BAD)
             )
             return
         self.dismiss(True)

@@ -22,18 +22,12 @@ from xentui.diagnosis import Action, Diagnosis, HostVerdict, Verdict
 from xentui.core.model import CommandResult
 from xentui.core.facts_rules import host_key_changed_advice
 from xentui.core.model import HostFacts, QueryState, Role, Source, SshState, XapiView
+from xentui.ui.theme import BAD, CMD, ERROR_DETAIL, FLAG, GOOD, MUTED, STALE, VERDICT_STYLES, WARN
 
 if TYPE_CHECKING:
     from xentui.ui.widgets.activity import ActivityNote
 
-# --------------------------------------------------------------------------- styles
-
-FLAG = "bold #ffffff on #b3261e"  # a cell that disagrees with the majority
-WARN = "bold #f2c14e"
-BAD = "bold #ff6b6b"
-GOOD = "#7bd88f"
-STALE = "dim italic"
-MUTED = "#8a8f98"
+# --------------------------------------------------------------------------- styles (the palette: theme.py)
 
 VERDICT_LABEL = {
     Verdict.HEALTHY: "HEALTHY",
@@ -42,13 +36,7 @@ VERDICT_LABEL = {
     Verdict.DEGRADED: "DEGRADED",
     Verdict.UNKNOWN: "UNKNOWN",
 }
-VERDICT_STYLE = {
-    Verdict.HEALTHY: "bold #0b3d1a on #7bd88f",
-    Verdict.MASTER_LOST: "bold #ffffff on #b3261e",
-    Verdict.SPLIT_BRAIN: "bold #ffffff on #8e24aa",
-    Verdict.DEGRADED: "bold #2b2100 on #f2c14e",
-    Verdict.UNKNOWN: "bold #ffffff on #5c6370",
-}
+VERDICT_STYLE = {v: VERDICT_STYLES[v.value] for v in Verdict}
 #: verdicts listed first on the fleet line (a pool in trouble comes first)
 VERDICT_RANK = {
     Verdict.SPLIT_BRAIN: 0,
@@ -390,12 +378,12 @@ def banner_text(d: Diagnosis | None, pool: str, wide: bool = True, status: str |
     if command:
         out.append("\n")
         out.append(f"  on {host}: " if host else "  run: ", style="bold")
-        out.append(command, style="bold #e5c07b")
+        out.append(command, style=CMD)
     never = forbidden_line(d)
     if never:
         out.append("\n")
         out.append("Never now: ", style=BAD)
-        out.append(never, style="#ff9e9e")
+        out.append(never, style=ERROR_DETAIL)
     if status:
         out.append("\n")
         out.append(status, style=MUTED)
@@ -427,7 +415,7 @@ def _banner_compact(d: Diagnosis, pool: str, width: int, status: str | None) -> 
     nxt = Text()
     if command:
         nxt.append(f"Next on {host}: " if host else "Next, run: ", style="bold")
-        nxt.append(command, style="bold #e5c07b")
+        nxt.append(command, style=CMD)
         lines.append(nxt)  # wraps if it must: a command is never cut
     else:
         nxt.append("Next: ", style="bold")
@@ -437,7 +425,7 @@ def _banner_compact(d: Diagnosis, pool: str, width: int, status: str | None) -> 
     if never:
         no = Text()
         no.append("Never now: ", style=BAD)
-        no.append(never, style="#ff9e9e")
+        no.append(never, style=ERROR_DETAIL)
         lines.append(one_line(no))
     if status:
         lines.append(one_line(Text(status, style=MUTED)))
@@ -575,9 +563,9 @@ def command_lines(results: Sequence[CommandResult], now: float, limit: int = 8, 
         if len(out) > output_lines:
             t.append(f"\n    … {len(out) - output_lines} more lines", style=MUTED)
         for line in err[:output_lines]:
-            t.append(f"\n    {line}", style="#ff9e9e")
+            t.append(f"\n    {line}", style=ERROR_DETAIL)
         if r.error and not r.timed_out:
-            t.append(f"\n    {r.error}", style="#ff9e9e")
+            t.append(f"\n    {r.error}", style=ERROR_DETAIL)
     return t
 
 
@@ -616,7 +604,7 @@ def host_detail(
         rec = Text()
         rec.append("Recommended here: ", style="bold")
         rec.append(d.recommendation.action.value)
-        rec.append(f"\n  {d.recommendation.command}", style="bold #e5c07b")
+        rec.append(f"\n  {d.recommendation.command}", style=CMD)
         parts.append(rec)
     if d is not None:
         here = [fb for fb in d.forbidden if fb.host == f.name]
@@ -627,7 +615,7 @@ def host_detail(
                     fb_text.append("\n")
                 fb_text.append("Never here: ", style=BAD)
                 fb_text.append(fb.action.value, style="bold")
-                fb_text.append(f" — {fb.reason}", style="#ff9e9e")
+                fb_text.append(f" — {fb.reason}", style=ERROR_DETAIL)
             parts.append(fb_text)
 
     table = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1, 0, 0))
@@ -680,7 +668,7 @@ def activity_line(pool: str | None, r: CommandResult, action: bool = False) -> T
         t.append("ACTION ", style=FLAG)
     t.append(r.command)
     if r.error and not r.timed_out:
-        t.append(f"  ({r.error})", style="#ff9e9e")
+        t.append(f"  ({r.error})", style=ERROR_DETAIL)
     return t
 
 

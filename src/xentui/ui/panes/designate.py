@@ -27,7 +27,8 @@ from xentui.actions.designate import DesignatePlan, plan_designate_master
 from xentui.core.facts_rules import host_is_live
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
-from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, hosts_in, key_hint
+from xentui.ui.panes.plan_render import checks_text, hosts_in, key_hint
+from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 
@@ -90,10 +91,10 @@ def target_text(plan: DesignatePlan, facts: dict[str, HostFacts]) -> Text:
         t.append(f"\n   learned from {plan.target}'s OWN file: {how}", style=OK)
         if src is not None and src.stale:
             t.append("\n   kept from an earlier probe: re-read it first", style=BAD)
-        t.append("\n   not from name resolution (names can be duplicated or stale)", style=DIM)
+        t.append("\n   not from name resolution (names can be duplicated or stale)", style=MUTED)
     else:
         t.append("unknown", style=BAD)
-        t.append(f" — {plan.target}'s inventory has not been read; the UUID is never looked up by name", style=DIM)
+        t.append(f" — {plan.target}'s inventory has not been read; the UUID is never looked up by name", style=MUTED)
     return t
 
 
@@ -128,8 +129,8 @@ class DesignateScreen(PlanPane):
         intro.append("move the master role before shutting this host down")
         if master:
             intro.append(f" ({master} is master now)")
-        intro.append(". A master simply switched off leaves its slaves waiting: they never elect another.", style=DIM)
-        intro.append("\nNew master (↑↓, Enter picks):", style=DIM)
+        intro.append(". A master simply switched off leaves its slaves waiting: they never elect another.", style=MUTED)
+        intro.append("\nNew master (↑↓, Enter picks):", style=MUTED)
         self.query_one("#dg-intro", Static).update(intro)
         self._sync_options(plan.target, master)
         self.query_one("#dg-target", Static).update(target_text(plan, dict(self.facts)))

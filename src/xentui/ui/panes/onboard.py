@@ -20,24 +20,27 @@
    names the update).
 
 The pane opens no connection itself: `actions.onboard` does, on the
-engine's session to the pool master and a session to the new host.
+engine's session to the pool master and a session to the new host. Nor does
+it decide anything: the wizard (`actions.onboard.wizard.Wizard`, a pure state
+machine) takes what the admin does and what each step came to, and returns
+what to do next as data; the pane draws the wizard's state and carries out
+those intents (the connection, the reads, the runner's plans, the config file).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
@@ -47,33 +50,42 @@ from xentui.actions.onboard import (
     JoinReport,
     LevelReport,
     NewHostConnection,
-    OnboardSteps,
     StepOutput,
     UpdateInfo,
     add_host_to_config_file,
-    bring_level,
     config_with_new_host,
-    connect_to_join,
-    file_needed,
     gather_failures,
-    gather_host_profile,
-    join_refusal,
-    missing_updates,
     not_mirrored,
     pool_host_session,
-    prejoin_checks,
-    trust_command,
     update_differences,
 )
+from xentui.actions.onboard import wizard as wz
+from xentui.actions.onboard import work as onboarding
+from xentui.actions.onboard.wizard import Wizard, Work, joined_entry
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
-from xentui.xe import commands as xc
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
-from xentui.ui.panes.onboard_render import checks_summary, checks_table, checks_verdict, step_text, updates_table
+from xentui.ui.panes.onboard_render import (
+    checks_summary,
+    checks_table,
+    config_offer_text,
+    connection_text,
+    files_intro,
+    intro_text,
+    join_text,
+    level_text,
+    next_text as verdict_and_next_step,
+    step_text,
+    updates_table,
+)
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 from xentui.ui.render import plain_text
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 
 __all__ = ["ONBOARD_PANE", "OnboardScreen"]
+
+#: the intents that are work (they wait on a host); the others draw, ask or focus
+_WORK = (wz.OpenConnection, wz.RunTrust, wz.ReadHosts, wz.RunLevel, wz.RunJoin, wz.NameJoinedHost, wz.WatchHost)
+_TONE = {"bad": BAD, "warn": WARN, "muted": MUTED}
 
 # --------------------------------------------------------------------------- the screen
 
@@ -81,7 +93,6 @@ __all__ = ["ONBOARD_PANE", "OnboardScreen"]
 def _field(label: str, **input_kw: Any) -> Horizontal:
     """One labelled input line of a step."""
     return Horizontal(Label(label), Input(compact=True, **input_kw), classes="ob-row")
-
 
 
 class OnboardScreen(Screen[None]):
@@ -111,25 +122,18 @@ class OnboardScreen(Screen[None]):
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.conn: NewHostConnection | None = None
-        self.entry: HostEntry | None = None
-        self.new_profile: HostProfile | None = None
-        self.pool_profile: HostProfile | None = None
-        self.checks: list[JoinCheck] = []
-        self.missing: list[UpdateInfo] = []
-        self.level_report: LevelReport | None = None
+        self.wizard = Wizard(live=ctx.engine is not None, timeout=self._timeout())
+        self.conn: NewHostConnection | None = None  # the connection itself (the wizard sees a `Link`)
         self.level_steps: list[StepOutput] = []
-        self.join_report: JoinReport | None = None
         self.post_join: list[str] = []  # the checked steps after the join (session, table row)
-        self.config_written: Path | None = None
-        self.already_configured = False
-        self.busy = False
         self.ready = False  # composed and shown (tests)
         self._anchor: str | None = None  # the step kept at the top of the pane across resizes
         self.profiles_read = 0  # tests: how many times both hosts were read
         self.log_lines: list[str] = []  # what the pane said, in order (tests, debugging)
         self._next_shown: str | None = None  # the fixed next-step line as last drawn
         self._noted: dict[str, str] = {}  # per output area: the outcome last sent to the activity view
+        self._drawing = 0  # an outcome is being drawn: the step is not over until it is shown
+        self._answer: asyncio.Future[bool] | None = None  # the runner's question, open
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -178,6 +182,8 @@ class OnboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"onboarding · pool {self.ctx.pool}"
+        self.wizard = Wizard(live=self.ctx.engine is not None, config_file=self._config_path() is not None,
+                             timeout=self._timeout())
         self.call_after_refresh(self._first_show)
 
     def _first_show(self) -> None:
@@ -186,6 +192,161 @@ class OnboardScreen(Screen[None]):
         self._sync_buttons()
         self.query_one("#ob-address", Input).focus()
         self.ready = True
+
+    # ------------------------------------------------------------------ the wizard's state, as the pane shows it
+    @property
+    def busy(self) -> bool:
+        """A step runs, or its outcome is still being drawn."""
+        return self.wizard.running is not None or self._drawing > 0
+
+    @property
+    def entry(self) -> HostEntry | None:
+        return self.wizard.entry
+
+    @property
+    def new_profile(self) -> HostProfile | None:
+        return self.wizard.new
+
+    @property
+    def pool_profile(self) -> HostProfile | None:
+        return self.wizard.pool
+
+    @property
+    def checks(self) -> list[JoinCheck]:
+        return list(self.wizard.checks)
+
+    @property
+    def missing(self) -> list[UpdateInfo]:
+        return list(self.wizard.missing)
+
+    @property
+    def level_report(self) -> LevelReport | None:
+        return self.wizard.level_report
+
+    @property
+    def join_report(self) -> JoinReport | None:
+        return self.wizard.join_report
+
+    @property
+    def config_written(self) -> Path | None:
+        return Path(self.wizard.config_written) if self.wizard.config_written is not None else None
+
+    @property
+    def already_configured(self) -> bool:
+        return self.wizard.already_configured
+
+    def join_blocked_by(self) -> str | None:
+        """Why Join is not offered now (None: every check passes and every fact was read)."""
+        return self.wizard.join_blocked_by()
+
+    # ------------------------------------------------------------------ forwarding to the wizard
+    def _link(self) -> wz.Link | None:
+        return onboarding.link_of(self.conn)
+
+    def _send(self, event: wz.Event) -> list[wz.Intent]:
+        """The wizard takes the event; its new state is the pane's; what it asks for is returned."""
+        self.wizard, intents = self.wizard.handle(event)
+        return intents
+
+    def _forward(self, event: wz.Event, **secrets: Any) -> None:
+        """An event from the admin: what only draws, asks or answers is done now; work goes to a worker."""
+        intents = self._send(event)
+        self._sync_buttons()
+        if any(isinstance(i, (*_WORK, wz.ShowChecks)) for i in intents):
+            self._work(intents, secrets)
+        else:
+            for intent in intents:
+                self._now(intent)
+
+    @work(exclusive=True, group="onboard", exit_on_error=False)
+    async def _work(self, intents: Sequence[wz.Intent], secrets: dict[str, Any]) -> None:
+        await self._carry_out(intents, secrets)
+
+    async def _feed(self, event: wz.Event) -> None:
+        """An outcome of the pane's work: the wizard takes it; its intents are carried out in order."""
+        intents = self._send(event)
+        self._sync_buttons()
+        await self._carry_out(intents, {})
+
+    async def _carry_out(self, intents: Sequence[wz.Intent], secrets: dict[str, Any]) -> None:
+        for intent in intents:
+            if isinstance(intent, _WORK):
+                await self._do_work(intent, secrets)
+                continue
+            self._drawing += 1
+            try:
+                if isinstance(intent, wz.ShowChecks):
+                    await self._show_checks()
+                else:
+                    self._now(intent)
+            finally:
+                self._drawing -= 1
+        self._sync_buttons()
+
+    def _now(self, intent: wz.Intent) -> None:
+        """Carry out an intent that waits on nothing."""
+        if isinstance(intent, wz.Notice):
+            self._say(intent.area, Text(intent.text, style=_TONE[intent.tone]), outcome=True)
+        elif isinstance(intent, wz.ShowConnection):
+            self._show_connection()
+        elif isinstance(intent, wz.ShowLevel):
+            self._show_level(intent.report)
+        elif isinstance(intent, wz.ShowJoin):
+            self._render_join()
+        elif isinstance(intent, wz.Focus):
+            self._focus(intent)
+        elif isinstance(intent, wz.Start):
+            self._begin(intent.step)
+        elif isinstance(intent, wz.AskAdmin):
+            self._ask(intent.step)
+        elif isinstance(intent, wz.Answer):
+            if self._answer is not None and not self._answer.done():
+                self._answer.set_result(intent.ok)
+        elif isinstance(intent, wz.RefreshPool):
+            self.ctx.source.refresh()
+        elif isinstance(intent, wz.WriteConfig):
+            self._write_config(intent.entry)
+        elif isinstance(intent, wz.Wait):
+            self.notify(intent.text, severity="warning", timeout=3)
+        else:  # pragma: no cover - every intent is named above
+            raise TypeError(f"the pane cannot carry out {intent!r}")
+
+    async def _do_work(self, intent: wz.Intent, secrets: dict[str, Any]) -> None:
+        running = self.wizard.running
+        try:
+            if isinstance(intent, wz.OpenConnection):
+                await self._open_connection(intent.entry, secrets.get("user"), secrets.get("password"))
+            elif isinstance(intent, wz.RunTrust):
+                await self._run_trust()
+            elif isinstance(intent, wz.ReadHosts):
+                await self._read_profiles()
+            elif isinstance(intent, wz.RunLevel):
+                await self._run_level(intent.paths)
+            elif isinstance(intent, wz.RunJoin):
+                await self._run_join(intent.address, intent.user, secrets.get("password", ""))
+            elif isinstance(intent, wz.NameJoinedHost):
+                entry = self._joined_entry()
+                if entry is not None:
+                    await self._feed(wz.HostNamed(entry))
+            elif isinstance(intent, wz.WatchHost):
+                await self._watch_new_host()
+        except BaseException:
+            if running is not None:
+                self._send(wz.Interrupted(running))
+                try:
+                    self._sync_buttons()
+                except NoMatches:  # the pane is being closed: nothing to draw
+                    pass
+            raise
+
+    def _focus(self, intent: wz.Focus) -> None:
+        if intent.target.startswith("file:"):
+            fields = self.file_inputs()
+            i = int(intent.target.split(":", 1)[1])
+            if i < len(fields):
+                fields[i].focus(scroll_visible=intent.scroll)
+        else:
+            self.query_one(f"#{intent.target}", Input).focus(scroll_visible=intent.scroll)
 
     # ------------------------------------------------------------------ helpers
     def _say(self, widget_id: str, content: RenderableType, *, outcome: bool | str = False) -> None:
@@ -247,110 +408,31 @@ class OnboardScreen(Screen[None]):
         return float(self.ctx.settings.command_timeout)
 
     def _render_intro(self) -> None:
-        t = Text()
-        master = self._master_name()
-        t.append("Bring a standalone host into pool ")
-        t.append(self.ctx.pool, style="bold")
-        if master:
-            t.append(f" (master {master}).")
-        else:
-            t.append(". ")
-            t.append("No master is visible: the pool must be healthy to take a new host.", style=BAD)
-        if self.ctx.engine is None:
-            t.append("  The console shows recorded facts: onboarding needs the live console.", style=BAD)
-        if self.ctx.dry_run:
-            t.append("  [dry run: the checks run; nothing is uploaded, applied or joined]", style=WARN)
-        self._say("ob-intro", t)
+        self._say("ob-intro", intro_text(self.ctx.pool, self._master_name(), live=self.ctx.engine is not None,
+                                         dry_run=self.ctx.dry_run))
 
     def _sync_buttons(self) -> None:
-        conn = self.conn
-        self.query_one("#ob-trust", Button).display = conn is not None and conn.needs_trust and not self.connected
-        self.query_one("#ob-connect", Button).disabled = self.busy or self.ctx.engine is None
-        ready = self.connected and self.new_profile is not None and self.pool_profile is not None
-        self.query_one("#ob-level", Button).disabled = self.busy or not ready or not self.missing
-        self.query_one("#ob-recheck", Button).disabled = self.busy or not self.connected
-        joined = self.join_report is not None and self.join_report.accepted
-        why = self.join_blocked_by()
-        self.query_one("#ob-join", Button).disabled = self.busy or not ready or joined or why is not None
-        why_text = "" if joined or not ready or why is None else f"Join is disabled: {why}"
-        if self.text_of("ob-join-why").strip() != why_text:
-            self._say("ob-join-why", Text(why_text, style=BAD))
-        self.query_one("#ob-add-config", Button).display = bool(
-            self.join_report is not None and self.join_report.joined and self._config_path() is not None
-            and self.config_written is None and not self.already_configured
-        )
+        self._send(wz.LinkSeen(self._link()))  # a session may have dropped since it was drawn
+        b = self.wizard.buttons()
+        self.query_one("#ob-trust", Button).display = b.trust
+        self.query_one("#ob-connect", Button).disabled = not b.connect
+        self.query_one("#ob-level", Button).disabled = not b.level
+        self.query_one("#ob-recheck", Button).disabled = not b.recheck
+        self.query_one("#ob-join", Button).disabled = not b.join
+        if self.text_of("ob-join-why").strip() != b.join_why:
+            self._say("ob-join-why", Text(b.join_why, style=BAD))
+        self.query_one("#ob-add-config", Button).display = b.add_config
         self._show_next()
 
     # ------------------------------------------------------------------ the fixed verdict and next step
     def next_text(self) -> Text:
         """Two lines kept below the scrolled steps: where onboarding stands, and the exact next step
         (with its host and command) or why there is none — what F8 does."""
-        t = Text()
-        conn, new = self.conn, self.new_profile
-        report = self.join_report
-        if report is not None and report.accepted:
-            t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
-                          else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
-            if self.query_one("#ob-add-config", Button).display:
-                t.append("\nnext: ", style=MUTED)
-                t.append(f"add {report.new_host} to {self._config_path()} (Add to the xentui config)")
-            return t
-        if new is not None and self.pool_profile is not None:  # what was read decides (a reconnect clears it)
-            t.append_text(self._next_after_checks(new, self.pool_profile))
-            return t
-        if self.ctx.engine is None:
-            t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
-            return t
-        if conn is None:
-            t.append("- no new host connected", style=f"bold {MUTED}")
-            t.append("\nnext: ", style=MUTED)
-            t.append("type the new host's ssh alias or address, then F8 (Connect)")
-            return t
-        if not self.connected:
-            if conn.needs_trust:
-                t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console",
-                         style=f"bold {WARN}")
-                t.append("\nnext: ", style=MUTED)
-                t.append("on this jump box: ", style="bold")
-                t.append(trust_command(conn) + " (F8: Trust this host key)")
-            else:
-                t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
-                t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
-                t.append("\nnext: ", style=MUTED)
-                t.append("check the address, user and password, then F8 (Connect)")
-            return t
-        t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
-        return t
-
-    def _next_after_checks(self, new: HostProfile, pool: HostProfile) -> Text:
-        """The checks' verdict, then: upload+apply the first missing update, or the pool-join, or why not."""
-        t = checks_verdict(self.checks, gather_failures(new, pool))
-        t.append("\nnext: ", style=MUTED)
-        if self.missing:
-            u = self.missing[0]
-            typed = self.file_inputs()[0].value.strip() if self.file_inputs() else ""
-            name = Path(typed).name if typed else f"{u.name_label}.iso"
-            kind = "patch" if new.update_mechanism == "patch" else "update"
-            upload = (xc.patch_upload if kind == "patch" else xc.update_upload)(f"/tmp/{name}")
-            t.append(f"on {new.label}: ", style="bold")
-            t.append(f"upload {name}, {upload}, then {kind}-apply {u.label()}")
-            if len(self.missing) > 1:
-                t.append(f" (+{len(self.missing) - 1} update(s))", style=MUTED)
-            return t
-        why = self.join_blocked_by()
-        if why is not None:
-            t.append(f"none: Join is disabled: {why}", style=BAD)
-            return t
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        try:
-            command = xc.pool_join(address, user, force=False)
-        except ValueError:
-            t.append("type the pool master's address and user (Join the pool)")
-            return t
-        t.append(f"on {new.label}: ", style="bold")
-        t.append(command)  # exact: the pool password is read from stdin, never on the line
-        return t
+        fields = self.file_inputs()
+        return verdict_and_next_step(
+            self.wizard, self.conn, first_file=fields[0].value.strip() if fields else "",
+            master_address=self.query_one("#ob-master", Input).value.strip(),
+            master_user=self.query_one("#ob-master-user", Input).value.strip(), config_path=self._config_path())
 
     def _show_next(self) -> None:
         text = self.next_text()
@@ -362,43 +444,102 @@ class OnboardScreen(Screen[None]):
     def _next_inputs_changed(self) -> None:
         self._show_next()
 
+    # ------------------------------------------------------------------ keys and buttons: forwarded
+    def _file_fields(self) -> tuple[wz.FileField, ...]:
+        fields = []
+        for i in self.file_inputs():
+            typed = str(i.value)
+            path = Path(typed.strip()).expanduser()
+            fields.append(wz.FileField(typed=typed, path=str(path), is_file=bool(typed.strip()) and path.is_file()))
+        return tuple(fields)
+
     def action_next_step(self) -> None:
         """F8: the step the line above the footer names (each change still asks its confirmation)."""
-        if self.busy or self.ctx.engine is None:
+        if self.busy:
             return
-        if self.join_report is not None and self.join_report.joined:
-            if self.query_one("#ob-add-config", Button).display:  # the step the line names after the join
-                self._add_config()
-            return
-        if self.conn is None or not self.connected:
-            if self.conn is not None and self.conn.needs_trust:
-                self.trust()
-            else:
-                self.connect()
-            return
-        if self.new_profile is None or self.pool_profile is None:
-            return
-        if self.missing:
-            empty = [i for i in self.file_inputs() if not i.value.strip()]
-            if empty:
-                empty[0].focus()
-            else:
-                self.level()
-            return
-        if self.query_one("#ob-join", Button).disabled:
-            return
-        pw = self.query_one("#ob-pool-password", Input)
-        if not pw.value:
-            pw.focus()
-            return
-        self.join()
+        self._forward(wz.NextStep(self._file_fields(), bool(self.query_one("#ob-pool-password", Input).value)))
 
-    def join_blocked_by(self) -> str | None:
-        """Why Join is not offered now (None: every check passes and every fact was read)."""
-        new, pool = self.new_profile, self.pool_profile
-        if new is None or pool is None:
-            return "the checks have not run"
-        return join_refusal(self.checks, gather_failures(new, pool))
+    def _begin(self, step: str) -> None:
+        """A step pressed (a button, Enter in its field, F8): its fields go to the wizard, unless a step runs."""
+        if self.busy:
+            return
+        if step == "connect":
+            user = self.query_one("#ob-user", Input).value.strip() or None
+            pw_input = self.query_one("#ob-ssh-password", Input)
+            password = pw_input.value or None
+            pw_input.value = ""  # memory only, and only in the session's target
+            if password:
+                self.app.audit.add_secret(password)  # type: ignore[attr-defined]
+            address = self.query_one("#ob-address", Input).value
+            self._forward(wz.ConnectPressed(address), user=user, password=password)
+        elif step == "trust":
+            self._forward(wz.TrustPressed())
+        elif step == "level":
+            if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
+                return
+            self._forward(wz.LevelPressed(self._file_fields()))
+        elif step == "join":
+            if self.app.refuse_read_only("joining the new host to the pool"):  # type: ignore[attr-defined]
+                return
+            pw_input = self.query_one("#ob-pool-password", Input)
+            password = pw_input.value
+            pw_input.value = ""  # gone from the screen at once; the admin types it again to retry
+            self.app.audit.add_secret(password)  # type: ignore[attr-defined]
+            self._forward(wz.JoinPressed(self.query_one("#ob-master", Input).value,
+                                         self.query_one("#ob-master-user", Input).value, bool(password)),
+                          password=password)
+        elif step == "config":
+            self._forward(wz.AddConfigPressed())
+
+    @on(Button.Pressed, "#ob-connect")
+    @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
+    def _connect_pressed(self) -> None:
+        self._begin("connect")
+
+    @on(Button.Pressed, "#ob-trust")
+    def _trust_pressed(self) -> None:
+        self._begin("trust")
+
+    def action_recheck(self) -> None:
+        if self.connected and not self.busy:
+            self._send(wz.LinkSeen(self._link()))
+            self._forward(wz.RecheckPressed())
+
+    @on(Button.Pressed, "#ob-recheck")
+    def _recheck_pressed(self) -> None:
+        self.action_recheck()
+
+    @on(Button.Pressed, "#ob-level")
+    @on(Input.Submitted, "#ob-files Input")
+    def _level_pressed(self) -> None:
+        self._begin("level")
+
+    @on(Button.Pressed, "#ob-join")
+    @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
+    def _join_pressed(self) -> None:
+        if not self.query_one("#ob-join", Button).disabled:
+            self._begin("join")
+
+    @on(Button.Pressed, "#ob-add-config")
+    def _add_config(self) -> None:
+        self._begin("config")
+
+    async def action_back(self) -> None:
+        for intent in self._send(wz.BackPressed()):
+            if isinstance(intent, wz.Leave):
+                if self.conn is not None:
+                    await self.conn.close()
+                self.dismiss(None)
+            else:
+                self._now(intent)
+
+    def on_unmount(self) -> None:
+        # the console quits with the pane open: do not leave the new host's connection behind
+        if self.conn is not None:
+            self.conn.abort()
+
+    def file_inputs(self) -> list[Input]:
+        return list(self.query("#ob-files Input").results(Input))
 
     def _config(self) -> Config | None:
         config = getattr(self.app, "config", None)
@@ -416,142 +557,49 @@ class OnboardScreen(Screen[None]):
             return None
         return Path(path)
 
-    # ------------------------------------------------------------------ step 1: connect
-    def _start(self, step: Callable[[], object]) -> None:
-        """A button (or Enter in a step's field) starts its step's worker, unless a step is running."""
-        if not self.busy:
-            step()
-
-    @on(Button.Pressed, "#ob-connect")
-    @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
-    def _connect_pressed(self) -> None:
-        self._start(self.connect)
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def connect(self) -> None:
-        address = self.query_one("#ob-address", Input).value.strip()
-        user = self.query_one("#ob-user", Input).value.strip() or None
-        pw_input = self.query_one("#ob-ssh-password", Input)
-        password = pw_input.value or None
-        pw_input.value = ""  # memory only, and only in the session's target
-        if password:
-            self.app.audit.add_secret(password)  # type: ignore[attr-defined]
-        if not address:
-            self._say("ob-conn", Text("Type the new host's ssh alias or address first.", style=BAD), outcome=True)
-            return
-        try:
-            entry = HostEntry.parse(address)
-        except Exception as e:
-            msg = str(e).splitlines()[-1] if str(e) else type(e).__name__
-            self._say("ob-conn", Text(f"not a host entry: {msg}", style=BAD), outcome=True)
-            return
-        engine = self.ctx.engine
-        if engine is None:
-            self._say("ob-conn", Text("The console shows recorded facts: no connection can be made.", style=BAD), outcome=True)
-            return
-        if self.conn is not None:
-            await self.conn.close()
-        self.entry = entry
-        self.busy = True
-        self._sync_buttons()
-        self.new_profile = self.pool_profile = None
-        self.checks, self.missing, self.join_report = [], [], None
+    # ------------------------------------------------------------------ step 1: connect (the wizard's intents)
+    async def _open_connection(self, entry: HostEntry, user: str | None, password: str | None) -> None:
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
-        try:
-            self.conn = await connect_to_join(engine, entry, user=user, password=password)
-        finally:
-            self.busy = False
-        self._show_connection()
-        self._sync_buttons()
-        if self.connected:
-            await self._read_profiles()
+        self.conn, connected = await onboarding.open_connection(
+            self.ctx.engine, self.conn, entry, user=user, password=password)
+        await self._feed(connected)
 
     def _show_connection(self) -> None:
-        conn = self.conn
-        if conn is None:
-            return
-        t = Text()
-        if self.connected:
-            t.append("✓ connected ", style=f"bold {GOOD}")
-            t.append(f"to {conn.session.name}")
-            if conn.fingerprint:
-                t.append(f" (host key {conn.fingerprint})", style=MUTED)
-        elif conn.needs_trust:
-            t.append("! host key unknown ", style=f"bold {WARN}")
-            t.append(f"— {conn.session.name} offers\n")
-            t.append(f"  {conn.fingerprint}\n", style="bold")
-            t.append("Compare it with the host's own `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` "
-                     "(its console, iDRAC/iLO). Only if it is the same, press ")
-            t.append("Trust this host key", style="bold")
-            t.append(f" (written to {conn.known_hosts_path or 'known_hosts'}).")
-        else:
-            t.append("✗ not connected: ", style=f"bold {BAD}")
-            t.append(conn.error or conn.session.error or str(conn.state.value))
-        self._say("ob-conn", t, outcome=True)
+        if self.conn is not None:
+            self._say("ob-conn", connection_text(self.conn), outcome=True)
 
-    @on(Button.Pressed, "#ob-trust")
-    def _trust_pressed(self) -> None:
-        self._start(self.trust)
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def trust(self) -> None:
-        conn = self.conn
-        if conn is None or not conn.needs_trust or conn.known_hosts_path is None or conn.known_hosts_host is None:
-            return
-        self.busy = True
-        self._sync_buttons()
-        steps = OnboardSteps(conn.session, timeout=self._timeout())
-        runner = self._runner()
-        runner.performers.update(steps.performers())
-        try:
-            run = await runner.run(steps.trust_plan(conn))
-        finally:
-            self.busy = False
-            self._sync_buttons()
-        result = run.results[0]
-        if result.status.value != "ok":
-            self._say("ob-conn", Text(f"✗ the key was not trusted: {result.explanation or result.status.value}",
-                                      style=BAD), outcome=True)
-            return
-        self._show_connection()
-        self._sync_buttons()
-        if self.connected:
-            await self._read_profiles()
+    async def _run_trust(self) -> None:
+        assert self.conn is not None  # the wizard asks for it only with a link
+        await self._feed(await onboarding.run_trust(self._runner(), self.conn, timeout=self._timeout()))
 
     # ------------------------------------------------------------------ step 2: checks
-    def action_recheck(self) -> None:
-        if self.connected and not self.busy:
-            self.recheck()
-
-    @on(Button.Pressed, "#ob-recheck")
-    def _recheck_pressed(self) -> None:
-        self.action_recheck()
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def recheck(self) -> None:
-        await self._read_profiles()
-
     async def _read_profiles(self) -> None:
         session, master = self.session, self._master_session()
         if session is None:
+            await self._feed(wz.Interrupted(Work.READ))
             return
         if master is None:
-            self._say("ob-summary", Text("No pool master to compare with (the pool is not healthy, or no live engine).",
-                                        style=BAD), outcome=True)
+            await self._feed(wz.NoMaster())
             return
-        self.busy = True
-        self._sync_buttons()
         self._say("ob-summary", Text(f"reading {session.name} and the pool master {master.name}…", style=MUTED))
-        try:
-            new, pool = await asyncio.gather(gather_host_profile(session, self._timeout()),
-                                             gather_host_profile(master, self._timeout()))
-        finally:
-            self.busy = False
-        await self._set_profiles(new, pool, prejoin_checks(new, pool))
+        await self._feed(await onboarding.read_hosts(session, master, timeout=self._timeout()))
         self.profiles_read += 1
         if self.profiles_read == 1:  # the first read: the checks are what the admin wants to see next
             self._anchor = "ob-step2"
             self._scroll_to_anchor()
+
+    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
+        """Both hosts as read: the wizard takes them; the checks, the files and the focus follow."""
+        await self._feed(wz.HostsRead(new, pool, tuple(checks)))
+
+    async def _show_checks(self) -> None:
+        pool = self.wizard.pool
+        master = self.query_one("#ob-master", Input)
+        if pool is not None and not master.value and pool.address:
+            master.value = pool.address
+        self._render_checks()
+        await self._render_files()
+        self._sync_buttons()
 
     def _scroll_to_anchor(self) -> None:
         if self._anchor:
@@ -565,21 +613,6 @@ class OnboardScreen(Screen[None]):
     def on_descendant_focus(self) -> None:
         if self.profiles_read:
             self._anchor = None
-
-    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
-        self.new_profile, self.pool_profile, self.checks = new, pool, checks
-        self.missing = missing_updates(new, pool)
-        master = self.query_one("#ob-master", Input)
-        if not master.value and pool.address:
-            master.value = pool.address
-        self._render_checks()
-        await self._render_files()
-        self._sync_buttons()
-        # keyboard flow: the next thing to type is the one the checks now allow
-        if self.missing and self.file_inputs():
-            self.file_inputs()[0].focus(scroll_visible=False)  # the checks stay in view; Enter still works
-        elif self.join_blocked_by() is None and self.join_report is None:
-            self.query_one("#ob-pool-password", Input).focus()
 
     def _render_checks(self) -> None:
         new, pool = self.new_profile, self.pool_profile
@@ -597,18 +630,7 @@ class OnboardScreen(Screen[None]):
         new = self.new_profile
         if new is None:
             return
-        if not self.missing:
-            self._say("ob-level-intro", Text(f"{new.label} lacks no update of the pool: nothing to bring level.", style=GOOD))
-            return
-        names = ", ".join(u.label() for u in self.missing)
-        t = Text(f"{new.label} lacks {names}. For each, type the path of its file on this jump box; "
-                 "the file is checked against the pool's update record (name, version, uuid) before it is sent, "
-                 f"uploaded to /tmp on {new.label}, then {'patch' if new.update_mechanism == 'patch' else 'update'}"
-                 "-upload and -apply run there and update-list is read back.\n")
-        for u in self.missing:
-            t.append(f"  {u.label()} needs ", style=MUTED)
-            t.append(file_needed(u) + "\n")
-        self._say("ob-level-intro", t)
+        self._say("ob-level-intro", files_intro(new, self.missing))
         rows = []
         for i, u in enumerate(self.missing):
             # proposed from the settings' update_dir when the file is there (still checked before it is sent)
@@ -620,36 +642,11 @@ class OnboardScreen(Screen[None]):
         await box.mount_all(rows)
 
     # ------------------------------------------------------------------ step 3: bring level
-    @on(Button.Pressed, "#ob-level")
-    @on(Input.Submitted, "#ob-files Input")
-    def _level_pressed(self) -> None:
-        self._start(self.level)
-
-    def file_inputs(self) -> list[Input]:
-        return list(self.query("#ob-files Input").results(Input))
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def level(self) -> None:
-        if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
-            return
-        session, master = self.session, self._master_session()
-        new, pool = self.new_profile, self.pool_profile
-        if session is None or new is None or pool is None or not self.missing:
-            return
-        files = [Path(i.value.strip()).expanduser() for i in self.file_inputs()]
-        problems = [f"{u.name_label}: type the path of its file" if not str(i.value).strip() else
-                    f"{u.name_label}: no such file on this jump box: {p}" if not p.is_file() else ""
-                    for u, i, p in zip(self.missing, self.file_inputs(), files)]
-        problems = [p for p in problems if p]
-        if problems:
-            self._say("ob-level-log", Text("; ".join(problems), style=BAD), outcome=True)
-            return
-        self.busy = True
-        self._sync_buttons()
+    async def _run_level(self, paths: Sequence[str]) -> None:
         self.level_steps = []
         bar = self.query_one("#ob-progress", ProgressBar)
         bar.display = True
-        bar.update(total=max(1, sum(p.stat().st_size for p in files)), progress=0)
+        bar.update(total=max(1, sum(Path(p).stat().st_size for p in paths)), progress=0)
         sent: dict[str, int] = {}
 
         def progress(name: str, done: int, total: int) -> None:
@@ -660,124 +657,43 @@ class OnboardScreen(Screen[None]):
             self.level_steps.append(s)
             self._say("ob-level-log", step_text(self.level_steps))
 
-        try:
-            report = await bring_level(
-                self._runner(), session, files, new_profile=new, pool_profile=pool, timeout=self._timeout(),
-                master_session=master, on_progress=progress, on_step=step,
-            )
-            await self._show_level(report)
-        finally:
-            self.busy = False
-            self._sync_buttons()
+        levelled = await onboarding.run_level(self._runner(), self.session, self._master_session(), self.wizard, paths,
+                                        timeout=self._timeout(), on_progress=progress, on_step=step)
+        await self._feed(levelled)
+        if levelled.report.new_profile is not None and levelled.report.pool_profile is not None:
+            self.profiles_read += 1
 
     def _runner(self) -> Any:
-        """The one runner: it confirms (the console's dialog), honours dry-run and writes the audit."""
+        """The one runner: it confirms (the console's dialog, through the wizard), honours dry-run and audits."""
 
         async def confirm(step: Step) -> bool:
-            return await self._ask(step.host, step.command, f"{step.action} on {step.host}",
-                                   f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
+            answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._answer = answer
+            for intent in self._send(wz.ConfirmAsked(step)):
+                self._now(intent)
+            return await answer
 
         return self.ctx.make_runner(confirm)
 
-    async def _show_level(self, report: LevelReport) -> None:
-        t = step_text(report.steps)
-        outcome = Text()  # what the step came to, without the commands (the activity view has them)
-        if report.run is not None and report.run.dry_run:
-            outcome.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
-        elif report.run is not None and report.run.stopped and not report.failed:
-            outcome.append(f"stopped: {report.run.stopped}\n", style=WARN)
-        for line in report.failed:
-            outcome.append(f"✗ failed: {line}\n", style=BAD)
-        for line in report.outcomes:
-            outcome.append(f"✓ {line}\n", style=GOOD)
-        for g in report.guidance:
-            outcome.append(f"! {g}\n", style=WARN)
-        refusal = join_refusal(report.checks, gather_failures(report.new_profile, report.pool_profile)
-                               if report.new_profile and report.pool_profile else [])
-        outcome.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
-        t.append_text(outcome)
-        self._say("ob-level-log", t, outcome=outcome.plain)
-        if report.new_profile is not None and report.pool_profile is not None:
-            await self._set_profiles(report.new_profile, report.pool_profile, report.checks)
-            self.profiles_read += 1
-        self.level_report = report
+    def _show_level(self, report: LevelReport) -> None:
+        text, outcome = level_text(report)
+        self._say("ob-level-log", text, outcome=outcome)
 
     # ------------------------------------------------------------------ step 4: join
-    @on(Button.Pressed, "#ob-join")
-    @on(Input.Submitted, "#ob-pool-password, #ob-master, #ob-master-user")
-    def _join_pressed(self) -> None:
-        if not self.query_one("#ob-join", Button).disabled:
-            self._start(self.join)
-
-    def join_command(self) -> str:
-        """The exact command the join runs (the password goes on its stdin, never here)."""
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        return xc.timeout_wrapped(self._timeout(), xc.pool_join(address, user, force=False))
-
-    @work(exclusive=True, group="onboard", exit_on_error=False)
-    async def join(self) -> None:
-        if self.app.refuse_read_only("joining the new host to the pool"):  # type: ignore[attr-defined]
-            return
-        session, master = self.session, self._master_session()
-        new, pool = self.new_profile, self.pool_profile
-        pw_input = self.query_one("#ob-pool-password", Input)
-        password = pw_input.value
-        pw_input.value = ""  # gone from the screen at once; the admin types it again to retry
-        if session is None or new is None or pool is None:
-            return
-        audit = self.app.audit  # type: ignore[attr-defined]
-        audit.add_secret(password)
-        address = self.query_one("#ob-master", Input).value.strip()
-        user = self.query_one("#ob-master-user", Input).value.strip()
-        if not password:
-            self._say("ob-join-result", Text("Type the pool master's password first (it is not stored).", style=BAD), outcome=True)
-            return
-        try:
-            self.join_command()  # validates the address and user before anything is asked
-        except ValueError as e:
-            self._say("ob-join-result", Text(f"cannot build the pool-join: {e}", style=BAD), outcome=True)
-            return
-        refusal = self.join_blocked_by()
-        if refusal is not None:  # the button is disabled; a key or a stale click must not get round it
-            self._say("ob-join-result", Text(f"not run: {refusal}", style=BAD), outcome=True)
-            return
-        self.busy = True
-        self._sync_buttons()
-        fuse = float(self.ctx.settings.toolstack_fuse)
-        steps = OnboardSteps(session, timeout=self._timeout())
-        plan = steps.join_plan(new, pool, self.checks, gather_failures(new, pool), address, user, password, audit,
-                               master_session=master, fuse=fuse, settle_timeout=max(60.0, fuse * 6))
+    async def _run_join(self, address: str, user: str, password: str) -> None:
+        assert self.wizard.new is not None  # the wizard joins only what was read
         runner = self._runner()
-        runner.performers.update(steps.performers())
-        self._say("ob-join-result", Text(f"joining… then waiting for {new.label}'s toolstack restart", style=MUTED))
-        try:
-            run = await runner.run(plan)
-        finally:
-            self.busy = False
-        result = run.results[0]
-        if steps.join_report is None:
-            text = {"dry-run": "dry run: pool-join was not run (audited as dry-run)",
-                    "declined": "not confirmed: nothing was run"}.get(result.status.value, result.explanation)
-            self._say("ob-join-result", Text(text, style=WARN if run.dry_run else MUTED), outcome=True)
-            self._sync_buttons()
-            return
-        report = steps.join_report
-        self.join_report = report
-        self._render_join()
-        self._sync_buttons()
-        if report.accepted:
-            self.ctx.source.refresh()
-        if report.joined:
-            self.entry = self._joined_entry()
-            await self._watch_new_host(report)
+        self._say("ob-join-result", Text(f"joining… then waiting for {self.wizard.new.label}'s toolstack restart",
+                                         style=MUTED))
+        await self._feed(await onboarding.run_join(
+            runner, self.session, self._master_session(), self.wizard, address, user, password,
+            self.app.audit, timeout=self._timeout(), fuse=float(self.ctx.settings.toolstack_fuse)))  # type: ignore[attr-defined]
 
     def _joined_entry(self) -> HostEntry | None:
-        """The joined host as the console and the config name it: by its own hostname, with the
-        address it was joined by kept (``{ name = "plot9", address = "10.77.0.9" }``); as typed
-        when that is already its name, or when the name is taken."""
+        """The joined host as the console and the config name it (`wizard.joined_entry`): its hostname
+        unless the console or the config already has that name."""
         entry, new = self.entry, self.new_profile
-        if entry is None or new is None or not new.hostname or new.hostname == entry.name:
+        if entry is None or new is None:
             return entry
         taken = set(self.ctx.source.facts)
         config = self._config()
@@ -786,14 +702,9 @@ class OnboardScreen(Screen[None]):
                 taken |= set(config.pool(self.ctx.pool).host_names)
             except Exception:
                 pass
-        if new.hostname in taken:
-            return entry
-        try:
-            return HostEntry.labelled(new.hostname, entry.address or entry.name)
-        except ValueError:
-            return entry  # a hostname that cannot be a name in the config: keep the address
+        return joined_entry(entry, new.hostname, taken)
 
-    async def _watch_new_host(self, report: JoinReport) -> None:
+    async def _watch_new_host(self) -> None:
         """The engine starts a session to the new host; done when its own probe (not the join's
         report) shows it as a slave of this pool's master — then it is a row of the console."""
         engine, entry = self.ctx.engine, self.entry
@@ -804,19 +715,10 @@ class OnboardScreen(Screen[None]):
         at = f" at {entry.address}" if entry.address else ""
         self.post_join.append(f"… the console opens a session to {entry.name}{at} and probes it")
         self._render_join()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(self.ctx.settings.connect_timeout) + 3 * float(self.ctx.settings.command_timeout)
-        while True:
-            f = await engine.probe_host(entry.name)
-            if f.reachable and f.role is not None and f.role.value == "slave":
-                line = (f"✓ {entry.name}{at} is a row of the console: its pool.conf says {f.pool_conf_raw!r} "
-                        f"(probed {time.strftime('%H:%M:%S')})")
-                break
-            if loop.time() > deadline:
-                line = (f"✗ {entry.name} is in the console, but its probe does not show it as a slave yet: "
-                        f"{f.ssh_error or f.pool_conf_raw or 'no answer'}")
-                break
-            await asyncio.sleep(float(self.ctx.settings.poll_interval) / 4)
+        settings = self.ctx.settings
+        line = await onboarding.until_a_member(
+            engine, entry, within=float(settings.connect_timeout) + 3 * float(settings.command_timeout),
+            poll=float(settings.poll_interval) / 4)
         self.post_join[-1] = line
         self.ctx.audit_intent(entry.name, f"watch {entry.name} in the console (session opened)",
                               outcome="ok" if line.startswith("✓") else "error", detail=line[2:])
@@ -826,30 +728,7 @@ class OnboardScreen(Screen[None]):
         report = self.join_report
         if report is None:
             return
-        parts: list[RenderableType] = []
-        head = Text()
-        if report.joined:
-            head.append(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}")
-        elif report.accepted:
-            head.append(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}")
-        else:
-            head.append(f"✗ {report.new_host} did not join", style=f"bold {BAD}")
-        parts.append(head)
-        if report.error is not None:
-            t = Text()
-            if report.error.code:
-                t.append(f"{report.error.code}: ", style=f"bold {BAD}")
-            t.append(report.error.plain + "\n")
-            t.append("What to do: ", style="bold")
-            t.append(report.error.advice)
-            parts.append(t)
-            if report.error.updates:
-                parts.append(updates_table(report.error.updates, report.new_host))
-        for m in report.messages:
-            parts.append(Text(m, style=MUTED if report.joined else ""))
-        for m in self.post_join:
-            parts.append(Text(m, style=GOOD if m.startswith("✓") else BAD if m.startswith("✗") else MUTED))
-        self._say("ob-join-result", Group(*parts), outcome=True)
+        self._say("ob-join-result", join_text(report, self.post_join), outcome=True)
         if report.joined:
             self._offer_config()
 
@@ -864,28 +743,15 @@ class OnboardScreen(Screen[None]):
         except Exception as e:
             self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD), outcome=True)
             return
-        hosts = new_config.pool(self.ctx.pool).host_names
-        line = f"hosts = [{', '.join(json.dumps(h) for h in hosts)}]"
-        t = Text()
-        path = self._config_path()
         if new_config == config:
-            self.already_configured = True
-            t.append(f"{entry.name} is already a host of pool {self.ctx.pool} in the config.", style=GOOD)
-        elif path is not None:
-            t.append(f"Add {entry.name} to pool {self.ctx.pool} in {path}? ", style="bold")
-            t.append("(only its hosts list changes: comments and layout are kept)\n", style=MUTED)
-            t.append(line)
-        else:
-            t.append("The console was not started from a config file: add this to pool "
-                     f"{self.ctx.pool}'s entry yourself:\n", style="bold")
-            t.append(line)
-        self._say("ob-config", t, outcome=True)
+            self._send(wz.ConfigChecked(already=True))
+        self._say("ob-config", config_offer_text(entry, self.ctx.pool, new_config, already=new_config == config,
+                                                 path=self._config_path()), outcome=True)
         self._sync_buttons()
 
-    @on(Button.Pressed, "#ob-add-config")
-    def _add_config(self) -> None:
-        entry, config, path = self.entry, self._config(), self._config_path()
-        if entry is None or config is None or path is None:
+    def _write_config(self, entry: HostEntry) -> None:
+        config, path = self._config(), self._config_path()
+        if config is None or path is None:
             return
         try:
             add_host_to_config_file(path, self.ctx.pool, entry)
@@ -896,37 +762,22 @@ class OnboardScreen(Screen[None]):
         if entry.name not in reread:
             self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD), outcome=True)
             return
-        self.config_written = path
+        self._send(wz.ConfigWritten(str(path)))
         self.ctx.audit_intent(entry.name, f"add {entry.name} to pool {self.ctx.pool} in {path}", outcome="ok",
                               detail="read back: " + ", ".join(reread))
         self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {path} "
                                     f"(read back: {len(reread)} hosts; comments kept)", style=GOOD), outcome=True)
         self._sync_buttons()
 
-    # ------------------------------------------------------------------ confirmation, back
-    async def _ask(self, host: str, command: str, title: str, explanation: str) -> bool:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bool] = loop.create_future()
+    # ------------------------------------------------------------------ confirmation
+    def _ask(self, step: Step) -> None:
+        """The runner holds `step`: the console's confirmation dialog asks the admin; the answer goes to the wizard."""
 
         def done(ok: bool) -> None:
-            if not answer.done():
-                answer.set_result(ok)
+            self._forward(wz.Answered(ok))
 
-        self.ctx.confirm(host, command, done, title=title, explanation=explanation)
-        return await answer
-
-    def on_unmount(self) -> None:
-        # the console quits with the pane open: do not leave the new host's connection behind
-        if self.conn is not None:
-            self.conn.abort()
-
-    async def action_back(self) -> None:
-        if self.busy:
-            self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
-            return
-        if self.conn is not None:
-            await self.conn.close()
-        self.dismiss(None)
+        self.ctx.confirm(step.host, step.command, done, title=f"{step.action} on {step.host}",
+                         explanation=f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
 
 
 ONBOARD_PANE = PaneSpec(

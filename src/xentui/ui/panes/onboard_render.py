@@ -3,20 +3,50 @@
 `checks_verdict` (one line: what blocks the join), `checks_summary`,
 `checks_table` (both hosts' values side by side, the force-skippable ones
 marked), `updates_table` (the updates that differ), `step_text` (each command
-with its output). The onboarding pane (`onboard.OnboardScreen`) composes them;
-they are tested without an app.
+with its output); and what each step of the wizard says: `intro_text`,
+`connection_text`, `files_intro`, `level_text`, `join_text`, `config_offer_text`,
+and `next_text` (the fixed verdict and next step, from the wizard's state). The
+onboarding pane (`onboard.OnboardScreen`) composes them; they are tested without an app.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from xentui.actions.onboard import FORCE_SKIPPABLE, JoinCheck, JoinStatus, StepOutput, UpdateDiff, blocking, not_checked
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.actions.onboard import (
+    FORCE_SKIPPABLE,
+    HostProfile,
+    JoinCheck,
+    JoinReport,
+    JoinStatus,
+    LevelReport,
+    NewHostConnection,
+    StepOutput,
+    UpdateDiff,
+    UpdateInfo,
+    blocking,
+    file_needed,
+    gather_failures,
+    join_refusal,
+    not_checked,
+    trust_command,
+)
+from xentui.actions.onboard.wizard import Stage, Wizard
+from xentui.core.config import Config, HostEntry
+from xentui.xe import commands as xc
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 
-__all__ = ["STATUS_MARK", "STATUS_STYLE", "checks_summary", "checks_table", "checks_verdict", "step_text", "updates_table"]
+__all__ = [
+    "STATUS_MARK", "STATUS_STYLE", "checks_summary", "checks_table", "checks_verdict", "config_offer_text",
+    "connection_text", "files_intro", "intro_text", "join_text", "level_text", "next_text", "step_text",
+    "updates_table",
+]
 
 STATUS_STYLE = {JoinStatus.PASS: GOOD, JoinStatus.BLOCK: BAD, JoinStatus.WARN: WARN, JoinStatus.NOT_CHECKED: MUTED}
 STATUS_MARK = {JoinStatus.PASS: "✓ pass", JoinStatus.BLOCK: "✗ block", JoinStatus.WARN: "! warn",
@@ -119,4 +149,195 @@ def step_text(steps: list[StepOutput]) -> Text:
             t.append(f"  {ln}\n")
         if s.error and s.error not in s.stdout + s.stderr:
             t.append(f"  {s.error}\n", style=BAD)
+    return t
+
+
+# --------------------------------------------------------------------------- the wizard's steps
+def intro_text(pool: str, master: str | None, *, live: bool, dry_run: bool) -> Text:
+    t = Text()
+    t.append("Bring a standalone host into pool ")
+    t.append(pool, style="bold")
+    if master:
+        t.append(f" (master {master}).")
+    else:
+        t.append(". ")
+        t.append("No master is visible: the pool must be healthy to take a new host.", style=BAD)
+    if not live:
+        t.append("  The console shows recorded facts: onboarding needs the live console.", style=BAD)
+    if dry_run:
+        t.append("  [dry run: the checks run; nothing is uploaded, applied or joined]", style=WARN)
+    return t
+
+
+def connection_text(conn: NewHostConnection) -> Text:
+    """Step 1's outcome: connected (with the host key), the unknown key to compare, or why not."""
+    t = Text()
+    if conn.up:
+        t.append("✓ connected ", style=f"bold {GOOD}")
+        t.append(f"to {conn.session.name}")
+        if conn.fingerprint:
+            t.append(f" (host key {conn.fingerprint})", style=MUTED)
+    elif conn.needs_trust:
+        t.append("! host key unknown ", style=f"bold {WARN}")
+        t.append(f"— {conn.session.name} offers\n")
+        t.append(f"  {conn.fingerprint}\n", style="bold")
+        t.append("Compare it with the host's own `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` "
+                 "(its console, iDRAC/iLO). Only if it is the same, press ")
+        t.append("Trust this host key", style="bold")
+        t.append(f" (written to {conn.known_hosts_path or 'known_hosts'}).")
+    else:
+        t.append("✗ not connected: ", style=f"bold {BAD}")
+        t.append(conn.error or conn.session.error or str(conn.state.value))
+    return t
+
+
+def files_intro(new: HostProfile, missing: Sequence[UpdateInfo]) -> Text:
+    """Step 3's introduction: what the new host lacks and which file each update needs."""
+    if not missing:
+        return Text(f"{new.label} lacks no update of the pool: nothing to bring level.", style=GOOD)
+    names = ", ".join(u.label() for u in missing)
+    t = Text(f"{new.label} lacks {names}. For each, type the path of its file on this jump box; "
+             "the file is checked against the pool's update record (name, version, uuid) before it is sent, "
+             f"uploaded to /tmp on {new.label}, then {'patch' if new.update_mechanism == 'patch' else 'update'}"
+             "-upload and -apply run there and update-list is read back.\n")
+    for u in missing:
+        t.append(f"  {u.label()} needs ", style=MUTED)
+        t.append(file_needed(u) + "\n")
+    return t
+
+
+def level_text(report: LevelReport) -> tuple[Text, str]:
+    """Step 3's outcome: each command with its output, then what it came to; and that outcome alone
+    (without the commands, which the activity view lists already)."""
+    t = step_text(report.steps)
+    outcome = Text()
+    if report.run is not None and report.run.dry_run:
+        outcome.append("dry run: nothing was uploaded or applied (audited as dry-run)\n", style=WARN)
+    elif report.run is not None and report.run.stopped and not report.failed:
+        outcome.append(f"stopped: {report.run.stopped}\n", style=WARN)
+    for line in report.failed:
+        outcome.append(f"✗ failed: {line}\n", style=BAD)
+    for line in report.outcomes:
+        outcome.append(f"✓ {line}\n", style=GOOD)
+    for g in report.guidance:
+        outcome.append(f"! {g}\n", style=WARN)
+    refusal = join_refusal(report.checks, gather_failures(report.new_profile, report.pool_profile)
+                           if report.new_profile and report.pool_profile else [])
+    outcome.append("checks read again: " + (refusal or "none blocks the join"), style=BAD if refusal else GOOD)
+    t.append_text(outcome)
+    return t, outcome.plain
+
+
+def join_text(report: JoinReport, post_join: Sequence[str]) -> Group:
+    """Step 4's outcome: joined, accepted, or refused and explained; then the checked steps after it."""
+    parts: list[RenderableType] = []
+    head = Text()
+    if report.joined:
+        head.append(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}")
+    elif report.accepted:
+        head.append(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}")
+    else:
+        head.append(f"✗ {report.new_host} did not join", style=f"bold {BAD}")
+    parts.append(head)
+    if report.error is not None:
+        t = Text()
+        if report.error.code:
+            t.append(f"{report.error.code}: ", style=f"bold {BAD}")
+        t.append(report.error.plain + "\n")
+        t.append("What to do: ", style="bold")
+        t.append(report.error.advice)
+        parts.append(t)
+        if report.error.updates:
+            parts.append(updates_table(report.error.updates, report.new_host))
+    for m in report.messages:
+        parts.append(Text(m, style=MUTED if report.joined else ""))
+    for m in post_join:
+        parts.append(Text(m, style=GOOD if m.startswith("✓") else BAD if m.startswith("✗") else MUTED))
+    return Group(*parts)
+
+
+def config_offer_text(entry: HostEntry, pool: str, new_config: Config, *, already: bool, path: Path | None) -> Text:
+    """The joined host and the xentui config: already there, the line the file gains, or the line to add."""
+    hosts = new_config.pool(pool).host_names
+    line = f"hosts = [{', '.join(json.dumps(h) for h in hosts)}]"
+    t = Text()
+    if already:
+        t.append(f"{entry.name} is already a host of pool {pool} in the config.", style=GOOD)
+    elif path is not None:
+        t.append(f"Add {entry.name} to pool {pool} in {path}? ", style="bold")
+        t.append("(only its hosts list changes: comments and layout are kept)\n", style=MUTED)
+        t.append(line)
+    else:
+        t.append("The console was not started from a config file: add this to pool "
+                 f"{pool}'s entry yourself:\n", style="bold")
+        t.append(line)
+    return t
+
+
+def next_text(w: Wizard, conn: NewHostConnection | None, *, first_file: str = "", master_address: str = "",
+              master_user: str = "", config_path: Path | None = None) -> Text:
+    """Two lines kept below the scrolled steps: where onboarding stands (the wizard's stage), and the
+    exact next step (with its host and command) or why there is none — what F8 does."""
+    t = Text()
+    stage = w.stage
+    if stage is Stage.JOINED and w.join_report is not None:
+        report = w.join_report
+        t.append_text(Text(f"✓ {report.new_host} joined the pool", style=f"bold {GOOD}") if report.joined
+                      else Text(f"! {report.new_host}: pool-join accepted, not confirmed", style=f"bold {WARN}"))
+        if w.add_config_offered:
+            t.append("\nnext: ", style=MUTED)
+            t.append(f"add {report.new_host} to {config_path} (Add to the xentui config)")
+        return t
+    if stage is Stage.CHECKED and w.new is not None and w.pool is not None:  # what was read decides
+        return _next_after_checks(w, w.new, w.pool, first_file, master_address, master_user)
+    if stage is Stage.OFFLINE:
+        t.append("✗ recorded facts: onboarding needs the live console", style=f"bold {BAD}")
+        return t
+    if conn is None:
+        t.append("- no new host connected", style=f"bold {MUTED}")
+        t.append("\nnext: ", style=MUTED)
+        t.append("type the new host's ssh alias or address, then F8 (Connect)")
+        return t
+    if stage is Stage.UNTRUSTED:
+        t.append(f"! {conn.name}'s host key is unknown: compare it with the host's console", style=f"bold {WARN}")
+        t.append("\nnext: ", style=MUTED)
+        t.append("on this jump box: ", style="bold")
+        t.append(trust_command(conn) + " (F8: Trust this host key)")
+        return t
+    if stage is Stage.NOT_CONNECTED:
+        t.append(f"✗ not connected to {conn.name}: ", style=f"bold {BAD}")
+        t.append((conn.error or conn.session.error or str(conn.state.value)).splitlines()[0])
+        t.append("\nnext: ", style=MUTED)
+        t.append("check the address, user and password, then F8 (Connect)")
+        return t
+    t.append(f"… {conn.name} connected: reading it and the pool master", style=MUTED)
+    return t
+
+
+def _next_after_checks(w: Wizard, new: HostProfile, pool: HostProfile, first_file: str, master_address: str,
+                       master_user: str) -> Text:
+    """The checks' verdict, then: upload+apply the first missing update, or the pool-join, or why not."""
+    t = checks_verdict(list(w.checks), gather_failures(new, pool))
+    t.append("\nnext: ", style=MUTED)
+    if w.missing:
+        u = w.missing[0]
+        name = Path(first_file).name if first_file else f"{u.name_label}.iso"
+        kind = "patch" if new.update_mechanism == "patch" else "update"
+        upload = (xc.patch_upload if kind == "patch" else xc.update_upload)(f"/tmp/{name}")
+        t.append(f"on {new.label}: ", style="bold")
+        t.append(f"upload {name}, {upload}, then {kind}-apply {u.label()}")
+        if len(w.missing) > 1:
+            t.append(f" (+{len(w.missing) - 1} update(s))", style=MUTED)
+        return t
+    why = w.join_blocked_by()
+    if why is not None:
+        t.append(f"none: Join is disabled: {why}", style=BAD)
+        return t
+    try:
+        command = xc.pool_join(master_address, master_user, force=False)
+    except ValueError:
+        t.append("type the pool master's address and user (Join the pool)")
+        return t
+    t.append(f"on {new.label}: ", style="bold")
+    t.append(command)  # exact: the pool password is read from stdin, never on the line
     return t

@@ -18,14 +18,9 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.facts_rules import ssh_cause
 from xentui.core.model import HostFacts
 from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE, strip_pool
+from xentui.ui.theme import BAD, CMD, DRY, MUTED, OK, WARN
 
 __all__ = [
-    "BAD",
-    "CMD",
-    "DIM",
-    "DRY",
-    "OK",
-    "WARN",
     "checks_text",
     "follows_text",
     "guards_text",
@@ -39,12 +34,6 @@ __all__ = [
     "steps_text",
 ]
 
-OK = "bold #7bd88f"
-WARN = "bold #f2c14e"
-BAD = "bold #ff6b5e"
-DIM = "#8a8f98"
-CMD = "bold #e5c07b"
-DRY = "bold #2b2100 on #f2c14e"
 
 _STATUS_MARK = {
     StepStatus.OK: ("✓ ok", OK),
@@ -52,9 +41,9 @@ _STATUS_MARK = {
     StepStatus.FAILED: ("✗ failed", BAD),
     StepStatus.TIMEOUT: ("? no answer", WARN),
     StepStatus.INTERRUPTED: ("? interrupted", WARN),
-    StepStatus.DECLINED: ("– declined", DIM),
+    StepStatus.DECLINED: ("– declined", MUTED),
     StepStatus.REFUSED: ("✗ refused", BAD),
-    StepStatus.NOT_RUN: ("– not run", DIM),
+    StepStatus.NOT_RUN: ("– not run", MUTED),
     StepStatus.DRY_RUN: ("· dry run", WARN),
 }
 _PHASE_MARK = {
@@ -81,7 +70,7 @@ def checks_text(plan: Plan, heading: str = "Checked before anything runs") -> Te
     """Every precondition, ✓ / ! / ✗, with what was seen."""
     out = _heading(heading)
     if not plan.preconditions:
-        out.append("\n  (nothing to check)", style=DIM)
+        out.append("\n  (nothing to check)", style=MUTED)
     for c in plan.preconditions:
         mark, style = ("✓", OK) if c.ok and not c.warning else (("!", WARN) if c.ok else ("✗", BAD))
         out.append(f"\n {mark} ", style=style)
@@ -110,17 +99,17 @@ def steps_text(
         title = "Steps (each dangerous one asks: F8)"
     out = _heading(title)
     if not plan.steps:
-        out.append("\n  none", style=DIM)
+        out.append("\n  none", style=MUTED)
     results = {r.index: r for r in report.results} if report is not None else {}
     for i, s in enumerate(plan.steps):
         out.append(f"\n {i + 1}. on ", style="bold")
         out.append(s.host, style="bold reverse")
         res = results.get(i)
         if res is not None:
-            label, style = _STATUS_MARK.get(res.status, (str(res.status), DIM))
+            label, style = _STATUS_MARK.get(res.status, (str(res.status), MUTED))
             out.append(f"  {label}", style=style)
         elif i in states:
-            label, style = _PHASE_MARK.get(states[i], (states[i], DIM))
+            label, style = _PHASE_MARK.get(states[i], (states[i], MUTED))
             out.append(f"  {label}", style=style)
         out.append("\n    ")
         out.append(s.command, style=CMD)
@@ -128,13 +117,13 @@ def steps_text(
             # why it was refused, not why it was planned: the plan's reason is what the guard rails denied
             out.append("\n    why refused: ", style=BAD)
             out.append(res.explanation or "the guard rails refused it (the audit file has the record)")
-            out.append(f"\n    planned because: {s.why}", style=DIM)
+            out.append(f"\n    planned because: {s.why}", style=MUTED)
         else:
             out.append(f"\n    why: {s.why}", style="")
         if s.precondition:
-            out.append(f"\n    only if: {s.precondition}", style=DIM)
+            out.append(f"\n    only if: {s.precondition}", style=MUTED)
         if s.verify:
-            out.append(f"\n    then: {s.verify}", style=DIM)
+            out.append(f"\n    then: {s.verify}", style=MUTED)
         if s.override:
             out.append("\n    OVERRIDE: the admin typed the host name (written to the audit file)", style=BAD)
     for s in plan.contingency:
@@ -144,7 +133,7 @@ def steps_text(
         out.append(s.host, style="bold reverse")
         out.append("\n    ")
         out.append(s.command, style=CMD)
-        out.append(f"\n    why: {s.why}", style=DIM)
+        out.append(f"\n    why: {s.why}", style=MUTED)
     return out
 
 
@@ -159,8 +148,8 @@ def guards_text(plan: Plan) -> Text:
             out.append(what + (f" on {fb.host}" if fb.host else ""), style="bold")
             out.append(f" — {fb.why}")
             if fb.action == "host-forget":
-                out.append("\n   never: ", style=DIM)
-                out.append(fb.command, style=DIM)
+                out.append("\n   never: ", style=MUTED)
+                out.append(fb.command, style=MUTED)
     if plan.notes:
         if out:
             out.append("\n\n")
@@ -213,7 +202,7 @@ def follows_text(diagnosis: Diagnosis, facts: dict[str, HostFacts]) -> Text:
         out.append(f"\n {n}", style="bold")
         out.append(f" unreachable ({ssh_cause(f)})", style=BAD)
         if f.pool_conf_raw:
-            out.append(f"; last known pool.conf: {f.pool_conf_raw}", style=DIM)
+            out.append(f"; last known pool.conf: {f.pool_conf_raw}", style=MUTED)
     return out
 
 
@@ -277,13 +266,13 @@ def report_text(report: RunReport) -> Text:
         elif report.stopped:
             out.append(f"  stopped: {report.stopped}", style=BAD)
     for r in report.results:
-        label, style = _STATUS_MARK.get(r.status, (str(r.status), DIM))
+        label, style = _STATUS_MARK.get(r.status, (str(r.status), MUTED))
         out.append(f"\n {r.index + 1}. ")
         out.append(label, style=style)
         out.append(" on ")
         out.append(r.host, style="bold")
         if r.duration_s and r.status is not StepStatus.DRY_RUN:
-            out.append(f"  {r.duration_s:.1f} s", style=DIM)
+            out.append(f"  {r.duration_s:.1f} s", style=MUTED)
         out.append("\n    ")
         out.append(r.command, style=CMD)
         if r.explanation and r.status is not StepStatus.DRY_RUN:
@@ -294,7 +283,7 @@ def report_text(report: RunReport) -> Text:
     if rc is not None:
         out.append("\n\n")
         out.append_text(_heading(f"recover-slaves on {rc.host}: {len(rc.recovered)} of {len(rc.expected)} expected hosts reset"))
-        out.append("\n  host     expected UUID                         printed?", style=DIM)
+        out.append("\n  host     expected UUID                         printed?", style=MUTED)
         printed = {u.lower() for u in rc.printed}
         for name, uuid in sorted(rc.expected.items(), key=lambda kv: natural_key(kv[0])):
             out.append(f"\n  {name:<8} {uuid}  ")
@@ -334,14 +323,14 @@ def progress_text(ev: Progress, *, width: int = 12) -> Text:
     if ev.host:
         out.append(ev.host, style="bold reverse")
         out.append(" ")
-    label, style = _PHASE_MARK.get(ev.phase, (ev.phase, DIM))
+    label, style = _PHASE_MARK.get(ev.phase, (ev.phase, MUTED))
     out.append(label, style=style)
     if ev.phase == "waiting" and ev.fuse_s and ev.remaining_s is not None:
         done = 1.0 - max(0.0, min(1.0, ev.remaining_s / ev.fuse_s)) if ev.fuse_s > 0 else 1.0
         filled = round(done * width)
         out.append(f" {ev.message.split(':')[0]} ")
         out.append("█" * filled, style=WARN)
-        out.append("░" * (width - filled), style=DIM)
+        out.append("░" * (width - filled), style=MUTED)
         out.append(f" {ev.remaining_s:.1f} s of the {ev.fuse_s:g} s fuse")
     else:
         out.append(f"  {ev.message}")

@@ -24,7 +24,8 @@ from xentui.actions.recover import CandidateOption, PromoteAndRecoverPlan, plan_
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, key_hint, natural_key
+from xentui.ui.panes.plan_render import checks_text, key_hint, natural_key
+from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 
@@ -34,10 +35,10 @@ __all__ = ["RECOVER_PANE", "RecoverScreen"]
 def _option_prompt(c: CandidateOption, chosen: bool) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append("▶ " if chosen else "  ", style="bold")
-    t.append(f"{c.name:<7} ", style="bold" if c.qualifies else DIM)  # a long name or address still ends with a space
+    t.append(f"{c.name:<7} ", style="bold" if c.qualifies else MUTED)  # a long name or address still ends with a space
     gen = f"gen {c.db_generation}" if c.db_generation is not None else "gen ?"
     lat = f"{c.latency_ms:.0f} ms" if c.latency_ms is not None else "— ms"
-    t.append(f"{gen:<9} {lat:>7}  ", style="" if c.qualifies else DIM)
+    t.append(f"{gen:<9} {lat:>7}  ", style="" if c.qualifies else MUTED)
     if not c.qualifies:
         t.append("✗ " + (c.reasons[0].split(" (")[0] if c.reasons else "does not qualify"), style=BAD)
     elif c.recommended:
@@ -139,8 +140,8 @@ class RecoverScreen(PlanPane):
         elif plan.candidate:
             t.append(f"  (picked instead of {proposed or 'no proposed host'})", style=WARN)
         if plan.old_master:
-            t.append(f"   old master: {plan.old_master}", style=DIM)
-        t.append("\n↑↓ look at the others, Enter picks one:", style=DIM)
+            t.append(f"   old master: {plan.old_master}", style=MUTED)
+        t.append("\n↑↓ look at the others, Enter picks one:", style=MUTED)
         head.update(t)
         # a stable order for the picker: the proposed host, the others by database generation then name
         # (candidate_options ranks ties by latency, which changes on every probe)

@@ -52,11 +52,6 @@ from xentui.ui.errors import guarded
 from xentui.ui.footer import refresh_footer
 from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE
 from xentui.ui.panes.plan_render import (
-    BAD,
-    DIM,
-    DRY,
-    OK,
-    WARN,
     follows_text,
     guards_text,
     progress_text,
@@ -65,6 +60,7 @@ from xentui.ui.panes.plan_render import (
     steps_text,
 )
 from xentui.ui.panes.spec import PaneContext
+from xentui.ui.theme import BAD, DRY, MUTED, OK, WARN
 
 __all__ = ["PlanPane", "sync_options"]
 
@@ -314,13 +310,13 @@ class PlanPane(Screen[None]):
         for n, s in enumerate(shown, 1):
             if n > 1:
                 t.append("\n")
-            t.append("next: " if n == 1 else "then: ", style=DIM)
+            t.append("next: " if n == 1 else "then: ", style=MUTED)
             if len(steps) > 1:
-                t.append(f"{n}. ", style=DIM)
+                t.append(f"{n}. ", style=MUTED)
             t.append(f"on {s.host}: ", style="bold")
             t.append(s.command)
         if len(shown) < len(steps):
-            t.append(f"\n… and {len(steps) - len(shown)} more steps: ctrl+↓ scrolls to them", style=DIM)
+            t.append(f"\n… and {len(steps) - len(shown)} more steps: ctrl+↓ scrolls to them", style=MUTED)
         box.update(t)
 
     def _show_status(self) -> None:
@@ -366,7 +362,7 @@ class PlanPane(Screen[None]):
             bad = True
             t.append("Blocked: ", style=BAD)
             t.append(self.plan.blocked_reason or "")
-            t.append(" · Esc back", style=DIM)
+            t.append(" · Esc back", style=MUTED)
         else:
             t.append_text(self.idle_hint())
         status.set_class(bad, "-bad")

@@ -28,7 +28,8 @@ from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.core.model import HostFacts
 from xentui.xe import commands as xc
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import BAD, DIM, OK, WARN, checks_text, key_hint
+from xentui.ui.panes.plan_render import checks_text, key_hint
+from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 
@@ -73,7 +74,7 @@ def masters_text(plan: HealSplitBrainPlan, hosts: int, now: bool = True) -> Text
             if gen > maj.db_generation:
                 t.append(f" (higher than {maj.name}'s: it may hold changes made during the split)", style=WARN)
         if m.followers:
-            t.append(f"\n   ← {' '.join(m.followers)}", style=DIM)
+            t.append(f"\n   ← {' '.join(m.followers)}", style=MUTED)
         if m.reachable is False:
             t.append("\n   unreachable from the jump box", style=BAD)
     return t
@@ -115,7 +116,7 @@ class SplitBrainScreen(PlanPane):
     # ------------------------------------------------------------------ layout
     def compose_top(self) -> ComposeResult:
         yield Static(id="sb-masters")
-        yield Static(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=DIM), id="sb-pick", classes="-tight")
+        yield Static(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED), id="sb-pick", classes="-tight")
         yield OptionList(id="masters")
         yield Static(id="sb-target")
         yield Static(id="pane-checks")
@@ -148,7 +149,7 @@ class SplitBrainScreen(PlanPane):
             t.append(reason)
             if host in self.diagnosis.masters:
                 t.append("\n  o", style="bold")
-                t.append(f" overrides — only after typing {host} (written to the audit file)", style=DIM)
+                t.append(f" overrides — only after typing {host} (written to the audit file)", style=MUTED)
         if self.after is not None and self.report is not None and not self.report.dry_run:
             t.append("\n")
             t.append_text(self._old_masters_text(plan, self.after))

@@ -34,7 +34,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from xentui.actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, propose_name_label
 from xentui.ui.footer import refresh_footer
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.spec import PaneContext, PaneSpec
 from xentui.ui.render import plain_text
 from xentui.ui.panes.storage_parts import (

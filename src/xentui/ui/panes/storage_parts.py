@@ -17,7 +17,7 @@ from xentui.actions.runner import RunReport, StepStatus
 from xentui.actions.storage.guards import new_sr_uuid
 from xentui.actions.plan import Step
 from xentui.actions.storage import DeviceStatus, LocalSRPlan, StorageFacts, plan_local_sr, read_host_storage
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.spec import PaneContext
 
 __all__ = [

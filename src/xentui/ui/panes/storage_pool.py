@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from xentui.actions.storage import DeviceStatus, StorageFacts, hosts_with_spare_devices, propose_name_label
 from xentui.ui.footer import refresh_footer
-from xentui.ui.render import BAD, GOOD, MUTED, WARN
+from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 from xentui.ui.panes.spec import PaneContext
 from xentui.ui.panes.storage_parts import Outcome, StorageOps, build_plan, default_device, explanation_of, fit, set_columns
 

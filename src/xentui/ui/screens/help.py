@@ -13,13 +13,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from xentui.ui.theme import CMD, FLAG, STALE
+
 #: (group, keys, what it does)
 HelpRow = tuple[str, str, str]
 
 LEGEND = (
-    ("white on #b3261e", " plot1 ",
+    (FLAG, " plot1 ",
      "a cell that disagrees with the majority (a second master, another master followed, no answer)"),
-    ("dim italic", "4811", "a stale value: kept from an earlier probe, the host could not be asked again"),
+    (STALE, "4811", "a stale value: kept from an earlier probe, the host could not be asked again"),
     ("", "…", "being probed: not known yet"),
 )
 
@@ -51,7 +53,7 @@ class HelpScreen(ModalScreen[None]):
 
     def _render_rows(self) -> Group:
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
-        table.add_column("keys", style="bold #e5c07b", no_wrap=True)
+        table.add_column("keys", style=CMD, no_wrap=True)
         table.add_column("what", ratio=1)
         group = None
         for g, keys, what in self.rows:
