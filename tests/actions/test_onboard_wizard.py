@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
@@ -19,17 +19,10 @@ from hypothesis import strategies as st
 from helpers.profiles import NFS, U1, host_profile
 from xentui.actions.onboard import JoinReport, LevelReport, prejoin_checks
 from xentui.actions.onboard.wizard import (
-    STARTS_A_PLAN,
-    AddConfigPressed,
-    Answer,
-    Answered,
-    AskAdmin,
-    BackPressed,
-    ConfigChecked,
-    ConfigWritten,
     ConfirmAsked,
     ConnectPressed,
     Connected,
+    Do,
     FileField,
     Focus,
     HostNamed,
@@ -37,36 +30,23 @@ from xentui.actions.onboard.wizard import (
     Interrupted,
     JoinPressed,
     JoinRan,
-    Leave,
     Levelled,
     LevelPressed,
     Link,
     LinkSeen,
-    NameJoinedHost,
     NextStep,
-    NoMaster,
     Notice,
-    OpenConnection,
-    ReadHosts,
-    RecheckPressed,
-    RefreshPool,
+    Outcome,
+    Press,
     RunJoin,
     RunLevel,
-    RunTrust,
-    ShowChecks,
-    ShowConnection,
-    ShowJoin,
-    ShowLevel,
     Stage,
     Start,
-    TrustPressed,
     Trusted,
-    Wait,
-    WatchHost,
     Wizard,
     Work,
-    WriteConfig,
     joined_entry,
+    starts_a_plan,
 )
 from xentui.actions.plan import Step, StepAction
 from xentui.core.config import HostEntry
@@ -99,7 +79,7 @@ FAILED_LEVEL = LevelReport(failed=["XS82ECU1003.iso: refused"])  # no read after
 
 
 def read(new=LEVEL, pool=MASTER) -> HostsRead:  # type: ignore[no-untyped-def]
-    return HostsRead(new, pool, tuple(prejoin_checks(new, pool)))
+    return HostsRead(new, pool)
 
 
 def at(*events, start: Wizard | None = None) -> Wizard:  # type: ignore[no-untyped-def]
@@ -107,7 +87,7 @@ def at(*events, start: Wizard | None = None) -> Wizard:  # type: ignore[no-untyp
     w = start or Wizard(live=True, config_file=True, timeout=10.0)
     for e in events:
         nxt, _ = w.handle(e)
-        assert nxt is not w or isinstance(e, (LinkSeen, ConfigChecked)), f"{e!r} ignored in {w!r}"
+        assert nxt is not w or isinstance(e, LinkSeen) or e is Outcome.IN_CONFIG, f"{e!r} ignored in {w!r}"
         w = nxt
     assert w.invariant_broken() is None
     return w
@@ -117,7 +97,7 @@ FRESH = at()
 OFFLINE = Wizard(live=False)
 CONNECTING = at(ConnectPressed("plot9"))
 UNTRUSTED = at(ConnectPressed("plot9"), Connected(UNKNOWN_KEY))
-TRUSTING = at(ConnectPressed("plot9"), Connected(UNKNOWN_KEY), TrustPressed())
+TRUSTING = at(ConnectPressed("plot9"), Connected(UNKNOWN_KEY), Press.TRUST)
 FAILED = at(ConnectPressed("plot9"), Connected(DOWN))
 READING = at(ConnectPressed("plot9"), Connected(UP))
 CHECKED_LEVEL = at(ConnectPressed("plot9"), Connected(UP), read(LEVEL))
@@ -140,6 +120,7 @@ class Row:
     intents: list[object]
     running: Work | None = None
     stage: Stage | None = None
+    holds: dict[str, object] = field(default_factory=dict)  # what the state holds after (a `Do` intent reads it)
 
 
 ROWS = [
@@ -148,35 +129,35 @@ ROWS = [
         stage=Stage.NOT_CONNECTED),
     Row("recorded facts: no connection", OFFLINE, ConnectPressed("plot9"),
         [Notice("ob-conn", "The console shows recorded facts: no connection can be made.")], stage=Stage.OFFLINE),
-    Row("an address connects", FRESH, ConnectPressed(" plot9 "), [OpenConnection(HostEntry.parse("plot9"))],
-        running=Work.CONNECT),
+    Row("an address connects", FRESH, ConnectPressed(" plot9 "), [Do.OPEN_CONNECTION],
+        running=Work.CONNECT, holds={"entry": HostEntry.parse("plot9")}),
     Row("a step runs: a second connect is not taken", READING, ConnectPressed("plot9"), [], running=Work.READ),
-    Row("up: both hosts are read", CONNECTING, Connected(UP), [ShowConnection(), ReadHosts()], running=Work.READ,
+    Row("up: both hosts are read", CONNECTING, Connected(UP), [Do.SHOW_CONNECTION, Do.READ_HOSTS], running=Work.READ,
         stage=Stage.CONNECTED),
-    Row("unknown key: shown, nothing read", CONNECTING, Connected(UNKNOWN_KEY), [ShowConnection()],
+    Row("unknown key: shown, nothing read", CONNECTING, Connected(UNKNOWN_KEY), [Do.SHOW_CONNECTION],
         stage=Stage.UNTRUSTED),
-    Row("failed: shown", CONNECTING, Connected(DOWN), [ShowConnection()], stage=Stage.NOT_CONNECTED),
+    Row("failed: shown", CONNECTING, Connected(DOWN), [Do.SHOW_CONNECTION], stage=Stage.NOT_CONNECTED),
     Row("a connection outcome nobody waits for", CHECKED_LEVEL, Connected(DOWN), [], stage=Stage.CHECKED),
     # trust
-    Row("trust the shown key", UNTRUSTED, TrustPressed(), [RunTrust()], running=Work.TRUST),
+    Row("trust the shown key", UNTRUSTED, Press.TRUST, [Do.RUN_TRUST], running=Work.TRUST),
     Row("no known_hosts to write to: no trust", at(ConnectPressed("plot9"), Connected(UNKNOWN_NOWHERE)),
-        TrustPressed(), []),
-    Row("nothing to trust when connected", CHECKED_LEVEL, TrustPressed(), []),
+        Press.TRUST, []),
+    Row("nothing to trust when connected", CHECKED_LEVEL, Press.TRUST, []),
     Row("the key not trusted", TRUSTING, Trusted(False, "not run: the admin declined", UNKNOWN_KEY),
         [Notice("ob-conn", "✗ the key was not trusted: not run: the admin declined")], stage=Stage.UNTRUSTED),
-    Row("trusted and up: read", TRUSTING, Trusted(True, "ok", UP), [ShowConnection(), ReadHosts()],
+    Row("trusted and up: read", TRUSTING, Trusted(True, "ok", UP), [Do.SHOW_CONNECTION, Do.READ_HOSTS],
         running=Work.READ),
     # read
-    Row("no master to compare with", READING, NoMaster(),
+    Row("no master to compare with", READING, Outcome.NO_MASTER,
         [Notice("ob-summary", "No pool master to compare with (the pool is not healthy, or no live engine).")]),
-    Row("read, an update missing: its file field", READING, read(BEHIND), [ShowChecks(), Focus("file:0", scroll=False)],
+    Row("read, an update missing: its file field", READING, read(BEHIND), [Do.SHOW_CHECKS, Focus("file:0", scroll=False)],
         stage=Stage.CHECKED),
-    Row("read, level: the pool password", READING, read(LEVEL), [ShowChecks(), Focus("ob-pool-password")],
+    Row("read, level: the pool password", READING, read(LEVEL), [Do.SHOW_CHECKS, Focus("ob-pool-password")],
         stage=Stage.CHECKED),
-    Row("read, blocked: no focus", READING, read(SHARED), [ShowChecks()], stage=Stage.CHECKED),
+    Row("read, blocked: no focus", READING, read(SHARED), [Do.SHOW_CHECKS], stage=Stage.CHECKED),
     Row("no read swapped under a running level", LEVELLING, read(LEVEL), [], running=Work.LEVEL),
-    Row("re-check", CHECKED_LEVEL, RecheckPressed(), [ReadHosts()], running=Work.READ),
-    Row("no re-check without a connection", FAILED, RecheckPressed(), []),
+    Row("re-check", CHECKED_LEVEL, Press.RECHECK, [Do.READ_HOSTS], running=Work.READ),
+    Row("no re-check without a connection", FAILED, Press.RECHECK, []),
     # level
     Row("a file not typed", CHECKED_BEHIND, LevelPressed((EMPTY,)),
         [Notice("ob-level-log", "XS82ECU1003: type the path of its file")]),
@@ -186,8 +167,10 @@ ROWS = [
         running=Work.LEVEL),
     Row("nothing missing: nothing to level", CHECKED_LEVEL, LevelPressed(()), []),
     Row("levelled and read again", LEVELLING, Levelled(LEVELLED),
-        [ShowLevel(LEVELLED), ShowChecks(), Focus("ob-pool-password")], stage=Stage.CHECKED),
-    Row("level failed, nothing read", LEVELLING, Levelled(FAILED_LEVEL), [ShowLevel(FAILED_LEVEL)]),
+        [Do.SHOW_LEVEL, Do.SHOW_CHECKS, Focus("ob-pool-password")], stage=Stage.CHECKED,
+        holds={"level_report": LEVELLED}),
+    Row("level failed, nothing read", LEVELLING, Levelled(FAILED_LEVEL), [Do.SHOW_LEVEL],
+        holds={"level_report": FAILED_LEVEL}),
     # join
     Row("no password typed", CHECKED_LEVEL, JoinPressed("127.0.1.11", "root", False),
         [Notice("ob-join-result", "Type the pool master's password first (it is not stored).")]),
@@ -199,30 +182,32 @@ ROWS = [
         running=Work.JOIN),
     Row("no join before the read", READING, JoinPressed("127.0.1.11", "root", True), [], running=Work.READ),
     # the runner's question
-    Row("the runner asks: the admin is asked", JOINING, ConfirmAsked(JOIN_STEP), [AskAdmin(JOIN_STEP)],
+    Row("the runner asks: the admin is asked", JOINING, ConfirmAsked(JOIN_STEP), [Do.ASK_ADMIN],
+        running=Work.JOIN, holds={"asking": JOIN_STEP}),
+    Row("yes", ASKING, Press.YES, [Do.CONFIRM], running=Work.JOIN),
+    Row("no", ASKING, Press.NO, [Do.DECLINE], running=Work.JOIN),
+    Row("a second question while one is open: declined", ASKING, ConfirmAsked(APPLY_STEP), [Do.DECLINE],
         running=Work.JOIN),
-    Row("yes", ASKING, Answered(True), [Answer(True)], running=Work.JOIN),
-    Row("no", ASKING, Answered(False), [Answer(False)], running=Work.JOIN),
-    Row("a second question while one is open: declined", ASKING, ConfirmAsked(APPLY_STEP), [Answer(False)],
-        running=Work.JOIN),
-    Row("a question with no plan running: declined", CHECKED_LEVEL, ConfirmAsked(JOIN_STEP), [Answer(False)]),
-    Row("an answer nobody asked for", JOINING, Answered(True), [], running=Work.JOIN),
+    Row("a question with no plan running: declined", CHECKED_LEVEL, ConfirmAsked(JOIN_STEP), [Do.DECLINE]),
+    Row("an answer nobody asked for", JOINING, Press.YES, [], running=Work.JOIN),
     # the join's outcome
     Row("declined", ASKING, JoinRan(None, "declined"), [Notice("ob-join-result", "not confirmed: nothing was run", "muted")],
         stage=Stage.CHECKED),
     Row("dry run", JOINING, JoinRan(None, "dry-run", dry_run=True),
         [Notice("ob-join-result", "dry run: pool-join was not run (audited as dry-run)", "warn")]),
-    Row("joined", JOINING, JoinRan(JOINED, "ok"), [ShowJoin(), RefreshPool(), NameJoinedHost()], stage=Stage.JOINED),
-    Row("accepted, not confirmed", JOINING, JoinRan(ACCEPTED, "unverified"), [ShowJoin(), RefreshPool()],
+    Row("joined", JOINING, JoinRan(JOINED, "ok"), [Do.SHOW_JOIN, Do.REFRESH_POOL, Do.NAME_JOINED_HOST], stage=Stage.JOINED),
+    Row("accepted, not confirmed", JOINING, JoinRan(ACCEPTED, "unverified"), [Do.SHOW_JOIN, Do.REFRESH_POOL],
         stage=Stage.JOINED),
-    Row("refused by xapi", JOINING, JoinRan(REFUSED, "failed"), [ShowJoin()], stage=Stage.CHECKED),
+    Row("refused by xapi", JOINING, JoinRan(REFUSED, "failed"), [Do.SHOW_JOIN], stage=Stage.CHECKED),
     Row("named: watched", JOINED_HERE, HostNamed(HostEntry.labelled("plot9", "127.0.1.19")),
-        [WatchHost(HostEntry.labelled("plot9", "127.0.1.19"))], stage=Stage.JOINED),
+        [Do.WATCH_HOST], stage=Stage.JOINED,
+        holds={"entry": HostEntry.labelled("plot9", "127.0.1.19")}),
     # the config
-    Row("add to the config file", JOINED_HERE, AddConfigPressed(), [WriteConfig(HostEntry.parse("plot9"))]),
-    Row("no config file: nothing to write", JOINED_NO_FILE, AddConfigPressed(), []),
-    Row("already in the config", at(ConfigChecked(True), start=JOINED_HERE), AddConfigPressed(), []),
-    Row("written once", at(ConfigWritten("/etc/pools.toml"), start=JOINED_HERE), AddConfigPressed(), []),
+    Row("add to the config file", JOINED_HERE, Press.ADD_CONFIG, [Do.WRITE_CONFIG],
+        holds={"entry": HostEntry.parse("plot9")}),
+    Row("no config file: nothing to write", JOINED_NO_FILE, Press.ADD_CONFIG, []),
+    Row("already in the config", at(Outcome.IN_CONFIG, start=JOINED_HERE), Press.ADD_CONFIG, []),
+    Row("written once", at(Outcome.CONFIG_WRITTEN, start=JOINED_HERE), Press.ADD_CONFIG, []),
     # F8
     Row("F8 fresh: connect", FRESH, NextStep(), [Start("connect")]),
     Row("F8 offline: nothing", OFFLINE, NextStep(), [], stage=Stage.OFFLINE),
@@ -237,9 +222,9 @@ ROWS = [
     Row("F8 joined: the config", JOINED_HERE, NextStep(), [Start("config")]),
     Row("F8 joined, no config file: nothing", JOINED_NO_FILE, NextStep(), []),
     # back, interruptions, the connection seen again
-    Row("back while a step runs: wait", JOINING, BackPressed(), [Wait("a step is running: wait for it to finish")],
+    Row("back while a step runs: wait", JOINING, Press.BACK, [Do.WAIT],
         running=Work.JOIN),
-    Row("back", CHECKED_LEVEL, BackPressed(), [Leave()]),
+    Row("back", CHECKED_LEVEL, Press.BACK, [Do.LEAVE]),
     Row("a read interrupted", READING, Interrupted(Work.READ), [], stage=Stage.CONNECTED),
     Row("another work's interruption changes nothing", READING, Interrupted(Work.JOIN), [], running=Work.READ),
 ]
@@ -252,6 +237,8 @@ def test_one_event(row: Row) -> None:
     assert state.running is row.running
     if row.stage is not None:
         assert state.stage is row.stage
+    for name, value in row.holds.items():
+        assert getattr(state, name) == value, name
     assert state.invariant_broken() is None
 
 
@@ -316,21 +303,24 @@ PAIRS = st.sampled_from([(LEVEL, MASTER), (BEHIND, MASTER), (SHARED, MASTER)])
 EVENTS = st.one_of(
     # what the admin does
     st.builds(ConnectPressed, st.sampled_from(["", "plot9", "10.0.0.9", "plot9 extra"])),
-    st.just(TrustPressed()), st.just(RecheckPressed()), st.builds(LevelPressed, FILES),
+    st.just(Press.TRUST), st.just(Press.RECHECK), st.builds(LevelPressed, FILES),
     st.builds(JoinPressed, st.sampled_from(["127.0.1.11", "", "a;b"]), st.sampled_from(["root", ""]), st.booleans()),
-    st.just(AddConfigPressed()), st.builds(NextStep, FILES, st.booleans()), st.just(BackPressed()),
-    st.builds(Answered, st.booleans()),
+    st.just(Press.ADD_CONFIG), st.builds(NextStep, FILES, st.booleans()), st.just(Press.BACK),
+    st.sampled_from([Press.YES, Press.NO]),
     # what the pane's work came to, whether or not it was waited for
     st.builds(LinkSeen, st.one_of(st.none(), LINKS)), st.builds(Connected, LINKS),
-    st.builds(Trusted, st.booleans(), st.just("why"), LINKS), st.just(NoMaster()),
+    st.builds(Trusted, st.booleans(), st.just("why"), LINKS), st.just(Outcome.NO_MASTER),
     PAIRS.map(lambda p: read(*p)), st.sampled_from([Levelled(LEVELLED), Levelled(FAILED_LEVEL)]),
     st.sampled_from([JoinRan(JOINED, "ok"), JoinRan(ACCEPTED, "unverified"), JoinRan(REFUSED, "failed"),
                      JoinRan(None, "declined"), JoinRan(None, "dry-run", dry_run=True)]),
-    st.just(HostNamed(HostEntry.labelled("plot9", "127.0.1.19"))), st.builds(ConfigChecked, st.booleans()),
-    st.just(ConfigWritten("/etc/pools.toml")), st.sampled_from([ConfirmAsked(JOIN_STEP), ConfirmAsked(APPLY_STEP)]),
+    st.just(HostNamed(HostEntry.labelled("plot9", "127.0.1.19"))), st.just(Outcome.IN_CONFIG),
+    st.just(Outcome.CONFIG_WRITTEN), st.sampled_from([ConfirmAsked(JOIN_STEP), ConfirmAsked(APPLY_STEP)]),
     st.builds(Interrupted, st.sampled_from(list(Work))),
 )
-PRESSES = (TrustPressed, LevelPressed, JoinPressed)
+
+
+def pressed_a_step(event: object) -> bool:
+    return event is Press.TRUST or isinstance(event, (LevelPressed, JoinPressed))
 
 
 @settings(max_examples=400, deadline=None)
@@ -345,23 +335,23 @@ def test_any_sequence_keeps_a_valid_state_and_no_step_goes_without_the_admin(
         assert w.invariant_broken() is None, (w.invariant_broken(), event)
         assert isinstance(w.stage, Stage)
         for intent in intents:
-            if isinstance(intent, AskAdmin):
-                assert w.asking == intent.step and before.asking is None
-                asked = intent.step
-            if isinstance(intent, Answer) and intent.ok:
+            if intent is Do.ASK_ADMIN:
+                assert isinstance(event, ConfirmAsked) and w.asking == event.step and before.asking is None
+                asked = w.asking
+            if intent is Do.CONFIRM:
                 # the one intent that lets a held step reach a host: only from the asking state, by the admin
-                assert before.asking is not None and before.asking == asked and event == Answered(True)
+                assert before.asking is not None and before.asking == asked and event is Press.YES
                 asked = None
-            if isinstance(intent, Answer) and not intent.ok and before.asking is not None and w.asking is None:
+            if intent is Do.DECLINE and before.asking is not None and w.asking is None:
                 asked = None
-            if isinstance(intent, STARTS_A_PLAN):
+            if starts_a_plan(intent):
                 # a plan starts only when the admin pressed its step, never as the outcome of other work
-                assert isinstance(event, PRESSES) and before.running is None and live
+                assert pressed_a_step(event) and before.running is None and live
             if isinstance(intent, RunJoin):
                 assert before.join_blocked_by() is None and before.connected
             if isinstance(intent, RunLevel):
                 assert before.missing and all(f.is_file for f in event.files)  # type: ignore[attr-defined]
-            if isinstance(intent, (OpenConnection, ReadHosts, RunTrust, RunLevel, RunJoin)):
+            if intent in (Do.OPEN_CONNECTION, Do.READ_HOSTS, Do.RUN_TRUST) or isinstance(intent, (RunLevel, RunJoin)):
                 assert w.running is not None  # the work is waited for: no second one can start
         if w.asking is not None:
             assert w.running in (Work.TRUST, Work.LEVEL, Work.JOIN)

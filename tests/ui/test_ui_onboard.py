@@ -71,7 +71,7 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         assert pane.connected and "connected" in pane.text_of("ob-conn")
 
         # (2) the checks: only the updates block; the updates table names XS82ECU1003
-        status = {c.name: c.status.value for c in pane.checks}
+        status = {c.name: c.status.value for c in pane.wizard.checks}
         assert [n for n, s in status.items() if s == "block"] == ["updates"], status
         assert "1 check(s) block the join: updates" in pane.text_of("ob-summary")
         assert "XS82ECU1003 1.1" in pane.text_of("ob-summary")  # what to do names it
@@ -80,7 +80,7 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         assert "never passes force" in checks
         updates = pane.text_of("ob-updates")
         assert "XS82ECU1003" in updates and "1.1" in updates and "plot9 lacks it" in updates
-        assert [u.name_label for u in pane.missing] == ["XS82ECU1003"]
+        assert [u.name_label for u in pane.wizard.missing] == ["XS82ECU1003"]
         assert pane.query_one("#ob-master").value == sim.pool.host("plot1").address
 
         # (3) bring level from a file on the jump box
@@ -95,17 +95,17 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         confirm = await _confirm(app)
         # the runner asks for the apply (the upload only adds the update to plot9's list)
         assert confirm.request.host == "plot9" and "update-apply uuid=" in confirm.request.command
-        await until(lambda: pane.level_report is not None and not pane.busy, 20, "the update applied")
-        report = pane.level_report
+        await until(lambda: pane.wizard.level_report is not None and not pane.busy, 20, "the update applied")
+        report = pane.wizard.level_report
         assert report is not None and report.applied == ["XS82ECU1003.iso"] and report.ok, report.failed
         log = pane.text_of("ob-level-log")
         assert "update-upload" in log and "update-apply" in log
         assert "applied — update-list lists it on plot9" in log and "✗" not in log
         bar = pane.query_one("#ob-progress")
         assert bar.progress == bar.total == iso.stat().st_size
-        assert all(c.status.value == "pass" for c in pane.checks)
+        assert all(c.status.value == "pass" for c in pane.wizard.checks)
         assert "no check blocks the join" in pane.text_of("ob-summary")
-        assert pane.missing == [] and pane.file_inputs() == []
+        assert pane.wizard.missing == () and pane.file_inputs() == []
         nxt = pane.text_of("ob-next")  # the fixed line: the verdict, then the exact pool-join
         assert "✓ no check blocks the join" in nxt and "next: on plot9: sh -c " in nxt, nxt
 
@@ -119,8 +119,8 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         assert confirm.request.host == "plot9" and "pool-join" in confirm.request.command and PASSWORD not in confirm.request.command
         assert "master-address=" + sim.pool.host("plot1").address in confirm.request.command
         assert f"on plot9: {confirm.request.command}" in nxt  # what was announced is what ran
-        await until(lambda: pane.join_report is not None and not pane.busy, 30, "the join")
-        jr = pane.join_report
+        await until(lambda: pane.wizard.join_report is not None and not pane.busy, 30, "the join")
+        jr = pane.wizard.join_report
         assert jr is not None and jr.joined, jr.text()
         result = pane.text_of("ob-join-result")
         assert "plot9 joined the pool" in result and "includes plot9" in result
@@ -135,7 +135,7 @@ async def test_onboarding_plot9_level_then_join_through_the_pane(sim_factory: Si
         add = pane.query_one("#ob-add-config")
         assert add.display and str(config_file) in pane.text_of("ob-config")
         add.press()
-        await until(lambda: pane.config_written is not None, 5, "the config written")
+        await until(lambda: pane.wizard.config_written, 5, "the config written")
         assert load_config(config_file).pool("sim").host_names == [f"plot{i}" for i in range(1, 10)]
         after = config_file.read_text().splitlines()
         assert after[0] == "# our pools — edited by hand, keep this comment" and "# the members" in after[
@@ -188,7 +188,7 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         assert not pane.query_one("#ob-trust").display
 
         # Join is disabled while a check blocks, and says why; Enter in the password field runs nothing
-        assert [c.name for c in pane.checks if c.status.value == "block"] == ["updates"]
+        assert [c.name for c in pane.wizard.checks if c.status.value == "block"] == ["updates"]
         assert pane.query_one("#ob-join").disabled
         assert "Join is disabled: a check blocks: updates (HOSTS_NOT_HOMOGENEOUS)" in pane.text_of("ob-join-why")
         nxt = pane.text_of("ob-next")
@@ -197,7 +197,7 @@ async def test_join_without_the_update_is_refused_and_explained(sim_factory: Sim
         await _type(app, pane, "ob-pool-password", PASSWORD)
         send_key(app, "enter")
         await pilot.pause(0.5)
-        assert not isinstance(app.screen, ConfirmScreen) and pane.join_report is None
+        assert not isinstance(app.screen, ConfirmScreen) and pane.wizard.join_report is None
         conf = await run_on(sim, "plot9", "cat /etc/xensource/pool.conf")
         assert str(conf.stdout).strip() == "master"  # nothing changed
         assert not any("pool-join" in argv for host, argv in sim.received if host == "plot9")
@@ -222,7 +222,7 @@ async def test_a_gather_failure_appears_once_and_the_checks_say_not_checked(sim_
             assert whole.count(text) == 1, text  # said once, at the top
         checks = pane.text_of("ob-checks")
         assert "not checked" in checks and "✗ block" not in checks
-        assert all(c.status.value in ("not-checked", "pass") for c in pane.checks)
+        assert all(c.status.value in ("not-checked", "pass") for c in pane.wizard.checks)
         assert pane.query_one("#ob-join").disabled and "facts missing" in pane.text_of("ob-join-why")
         assert list(app.errors) == []
 
@@ -238,8 +238,8 @@ async def test_an_apply_the_host_does_not_list_afterwards_is_shown_failed(sim_fa
     async with app.run_test(size=(120, 40)):
         pane = await _connect_and_submit_the_update_file(app, sim)
         await _confirm(app)
-        await until(lambda: pane.level_report is not None and not pane.busy, 20, "the apply")
-        report = pane.level_report
+        await until(lambda: pane.wizard.level_report is not None and not pane.busy, 20, "the apply")
+        report = pane.wizard.level_report
         assert report.applied == [] and len(report.failed) == 1 and not report.ok
         log = pane.text_of("ob-level-log")
         assert "✗ failed: XS82ECU1003.iso" in log and "update-list lists it on 0 host(s), not plot9" in log
@@ -253,7 +253,7 @@ async def test_dry_run_onboarding_sends_no_change_and_audits_each_step(sim_facto
     app = XentuiApp(config=_config(sim), dry_run=True)
     async with app.run_test(size=(120, 40)):
         pane = await _connect_and_submit_the_update_file(app, sim)
-        await until(lambda: pane.level_report is not None and not pane.busy, 20, "the dry run")
+        await until(lambda: pane.wizard.level_report is not None and not pane.busy, 20, "the dry run")
         assert "dry run: nothing was uploaded or applied" in pane.text_of("ob-level-log")
         assert not isinstance(app.screen, ConfirmScreen)  # a dry run asks nothing
         assert not sim.pool.host("plot9").path("/tmp/XS82ECU1003.iso").exists()

@@ -17,7 +17,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from xentui.actions.onboard import HostProfile, SRInfo, UpdateInfo, prejoin_checks
+from xentui.actions.onboard import HostProfile, SRInfo, UpdateInfo
 from xentui.devtools.samples import sample_app
 from xentui.ui.panes.onboard import OnboardScreen
 
@@ -64,7 +64,7 @@ def _read(new: HostProfile, pool: HostProfile, must_show: list[str], must_not_sh
             await pilot.pause(0.05)
         pane = pilot.app.screen
         assert isinstance(pane, OnboardScreen)
-        await pane._set_profiles(new, pool, prejoin_checks(new, pool))
+        await pane._set_profiles(new, pool)
         pane._anchor = "ob-step2"  # as after the first read: the checks at the top
         for field in pane.query(Input):
             field.cursor_blink = False

@@ -59,7 +59,7 @@ async def test_a_wrong_update_file_is_explained_another_is_picked_then_join_and_
         send_key(app, "enter")
         confirm = await _confirm(app)
         assert "update-apply" in confirm.request.command
-        await until(lambda: pane.level_report is not None and pane.level_report.applied == ["XS82ECU1003.iso"]
+        await until(lambda: pane.wizard.level_report is not None and pane.wizard.level_report.applied == ["XS82ECU1003.iso"]
                     and not pane.busy, 20, "the update applied")
         # the step shows its latest outcome: the zip's failure is history, not beside the success
         log = pane.text_of("ob-level-log")
@@ -70,13 +70,13 @@ async def test_a_wrong_update_file_is_explained_another_is_picked_then_join_and_
         await _type(app, pane, "ob-pool-password", PASSWORD)
         send_key(app, "f8")
         await _confirm(app)
-        await until(lambda: pane.join_report is not None and not pane.busy, 30, "the join")
-        assert pane.join_report.joined
+        await until(lambda: pane.wizard.join_report is not None and not pane.busy, 30, "the join")
+        assert pane.wizard.join_report.joined
         # F8 on the step the line names: "Add to the xentui config"
         await until(lambda: pane.query_one("#ob-add-config").display, 10, "the config step offered")
         assert "(Add to the xentui config)" in pane.text_of("ob-next")
         send_key(app, "f8")
-        await until(lambda: pane.config_written is not None, 5, "the config written by F8")
+        await until(lambda: pane.wizard.config_written, 5, "the config written by F8")
         assert "plot9" in load_config(config_file).pool("sim").host_names
     assert list(app.errors) == []
 
@@ -87,12 +87,13 @@ def test_the_joined_host_is_named_by_its_hostname_with_its_address_kept(tmp_path
     from xentui.core.config import Config
 
     config = Config.model_validate({"pools": [{"name": "sim", "hosts": ["plot1", "plot2"]}]})
-    fake = SimpleNamespace(entry=HostEntry.parse("10.77.0.9"), new_profile=SimpleNamespace(hostname="plot9"),
+    fake = SimpleNamespace(wizard=SimpleNamespace(entry=HostEntry.parse("10.77.0.9"),
+                                                  new=SimpleNamespace(hostname="plot9")),
                            ctx=SimpleNamespace(source=SimpleNamespace(facts={"plot1": 0, "plot2": 0}), pool="sim"),
                            _config=lambda: config)
     entry = OnboardScreen._joined_entry(fake)  # type: ignore[arg-type]
     assert (entry.name, entry.host, entry.address) == ("plot9", "10.77.0.9", "10.77.0.9")
-    fake.new_profile.hostname = "plot2"  # a name already taken: the address stays the name
+    fake.wizard.new.hostname = "plot2"  # a name already taken: the address stays the name
     assert OnboardScreen._joined_entry(fake).name == "10.77.0.9"  # type: ignore[arg-type]
     # the config file gains { name = "plot9", address = "10.77.0.9" }, read back as such
     path = write_config(config, tmp_path / "pools.toml")
@@ -159,7 +160,7 @@ async def test_each_step_shows_its_latest_outcome_and_the_activity_view_keeps_th
         again.value = str(iso)  # then the right one
         send_key(app, "enter")
         await _confirm(app)
-        await until(lambda: pane.level_report is not None and pane.level_report.applied == ["XS82ECU1003.iso"]
+        await until(lambda: pane.wizard.level_report is not None and pane.wizard.level_report.applied == ["XS82ECU1003.iso"]
                     and not pane.busy, 20, "the update applied")
         # the pane: the latest outcome of each step only
         summary, level = pane.text_of("ob-summary"), pane.text_of("ob-level-log")

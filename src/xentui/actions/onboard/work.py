@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from xentui.actions.onboard.checks import gather_failures, prejoin_checks
+from xentui.actions.onboard.checks import gather_failures
 from xentui.actions.onboard.connect import NewHostConnection, connect_to_join
 from xentui.actions.onboard.gather import StepOutput, gather_host_profile
 from xentui.actions.onboard.steps import OnboardSteps, bring_level
@@ -52,9 +52,9 @@ async def run_trust(runner: Any, conn: NewHostConnection, *, timeout: float) -> 
 
 
 async def read_hosts(session: Any, master: Any, *, timeout: float) -> HostsRead:
-    """Both hosts' profiles, read at once, and xapi's pre-join checks on them."""
+    """Both hosts' profiles, read at once (the wizard derives xapi's pre-join checks from them)."""
     new, pool = await asyncio.gather(gather_host_profile(session, timeout), gather_host_profile(master, timeout))
-    return HostsRead(new, pool, tuple(prejoin_checks(new, pool)))
+    return HostsRead(new, pool)
 
 
 async def run_level(runner: Any, session: Any, master: Any, w: Wizard, paths: Sequence[str], *, timeout: float,

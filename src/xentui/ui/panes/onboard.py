@@ -46,12 +46,8 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 
 from xentui.actions.onboard import (
     HostProfile,
-    JoinCheck,
-    JoinReport,
-    LevelReport,
     NewHostConnection,
     StepOutput,
-    UpdateInfo,
     add_host_to_config_file,
     config_with_new_host,
     gather_failures,
@@ -61,7 +57,7 @@ from xentui.actions.onboard import (
 )
 from xentui.actions.onboard import wizard as wz
 from xentui.actions.onboard import work as onboarding
-from xentui.actions.onboard.wizard import Wizard, Work, joined_entry
+from xentui.actions.onboard.wizard import Do, Outcome, Press, Wizard, Work, joined_entry
 from xentui.actions.plan import Step
 from xentui.core.config import Config, HostEntry, load_config
 from xentui.ui.panes.onboard_render import (
@@ -84,7 +80,12 @@ from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 __all__ = ["ONBOARD_PANE", "OnboardScreen"]
 
 #: the intents that are work (they wait on a host); the others draw, ask or focus
-_WORK = (wz.OpenConnection, wz.RunTrust, wz.ReadHosts, wz.RunLevel, wz.RunJoin, wz.NameJoinedHost, wz.WatchHost)
+_WORK = (Do.OPEN_CONNECTION, Do.RUN_TRUST, Do.READ_HOSTS, Do.NAME_JOINED_HOST, Do.WATCH_HOST)
+
+
+def _is_work(intent: wz.Intent) -> bool:
+    return intent in _WORK or isinstance(intent, (wz.RunLevel, wz.RunJoin))
+
 _TONE = {"bad": BAD, "warn": WARN, "muted": MUTED}
 
 # --------------------------------------------------------------------------- the screen
@@ -199,46 +200,6 @@ class OnboardScreen(Screen[None]):
         """A step runs, or its outcome is still being drawn."""
         return self.wizard.running is not None or self._drawing > 0
 
-    @property
-    def entry(self) -> HostEntry | None:
-        return self.wizard.entry
-
-    @property
-    def new_profile(self) -> HostProfile | None:
-        return self.wizard.new
-
-    @property
-    def pool_profile(self) -> HostProfile | None:
-        return self.wizard.pool
-
-    @property
-    def checks(self) -> list[JoinCheck]:
-        return list(self.wizard.checks)
-
-    @property
-    def missing(self) -> list[UpdateInfo]:
-        return list(self.wizard.missing)
-
-    @property
-    def level_report(self) -> LevelReport | None:
-        return self.wizard.level_report
-
-    @property
-    def join_report(self) -> JoinReport | None:
-        return self.wizard.join_report
-
-    @property
-    def config_written(self) -> Path | None:
-        return Path(self.wizard.config_written) if self.wizard.config_written is not None else None
-
-    @property
-    def already_configured(self) -> bool:
-        return self.wizard.already_configured
-
-    def join_blocked_by(self) -> str | None:
-        """Why Join is not offered now (None: every check passes and every fact was read)."""
-        return self.wizard.join_blocked_by()
-
     # ------------------------------------------------------------------ forwarding to the wizard
     def _link(self) -> wz.Link | None:
         return onboarding.link_of(self.conn)
@@ -252,7 +213,7 @@ class OnboardScreen(Screen[None]):
         """An event from the admin: what only draws, asks or answers is done now; work goes to a worker."""
         intents = self._send(event)
         self._sync_buttons()
-        if any(isinstance(i, (*_WORK, wz.ShowChecks)) for i in intents):
+        if any(_is_work(i) or i is Do.SHOW_CHECKS for i in intents):
             self._work(intents, secrets)
         else:
             for intent in intents:
@@ -270,12 +231,12 @@ class OnboardScreen(Screen[None]):
 
     async def _carry_out(self, intents: Sequence[wz.Intent], secrets: dict[str, Any]) -> None:
         for intent in intents:
-            if isinstance(intent, _WORK):
+            if _is_work(intent):
                 await self._do_work(intent, secrets)
                 continue
             self._drawing += 1
             try:
-                if isinstance(intent, wz.ShowChecks):
+                if intent is Do.SHOW_CHECKS:
                     await self._show_checks()
                 else:
                     self._now(intent)
@@ -287,48 +248,48 @@ class OnboardScreen(Screen[None]):
         """Carry out an intent that waits on nothing."""
         if isinstance(intent, wz.Notice):
             self._say(intent.area, Text(intent.text, style=_TONE[intent.tone]), outcome=True)
-        elif isinstance(intent, wz.ShowConnection):
+        elif intent is Do.SHOW_CONNECTION:
             self._show_connection()
-        elif isinstance(intent, wz.ShowLevel):
-            self._show_level(intent.report)
-        elif isinstance(intent, wz.ShowJoin):
+        elif intent is Do.SHOW_LEVEL:
+            self._show_level()
+        elif intent is Do.SHOW_JOIN:
             self._render_join()
         elif isinstance(intent, wz.Focus):
             self._focus(intent)
         elif isinstance(intent, wz.Start):
             self._begin(intent.step)
-        elif isinstance(intent, wz.AskAdmin):
-            self._ask(intent.step)
-        elif isinstance(intent, wz.Answer):
+        elif intent is Do.ASK_ADMIN:
+            self._ask()
+        elif intent in (Do.CONFIRM, Do.DECLINE):
             if self._answer is not None and not self._answer.done():
-                self._answer.set_result(intent.ok)
-        elif isinstance(intent, wz.RefreshPool):
+                self._answer.set_result(intent is Do.CONFIRM)
+        elif intent is Do.REFRESH_POOL:
             self.ctx.source.refresh()
-        elif isinstance(intent, wz.WriteConfig):
-            self._write_config(intent.entry)
-        elif isinstance(intent, wz.Wait):
-            self.notify(intent.text, severity="warning", timeout=3)
+        elif intent is Do.WRITE_CONFIG:
+            self._write_config()
+        elif intent is Do.WAIT:
+            self.notify("a step is running: wait for it to finish", severity="warning", timeout=3)
         else:  # pragma: no cover - every intent is named above
             raise TypeError(f"the pane cannot carry out {intent!r}")
 
     async def _do_work(self, intent: wz.Intent, secrets: dict[str, Any]) -> None:
         running = self.wizard.running
         try:
-            if isinstance(intent, wz.OpenConnection):
-                await self._open_connection(intent.entry, secrets.get("user"), secrets.get("password"))
-            elif isinstance(intent, wz.RunTrust):
+            if intent is Do.OPEN_CONNECTION:
+                await self._open_connection(secrets.get("user"), secrets.get("password"))
+            elif intent is Do.RUN_TRUST:
                 await self._run_trust()
-            elif isinstance(intent, wz.ReadHosts):
+            elif intent is Do.READ_HOSTS:
                 await self._read_profiles()
             elif isinstance(intent, wz.RunLevel):
                 await self._run_level(intent.paths)
             elif isinstance(intent, wz.RunJoin):
                 await self._run_join(intent.address, intent.user, secrets.get("password", ""))
-            elif isinstance(intent, wz.NameJoinedHost):
+            elif intent is Do.NAME_JOINED_HOST:
                 entry = self._joined_entry()
                 if entry is not None:
                     await self._feed(wz.HostNamed(entry))
-            elif isinstance(intent, wz.WatchHost):
+            elif intent is Do.WATCH_HOST:
                 await self._watch_new_host()
         except BaseException:
             if running is not None:
@@ -371,8 +332,8 @@ class OnboardScreen(Screen[None]):
 
     def _note_host(self) -> str:
         """The new host as the pane names it now: joined, by its hostname; before, as typed."""
-        if self.entry is not None:
-            return self.entry.name
+        if self.wizard.entry is not None:
+            return self.wizard.entry.name
         if self.conn is not None:
             return self.conn.name
         return self.query_one("#ob-address", Input).value.strip() or "new host"
@@ -473,7 +434,7 @@ class OnboardScreen(Screen[None]):
             address = self.query_one("#ob-address", Input).value
             self._forward(wz.ConnectPressed(address), user=user, password=password)
         elif step == "trust":
-            self._forward(wz.TrustPressed())
+            self._forward(Press.TRUST)
         elif step == "level":
             if self.app.refuse_read_only("uploading and applying updates on the new host"):  # type: ignore[attr-defined]
                 return
@@ -489,7 +450,7 @@ class OnboardScreen(Screen[None]):
                                          self.query_one("#ob-master-user", Input).value, bool(password)),
                           password=password)
         elif step == "config":
-            self._forward(wz.AddConfigPressed())
+            self._forward(Press.ADD_CONFIG)
 
     @on(Button.Pressed, "#ob-connect")
     @on(Input.Submitted, "#ob-address, #ob-user, #ob-ssh-password")
@@ -503,7 +464,7 @@ class OnboardScreen(Screen[None]):
     def action_recheck(self) -> None:
         if self.connected and not self.busy:
             self._send(wz.LinkSeen(self._link()))
-            self._forward(wz.RecheckPressed())
+            self._forward(Press.RECHECK)
 
     @on(Button.Pressed, "#ob-recheck")
     def _recheck_pressed(self) -> None:
@@ -525,8 +486,8 @@ class OnboardScreen(Screen[None]):
         self._begin("config")
 
     async def action_back(self) -> None:
-        for intent in self._send(wz.BackPressed()):
-            if isinstance(intent, wz.Leave):
+        for intent in self._send(Press.BACK):
+            if intent is Do.LEAVE:
                 if self.conn is not None:
                     await self.conn.close()
                 self.dismiss(None)
@@ -558,7 +519,9 @@ class OnboardScreen(Screen[None]):
         return Path(path)
 
     # ------------------------------------------------------------------ step 1: connect (the wizard's intents)
-    async def _open_connection(self, entry: HostEntry, user: str | None, password: str | None) -> None:
+    async def _open_connection(self, user: str | None, password: str | None) -> None:
+        entry = self.wizard.entry
+        assert entry is not None  # the wizard opens a connection only to the host typed
         self._say("ob-conn", Text(f"connecting to {entry.name}…", style=MUTED))
         self.conn, connected = await onboarding.open_connection(
             self.ctx.engine, self.conn, entry, user=user, password=password)
@@ -579,7 +542,7 @@ class OnboardScreen(Screen[None]):
             await self._feed(wz.Interrupted(Work.READ))
             return
         if master is None:
-            await self._feed(wz.NoMaster())
+            await self._feed(Outcome.NO_MASTER)
             return
         self._say("ob-summary", Text(f"reading {session.name} and the pool master {master.name}…", style=MUTED))
         await self._feed(await onboarding.read_hosts(session, master, timeout=self._timeout()))
@@ -588,9 +551,9 @@ class OnboardScreen(Screen[None]):
             self._anchor = "ob-step2"
             self._scroll_to_anchor()
 
-    async def _set_profiles(self, new: HostProfile, pool: HostProfile, checks: list[JoinCheck]) -> None:
+    async def _set_profiles(self, new: HostProfile, pool: HostProfile) -> None:
         """Both hosts as read: the wizard takes them; the checks, the files and the focus follow."""
-        await self._feed(wz.HostsRead(new, pool, tuple(checks)))
+        await self._feed(wz.HostsRead(new, pool))
 
     async def _show_checks(self) -> None:
         pool = self.wizard.pool
@@ -615,24 +578,24 @@ class OnboardScreen(Screen[None]):
             self._anchor = None
 
     def _render_checks(self) -> None:
-        new, pool = self.new_profile, self.pool_profile
+        new, pool = self.wizard.new, self.wizard.pool
         if new is None or pool is None:
             return
         new_name, pool_name = new.label, f"{pool.label} (master)"
-        self._say("ob-summary", checks_summary(self.checks, gather_failures(new, pool)), outcome=True)
+        self._say("ob-summary", checks_summary(list(self.wizard.checks), gather_failures(new, pool)), outcome=True)
         rows = update_differences(new, pool)
         self._say("ob-updates", updates_table(rows, new_name))
-        self._say("ob-checks", checks_table(self.checks, new_name, pool_name, not_mirrored(pool)))
+        self._say("ob-checks", checks_table(list(self.wizard.checks), new_name, pool_name, not_mirrored(pool)))
 
     async def _render_files(self) -> None:
         box = self.query_one("#ob-files", Vertical)
         await box.remove_children()
-        new = self.new_profile
+        new = self.wizard.new
         if new is None:
             return
-        self._say("ob-level-intro", files_intro(new, self.missing))
+        self._say("ob-level-intro", files_intro(new, self.wizard.missing))
         rows = []
-        for i, u in enumerate(self.missing):
+        for i, u in enumerate(self.wizard.missing):
             # proposed from the settings' update_dir when the file is there (still checked before it is sent)
             udir = self.ctx.settings.update_dir
             proposed = Path(udir).expanduser() / f"{u.name_label}.iso" if udir is not None else None
@@ -675,8 +638,9 @@ class OnboardScreen(Screen[None]):
 
         return self.ctx.make_runner(confirm)
 
-    def _show_level(self, report: LevelReport) -> None:
-        text, outcome = level_text(report)
+    def _show_level(self) -> None:
+        assert self.wizard.level_report is not None  # the wizard shows the level it took
+        text, outcome = level_text(self.wizard.level_report)
         self._say("ob-level-log", text, outcome=outcome)
 
     # ------------------------------------------------------------------ step 4: join
@@ -692,7 +656,7 @@ class OnboardScreen(Screen[None]):
     def _joined_entry(self) -> HostEntry | None:
         """The joined host as the console and the config name it (`wizard.joined_entry`): its hostname
         unless the console or the config already has that name."""
-        entry, new = self.entry, self.new_profile
+        entry, new = self.wizard.entry, self.wizard.new
         if entry is None or new is None:
             return entry
         taken = set(self.ctx.source.facts)
@@ -707,7 +671,7 @@ class OnboardScreen(Screen[None]):
     async def _watch_new_host(self) -> None:
         """The engine starts a session to the new host; done when its own probe (not the join's
         report) shows it as a slave of this pool's master — then it is a row of the console."""
-        engine, entry = self.ctx.engine, self.entry
+        engine, entry = self.ctx.engine, self.wizard.entry
         if engine is None or entry is None:
             return
         engine.add_host(entry)
@@ -725,7 +689,7 @@ class OnboardScreen(Screen[None]):
         self._render_join()
 
     def _render_join(self) -> None:
-        report = self.join_report
+        report = self.wizard.join_report
         if report is None:
             return
         self._say("ob-join-result", join_text(report, self.post_join), outcome=True)
@@ -734,7 +698,7 @@ class OnboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ config
     def _offer_config(self) -> None:
-        entry = self.entry
+        entry = self.wizard.entry
         config = self._config()
         if entry is None or config is None:
             return
@@ -744,14 +708,14 @@ class OnboardScreen(Screen[None]):
             self._say("ob-config", Text(f"the config cannot take {entry.name}: {e}", style=BAD), outcome=True)
             return
         if new_config == config:
-            self._send(wz.ConfigChecked(already=True))
+            self._send(Outcome.IN_CONFIG)
         self._say("ob-config", config_offer_text(entry, self.ctx.pool, new_config, already=new_config == config,
                                                  path=self._config_path()), outcome=True)
         self._sync_buttons()
 
-    def _write_config(self, entry: HostEntry) -> None:
-        config, path = self._config(), self._config_path()
-        if config is None or path is None:
+    def _write_config(self) -> None:
+        config, path, entry = self._config(), self._config_path(), self.wizard.entry
+        if config is None or path is None or entry is None:
             return
         try:
             add_host_to_config_file(path, self.ctx.pool, entry)
@@ -762,7 +726,7 @@ class OnboardScreen(Screen[None]):
         if entry.name not in reread:
             self._say("ob-config", Text(f"✗ {path} read back does not list {entry.name}", style=BAD), outcome=True)
             return
-        self._send(wz.ConfigWritten(str(path)))
+        self._send(Outcome.CONFIG_WRITTEN)
         self.ctx.audit_intent(entry.name, f"add {entry.name} to pool {self.ctx.pool} in {path}", outcome="ok",
                               detail="read back: " + ", ".join(reread))
         self._say("ob-config", Text(f"✓ {entry.name} added to pool {self.ctx.pool} in {path} "
@@ -770,11 +734,14 @@ class OnboardScreen(Screen[None]):
         self._sync_buttons()
 
     # ------------------------------------------------------------------ confirmation
-    def _ask(self, step: Step) -> None:
-        """The runner holds `step`: the console's confirmation dialog asks the admin; the answer goes to the wizard."""
+    def _ask(self) -> None:
+        """The runner holds a step (the wizard's `asking`): the console's confirmation dialog asks the admin;
+        the answer goes to the wizard."""
+        step = self.wizard.asking
+        assert step is not None  # the wizard asks only in its asking state
 
         def done(ok: bool) -> None:
-            self._forward(wz.Answered(ok))
+            self._forward(Press.YES if ok else Press.NO)
 
         self.ctx.confirm(step.host, step.command, done, title=f"{step.action} on {step.host}",
                          explanation=f"{step.why.rstrip('.')}. Checked afterwards: {step.verify.rstrip('.')}.")
