@@ -41,7 +41,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
 from xentui.actions.onboard import (
@@ -73,7 +72,7 @@ from xentui.ui.panes.onboard_render import (
     step_text,
     updates_table,
 )
-from xentui.ui.panes.spec import PaneContext, PaneSpec
+from xentui.ui.panes.spec import PaneContext, PaneScreen, PaneSpec
 from xentui.ui.render import plain_text
 from xentui.ui.theme import BAD, GOOD, MUTED, WARN
 
@@ -96,7 +95,7 @@ def _field(label: str, **input_kw: Any) -> Horizontal:
     return Horizontal(Label(label), Input(compact=True, **input_kw), classes="ob-row")
 
 
-class OnboardScreen(Screen[None]):
+class OnboardScreen(PaneScreen):
     """Connect, check, bring level, join — one host into this pool."""
 
     DEFAULT_CSS = """
@@ -115,14 +114,12 @@ class OnboardScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("f5", "recheck", "Re-check", priority=True),
         Binding("f8", "next_step", "Next step", priority=True),
     ]
 
     def __init__(self, ctx: PaneContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)
         self.wizard = Wizard(live=ctx.engine is not None, timeout=self._timeout())
         self.conn: NewHostConnection | None = None  # the connection itself (the wizard sees a `Link`)
         self.level_steps: list[StepOutput] = []

@@ -39,7 +39,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -59,7 +58,7 @@ from xentui.ui.panes.plan_render import (
     resolved_text,
     steps_text,
 )
-from xentui.ui.panes.spec import PaneContext
+from xentui.ui.panes.spec import PaneContext, PaneScreen
 from xentui.ui.theme import BAD, DRY, MUTED, OK, WARN
 
 __all__ = ["PlanPane", "sync_options"]
@@ -71,7 +70,7 @@ __all__ = ["PlanPane", "sync_options"]
 NEXT_STEPS_SHOWN = 4
 
 
-class PlanPane(Screen[None]):
+class PlanPane(PaneScreen):
     """A plan shown truth-first, run step by step with confirmations, then its report."""
 
     DEFAULT_CSS = """
@@ -118,8 +117,7 @@ class PlanPane(Screen[None]):
     ]
 
     def __init__(self, ctx: PaneContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)
         self.plan: Plan | None = None
         self.report: RunReport | None = None
         self.runner: PlanRunner | None = None

@@ -1,10 +1,13 @@
-"""What a pane is (`PaneSpec`) and what it gets when it opens (`PaneContext`)."""
+"""What a pane is (`PaneSpec`), what it gets when it opens (`PaneContext`) and the screen it opens as (`PaneScreen`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.screen import Screen
 
 from xentui.trail.audit import AuditRecord
 from xentui.core.config import Settings
@@ -13,14 +16,12 @@ from xentui.core.model import CommandResult
 from xentui.core.model import HostFacts
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
     from xentui.actions.runner import ConfirmFn, PlanRunner, ProgressFn
     from xentui.engine.pool import PoolEngine
     from xentui.ui.app import XentuiApp
     from xentui.ui.source import FactSource
 
-__all__ = ["PaneContext", "PaneSpec", "always"]
+__all__ = ["PaneContext", "PaneScreen", "PaneSpec", "always"]
 
 
 def always(diagnosis: Diagnosis) -> bool:
@@ -139,3 +140,15 @@ class PaneContext:
                           typed_what=typed_what),
             lambda ok: callback(bool(ok)),
         )
+
+
+class PaneScreen(Screen[None]):
+    """The screen of a pane: made from its `PaneContext`; Esc goes back (the pane's `action_back`).
+
+    A pane adds its own `BINDINGS` (Textual merges them with these; the same key overrides)."""
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, ctx: PaneContext) -> None:
+        super().__init__()
+        self.ctx = ctx
