@@ -195,6 +195,8 @@ class Simulator:
                 h.restart_task.cancel()
         for t in list(self._tasks):
             t.cancel()
+        if self.pool.ha is not None:
+            self.pool.ha.stop()
 
     async def __aenter__(self) -> "Simulator":
         return await self.start()

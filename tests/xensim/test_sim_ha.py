@@ -1,0 +1,109 @@
+"""The simulator's HA (xensim/ha.py) over real SSH: files, the liveset tool, the election, fencing,
+the refusals and host-emergency-ha-disable, as xapi's source has them (notes/ha-27.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+from helpers.paths import GOLDEN
+from helpers.settings import HA_FAST
+from xensim.server import Simulator
+from xensim.state import SimHost
+
+from tests.xensim.test_sim_pool import addr, eventually, out, pool_conf, run  # noqa: F401
+
+LIVESET = "/usr/libexec/xapi/cluster-stack/xhad/ha_query_liveset"
+Factory = Callable[..., Awaitable[Simulator]]
+
+
+def armed(h: SimHost) -> str | None:
+    m = re.search(r'<row key="ha\.armed" value="([^"]*)"/>', h.read("/var/lib/xcp/local.db").decode())
+    return m.group(1) if m else None
+
+
+async def test_healthy_pool_has_no_daemon(sim: Simulator) -> None:
+    r = await run(sim, "plot2", f"{LIVESET}; echo rc=$?")
+    assert r.stdout == b"rc=14\n" and r.stderr == b""
+
+
+async def test_armed_files_and_liveset(sim_factory: Factory) -> None:
+    sim = await sim_factory("ha-master-lost", hosts=3, **HA_FAST)
+    text = await out(sim, "plot2", "head -v -c 65536 -- /var/lib/xcp/local.db /etc/xensource/xhad.conf")
+    assert '<row key="ha.armed" value="true"/>' in text and "<HeartbeatTimeout>1</HeartbeatTimeout>" not in text
+    assert re.search(r"<HeartbeatTimeout>\d+</HeartbeatTimeout>", text)
+    xml = await out(sim, "plot2", LIVESET)
+    assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<ha_liveset_info version="1.0">')
+    assert xml.count("<host>") == 3
+
+
+async def test_master_cable_pulled_elects_and_fences(sim_factory: Factory) -> None:
+    sim = await sim_factory("ha-master-lost", hosts=3, **HA_FAST)
+    old = sim.pool.host("plot1")
+    # before the timeout nothing has moved: the survivors still follow plot1
+    assert await pool_conf(sim, "plot2") == f"slave:{addr(sim, 'plot1')}"
+
+    # the sim grants the lock to the live proposer with the lowest UUID: plot3 (84ba…) before plot2 (e3a8…)
+    new, other = "plot3", "plot2"
+
+    async def elected() -> bool:
+        return await pool_conf(sim, new) == "master" and await pool_conf(sim, other) == f"slave:{addr(sim, new)}"
+
+    await eventually(elected, 10.0, f"{new} elected, {other} follows it")
+    assert any("self-fencing" in line for line in old.read("/var/log/xensource.log").decode().splitlines())
+    await eventually(lambda: _true(sim.pool.host(new).is_master), 5.0, f"{new}'s xapi restarted as master")
+    # the cable comes back: plot1 rebooted (fenced), joins, is refused the lock and follows plot2
+    await sim.fault("cable-restore", "plot1")
+
+    async def follows() -> bool:
+        return await pool_conf(sim, "plot1") == f"slave:{addr(sim, new)}"
+
+    await eventually(follows, 10.0, f"plot1 follows {new}")
+    await eventually(lambda: _true(not old.emergency_error and old.running_role == "slave"), 5.0, "plot1 a slave")
+    assert [h.name for h in sim.pool.hosts.values() if h.is_master] == [new]
+
+
+async def _true(x: Any) -> bool:
+    return bool(x)
+
+
+async def test_refusals_and_emergency_disable(sim_factory: Factory) -> None:
+    sim = await sim_factory("ha-wedged", hosts=3, **HA_FAST)
+    ha_enabled = (GOLDEN / "error-ha-is-enabled.txt").read_bytes()
+    r = await run(sim, "plot2", "xe pool-emergency-transition-to-master")
+    assert (r.exit_status, r.stdout, r.stderr) == (1, b"", ha_enabled)
+    r = await run(sim, "plot2", "xe host-emergency-ha-disable")
+    assert r.exit_status == 1 and r.stderr == (
+        b"The server failed to handle your request, due to an internal error. The given message may give details "
+        b"useful for debugging the problem.\nmessage: Failure: This operation is extremely dangerous and may cause "
+        b"data loss. This operation must be forced (use --force).\n"
+    )
+    assert armed(sim.pool.host("plot2")) == "true"
+    r = await run(sim, "plot2", "xe host-emergency-ha-disable --force")
+    assert (r.exit_status, r.stdout, r.stderr) == (0, b"", b"")
+    assert armed(sim.pool.host("plot2")) == "false"
+    r = await run(sim, "plot2", f"{LIVESET}; echo rc=$?")
+    assert r.stdout == b"rc=14\n"
+    r = await run(sim, "plot2", "xe host-emergency-ha-disable force=true")  # a second time: not armed
+    assert r.stderr == b"The operation could not be performed because HA is not enabled on the Pool\n"
+
+
+async def test_wedged_never_elects(sim_factory: Factory) -> None:
+    sim = await sim_factory("ha-wedged", hosts=3, **HA_FAST)
+    import asyncio
+
+    await asyncio.sleep(HA_FAST["ha_timeout"] + HA_FAST["ha_monitor"] + 1.5)
+    assert await pool_conf(sim, "plot2") == f"slave:{addr(sim, 'plot1')}"
+    assert await pool_conf(sim, "plot3") == f"slave:{addr(sim, 'plot1')}"
+    xml = await out(sim, "plot2", LIVESET)
+    plot1 = xml.split(f"<HostID>{sim.pool.host('plot1').uuid}</HostID>")[1].split("</host>")[0]
+    assert "<liveness>FALSE</liveness>" in plot1 and "<master>TRUE</master>" in plot1  # the lock stuck
+
+
+@pytest.mark.parametrize("release, word", [("xcpng-8.3", "dangerous"), ("xenserver-8", "dangerous")])
+async def test_no_force_wording_per_release(sim_factory: Factory, release: str, word: str) -> None:
+    sim = await sim_factory("ha-wedged", hosts=2, release=release, **HA_FAST)
+    r = await run(sim, "plot2", "xe host-emergency-ha-disable")
+    assert b"message: Failure: This operation is dangerous and may cause data loss." in r.stderr
