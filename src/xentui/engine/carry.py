@@ -35,11 +35,14 @@ FILE_GROUPS: dict[str, tuple[str, ...]] = {
     "hostname": ("hostname",),
     "db_generation": ("db_generation",),
     "own_addresses": ("own_addresses",),
+    "ha_local": ("ha_armed", "ha_disable_failover", "ha_cluster_stack", "ha_peers"),
+    "ha_config": ("ha_timeout", "ha_config_hosts"),
 }
 TOOLSTACK_GROUPS: dict[str, tuple[str, ...]] = {
     "xapi": ("xapi", "xapi_detail", "xapi_master_address", "forwarding"),
     "emergency_mode": ("emergency_mode", "emergency_error"),
     "pool_list": ("pool_list", "pool_list_error", "pool_master_uuid", "ha_enabled"),
+    "ha_liveset": ("ha_liveset_status", "ha_liveset", "ha_liveset_warnings", "ha_liveset_error"),
 }
 LATENCY = ("latency_ms",)  # vouched for by the "files" source (the file read's round trip)
 REACH = ("reaches_master", "reaches_master_detail")
