@@ -301,6 +301,15 @@ class SimHA:
 
         asyncio.get_running_loop().create_task(_reboot())
 
+    def _join(self, h: "SimHost") -> None:
+        """xhad joins the liveset: it takes the others' view (a host nobody hears is already dead to it)."""
+        self._forget(h)
+        self.daemon.add(h.name)
+        past = time.monotonic() - self.t
+        for b in self.pool.hosts.values():
+            if b is not h and not self._heartbeat(h, b):
+                self.unseen[(h.name, b.name)] = past
+
     def _forget(self, h: "SimHost") -> None:
         for key in [k for k in self.unseen if k[0] == h.name]:
             del self.unseen[key]
@@ -346,8 +355,8 @@ class SimHA:
             self.pool.retry_after_ha(h, "HA: retry ha_start_daemon")
             self.pool.notify("ha: cannot access statefile")
             return True
-        self.daemon.add(h.name)
-        self._forget(h)
+        if h.name not in self.daemon:  # xhad (re)joins; a toolstack restart leaves a running xhad alone
+            self._join(h)
         if h.pool_conf == "master" and self.lock not in (None, h.name):
             holder = self.pool.hosts.get(self.lock or "")
             if holder is not None and holder.powered:

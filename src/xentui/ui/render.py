@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xentui.core.config import Settings
-from xentui.diagnosis import Action, Diagnosis, HostVerdict, Verdict
+from xentui.diagnosis import Action, Diagnosis, HostFlag, HostVerdict, Verdict
 from xentui.core.model import CommandResult
 from xentui.core.facts_rules import host_key_changed_advice
 from xentui.core.model import HostFacts, QueryState, Role, Source, SshState, XapiView
@@ -40,6 +40,9 @@ VERDICT_LABEL = {
     Verdict.SPLIT_BRAIN: "SPLIT BRAIN",
     Verdict.DEGRADED: "DEGRADED",
     Verdict.UNKNOWN: "UNKNOWN",
+    Verdict.HA_ELECTING: "HA ELECTING",
+    Verdict.HA_RECOVERED: "HA RECOVERED",
+    Verdict.HA_WEDGED: "HA WEDGED",
 }
 VERDICT_STYLE = {
     Verdict.HEALTHY: "bold #0b3d1a on #7bd88f",
@@ -47,12 +50,18 @@ VERDICT_STYLE = {
     Verdict.SPLIT_BRAIN: "bold #ffffff on #8e24aa",
     Verdict.DEGRADED: "bold #2b2100 on #f2c14e",
     Verdict.UNKNOWN: "bold #ffffff on #5c6370",
+    Verdict.HA_ELECTING: "bold #2b2100 on #f2c14e",
+    Verdict.HA_RECOVERED: "bold #0b3d1a on #7bd88f",
+    Verdict.HA_WEDGED: "bold #ffffff on #b3261e",
 }
 #: verdicts listed first on the fleet line (a pool in trouble comes first)
 VERDICT_RANK = {
     Verdict.SPLIT_BRAIN: 0,
+    Verdict.HA_WEDGED: 0,
     Verdict.MASTER_LOST: 1,
+    Verdict.HA_ELECTING: 1,
     Verdict.DEGRADED: 2,
+    Verdict.HA_RECOVERED: 2,
     Verdict.UNKNOWN: 3,
     Verdict.HEALTHY: 4,
 }
@@ -82,6 +91,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("toolstack", "TOOLSTACK", 0),
     Column("emergency", "EMERG", 0),
     Column("reaches", "REACH", 0),
+    Column("ha", "HA", 0),  # only when some host has HA configured (`columns_for_tier(tier, ha=True)`)
     Column("dbgen", "DB GEN", 0),
     Column("latency", "LATENCY", 1),
     Column("age", "AGE", 1),
@@ -96,8 +106,26 @@ def tier_for_width(width: int) -> int:
     return max(t for t, w in TIER_WIDTH.items() if width >= w)
 
 
-def columns_for_tier(tier: int) -> list[Column]:
-    return [c for c in COLUMNS if c.tier <= tier]
+def columns_for_tier(tier: int, ha: bool = False) -> list[Column]:
+    return [c for c in COLUMNS if c.tier <= tier and (ha or c.key != "ha")]
+
+
+def ha_text(f: HostFacts) -> Text:
+    """The HA cell: the host's own local.db and daemon ("" when nothing says HA is configured there)."""
+    if f.ha_armed is None:
+        return Text("")
+    stale = f.last_seen("ha_local")
+    if f.ha_armed is False:
+        if "ha_config" not in f.sources:
+            return Text("")
+        return Text("off", style=STALE if stale else WARN)
+    if f.ha_liveset_status == "daemon-not-running":
+        return Text("no xhad", style=BAD)
+    if f.ha_liveset_status == "error":
+        return Text("armed?", style=BAD)
+    me = f.ha_liveset.get(f.uuid or "") if f.uuid else None
+    lock = " M" if me is not None and me.master and me.liveness else ""
+    return Text("armed" + lock, style=STALE if stale else GOOD)
 
 
 # --------------------------------------------------------------------------- small texts
@@ -317,6 +345,12 @@ def row_view(
         flagged.add("reaches")
     else:
         cells["reaches"] = Text("-" if holds or not f.reachable else "…", style=MUTED)
+
+    # HA: the host's own local.db ha.armed and its daemon ("M": it holds the master lock)
+    cells["ha"] = ha_text(f)
+    if hv is not None and HostFlag.HA_DISABLED_IN_HA_POOL in hv.flags:
+        cells["ha"] = Text("STUCK")
+        flagged.add("ha")
 
     # database generation
     gen = f.db_generation
