@@ -94,9 +94,13 @@ def _liveset_faults(f: HostFacts) -> list[str]:
 
 
 def _name_of(uuid: str, facts: Sequence[HostFacts]) -> str:
+    """A liveset's host UUID as a configured name; else the address local.db's ha_peers gives it."""
     for f in facts:
         if f.uuid and f.uuid.lower() == uuid.lower():
             return f.name
+    for f in facts:
+        if uuid in f.ha_peers:
+            return f.ha_peers[uuid]
     return uuid[:8]
 
 
@@ -181,10 +185,11 @@ def apply_ha(base: Diagnosis, facts: Sequence[HostFacts], margin: float = HA_ELE
         )
         return d
     m = d.master.name if d.master is not None else None
-    out = sorted(
-        f.name for f in facts
-        if f.name != m and not f.reachable and any(v.get(f.name, "").startswith("dead") for v in views.values())
-    )
+    # hosts out of the liveset: dead in a survivor's view, and not a host the jump box reaches (a host never
+    # read is named in the liveset by its ha_peers address, not by its configured name)
+    dead = {h for v in views.values() for h, state in v.items() if state.startswith("dead")}
+    reached = {f.name for f in facts if f.reachable}
+    out = sorted(f.name for f in facts if f.name != m and not f.reachable) if dead - reached else []
     if m is not None and m in live_masters and out and d.verdict in (Verdict.DEGRADED, Verdict.UNKNOWN):
         d.verdict = Verdict.HA_RECOVERED
         d.summary = (
