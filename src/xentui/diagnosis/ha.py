@@ -168,7 +168,7 @@ def apply_ha(base: Diagnosis, facts: Sequence[HostFacts], margin: float = HA_ELE
             d.candidate = None
             return d
         why = "; ".join(broken) if broken else (
-            f"no master {window.replace('until', 'since the window ended at', 1).split(' (')[0]}" if until else "no master"
+            f"no master elected within the window, which ended at {_clock(until)} UTC" if until else "no master"
         )
         first = sorted(armed, key=lambda f: f.name)[0]
         d.verdict = Verdict.HA_WEDGED

@@ -681,12 +681,47 @@ def host_detail(
             value.append(f"\n↳\u00a0{src.how}" if src is not None else "\n↳\u00a0not learned yet", style=MUTED)
         table.add_row(label, value, _age_cell(src, now))
     parts.append(table)
+    ha = ha_detail(f, d, now)
+    if ha is not None:
+        parts.append(ha)
 
     cmds = Text()
     cmds.append("Last commands\n", style="bold underline")
     cmds.append_text(command_lines(recent, now, limit=commands))
     parts.append(cmds)
     return Group(*_spaced(parts))
+
+
+def ha_detail(f: HostFacts, d: Diagnosis | None, now: float) -> Text | None:
+    """HA as this host itself says it: its local.db, T, and the liveset as its own daemon sees it."""
+    if f.ha_armed is None or (not f.ha_armed and "ha_config" not in f.sources):
+        return None
+    t = Text()
+    t.append("HA on this host", style="bold underline")
+    src = f.sources.get("ha_local")
+    t.append("\n local.db ha.armed=")
+    t.append("true" if f.ha_armed else "false", style=GOOD if f.ha_armed else WARN)
+    if f.ha_timeout is not None:
+        t.append(f" · T {f.ha_timeout:g} s (xhad.conf HeartbeatTimeout)")
+    if src is not None:
+        t.append(f" · {age_text(now - src.at)}", style=STALE if src.stale else MUTED)
+    ls = f.sources.get("ha_liveset")
+    t.append("\n liveset as its daemon sees it")
+    if ls is not None:
+        t.append(f" ({age_text(now - ls.at)})", style=STALE if ls.stale else MUTED)
+    t.append(":")
+    if f.ha_liveset_error:
+        t.append(f" {f.ha_liveset_error}", style=BAD)
+    view = d.ha.liveset.get(f.name) if d is not None and d.ha is not None else None
+    if view:
+        for host, state in sorted(view.items()):
+            t.append(f"\n   {host:<10} ")
+            t.append(state, style=GOOD if state.startswith("live") else BAD)
+    elif not f.ha_liveset_error:
+        t.append(" not read", style=MUTED)
+    for w in f.ha_liveset_warnings:
+        t.append(f"\n   warning: {w}", style=BAD)
+    return t
 
 
 def _spaced(parts: list[RenderableType]) -> list[RenderableType]:
