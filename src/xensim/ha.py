@@ -407,30 +407,57 @@ class SimHA:
         self.pool.notify("ha: emergency disable")
 
     def liveset_xml(self, h: "SimHost") -> str:
-        """calldaemon.c print_query_liveset, as host h's daemon reports."""
+        """calldaemon.c print_query_liveset, line for line (xenserver/xha), as host h's daemon reports.
+
+        The layout is the C code's; the raw figures (latencies, time_since_*, T1..Ws) are printed
+        with %d but their units are not confirmed from source: the simulator prints milliseconds
+        (xapi_ha.ml reads the latencies as ms) and no consumer in xentui reads them."""
         now = time.monotonic()
+        hosts = [o for o in self.pool.hosts.values() if o.path(XHAD_CONF).exists()]
+        idx = {o.name: i for i, o in enumerate(hosts)}
 
         def b(x: bool) -> str:
             return "TRUE" if x else "FALSE"
 
-        idx = {x.name: i for i, x in enumerate(self.pool.hosts.values())}
-        out = ['<?xml version="1.0" encoding="UTF-8"?>', '<ha_liveset_info version="1.0">', "<status>Online</status>",
-               "<localhost>", f"<HostID>{h.uuid}</HostID>", f"<HostIndex>{idx[h.name]}</HostIndex>", "</localhost>"]
-        for o in self.pool.hosts.values():
-            if not o.path(XHAD_CONF).exists():
-                continue
-            live = self.live_in_view(h, o, now)
-            holds = self.lock == o.name
-            sf = live and self.statefile(o) if o is not h else self.statefile(h)
-            out += ["<host>", f"<HostID>{o.uuid}</HostID>", f"<HostIndex>{idx[o.name]}</HostIndex>",
-                    f"<liveness>{b(live)}</liveness>", f"<master>{b(holds)}</master>",
-                    f"<statefile_access>{b(sf)}</statefile_access>", "<statefile_corrupted>FALSE</statefile_corrupted>",
-                    "<excluded>FALSE</excluded>", "</host>"]
-        out += ["<warning_on_local_host>", f"<statefile_lost>{b(not self.statefile(h))}</statefile_lost>",
-                "<heartbeat_approaching_timeout>FALSE</heartbeat_approaching_timeout>",
-                "<statefile_approaching_timeout>FALSE</statefile_approaching_timeout>",
-                "<Xapi_healthcheck_approaching_timeout>FALSE</Xapi_healthcheck_approaching_timeout>",
-                "<network_bonding_error>FALSE</network_bonding_error>", "</warning_on_local_host>",
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', '<ha_liveset_info version="1.0">', "  <status>Online</status>",
+               "  <localhost>", f"    <HostID>{h.uuid}</HostID>", f"    <HostIndex>{idx.get(h.name, 0)}</HostIndex>",
+               "  </localhost>"]
+        live = {o.name: self.live_in_view(h, o, now) for o in hosts}
+        for o in hosts:
+            sf = self.statefile(h) if o is h else live[o.name] and self.statefile(o)
+            out += ["  <host>", f"    <HostID>{o.uuid}</HostID>", f"    <HostIndex>{idx[o.name]}</HostIndex>",
+                    f"    <liveness>{b(live[o.name])}</liveness>", f"    <master>{b(self.lock == o.name)}</master>",
+                    f"    <statefile_access>{b(sf)}</statefile_access>",
+                    "    <statefile_corrupted>FALSE</statefile_corrupted>", "    <excluded>FALSE</excluded>", "  </host>"]
+        hb = int(derive(int(round(self.t)))["HeartbeatInterval"] * 1000)
+        out += ["  <raw_status_on_local_host>"]
+        for name, v in (("statefile_latency", 12), ("statefile_latency_max", 40), ("statefile_latency_min", 8),
+                        ("heartbeat_latency", hb), ("heartbeat_latency_max", hb + 20), ("heartbeat_latency_min", hb - 10),
+                        ("Xapi_healthcheck_latency", 45), ("Xapi_healthcheck_latency_max", 90),
+                        ("Xapi_healthcheck_latency_min", 30)):
+            out.append(f"    <{name}>{v}</{name}>")
+        alive = [o for o in hosts if live[o.name]]
+        for o in hosts:
+            since = self.unseen.get((h.name, o.name))
+            gone = 0 if since is None or o is h else int((now - since) * 1000)
+            actives = "".join(f"          {a.uuid}\n" for a in alive) if live[o.name] else ""
+            out += ["    <host_raw_data>", f"      <HostID>{o.uuid}</HostID>", f"      <HostIndex>{idx[o.name]}</HostIndex>",
+                    f"      <time_since_last_update_on_statefile>{gone}</time_since_last_update_on_statefile>",
+                    f"      <time_since_last_heartbeat>{gone}</time_since_last_heartbeat>",
+                    "      <time_since_xapi_restart_first_attempted>0</time_since_xapi_restart_first_attempted>",
+                    "      <xapi_error_string></xapi_error_string>"]
+            for tag in ("heartbeat_active_list_on_heartbeat", "heartbeat_active_list_on_statefile",
+                        "statefile_active_list_on_heartbeat", "statefile_active_list_on_statefile"):
+                out.append(f"      <{tag}>\n{actives}      </{tag}>")
+            out.append("    </host_raw_data>")
+        t_ms = int(self.t * 1000)
+        out += ["  </raw_status_on_local_host>", "  <timeout>", f"    <T1>{t_ms}</T1>", f"    <T2>{t_ms}</T2>",
+                f"    <T3>{t_ms + 60000}</T3>", f"    <Wh>{t_ms}</Wh>", f"    <Ws>{t_ms + 15000}</Ws>", "  </timeout>",
+                "  <warning_on_local_host>", f"    <statefile_lost>{b(not self.statefile(h))}</statefile_lost>",
+                "    <heartbeat_approaching_timeout>FALSE</heartbeat_approaching_timeout>",
+                "    <statefile_approaching_timeout>FALSE</statefile_approaching_timeout>",
+                "    <Xapi_healthcheck_approaching_timeout>FALSE</Xapi_healthcheck_approaching_timeout>",
+                "    <network_bonding_error>FALSE</network_bonding_error>", "  </warning_on_local_host>",
                 "</ha_liveset_info>"]
         return "\n".join(out) + "\n"
 

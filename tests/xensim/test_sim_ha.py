@@ -37,6 +37,11 @@ async def test_armed_files_and_liveset(sim_factory: Factory) -> None:
     xml = await out(sim, "plot2", LIVESET)
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<ha_liveset_info version="1.0">')
     assert xml.count("<host>") == 3
+    lines = xml.splitlines()  # calldaemon.c print_query_liveset's own layout
+    assert lines[2:4] == ["  <status>Online</status>", "  <localhost>"]
+    assert "    <liveness>TRUE</liveness>" in lines and "  <raw_status_on_local_host>" in lines
+    assert lines[-8:-6] == ["  <warning_on_local_host>", "    <statefile_lost>FALSE</statefile_lost>"]
+    assert lines[-1] == "</ha_liveset_info>"
 
 
 async def test_master_cable_pulled_elects_and_fences(sim_factory: Factory) -> None:
