@@ -755,6 +755,9 @@ class SimPool:
             raise XapiFailure("HOST_IS_SLAVE", master.running_master_address or "")
         if user != "root" or password != root_password:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
+        # xapi_pool.ml pre_join_checks: ha_is_not_enable_on_me, ha_is_not_enable_on_the_distant_pool
+        if joiner.db.ha_enabled or master.db.ha_enabled:
+            raise XapiFailure("HA_IS_ENABLED")
         if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
         # xapi_pool.ml pre_join_checks, assert_no_shared_srs_on_me (v1.249.40, v24.39.0):

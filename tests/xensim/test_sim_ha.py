@@ -112,3 +112,39 @@ async def test_no_force_wording_per_release(sim_factory: Factory, release: str, 
     sim = await sim_factory("ha-wedged", hosts=2, release=release, **HA_FAST)
     r = await run(sim, "plot2", "xe host-emergency-ha-disable")
     assert b"message: Failure: This operation is dangerous and may cause data loss." in r.stderr
+
+
+async def test_disarmed_slave_restarting_in_an_ha_pool_is_stuck(sim_factory: Factory) -> None:
+    """resynchronise_ha_state (xapi.ml): local ha.armed=false, Pool.ha_enabled=true, on a slave ->
+    emergency mode with HA_POOL_IS_ENABLED_BUT_HOST_IS_DISABLED (xen-api issue 7177); the engine flags it."""
+    from helpers.engines import engine_for
+    from xensim.scenarios import enable_ha
+
+    sim = await sim_factory("healthy", hosts=3, **HA_FAST)
+    enable_ha(sim.pool)
+    r = await run(sim, "plot3", "xe host-emergency-ha-disable --force")
+    assert r.exit_status == 0
+    sim.pool.xapi_start(sim.pool.host("plot3"))  # its toolstack restarts
+    assert (await out(sim, "plot3", "xe host-is-in-emergency-mode")) == "true\n"
+    r = await run(sim, "plot3", "xe pool-list")
+    assert r.stderr == (
+        b"This server cannot join the pool because the pool has HA enabled but this server has HA disabled.\n"
+    )
+    eng = engine_for(sim)
+    try:
+        d = await eng.probe_once()
+    finally:
+        await eng.stop()
+    assert "ha-disabled-in-ha-pool" in d.hosts["plot3"].flags, d.hosts["plot3"]
+    assert "7177" in d.hosts["plot3"].note
+
+
+async def test_join_refused_while_ha_enabled(sim_factory: Factory) -> None:
+    from xensim.scenarios import enable_ha
+
+    sim = await sim_factory("onboarding", **HA_FAST)
+    enable_ha(sim.pool)  # every host, plot9 too: its own pool has HA on
+    master = sim.pool.host("plot1").address
+    r = await run(sim, "plot9", f"xe pool-join master-address={master} master-username=root master-password=xenroot")
+    assert r.exit_status == 1
+    assert r.stderr == (GOLDEN / "error-ha-is-enabled.txt").read_bytes()
