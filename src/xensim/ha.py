@@ -472,9 +472,15 @@ class SimHA:
         return {"daemons": sorted(self.daemon), "lock": self.lock, "stuck_lock": self.stuck_lock}
 
 
-def run_ha_tool(pool: "SimPool", h: "SimHost", tool: str, args: list[str]) -> tuple[bytes, bytes, int]:
+def run_ha_tool(pool: "SimPool", h: "SimHost", tool: str, args: list[str], path: str = "") -> tuple[bytes, bytes, int]:
     """A script of the cluster-stack directory.  Every install has them (xapi's package); with no HA
-    configured the daemon is simply not running: rc 14, nothing printed."""
+    configured the daemon is simply not running: rc 14, nothing printed.  Like the real scripts (they
+    source xha's scripts/ha_rc, which calls ha_null by name) they refuse to run unless their directory
+    is on PATH: `error "PATH is not properly setup" "" $MTC_EXIT_INVALID_ENVIRONMENT`, i.e. `date`, the
+    message and "(16)" on stderr, exit 16."""
+    if TOOL_DIR.rstrip("/") not in path.split(":"):
+        stamp = time.strftime("%a %b %e %H:%M:%S UTC %Y", time.gmtime())
+        return b"", f"{stamp} PATH is not properly setup (16)\n".encode(), 16
     ha: SimHA | None = getattr(pool, "ha", None)
     if ha is not None:
         return ha.run_tool(h, tool, args)

@@ -15,7 +15,8 @@ from xensim.state import SimHost
 
 from tests.xensim.test_sim_pool import addr, eventually, out, pool_conf, run  # noqa: F401
 
-LIVESET = "/usr/libexec/xapi/cluster-stack/xhad/ha_query_liveset"
+LIVESET = 'PATH="$PATH:/usr/libexec/xapi/cluster-stack/xhad"; /usr/libexec/xapi/cluster-stack/xhad/ha_query_liveset'
+BARE = "/usr/libexec/xapi/cluster-stack/xhad/ha_query_liveset"
 Factory = Callable[..., Awaitable[Simulator]]
 
 
@@ -27,6 +28,13 @@ def armed(h: SimHost) -> str | None:
 async def test_healthy_pool_has_no_daemon(sim: Simulator) -> None:
     r = await run(sim, "plot2", f"{LIVESET}; echo rc=$?")
     assert r.stdout == b"rc=14\n" and r.stderr == b""
+
+
+async def test_the_scripts_need_their_directory_on_path(sim: Simulator) -> None:
+    """xha's ha_rc: `ha_null 2> /dev/null || error "PATH is not properly setup" "" $MTC_EXIT_INVALID_ENVIRONMENT`."""
+    r = await run(sim, "plot2", f"{BARE}; echo rc=$?")
+    assert r.stdout == b"rc=16\n"
+    assert re.fullmatch(rb"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4} PATH is not properly setup \(16\)\n", r.stderr)
 
 
 async def test_armed_files_and_liveset(sim_factory: Factory) -> None:

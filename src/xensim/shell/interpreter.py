@@ -563,7 +563,7 @@ class Shell:
         if handler is not None:
             return await handler(args)
         if cmd.startswith(HA_TOOL_DIR):  # xapi's HA scripts (xensim/ha.py)
-            out, err, status = run_ha_tool(self.pool, self.host, cmd, args)
+            out, err, status = run_ha_tool(self.pool, self.host, cmd, args, self.lookup("PATH"))
             return Result(out, err, status)
         name = cmd.rsplit("/", 1)[-1] if cmd.startswith(FILTER_DIRS) else cmd
         if name in FILTERS:

@@ -66,11 +66,16 @@ def ha_configured(facts: HostFacts) -> bool:
 
 
 def liveset_command(facts: HostFacts, seconds: float) -> str | None:
+    """The liveset tool, bounded, its exit status on a last line.  The xhad scripts source ha_rc,
+    which refuses to run ("PATH is not properly setup", rc 16) unless their own directory is on PATH
+    (they call ha_null and calldaemon by name): xapi appends it (xha_scripts.ml call_script), and so
+    does this command.  The directory comes from `liveset_tool`, which validated the stack's name."""
     try:
         tool = liveset_tool(facts.ha_cluster_stack)
     except ValueError:
         return None
-    return xc.timeout_wrapped(seconds, tool) + "; echo rc=$?"
+    directory = tool.rsplit("/", 1)[0]
+    return f'PATH="$PATH:{directory}"; ' + xc.timeout_wrapped(seconds, tool) + "; echo rc=$?"
 
 
 def apply_liveset(facts: HostFacts, result: CommandResult) -> None:
