@@ -22,7 +22,11 @@ Every format here was read in xapi's source (notes/ha-27.md has the citations):
   excluded``: ``TRUE``/``FALSE``, lower-cased by xapi before ``bool_of_string``),
   and ``warning_on_local_host`` flags (counted only when exactly ``TRUE``).
   Its exit status is an ``Xha_errno`` code (ocaml/xapi/xha_errno.ml);
-  14 = the daemon is not running (xapi relies on it), printing nothing.
+  14 = the daemon is not running (xapi relies on it), printing nothing.  Confirmed in xhad's own
+  source (github.com/xenserver/xha): scripts/ha_query_liveset is ``calldaemon query_liveset``;
+  calldaemon's failed connect (MTC_ERROR_SC_CONNECT_TO_DAEMON) exits MTC_EXIT_DAEMON_IS_NOT_PRESENT
+  = 14 (include/mtcerrno.def); scripts/ha_rc exits 16 ("PATH is not properly setup") unless the
+  scripts' directory is on PATH, which xapi appends (xha_scripts.ml call_script) and so does the probe.
 
 Pure functions, no I/O.  Text is taken as the wire gives it (CRLF, a trailing
 newline or none, a final `rc=N` line from the probe's wrapper).
