@@ -106,10 +106,12 @@ def _name_of(uuid: str, facts: Sequence[HostFacts]) -> str:
 
 def apply_ha(base: Diagnosis, facts: Sequence[HostFacts], margin: float = HA_ELECTION_MARGIN) -> Diagnosis:
     """`base` as HA changes it (see the module docstring); unchanged when no host has HA configured."""
-    configured = [f for f in facts if f.ha_armed is not None and ("ha_config" in f.sources or f.ha_armed)]
+    configured = any(f.ha_armed is True or (f.ha_armed is False and "ha_config" in f.sources) for f in facts)
+    if not configured and not any(_stuck(f) for f in facts):
+        return base  # no HA anywhere: the base diagnosis as it is (no copy: this runs once per burst)
     d = base.model_copy(deep=True)
     _flag_stuck(d, facts)
-    if not configured and not any(_stuck(f) for f in facts):
+    if not configured:
         return d
     armed = [f for f in facts if _armed(f)]
     as_of = _as_of(facts)
