@@ -342,6 +342,7 @@ DEFAULT_COLUMNS = {
 
 # Parameter names xapi declares for each error, used by the CLI to print them.
 ERROR_PARAMS = {
+    "INTERNAL_ERROR": ["message"],
     "HOST_OFFLINE": ["host"],
     "HOST_IS_SLAVE": ["Master IP address"],
     "HOST_UNKNOWN_TO_MASTER": ["host"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid as uuidlib
 
+from .ha import SimHA
 from .releases import DEFAULT_RELEASE, RELEASES, Release, release
 from .state import HostRec, PBDRec, PoolDB, SimHost, SimPool, SRRec, UpdateRec
 
@@ -22,6 +23,8 @@ SCENARIOS = {
     "host-offline": "plot7 is shut down; the rest is healthy (designate-new-master would fail)",
     "onboarding": "a healthy pool plus plot9, a standalone host missing one update the pool has",
     "fresh-install": "every host freshly installed and standalone: the release's default records only",
+    "ha-master-lost": "HA enabled; plot1 (master) lost its cable: HA elects a new master after its timeout, plot1 self-fences",
+    "ha-wedged": "HA enabled; plot1 (master) lost its cable and keeps the master lock: no survivor can become master",
 }
 
 NS = uuidlib.UUID("5b6e1f3c-6d2a-4c2e-9a51-7f6c0d9e3a10")
@@ -258,6 +261,10 @@ async def settle(pool: SimPool, scenario: str) -> None:
     for h in hosts:
         if h.pool_conf != "master":
             pool.xapi_start(h)
+    if scenario in ("ha-master-lost", "ha-wedged"):
+        enable_ha(pool)
+        pool.ha.stuck_lock = scenario == "ha-wedged"
+        pool.set_cable(pool.host("plot1"), False)
     if scenario == "master-shutdown":
         pool.power_off(pool.host("plot1"))
     elif scenario == "master-cable-pulled":
@@ -278,3 +285,12 @@ async def settle(pool: SimPool, scenario: str) -> None:
             pool.commit(new)
         # plot1's cable comes back: its xapi never restarted, so it still holds master.
         pool.set_cable(old, True)
+
+
+def enable_ha(pool: SimPool) -> SimHA:
+    """The pool as `xe pool-ha-enable` leaves it: every host armed, the daemons running (ha.py)."""
+    if pool.ha is None:
+        pool.ha = SimHA(pool)
+    pool.ha.arm()
+    pool.notify("ha enabled")
+    return pool.ha

@@ -42,6 +42,8 @@ FAULTS = (
     "silent-banner",
     "restore-banner",
     "rekey",
+    "ha-enable",  # the pool as pool-ha-enable leaves it (every host armed; HOST is ignored)
+    "ha-wedge",  # the master lock stays with its holder when it is lost: no survivor can be elected
 )
 
 
@@ -195,6 +197,8 @@ class Simulator:
                 h.restart_task.cancel()
         for t in list(self._tasks):
             t.cancel()
+        if self.pool.ha is not None:
+            self.pool.ha.stop()
 
     async def __aenter__(self) -> "Simulator":
         return await self.start()
@@ -419,6 +423,13 @@ class Simulator:
             path = self.dir / "host_keys" / f"{host}_ed25519"
             path.unlink(missing_ok=True)
             self.host_keys[host] = self._host_key(host)
+        elif fault == "ha-enable":
+            scenarios.enable_ha(pool)
+        elif fault == "ha-wedge":
+            if pool.ha is None:
+                raise ValueError("HA is not enabled on the simulated pool (fault ha-enable first)")
+            pool.ha.stuck_lock = True
+            pool.notify("ha wedged")
         elif fault == "deny-auth":
             self.auth_denied.add(host)
         elif fault == "allow-auth":
@@ -440,6 +451,9 @@ class Simulator:
                 "xapi": "hung" if h.xapi_hung else h.xapi_state,
                 "role": h.running_role,
                 "emergency": h.emergency_error,
+                "ha": None if self.pool.ha is None else {
+                    "daemon": name in self.pool.ha.daemon, "lock": self.pool.ha.lock == name,
+                },
             }
             for name, h in self.pool.hosts.items()
         }

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .ha import HA_ERRORS, local_armed
 from .truth import TruthLog
 
 # Calls a slave serves itself, never forwarding them to its master (reference §2).
@@ -70,6 +71,7 @@ ERROR_TEXT = {
     "UPDATE_ALREADY_EXISTS": "The uploaded update already exists",
     "UPDATE_ALREADY_APPLIED": "This update has already been applied.",
     "INVALID_UPDATE": "The uploaded update package is invalid.",
+    **HA_ERRORS,  # ha.py: HA_NOT_ENABLED, HA_HOST_CANNOT_ACCESS_STATEFILE, ...
 }
 
 
@@ -260,6 +262,13 @@ class Timing:
     boot: float = 0.5  # from power-on to xapi start
     emergency_retry: float = 120.0  # an emergency slave restarts xapi this often
     reach_connect: float = 0.05  # time a successful TCP connect takes
+    # HA (ha.py): T, xhad.conf's HeartbeatTimeout (xapi's default 60; xapi refuses T < 10, tests shorten it)
+    ha_timeout: float = 60.0
+    ha_monitor: float = 20.0  # an armed slave's liveset poll (xapi_globs ha_monitor_interval)
+    ha_tick: float = 1.0  # how often the simulated daemons re-evaluate
+    ha_reboot: float = 5.0  # a fenced host's watchdog reboot, before its power-on
+    ha_retry: float = 10.0  # on_server_restart retries ha_start_daemon this often
+    ha_restart: float = 1.0  # xapi's restart after an HA role change (become_master / become_slave_of)
 
 
 class SimPool:
@@ -275,6 +284,7 @@ class SimPool:
         self.listeners: list[Callable[[SimHost], Any]] = []  # power/cable observers (the network)
         self._version = 0
         self.truth = TruthLog()  # every real state, timestamped (the checker's oracle)
+        self.ha: Any = None  # ha.SimHA once the pool has HA enabled
 
     # -- lookup
     def host(self, name: str) -> SimHost:
@@ -335,6 +345,8 @@ class SimPool:
         """What xapi does when it starts: read pool.conf and take the role."""
         if not h.powered:
             return
+        if self.ha is not None and self.ha.on_xapi_start(h):
+            return
         h.xapi_state = "running"
         h.emergency_error = None
         h.sessions.clear()
@@ -389,6 +401,8 @@ class SimPool:
             h.running_master_address = None
             h.emergency_error = "HOST_STILL_BOOTING"
             h.log("Cannot contact master: running in slave emergency mode")
+        if self.ha is not None:
+            self.ha.after_xapi_start(h)
         self.refresh_liveness()
         self.notify()
 
@@ -410,6 +424,12 @@ class SimPool:
 
     def restart_after_fuse(self, h: SimHost, reason: str) -> None:
         self._schedule_restart(h, self.timing.fuse, reason)
+
+    def restart_after_ha(self, h: SimHost, reason: str) -> None:
+        self._schedule_restart(h, self.timing.ha_restart, reason)
+
+    def retry_after_ha(self, h: SimHost, reason: str) -> None:
+        self._schedule_restart(h, self.timing.ha_retry, reason)
 
     def power_off(self, h: SimHost) -> None:
         h.powered = False
@@ -575,8 +595,15 @@ class SimPool:
     async def op_host_is_in_emergency_mode(self, h: SimHost) -> bool:
         return bool(h.emergency_error)
 
+    async def op_host_emergency_ha_disable(self, h: SimHost, soft: bool = False) -> None:
+        if self.ha is None:
+            if soft:
+                return
+            raise XapiFailure("HA_NOT_ENABLED")
+        self.ha.emergency_ha_disable(h, soft)
+
     async def op_pool_emergency_transition_to_master(self, h: SimHost, force: bool = False) -> str:
-        if h.db.ha_enabled:
+        if local_armed(h):  # xapi_pool.ml: Localdb.get ha_armed, not Pool.ha_enabled
             raise XapiFailure("HA_IS_ENABLED")
         if h.pool_conf == "master" and not force:
             return "already-master"
@@ -587,6 +614,8 @@ class SimPool:
         return "ok"
 
     async def op_pool_emergency_reset_master(self, h: SimHost, master_address: str) -> str:
+        if local_armed(h):
+            raise XapiFailure("HA_IS_ENABLED")
         h.write("/etc/xensource/pool.conf", f"slave:{master_address}")
         h.log(f"Received emergency reset master request: new master {master_address}")
         self.notify(f"pool.conf: slave:{master_address}")
@@ -602,7 +631,10 @@ class SimPool:
             # Failures are silently skipped, as in xapi.
             if other is None or not self.can_reach(m, other) or not self.xapi_listening(other) or other.xapi_hung:
                 continue
-            await self.op_pool_emergency_reset_master(other, m.address)
+            try:
+                await self.op_pool_emergency_reset_master(other, m.address)
+            except XapiFailure:  # an armed slave's HA_IS_ENABLED: swallowed (`with _ -> ()`)
+                continue
             reset.append(rec.uuid)
         return reset
 
@@ -723,6 +755,9 @@ class SimPool:
             raise XapiFailure("HOST_IS_SLAVE", master.running_master_address or "")
         if user != "root" or password != root_password:
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure")
+        # xapi_pool.ml pre_join_checks: ha_is_not_enable_on_me, ha_is_not_enable_on_the_distant_pool
+        if joiner.db.ha_enabled or master.db.ha_enabled:
+            raise XapiFailure("HA_IS_ENABLED")
         if any(rec.uuid != joiner.uuid for rec in joiner.db.hosts.values()):
             raise XapiFailure("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS")
         # xapi_pool.ml pre_join_checks, assert_no_shared_srs_on_me (v1.249.40, v24.39.0):

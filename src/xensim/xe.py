@@ -9,6 +9,7 @@ from typing import Awaitable, Callable
 
 from . import records as R
 from .error_texts import ERROR_TEXTS
+from .ha import NO_FORCE
 from .state import PoolDB, SimHost, SimPool, XapiFailure, XapiUnavailable
 
 UNABLE_TO_CONTACT = "Unable to contact server. Please check server and port settings.\n"
@@ -201,6 +202,16 @@ class XeCli:
         if outcome == "already-master":
             return ok("Host agent is already master. Use '--force' to execute the operation anyway.\n")
         return ok(f"Host agent will restart and transition to master in {ocaml_float(self.pool.timing.fuse)} seconds...\n")
+
+    async def cmd_host_emergency_ha_disable(self, args: Args) -> Result:
+        """cli_operations.ml host_emergency_ha_disable: refused unless forced (`--force` = force=true)."""
+        force = "--force" in args.flags or args.take("force") == "true"
+        soft = "--soft" in args.flags or args.take("soft") == "true"
+        if not force:
+            release = getattr(self.host.db, "release", DEFAULT_RELEASE)
+            raise XapiFailure("INTERNAL_ERROR", "Failure: " + NO_FORCE.get(release, NO_FORCE["default"]))
+        await self.pool.call(self.host, "host.emergency_ha_disable", soft)
+        return ok()
 
     async def cmd_pool_emergency_reset_master(self, args: Args) -> Result:
         address = self.need(args, "master-address")

@@ -18,3 +18,5 @@ SIM_TIMING: dict[str, float] = dict(fuse=0.3, boot=0.1, emergency_retry=2.0, rea
 ENGINE_FAST: dict[str, float] = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, keepalive_interval=0.5)
 CONSOLE_FAST: dict[str, float] = dict(ENGINE_FAST, poll_interval=0.5, toolstack_fuse=0.3)
 FAULTS_FAST: dict[str, float] = dict(connect_timeout=1.5, command_timeout=2.0, reach_timeout=1.0)
+# HA's clock in the simulator (xensim/ha.py): T 1.5 s, the monitor's poll 0.5 s, a fence reboot 0.5 s
+HA_FAST: dict[str, float] = dict(ha_timeout=1.5, ha_monitor=0.5, ha_tick=0.1, ha_reboot=0.5, ha_retry=0.5, ha_restart=0.2)

@@ -30,6 +30,21 @@ def test_pool_split_brain_80x24(snap_compare) -> None:  # type: ignore[no-untype
     assert snap_compare(sample_app("split-brain"), terminal_size=(80, 24))
 
 
+def test_pool_ha_electing_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """HA elects: the verdict says change nothing until when; no promote offered; the HA column."""
+    assert snap_compare(sample_app("ha-electing"), terminal_size=(80, 24))
+
+
+def test_pool_ha_wedged_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """HA wedged: the guided disarm is the next step, with its command."""
+    assert snap_compare(sample_app("ha-wedged"), terminal_size=(80, 24))
+
+
+def test_ha_host_pane_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The host pane shows the liveset as that host's own HA daemon sees it."""
+    assert snap_compare(sample_app("ha-wedged"), terminal_size=(80, 24), press=["down", "enter", "pagedown"])
+
+
 def test_pool_master_lost_160x48(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """Wide: the host pane beside the table, the activity log below."""
     assert snap_compare(sample_app("master-lost"), terminal_size=(160, 48), press=["down"])

@@ -299,8 +299,10 @@ async def test_split_brain_scenario(sim_factory: Any) -> None:
 
 
 async def test_ha_enabled_refuses_recovery_commands(sim: Simulator) -> None:
-    for h in sim.pool.hosts.values():
-        h.db.ha_enabled = True
+    # designate reads Pool.ha_enabled; the emergency transition the host's own local.db ha.armed (xapi_pool.ml)
+    from xensim.scenarios import enable_ha
+
+    enable_ha(sim.pool)
     r = await run(sim, "plot1", f"xe pool-designate-new-master host-uuid={uuid_of(sim, 'plot2')}")
     assert (r.exit_status, r.stdout) == (1, b"")
     assert r.stderr == golden("error-ha-is-enabled.txt")

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable
 
+from xensim.ha import TOOL_DIR as HA_TOOL_DIR, run_ha_tool
 from xensim.state import SimHost, SimPool
 from xensim.xe import Result, XeCli
 
@@ -561,6 +562,9 @@ class Shell:
         }.get(cmd)
         if handler is not None:
             return await handler(args)
+        if cmd.startswith(HA_TOOL_DIR):  # xapi's HA scripts (xensim/ha.py)
+            out, err, status = run_ha_tool(self.pool, self.host, cmd, args, self.lookup("PATH"))
+            return Result(out, err, status)
         name = cmd.rsplit("/", 1)[-1] if cmd.startswith(FILTER_DIRS) else cmd
         if name in FILTERS:
             return await self.real_filter(name, args)

@@ -17,6 +17,7 @@ FEATURES = (
     "designate",   # planned handover of the master role
     "storage",     # a spare disk as local storage
     "onboard",     # a new host: checks, updates, join
+    "ha",          # HA wedged: disarm every survivor, read back, then the normal promote + recover
 )
 
 

@@ -218,6 +218,8 @@ def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis 
     if step.command != expected:
         return f"the command is not what the builders make for a {step.action} step ({expected!r})"
     rule = KINDS[step.action]
+    if (why := _ha_refuses(step, facts, diagnosis)) is not None:
+        return why
     if rule.early is not None and (why := rule.early(step, facts, diagnosis)) is not None:
         return why
     if step.host not in facts:
@@ -228,6 +230,26 @@ def check_step(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis 
     if rule.late is not None and (why := rule.late(step, facts, diagnosis)) is not None:
         return why
     return None
+
+
+#: the steps xapi refuses while HA is armed (HA_IS_ENABLED on the host's own local.db ha.armed, or
+#: Pool.ha_enabled for designate) or that skip armed hosts silently (recover-slaves)
+_HA_REFUSED = (StepAction.PROMOTE, StepAction.RECOVER_SLAVES, StepAction.RESET_MASTER, StepAction.DESIGNATE_NEW_MASTER)
+
+
+def _ha_refuses(step: Step, facts: Mapping[str, HostFacts], diagnosis: Diagnosis | None) -> str | None:
+    """While HA elects a master, or any live host is armed: the emergency steps and the handover are refused,
+    with the diagnosis's reason (it carries the time left in the election window)."""
+    if step.action not in _HA_REFUSED or diagnosis is None:
+        return None
+    armed = sorted(n for n, f in facts.items() if f.reachable and f.ha_armed is True)
+    electing = diagnosis.verdict is Verdict.HA_ELECTING
+    if not armed and not electing:
+        return None
+    for fb in diagnosis.forbidden:
+        if fb.action.value == step.action.value and fb.host in (None, step.host):
+            return fb.reason
+    return f"HA is armed on {', '.join(armed)}: {step.action} is refused (HA_IS_ENABLED) or skips them silently."
 
 
 # --------------------------------------------------------------------------- the steps guards owns

@@ -56,6 +56,7 @@ class StepAction(StrEnum):
     UPDATE_UPLOAD = "update-upload"  # sftp put + xe update-upload (patch-upload on old releases)
     UPDATE_APPLY = "update-apply"  # xe update-apply, read back from update-list
     POOL_JOIN = "pool-join"  # xe pool-join (password on stdin), read back from both sides
+    HA_DISABLE = "ha-disable"  # xe host-emergency-ha-disable --force, read back: local.db ha.armed=false (actions/ha)
 
 
 class Step(BaseModel):
@@ -248,6 +249,7 @@ def action_of(a: Action) -> StepAction | None:
         Action.RESTART_TOOLSTACK: StepAction.RESTART_TOOLSTACK,
         Action.DESIGNATE_NEW_MASTER: StepAction.DESIGNATE_NEW_MASTER,
         Action.HOST_FORGET: StepAction.HOST_FORGET,
+        Action.HA_DISABLE: StepAction.HA_DISABLE,
     }.get(a)
 
 

@@ -7,6 +7,9 @@
   toolstack, confirm from the slaves, HA…); when the recommendation has a
   command of its own (restart-toolstack), that one step is proposed and the
   promotion's checks are shown with it;
+* ha-electing -> a plan with no steps: wait until the window ends (what is forbidden, and why);
+* ha-wedged -> `ha.plan_ha_disable` (disarm every survivor; the promote comes after);
+* ha-recovered -> nothing to do;
 * degraded / unknown -> the diagnosis's recommendation as one step when it
   has a command (reset-master, restart-toolstack), else no steps and what to
   look at.
@@ -32,6 +35,7 @@ from xentui.actions.plan import (
     facts_by_name,
     forbidden_checks,
 )
+from xentui.actions.ha import plan_ha_disable
 from xentui.actions.recover import plan_promote_and_recover
 from xentui.actions.splitbrain import plan_heal_split_brain
 
@@ -100,6 +104,13 @@ def propose_plan(facts: FactsLike, diagnosis: Diagnosis) -> Plan:
         if rec is not None and rec.action is Action.RESTART_TOOLSTACK:
             return plan_from_recommendation(facts, diagnosis)
         return plan_heal_split_brain(facts, diagnosis)
+    if diagnosis.verdict is Verdict.HA_WEDGED:
+        return plan_ha_disable(facts, diagnosis)
+    if diagnosis.verdict is Verdict.HA_ELECTING:
+        return Plan(
+            kind="wait", title="Wait: HA is electing a master", notes=[rec.reason] if rec else [],
+            **plan_header(diagnosis, facts_by_name(facts)),
+        )
     if diagnosis.verdict is Verdict.MASTER_LOST:
         promote = plan_promote_and_recover(facts, diagnosis)
         if rec is not None and rec.action is Action.RESTART_TOOLSTACK and rec.command:

@@ -120,6 +120,27 @@ def pool_families(snap: PoolSnapshot) -> Iterator[Any]:
     up = GaugeMetricFamily("xentui_pool_hosts_up", "hosts the jump box holds an SSH session to", labels=["pool"])
     up.add_metric([pool], float(sum(1 for f in snap.facts if f.reachable)))
     yield up
+    yield from ha_families(snap)
+
+
+def ha_families(snap: PoolSnapshot) -> Iterator[Any]:
+    """HA, read on each host without xapi (issue 27): present only where some host has HA configured."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    pool, d = snap.name, snap.diagnosis
+    if d.ha is None:
+        return
+    armed = GaugeMetricFamily("xentui_host_ha_armed", "1 when the host's local.db says ha.armed=true (absent: "
+                              "not read)", labels=["pool", "host"])
+    for f in snap.facts:
+        if f.ha_armed is not None and not f.last_seen("ha_local"):
+            armed.add_metric([pool, f.name], float(f.ha_armed))
+    yield armed
+    if d.ha.seconds_left is not None and d.verdict.value == "ha-electing":
+        left = GaugeMetricFamily("xentui_pool_ha_election_seconds_left", "seconds left in HA's election window "
+                                 "(a heuristic: first seen master loss + T + margin)", labels=["pool"])
+        left.add_metric([pool], d.ha.seconds_left)
+        yield left
 
 
 class PoolsCollector:

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--hosts", type=int, default=8, help="number of simulated hosts (default 8)")
     dm.add_argument("--scenario", default="healthy",
                     help="history to start from: healthy, master-shutdown, master-cable-pulled, split-brain, "
-                         "host-offline, onboarding")
+                         "host-offline, onboarding, ha-master-lost, ha-wedged")
     dm.add_argument("--fuse", type=float, default=3.0, help="simulated toolstack restart delay (s)")
     dm.add_argument("--release", default="xcpng-8.2", help="xcpng-8.2 | xcpng-8.3 | xenserver-8 (default xcpng-8.2)")
     # its options are the simulator's own parser's (main() hands them over): `xentui status` loads no sim module

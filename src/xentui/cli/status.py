@@ -31,8 +31,37 @@ def host_json(f: HostFacts, diagnosis: Diagnosis) -> dict[str, Any]:
         "db_generation": f.db_generation,
         "latency_ms": f.latency_ms,
         "flags": [str(x) for x in hv.flags] if hv else [],
+        "ha": ha_json(f),
         "error": _host_error(f),
     }
+
+
+def ha_json(f: HostFacts) -> dict[str, Any] | None:
+    """The host's own HA facts (local.db, xhad.conf, its daemon's liveset), None when none was read."""
+    if f.ha_armed is None:
+        return None
+    src = f.sources.get("ha_local")
+    return {
+        "armed": f.ha_armed,
+        "configured": "ha_config" in f.sources,
+        "timeout": f.ha_timeout,
+        "liveset_status": f.ha_liveset_status,
+        "liveset_error": f.ha_liveset_error,
+        "liveset": {u: r.model_dump() for u, r in f.ha_liveset.items()},
+        "warnings": list(f.ha_liveset_warnings),
+        "read_at": src.at if src is not None else None,
+    }
+
+
+def _ha_cell(h: dict[str, Any]) -> str:
+    ha = h.get("ha")
+    if not ha or (not ha["armed"] and not ha["configured"]):
+        return "-"
+    if not ha["armed"]:
+        return "STUCK" if "ha-disabled-in-ha-pool" in h["flags"] else "off"
+    if ha["liveset_status"] == "daemon-not-running":
+        return "no xhad"
+    return "armed" if ha["liveset_status"] != "error" else "armed?"
 
 
 def _host_error(f: HostFacts) -> str | None:
@@ -57,6 +86,7 @@ def status_json(
         "hosts": [host_json(f, d) for f in facts],
         "recommendation": d.recommendation.model_dump(mode="json") if d.recommendation else None,
         "forbidden": [f.model_dump(mode="json") for f in d.forbidden],
+        "ha": d.ha.model_dump(mode="json") if d.ha is not None else None,
         "probe_seconds": round(seconds, 3),
         "outstanding": outstanding or [],
     }
@@ -75,6 +105,10 @@ def status_table(doc: dict[str, Any]) -> str:
     cols = ["name", "ssh", "role", "follows", "xapi", "emergency_mode", "reaches_master", "db_generation", "latency_ms"]
     heads = ["HOST", "SSH", "ROLE", "MASTER", "TOOLSTACK", "EMERG", "REACHES", "DB GEN", "MS"]
     rows = [[_cell(h[c], alarm_when=(c == "emergency_mode")) for c in cols] for h in doc["hosts"]]
+    if any(h.get("ha") and (h["ha"]["armed"] or h["ha"]["configured"]) for h in doc["hosts"]):  # the HA column, only where some host has HA configured
+        heads.insert(7, "HA")
+        for r, h in zip(rows, doc["hosts"]):
+            r.insert(7, _ha_cell(h))
     widths = [max(len(x) for x in col) for col in zip(heads, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [heads, *rows]]
     for h in doc["hosts"]:

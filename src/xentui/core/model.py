@@ -73,6 +73,18 @@ class Source(BaseModel):
     carried: bool = False
 
 
+class HaLivesetRow(BaseModel):
+    """One host as a host's HA daemon reports it (`ha_query_liveset`; xe/ha.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    liveness: bool
+    master: bool
+    statefile_access: bool
+    statefile_corrupted: bool = False
+    excluded: bool = False
+
+
 class HostFacts(BaseModel):
     """Everything one probe learned about one host.
 
@@ -119,6 +131,18 @@ class HostFacts(BaseModel):
     ha_enabled: bool | None = None
     emergency_mode: bool | None = None  # `xe host-is-in-emergency-mode`: shown, never trusted alone
     emergency_error: str | None = None
+
+    # --- HA, read on the host itself without xapi (xe/ha.py; sources "ha_local", "ha_config", "ha_liveset")
+    ha_armed: bool | None = None  # local.db ha.armed ("true" only; a missing key or file is false, as xapi reads it)
+    ha_disable_failover: bool | None = None  # local.db ha.disable_failover_decisions
+    ha_cluster_stack: str | None = None  # local.db ha_cluster_stack (xhad)
+    ha_peers: dict[str, str] = Field(default_factory=dict)  # local.db ha_peers: host uuid -> address
+    ha_timeout: float | None = None  # T: xhad.conf HeartbeatTimeout, else local.db ha_base_t
+    ha_config_hosts: list[str] = Field(default_factory=list)  # xhad.conf's HostIDs (the HA members)
+    ha_liveset_status: str | None = None  # "online" / "starting" / "daemon-not-running" / "error"
+    ha_liveset: dict[str, HaLivesetRow] = Field(default_factory=dict)  # host uuid -> as this host's daemon sees it
+    ha_liveset_warnings: list[str] = Field(default_factory=list)  # warning_on_local_host flags that are TRUE
+    ha_liveset_error: str | None = None  # the tool's exit code and description, or why its output was unreadable
 
     # --- the host's own check of its master's address on TCP 443
     reaches_master: bool | None = None

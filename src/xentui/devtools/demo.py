@@ -120,6 +120,13 @@ class DemoController:
     def is_powered(self, host: str) -> bool:
         return self.sim is not None and self.sim.pool.host(host).powered
 
+    def ha_state(self) -> str:
+        """"off", "armed" or "wedged": HA on the simulated pool (the demo's `a` and `w` keys)."""
+        ha = self.sim.pool.ha if self.sim is not None else None
+        if ha is None:
+            return "off"
+        return "wedged" if ha.stuck_lock else "armed"
+
     def is_hung(self, host: str) -> bool:
         return self.sim is not None and bool(self.sim.pool.host(host).xapi_hung)
 

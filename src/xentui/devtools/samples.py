@@ -158,11 +158,48 @@ def degraded() -> list[HostFacts]:
     ]
 
 
+def _armed(f: HostFacts, liveset: dict[str, tuple[bool, bool]], lost_at: float | None) -> HostFacts:
+    """`f` as an armed host of an HA pool reads it: local.db, xhad.conf (T 60 s), its daemon's liveset
+    (name -> (liveness, master lock)); `lost_at`: when it was first seen without its master."""
+    from xentui.core.model import HaLivesetRow
+
+    if not f.reachable:
+        return f
+    at = (f.probed_at or FIXED_NOW) + 0.1
+    f.ha_armed, f.ha_disable_failover, f.ha_cluster_stack, f.ha_timeout = True, False, "xhad", 60.0
+    f.ha_peers = {host_uuid(n): address_of(_index(n)) for n in HOSTS}
+    f.ha_config_hosts = sorted(host_uuid(n) for n in HOSTS)
+    _learn(f, "ha_local", "head /var/lib/xcp/local.db", at)
+    _learn(f, "ha_config", "head /etc/xensource/xhad.conf", at)
+    f.ha_liveset_status = "online"
+    f.ha_liveset = {
+        host_uuid(n): HaLivesetRow(liveness=live, master=lock, statefile_access=live) for n, (live, lock) in liveset.items()
+    }
+    _learn(f, "ha_liveset", "ha_query_liveset (the HA daemon's own view)", at + 0.05)
+    if lost_at is not None:
+        _learn(f, "ha_master_lost", "first seen without its master (TCP 443 / liveset)", lost_at)
+    return f
+
+
+def ha_electing() -> list[HostFacts]:
+    """HA pool, plot1 (master) lost its cable 40 s ago: the survivors' daemons no longer see it; no master yet."""
+    view = {"plot1": (False, False), **{n: (True, False) for n in HOSTS[1:]}}
+    return [_armed(f, view, FIXED_NOW - 40) for f in master_lost()]
+
+
+def ha_wedged() -> list[HostFacts]:
+    """HA pool, plot1 (master) lost 5 minutes ago and still holds the master lock: nobody can be elected."""
+    view = {"plot1": (False, True), **{n: (True, False) for n in HOSTS[1:]}}
+    return [_armed(f, view, FIXED_NOW - 300) for f in master_lost()]
+
+
 STATES: dict[str, Callable[[], list[HostFacts]]] = {
     "healthy": healthy,
     "master-lost": master_lost,
     "split-brain": split_brain,
     "degraded": degraded,
+    "ha-electing": ha_electing,
+    "ha-wedged": ha_wedged,
 }
 
 

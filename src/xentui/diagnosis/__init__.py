@@ -99,6 +99,18 @@ Verdicts, decided in this order
    never `degraded` nor `healthy`.  `xentui check` turns a connect its deadline
    cut into what it observed: no answer (engine/deadline.py).
 
+HA (`ha.apply_ha`, on top of the above)
+----------------------------------------
+When a reachable host's own local.db says ``ha.armed=true``, the pool's HA is at work: a
+master-lost becomes `ha-electing` (inside the election window: first seen loss + T + a margin,
+a heuristic said as such; advice: wait) or `ha-wedged` (after the window, or a survivor's
+statefile / liveset broken; advice: `host-emergency-ha-disable --force` on each survivor, then the
+normal promote + recover); a degraded pool whose master holds HA's lock while the lost host is out
+of the liveset is `ha-recovered` (nothing to do).  While any live host is armed, promote,
+recover-slaves, reset-master and designate are forbidden.  A disarmed host stuck in emergency mode
+with HA_POOL_IS_ENABLED_BUT_HOST_IS_DISABLED gets `ha-disabled-in-ha-pool` (xen-api issue 7177).
+The module docstring of `ha` has the rules in full.
+
 Per-host flags
 --------------
 `unreachable` (no SSH from the jump box; the note says the cause),
@@ -154,6 +166,7 @@ Where it lives
   `Action`, `Recommendation`, `Forbidden`, `HostVerdict`): data;
 * `addresses` — `normalize_address`, `resolve_address`;
 * `commands` — the commands a recommendation or a "do not" names;
+* `ha` — HA's verdicts over the base diagnosis (`apply_ha`);
 * `diagnoser` — `diagnose_pool`: the rules above, applied.
 """
 

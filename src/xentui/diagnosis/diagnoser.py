@@ -22,6 +22,7 @@ from xentui.core.facts_rules import (
 from xentui.core.model import HostFacts, HostRef, QueryState, Role, SshState, XapiView
 
 from xentui.diagnosis.addresses import normalize_address, resolve_address
+from xentui.diagnosis.ha import HA_ELECTION_MARGIN, apply_ha
 from xentui.diagnosis.commands import (
     _cmd_designate,
     _cmd_host_forget,
@@ -188,9 +189,11 @@ def _names(xs: Sequence[str], limit: int = 4) -> str:
 # the diagnosis
 
 
-def diagnose_pool(facts: Sequence[HostFacts], pool: str = "") -> Diagnosis:
-    """Judge a pool from its hosts' facts (pure; see the package docstring)."""
-    return _Diagnoser(list(facts), pool).run()
+def diagnose_pool(facts: Sequence[HostFacts], pool: str = "", ha_margin: float = HA_ELECTION_MARGIN) -> Diagnosis:
+    """Judge a pool from its hosts' facts (pure; see the package docstring), then as HA changes it
+    (diagnosis/ha.py: `ha_margin` widens the election window past T)."""
+    facts = list(facts)
+    return apply_ha(_Diagnoser(facts, pool).run(), facts, ha_margin)
 
 
 class _Diagnoser:

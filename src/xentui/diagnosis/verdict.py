@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from xentui.core.model import HostRef
 
 __all__ = [
-    "Action", "Diagnosis", "Forbidden", "HostFlag", "HostVerdict", "Recommendation", "Verdict", "hosts_following",
+    "Action", "Diagnosis", "Forbidden", "HaState", "HostFlag", "HostVerdict", "Recommendation", "Verdict",
+    "hosts_following",
 ]
 
 
@@ -21,6 +22,10 @@ class Verdict(StrEnum):
     SPLIT_BRAIN = "split-brain"
     DEGRADED = "degraded"
     UNKNOWN = "unknown"
+    # HA (diagnosis/ha.py): the pool's own HA is at work, or stuck
+    HA_ELECTING = "ha-electing"  # master lost, HA armed, inside the election window: change nothing
+    HA_RECOVERED = "ha-recovered"  # HA elected a master; the lost one is fenced or rebooting: nothing to do
+    HA_WEDGED = "ha-wedged"  # no master after the window, or the statefile / liveset is broken
 
 
 class HostFlag(StrEnum):
@@ -33,6 +38,9 @@ class HostFlag(StrEnum):
     DISAGREES = "disagrees"
     STALE_MASTER_ADDRESS = "stale-master-address"
     BROKEN = "broken"
+    # local ha.armed=false, emergency mode with HA_POOL_IS_ENABLED_BUT_HOST_IS_DISABLED while the pool
+    # has HA enabled: xapi's stuck state of xen-api issue 7177 (resynchronise_ha_state)
+    HA_DISABLED_IN_HA_POOL = "ha-disabled-in-ha-pool"
 
 
 class Action(StrEnum):
@@ -44,6 +52,8 @@ class Action(StrEnum):
     INVESTIGATE = "investigate"  # nothing to run: look (power, network, console)
     HOST_FORGET = "host-forget"  # only ever forbidden
     DESIGNATE_NEW_MASTER = "designate-new-master"  # only ever forbidden here
+    WAIT = "wait"  # HA is electing: change nothing until the window ends
+    HA_DISABLE = "ha-disable"  # xe host-emergency-ha-disable --force (HA wedged; every survivor)
 
 
 def hosts_following(master: str, followers: Iterable[str]) -> int:
@@ -74,6 +84,21 @@ class Forbidden(BaseModel):
     reason: str
 
 
+class HaState(BaseModel):
+    """What the hosts' own HA files and daemons say (diagnosis/ha.py), as of the newest observation."""
+
+    armed: list[str] = Field(default_factory=list)  # reachable hosts whose local.db says ha.armed=true
+    disarmed: list[str] = Field(default_factory=list)  # reachable hosts with HA configured but not armed
+    timeout: float | None = None  # T (xhad.conf HeartbeatTimeout), seconds
+    lost_since: float | None = None  # first seen master loss (epoch s)
+    electing_until: float | None = None  # lost_since + T + margin: a heuristic window, not a constant of xapi
+    seconds_left: float | None = None  # electing_until - as_of
+    as_of: float | None = None  # the newest observation the verdict rests on
+    elected: str | None = None  # the host the survivors' livesets show as live master
+    broken: list[str] = Field(default_factory=list)  # statefile / liveset faults, one line each
+    liveset: dict[str, dict[str, str]] = Field(default_factory=dict)  # observer -> host -> "live master"/"live"/"dead"
+
+
 class Diagnosis(BaseModel):
     pool: str = ""
     verdict: Verdict
@@ -85,6 +110,7 @@ class Diagnosis(BaseModel):
     hosts: dict[str, HostVerdict] = Field(default_factory=dict)
     recommendation: Recommendation | None = None
     forbidden: list[Forbidden] = Field(default_factory=list)
+    ha: HaState | None = None  # set when any host has HA configured
 
     def report(self) -> dict[str, Any]:
         """The JSON shape of the CLI: like `model_dump(mode="json")`, hosts as a list."""

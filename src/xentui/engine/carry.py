@@ -35,11 +35,14 @@ FILE_GROUPS: dict[str, tuple[str, ...]] = {
     "hostname": ("hostname",),
     "db_generation": ("db_generation",),
     "own_addresses": ("own_addresses",),
+    "ha_local": ("ha_armed", "ha_disable_failover", "ha_cluster_stack", "ha_peers"),
+    "ha_config": ("ha_timeout", "ha_config_hosts"),
 }
 TOOLSTACK_GROUPS: dict[str, tuple[str, ...]] = {
     "xapi": ("xapi", "xapi_detail", "xapi_master_address", "forwarding"),
     "emergency_mode": ("emergency_mode", "emergency_error"),
     "pool_list": ("pool_list", "pool_list_error", "pool_master_uuid", "ha_enabled"),
+    "ha_liveset": ("ha_liveset_status", "ha_liveset", "ha_liveset_warnings", "ha_liveset_error"),
 }
 LATENCY = ("latency_ms",)  # vouched for by the "files" source (the file read's round trip)
 REACH = ("reaches_master", "reaches_master_detail")
@@ -85,6 +88,29 @@ def _note_role_change(previous: HostFacts, new: HostFacts) -> None:
         new.sources["role_changed"] = previous.sources["role_changed"]
 
 
+def _note_ha_master_lost(previous: HostFacts, new: HostFacts) -> None:
+    """`ha_master_lost`: when this armed slave was first seen without its master — its own TCP check of
+    the master failed, or its HA daemon's liveset shows no live master — kept from probe to probe while
+    that lasts (the start of HA's election window, diagnosis/ha.py); dropped once a fresh read shows a
+    live master again."""
+    if new.ha_armed is not True and previous.ha_armed is not True:
+        return
+    fresh_ls = new.fresh("ha_liveset") and new.ha_liveset_status == "online"
+    live_master = fresh_ls and any(r.master and r.liveness for r in new.ha_liveset.values())
+    signs = []
+    if new.fresh("reaches_master") and new.reaches_master is False:
+        signs.append(new.sources["reaches_master"].at)
+    if fresh_ls and not live_master:
+        signs.append(new.sources["ha_liveset"].at)
+    kept = previous.sources.get("ha_master_lost")
+    if signs:
+        new.sources["ha_master_lost"] = kept or Source(how="first seen without its master (TCP 443 / liveset)", at=min(signs))
+    elif live_master and (not new.fresh("reaches_master") or new.reaches_master is not False):
+        new.sources.pop("ha_master_lost", None)
+    elif kept is not None:
+        new.sources["ha_master_lost"] = kept
+
+
 def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) -> HostFacts:
     """`new` with what `previous` knew for the groups `new`'s probe has not learned (changed in place).
 
@@ -93,6 +119,7 @@ def carry_forward(previous: HostFacts | None, new: HostFacts, complete: bool) ->
     if previous is None or previous.name != new.name:
         return new
     _note_role_change(previous, new)
+    _note_ha_master_lost(previous, new)
     if not new.reachable:
         for key, fields in FILE_GROUPS.items():
             _carry(previous, new, key, fields, stale=True)

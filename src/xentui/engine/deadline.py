@@ -32,7 +32,7 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts, Role, SshState
 from xentui.engine.pool import PoolEngine, cancel_until_done
 
-SETTLING = (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN)
+SETTLING = (Verdict.MASTER_LOST, Verdict.SPLIT_BRAIN, Verdict.HA_ELECTING, Verdict.HA_WEDGED)
 
 # source key -> the call that learns it (the order of the report)
 CALLS: tuple[tuple[str, str], ...] = (
@@ -77,7 +77,10 @@ def missing_calls(f: HostFacts, since: float, keys: tuple[str, ...] | None = Non
 
 def settled(d: Diagnosis, facts: list[HostFacts], since: float) -> bool:
     """The verdict is master-lost or split-brain and no connected host owes a fast signal."""
-    return d.verdict in SETTLING and not any(f.reachable and missing_calls(f, since, FAST) for f in facts)
+    if d.verdict not in SETTLING or any(f.reachable and missing_calls(f, since, FAST) for f in facts):
+        return False
+    # HA's verdicts also rest on each armed survivor's liveset (a broken statefile wedges it at once)
+    return not any(f.reachable and f.ha_armed and not _learned(f, "ha_liveset", since) for f in facts)
 
 
 @dataclass

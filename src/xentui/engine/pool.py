@@ -150,7 +150,7 @@ class PoolEngine:
         publish_fact(facts, self.facts, self.listeners, self.observed)
 
     def diagnose(self) -> Diagnosis:
-        return diagnose_pool(list(self.facts.values()), pool=self.pool.name)
+        return diagnose_pool(list(self.facts.values()), pool=self.pool.name, ha_margin=self.settings.ha_election_margin)
 
     # ------------------------------------------------------------------ one probe of everything
     async def probe_once(

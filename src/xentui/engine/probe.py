@@ -15,7 +15,9 @@ concurrently, each channel bounded by its own timeout:
   (HOST_IS_SLAVE comes back at once); on a master the session that login
   opened is held, and the next poll asks it instead of logging in again;
 * `xe host-is-in-emergency-mode` (shown, never trusted alone);
-* a time-bounded `xe pool-list` (hangs on a slave whose master is gone).
+* a time-bounded `xe pool-list` (hangs on a slave whose master is gone);
+* on a host whose local.db / xhad.conf (read with the files) say HA is configured there, the HA
+  daemon's liveset (`ha_query_liveset`, time-bounded) on a channel of its own (engine/ha_probe.py).
 
 The two `xe` calls keep channels of their own: either can hang on its own
 (pool-list on a slave of a dead master, both on a hung toolstack), and each
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from xentui.engine.fair_wait import fair_sleep
+from xentui.engine.ha_probe import apply_ha_files, apply_liveset, ha_configured, ha_files_command, liveset_command
 from xentui.core.model import HostFacts, QueryState, Role, SshState, XapiView
 from xentui.xe import commands as xc
 from xentui.xe.errors import parse_xe_error
@@ -72,7 +75,10 @@ REACHED, NOT_REACHED = "xentui-reach: connected", "xentui-reach: failed"
 
 def files_command(reach_address: str | None = None, reach_seconds: float = 2.0) -> str:
     """The files in one `head`, then `hostname -I`; with `reach_address`, the TCP check of it after them."""
-    cmd = xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION]) + "; " + xc.section_marker(ADDRESSES) + "; hostname -I"
+    cmd = (
+        xc.read_files([POOL_CONF, INVENTORY, HOSTNAME, GENERATION]) + "; " + ha_files_command() + "; "
+        + xc.section_marker(ADDRESSES) + "; hostname -I"
+    )
     if reach_address is None:
         return cmd
     return (
@@ -136,6 +142,7 @@ def apply_files(facts: HostFacts, result: CommandResult) -> None:
     if ADDRESSES in sections:
         facts.own_addresses = [a for a in sections[ADDRESSES].split() if a]
         facts.learned("own_addresses", ADDRESSES)
+    apply_ha_files(facts, sections)
     facts.learned("files", how)
 
 
@@ -268,7 +275,25 @@ async def probe_host(
             facts.learned("silent_for", "no answer to the file read over the held SSH session", at=since)
             publish()
 
+    files_read = asyncio.Event()  # the HA read waits for local.db
+
     async def files_then_reach() -> None:
+        try:
+            await _files_then_reach()
+        finally:
+            files_read.set()
+
+    async def ha_liveset() -> None:
+        await files_read.wait()
+        if not ha_configured(facts) or "ha_local" not in facts.sources:
+            return
+        cmd = liveset_command(facts, timeouts.command)
+        if cmd is None:
+            return
+        apply_liveset(facts, await session.run(cmd, timeouts.command + 1))
+        publish()
+
+    async def _files_then_reach() -> None:
         # With a hint the reach check rides on the file read's channel; the files are taken when
         # the reach section starts. A stalled link (cable pulled under an open session) is found
         # and dropped by HostSession.run itself; the end of the probe reports the session's state.
@@ -301,6 +326,7 @@ async def probe_host(
             if r.ok:
                 session.note_answer(r.duration)
             apply_files(facts, r)
+            files_read.set()
             publish()
             if facts.role is not Role.SLAVE or not facts.master_address:
                 return
@@ -360,7 +386,7 @@ async def probe_host(
         apply_pool_list(facts, result)
         publish()
 
-    await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list())
+    await asyncio.gather(files_then_reach(), xapi(), emergency(), pool_list(), ha_liveset())
     if facts.xapi is XapiView.UNAVAILABLE and facts.forwarding is False and facts.pool_list is QueryState.ANSWERED:
         # No XenAPI channel: the time-bounded xe answer stands in for the toolstack's view.
         facts.xapi_detail = (facts.xapi_detail or "") + "; xe over exec answered"

@@ -54,7 +54,15 @@ def host_view(f: HostFacts, d: Diagnosis) -> dict[str, Any]:
         "toolstack": f.xapi.value,
         "pool_list": f.pool_list.value,
         "flags": [fl.value for fl in hv.flags] if hv else [],
+        **_ha_view(f),
     }
+
+
+def _ha_view(f: HostFacts) -> dict[str, Any]:
+    """HA as the host itself says it (only where HA is configured: other pools' events are unchanged)."""
+    if f.ha_armed is None or (not f.ha_armed and "ha_config" not in f.sources):
+        return {}
+    return {"ha_armed": f.ha_armed, "ha_daemon": f.ha_liveset_status}
 
 
 def _verdict_key(d: Diagnosis) -> tuple[Any, ...]:
@@ -101,6 +109,7 @@ class EventStream:
                                                   "command": rec.command, "reason": rec.reason},
                 "never": [f"{fb.action.value} {fb.host}" if fb.host else fb.action.value for fb in d.forbidden],
                 "facts": {name: host_view(h, d) for name, h in seen.facts.items()},
+                **({"ha": d.ha.model_dump(mode="json", exclude={"liveset"})} if d.ha is not None else {}),
             })
 
     def on_command(self, result: Any) -> None:

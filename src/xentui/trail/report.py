@@ -42,7 +42,8 @@ NOT_RUN = ("refused", "declined", "dry-run", "override")
 LEAD_IN = timedelta(seconds=60)
 LEAD_IN_ROWS = 64
 #: how bad a verdict is, for an incident's "worst"
-_SEVERITY = {"healthy": 0, "unknown": 1, "degraded": 2, "master-lost": 3, "split-brain": 3}
+_SEVERITY = {"healthy": 0, "unknown": 1, "degraded": 2, "master-lost": 3, "split-brain": 3,
+             "ha-recovered": 2, "ha-electing": 2, "ha-wedged": 3}
 
 
 # ------------------------------------------------------------------------------ times
@@ -266,6 +267,7 @@ def _verdict_block(e: Event, local: tzinfo, level: str) -> list[str]:
            f"Next: {_next(e)}."]
     if e.get("never"):
         out.append(f"Never then: {', '.join(str(n) for n in e['never'])}.")
+    out += _ha_lines(e.get("ha"))
     out += ["", "| host | SSH | role | follows | reaches its master | toolstack | flags |",
             "|---|---|---|---|---|---|---|"]
     for name, h in sorted((e.get("facts") or {}).items()):
@@ -273,6 +275,24 @@ def _verdict_block(e: Event, local: tzinfo, level: str) -> list[str]:
             out.append(_facts_row(name, h))
     out.append("")
     return out
+
+
+def _ha_lines(ha: Any) -> list[str]:
+    """What the hosts' own HA said at that verdict (issue 27), when HA was configured."""
+    if not isinstance(ha, dict):
+        return []
+    bits = [f"armed on {', '.join(ha.get('armed') or []) or 'no live host'}"]
+    if ha.get("disarmed"):
+        bits.append(f"disarmed on {', '.join(ha['disarmed'])}")
+    if ha.get("timeout"):
+        bits.append(f"T {ha['timeout']:g} s")
+    if ha.get("electing_until"):
+        until = datetime.fromtimestamp(float(ha["electing_until"]), UTC).strftime("%H:%M:%S")
+        bits.append(f"election window until {until} UTC (a heuristic: first seen loss + T + margin)")
+    if ha.get("elected"):
+        bits.append(f"the livesets show {ha['elected']} as master")
+    bits += [str(b) for b in ha.get("broken") or []]
+    return [f"HA: {'; '.join(bits)}."]
 
 
 _FACT_ROWS: dict[tuple[Any, ...], str] = {}  # verdicts repeat their hosts' views: render each view once

@@ -608,7 +608,10 @@ class XentuiApp(App[int]):
         demo = self.demo
         if demo is None or not demo.running:
             return
-        if kind == "cable":
+        if kind == "ha":
+            targets = demo.host_names()[:1]  # a pool-wide fault: the host is only the control's address
+            fault = "ha-enable" if what == "enable" else "ha-wedge"
+        elif kind == "cable":
             if what == "restore":
                 targets = demo.pulled_cables()
                 fault = "cable-restore"

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xentui.core.config import Settings
-from xentui.diagnosis import Action, Diagnosis, HostVerdict, Verdict
+from xentui.diagnosis import Action, Diagnosis, HostFlag, HostVerdict, Verdict
 from xentui.core.model import CommandResult
 from xentui.core.facts_rules import host_key_changed_advice
 from xentui.core.model import HostFacts, QueryState, Role, Source, SshState, XapiView
@@ -35,13 +35,19 @@ VERDICT_LABEL = {
     Verdict.SPLIT_BRAIN: "SPLIT BRAIN",
     Verdict.DEGRADED: "DEGRADED",
     Verdict.UNKNOWN: "UNKNOWN",
+    Verdict.HA_ELECTING: "HA ELECTING",
+    Verdict.HA_RECOVERED: "HA RECOVERED",
+    Verdict.HA_WEDGED: "HA WEDGED",
 }
 VERDICT_STYLE = {v: VERDICT_STYLES[v.value] for v in Verdict}
 #: verdicts listed first on the fleet line (a pool in trouble comes first)
 VERDICT_RANK = {
     Verdict.SPLIT_BRAIN: 0,
+    Verdict.HA_WEDGED: 0,
     Verdict.MASTER_LOST: 1,
+    Verdict.HA_ELECTING: 1,
     Verdict.DEGRADED: 2,
+    Verdict.HA_RECOVERED: 2,
     Verdict.UNKNOWN: 3,
     Verdict.HEALTHY: 4,
 }
@@ -71,6 +77,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("toolstack", "TOOLSTACK", 0),
     Column("emergency", "EMERG", 0),
     Column("reaches", "REACH", 0),
+    Column("ha", "HA", 0),  # only when some host has HA configured (`columns_for_tier(tier, ha=True)`)
     Column("dbgen", "DB GEN", 0),
     Column("latency", "LATENCY", 1),
     Column("age", "AGE", 1),
@@ -85,8 +92,26 @@ def tier_for_width(width: int) -> int:
     return max(t for t, w in TIER_WIDTH.items() if width >= w)
 
 
-def columns_for_tier(tier: int) -> list[Column]:
-    return [c for c in COLUMNS if c.tier <= tier]
+def columns_for_tier(tier: int, ha: bool = False) -> list[Column]:
+    return [c for c in COLUMNS if c.tier <= tier and (ha or c.key != "ha")]
+
+
+def ha_text(f: HostFacts) -> Text:
+    """The HA cell: the host's own local.db and daemon ("" when nothing says HA is configured there)."""
+    if f.ha_armed is None:
+        return Text("")
+    stale = f.last_seen("ha_local")
+    if f.ha_armed is False:
+        if "ha_config" not in f.sources:
+            return Text("")
+        return Text("off", style=STALE if stale else WARN)
+    if f.ha_liveset_status == "daemon-not-running":
+        return Text("no xhad", style=BAD)
+    if f.ha_liveset_status == "error":
+        return Text("armed?", style=BAD)
+    me = f.ha_liveset.get(f.uuid or "") if f.uuid else None
+    lock = " M" if me is not None and me.master and me.liveness else ""
+    return Text("armed" + lock, style=STALE if stale else GOOD)
 
 
 # --------------------------------------------------------------------------- small texts
@@ -306,6 +331,12 @@ def row_view(
         flagged.add("reaches")
     else:
         cells["reaches"] = Text("-" if holds or not f.reachable else "…", style=MUTED)
+
+    # HA: the host's own local.db ha.armed and its daemon ("M": it holds the master lock)
+    cells["ha"] = ha_text(f)
+    if hv is not None and HostFlag.HA_DISABLED_IN_HA_POOL in hv.flags:
+        cells["ha"] = Text("STUCK")
+        flagged.add("ha")
 
     # database generation
     gen = f.db_generation
@@ -636,12 +667,47 @@ def host_detail(
             value.append(f"\n↳\u00a0{src.how}" if src is not None else "\n↳\u00a0not learned yet", style=MUTED)
         table.add_row(label, value, _age_cell(src, now))
     parts.append(table)
+    ha = ha_detail(f, d, now)
+    if ha is not None:
+        parts.append(ha)
 
     cmds = Text()
     cmds.append("Last commands\n", style="bold underline")
     cmds.append_text(command_lines(recent, now, limit=commands))
     parts.append(cmds)
     return Group(*_spaced(parts))
+
+
+def ha_detail(f: HostFacts, d: Diagnosis | None, now: float) -> Text | None:
+    """HA as this host itself says it: its local.db, T, and the liveset as its own daemon sees it."""
+    if f.ha_armed is None or (not f.ha_armed and "ha_config" not in f.sources):
+        return None
+    t = Text()
+    t.append("HA on this host", style="bold underline")
+    src = f.sources.get("ha_local")
+    t.append("\n local.db ha.armed=")
+    t.append("true" if f.ha_armed else "false", style=GOOD if f.ha_armed else WARN)
+    if f.ha_timeout is not None:
+        t.append(f" · T {f.ha_timeout:g} s (xhad.conf HeartbeatTimeout)")
+    if src is not None:
+        t.append(f" · {age_text(now - src.at)}", style=STALE if src.stale else MUTED)
+    ls = f.sources.get("ha_liveset")
+    t.append("\n liveset as its daemon sees it")
+    if ls is not None:
+        t.append(f" ({age_text(now - ls.at)})", style=STALE if ls.stale else MUTED)
+    t.append(":")
+    if f.ha_liveset_error:
+        t.append(f" {f.ha_liveset_error}", style=BAD)
+    view = d.ha.liveset.get(f.name) if d is not None and d.ha is not None else None
+    if view:
+        for host, state in sorted(view.items()):
+            t.append(f"\n   {host:<10} ")
+            t.append(state, style=GOOD if state.startswith("live") else BAD)
+    elif not f.ha_liveset_error:
+        t.append(" not read", style=MUTED)
+    for w in f.ha_liveset_warnings:
+        t.append(f"\n   warning: {w}", style=BAD)
+    return t
 
 
 def _spaced(parts: list[RenderableType]) -> list[RenderableType]:

@@ -59,6 +59,9 @@ VERDICT_STYLES = {
     "split-brain": f"bold {WHITE} on {PURPLE}",
     "degraded": f"bold {DARK_YELLOW} on {YELLOW}",
     "unknown": f"bold {WHITE} on {SLATE}",
+    "ha-electing": f"bold {DARK_YELLOW} on {YELLOW}",  # HA is handling it: wait, as for a warning
+    "ha-recovered": f"bold {DARK_GREEN} on {GREEN}",
+    "ha-wedged": f"bold {WHITE} on {ALARM_RED}",
 }
 
 # --------------------------------------------------------------------------- the stylesheet's own

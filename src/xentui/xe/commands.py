@@ -33,8 +33,10 @@ __all__ = [
     "UUID_RE",
     "XE",
     "InvalidUUID",
+    "host_emergency_ha_disable",
     "host_forget",
     "host_is_in_emergency_mode",
+    "pool_ha_enable",
     "host_list",
     "host_param_get",
     "name_label_for_local_sr",
@@ -307,6 +309,24 @@ def host_is_in_emergency_mode() -> str:
 def pool_emergency_transition_to_master(force: bool = False) -> str:
     """``xe pool-emergency-transition-to-master [--force]`` — run on the slave to promote."""
     return xe("pool-emergency-transition-to-master", *(("--force",) if force else ()))
+
+
+def host_emergency_ha_disable() -> str:
+    """``xe host-emergency-ha-disable --force`` — runs locally (Neverforward): disarms this host's HA,
+    stops its daemon, writes ``ha.armed=false`` to local.db (xapi_ha.ml emergency_ha_disable).  Without
+    ``--force`` it is refused (cli_operations.ml no_force_msg)."""
+    return xe("host-emergency-ha-disable", "--force")
+
+
+def pool_ha_enable(heartbeat_sr_uuid: str, timeout: int | None = None) -> str:
+    """``xe pool-ha-enable heartbeat-sr-uuids=<sr> [ha-config:timeout=<T>]`` (the plural ``-uuids``:
+    cli_frontend.ml; the XCP-ng doc's singular is wrong)."""
+    kv = {"heartbeat-sr-uuids": validate_uuid(heartbeat_sr_uuid)}
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 10:
+            raise ValueError("the HA timeout is whole seconds, at least 10 (Timeouts.derive)")
+        kv["ha-config:timeout"] = str(timeout)
+    return xe("pool-ha-enable", kv=kv)
 
 
 def pool_emergency_reset_master(master_address: str) -> str:

@@ -140,6 +140,9 @@ class Settings(_Model):
     # The pool's lease (actions/lease): how long it holds unless renewed (a client that dies
     # leaves it stale after this); renewed every third of it while a plan runs.
     lease_ttl: PositiveSeconds = 120.0
+    # HA (diagnosis/ha.py): the election window is first seen master loss + T + this (a heuristic:
+    # xapi has no such constant; T + 60 s is xhad's BootJoinTimeout, XCP-ng says "about 2 minutes")
+    ha_election_margin: PositiveSeconds = 60.0
     # Watch only: every change key of the console and `xentui apply` refuse (also --read-only).
     read_only: StrictBool = False
 

@@ -42,6 +42,7 @@ PANE_MODULES = (
     "splitbrain",
     "designate",
     "timeline",
+    "ha",          # HA wedged: disarm every survivor, read back
 )
 
 PANES: list[PaneSpec] = [

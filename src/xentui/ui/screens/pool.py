@@ -60,6 +60,8 @@ class PoolScreen(Screen[None]):
         Binding("s", "demo_power('boot')", "Boot"),
         Binding("t", "demo_xapi('hang')", "Hang"),
         Binding("t", "demo_xapi('unhang')", "Unhang"),
+        Binding("a", "demo_ha('enable')", "HA on", show=False),  # then c: HA elects by itself
+        Binding("w", "demo_ha('wedge')", "Wedge HA", show=False),  # then c: HA cannot elect (wedged)
         Binding("n", "demo_scenario", "Scenario", show=False),  # in help and the palette: the footer is full at 80 columns
     ]
 
@@ -259,6 +261,8 @@ class PoolScreen(Screen[None]):
             if action == "demo_cable":
                 pulled = bool(demo.pulled_cables())
                 return pulled if what == "restore" else not pulled
+            if action == "demo_ha":
+                return demo.ha_state() == ("off" if what == "enable" else "armed")
             host = self.selected_host
             if host is None or host not in demo.host_names():
                 return False
@@ -347,6 +351,9 @@ class PoolScreen(Screen[None]):
     def action_demo_xapi(self, what: str) -> None:
         self.xapp.demo_fault("xapi", what, self.selected_host)
 
+    def action_demo_ha(self, what: str) -> None:
+        self.xapp.demo_fault("ha", what, self.selected_host)
+
     def action_demo_scenario(self) -> None:
         self.xapp.choose_scenario()
 
@@ -358,6 +365,8 @@ _DEMO_HELP = {
     "demo_power('boot')": "boot it",
     "demo_xapi('hang')": "hang the selected host's toolstack (xapi stops answering)",
     "demo_xapi('unhang')": "let it answer again",
+    "demo_ha('enable')": "enable HA on the simulated pool (then c: HA elects a master by itself)",
+    "demo_ha('wedge')": "wedge HA: a lost master keeps the master lock (then c: nobody can be elected)",
     "demo_scenario": "restart the simulator with another scenario",
 }
 _TABLE_HELP = {"select_cursor": "the host pane: everything known about the selected host"}

@@ -33,6 +33,7 @@ class HostTable(DataTable[object]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._views: dict[str, RowView] = {}
         self._built_tier: int | None = None
+        self._built_ha = False  # the HA column is shown only when some host has HA configured
         self.tier = 0
         self.cell_updates = 0  # how many update_cell calls were made (tests, debugging)
         self.rebuilds = 0
@@ -74,10 +75,11 @@ class HostTable(DataTable[object]):
 
     def sync(self, views: dict[str, RowView]) -> int:
         """Show `views` (host -> row), touching only the cells that changed. Returns the cell updates made."""
-        if self._built_tier != self.tier:
+        ha = any(v.cells["ha"].plain for v in views.values() if "ha" in v.cells)
+        if self._built_tier != self.tier or ha != self._built_ha:
             self._rebuild(views)
             return 0
-        columns = [c.key for c in columns_for_tier(self.tier)]
+        columns = [c.key for c in columns_for_tier(self.tier, ha)]
         updates = 0
         for name in [n for n in self._views if n not in views]:
             self.remove_row(name)
@@ -100,7 +102,8 @@ class HostTable(DataTable[object]):
         self.clear(columns=True)
         self.rebuilds += 1
         self._built_tier = self.tier
-        columns = columns_for_tier(self.tier)
+        self._built_ha = any(v.cells["ha"].plain for v in views.values() if "ha" in v.cells)
+        columns = columns_for_tier(self.tier, self._built_ha)
         for c in columns:
             self.add_column(c.label, key=c.key)
         for name, view in views.items():
