@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnosis.test_ha_verdicts import AFTER_T, BEFORE_T, STUCK_LOCK, T0, ha, lost_pool
+from helpers.ha import AFTER_T, BEFORE_T, STUCK_LOCK, T0, ha, lost_pool
 from helpers.facts import down, stranded
 from xentui.actions import StepAction
 from xentui.actions.features import load_features

@@ -3,7 +3,6 @@ the liveset tool on its own channel only where HA is configured; every fact with
 
 from __future__ import annotations
 
-from collections import Counter
 
 import pytest
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from diagnosis.test_ha_verdicts import BEFORE_T, T0, lost_pool
-from xentui.diagnosis import diagnose_pool
+from helpers.ha import BEFORE_T, T0, lost_pool
+from xentui.engine.observed import BurstDiagnosis
 from xentui.trail.journal import EventStream, text_line
 from xentui.trail.report import render_report
 
 
 def test_electing_is_journaled_and_reported() -> None:
     facts = {f.name: f for f in lost_pool(T0 + 10, BEFORE_T)}
-    stream = EventStream("p", lambda: diagnose_pool(list(facts.values()), pool="p"), facts, now=lambda: T0 + 10)
+    stream = EventStream("p")
     events: list[dict] = []
     stream.sinks.append(events.append)
+    observed = BurstDiagnosis("p", facts, 0.2, now=lambda: T0 + 10)
+    observed.observers.append(stream.on_observed)
     for f in facts.values():
-        stream.on_facts(f)
-    stream.flush()
+        observed.note(f)  # no event loop here: each note is diagnosed at once
     verdict = next(e for e in events if e["event"] == "verdict")
     assert verdict["verdict"] == "ha-electing" and verdict["next"]["action"] == "wait"
     assert verdict["ha"]["armed"] == ["plot2", "plot3", "plot4"] and verdict["ha"]["electing_until"] == T0 + 120

@@ -47,7 +47,7 @@ def joined(config_file: bool) -> Wizard:
      "next: none: Join is disabled: a check blocks: no shared SRs (JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS)"),
     (checked(host_profile("plot9")), {}, "✓ no check blocks the join\nnext: type the pool master's address and user"),
     (checked(host_profile("plot9")), {"master_address": "127.0.1.11", "master_user": "root"},
-     f"next: on plot9: sh -c 'IFS= read -r XENTUI_PW"),
+     "next: on plot9: sh -c 'IFS= read -r XENTUI_PW"),
     (joined(config_file=True), {"config_path": Path("/etc/xentui/pools.toml")},
      "✓ plot9 joined the pool\nnext: add plot9 to /etc/xentui/pools.toml (Add to the xentui config)"),
     (joined(config_file=False), {}, "✓ plot9 joined the pool"),

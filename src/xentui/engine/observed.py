@@ -51,9 +51,12 @@ class BurstDiagnosis:
     """Facts noted one by one; one diagnosis per burst, published to `observers`."""
 
     def __init__(self, pool: str, facts: dict[str, HostFacts], interval: float,
+                 judge: Callable[[list[HostFacts]], Diagnosis] | None = None,
                  now: Callable[[], float] = time.time) -> None:
         self.pool = pool
         self.facts = facts  # the owner's live dict: read at diagnosis time
+        # the owner's diagnosis of a list of facts (its settings: the HA election margin...)
+        self.judge = judge if judge is not None else (lambda fs: diagnose_pool(fs, pool=pool))
         self.interval = interval
         self.now = now
         self.observers: list[PoolObserver] = []
@@ -86,8 +89,7 @@ class BurstDiagnosis:
         changed, self._changed = frozenset(self._changed), set()
         self._last = time.monotonic()
         snapshot = dict(self.facts)
-        event = PoolObserved(self.pool, snapshot, changed, diagnose_pool(list(snapshot.values()), pool=self.pool),
-                             self.now())
+        event = PoolObserved(self.pool, snapshot, changed, self.judge(list(snapshot.values())), self.now())
         self.latest = event
         self.count += 1
         for observer in list(self.observers):

@@ -96,7 +96,7 @@ class PoolEngine:
                 self.facts[name] = seed
         self.listeners: list[FactsListener] = []
         # one diagnosis per burst of facts, the same event for every face (subscribe to .observers)
-        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval)
+        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval, judge=self.diagnose_facts)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -150,7 +150,11 @@ class PoolEngine:
         publish_fact(facts, self.facts, self.listeners, self.observed)
 
     def diagnose(self) -> Diagnosis:
-        return diagnose_pool(list(self.facts.values()), pool=self.pool.name, ha_margin=self.settings.ha_election_margin)
+        return self.diagnose_facts(list(self.facts.values()))
+
+    def diagnose_facts(self, facts: list[HostFacts]) -> Diagnosis:
+        """This pool's diagnosis of these facts, with its settings (the HA election margin)."""
+        return diagnose_pool(facts, pool=self.pool.name, ha_margin=self.settings.ha_election_margin)
 
     # ------------------------------------------------------------------ one probe of everything
     async def probe_once(

@@ -133,7 +133,7 @@ class StaticSource:
         self._facts: dict[str, HostFacts] = {f.name: f for f in facts}
         self.activity: dict[str, list[CommandResult]] = {k: list(v) for k, v in (activity or {}).items()}
         self.listeners: list[FactsListener] = []
-        self.observed = BurstDiagnosis(name, self._facts, self.settings.diagnosis_interval)
+        self.observed = BurstDiagnosis(name, self._facts, self.settings.diagnosis_interval, judge=self._judge)
         self.refreshes = 0
         self.started = False
 
@@ -163,7 +163,10 @@ class StaticSource:
                 self.publish(f)
 
     def diagnose(self) -> Diagnosis:
-        return diagnose_pool(list(self._facts.values()), pool=self.name)
+        return self._judge(list(self._facts.values()))
+
+    def _judge(self, facts: list[HostFacts]) -> Diagnosis:
+        return diagnose_pool(facts, pool=self.name, ha_margin=self.settings.ha_election_margin)
 
     def recent(self, host: str) -> list[CommandResult]:
         return list(self.activity.get(host, []))

@@ -17,9 +17,10 @@ from xentui.actions import Plan, StepAction
 from xentui.actions.ha import plan_ha_disable
 from xentui.core.model import HostFacts
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.ui.panes.plan_render import BAD, DIM, OK, checks_text
+from xentui.ui.panes.plan_render import checks_text
+from xentui.ui.theme import BAD, MUTED, OK
 from xentui.ui.panes.runplan import PlanPane
-from xentui.ui.panes.spec import PaneContext, PaneSpec
+from xentui.ui.panes.spec import PaneSpec
 
 __all__ = ["HA_PANE", "HaScreen", "liveset_text"]
 
@@ -30,7 +31,7 @@ def liveset_text(diagnosis: Diagnosis) -> Text:
     t.append("The liveset, as each host's HA daemon sees it", style="bold underline")
     ha = diagnosis.ha
     if ha is None or not ha.liveset:
-        t.append("\n  no liveset read", style=DIM)
+        t.append("\n  no liveset read", style=MUTED)
         return t
     for observer, view in sorted(ha.liveset.items()):
         t.append(f"\n  {observer}: ", style="bold")
