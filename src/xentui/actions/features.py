@@ -17,6 +17,7 @@ FEATURES = (
     "designate",   # planned handover of the master role
     "storage",     # a spare disk as local storage
     "onboard",     # a new host: checks, updates, join
+    "power",       # BMC power, fence before promote, stranded VMs started elsewhere
 )
 
 

@@ -23,6 +23,7 @@ import platformdirs
 from xentui.core.config import HostEntry, PoolConfig, Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
 from xentui.core.model import HostFacts, Source, SshState
+from xentui.engine.bmc import PoolPower
 from xentui.engine.carry import carry_forward
 from xentui.engine.probe import ProbeTimeouts, probe_host
 from xentui.engine.secrets import hold_password, pool_password
@@ -94,6 +95,9 @@ class PoolEngine:
             if name in self.facts:
                 self.facts[name] = seed
         self.listeners: list[FactsListener] = []
+        # out-of-band power (engine/bmc.py): each reading or attestation is published with the host's facts
+        self.power = PoolPower(pool, settings)
+        self.power.listeners.append(lambda host: self.publish(self.facts[host]) if host in self.facts else None)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -144,6 +148,11 @@ class PoolEngine:
     # ------------------------------------------------------------------ facts
     def publish(self, facts: HostFacts) -> None:
         """`facts` are now what the engine knows of that host: stored, and told to every listener."""
+        power = getattr(self, "power", None)
+        if power is not None:  # the BMC's last reading and an attestation travel with the host's facts
+            reading, attested = power.readings.get(facts.name), power.attestations.get(facts.name)
+            if (reading, attested) != (facts.power, facts.off_attested):
+                facts = facts.model_copy(update={"power": reading, "off_attested": attested})
         self.facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
@@ -183,9 +192,11 @@ class PoolEngine:
             self.publish(carry_forward(settled, f, complete=False))
 
         hint = settled.master_address if settled is not None else None
-        facts = await probe_host(
-            self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
-        )
+        ssh_probe = probe_host(self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint)
+        if name in self.power.hosts:  # the BMC beside SSH: its own timeout, never slowing the probe's verdict
+            facts, _ = await asyncio.gather(ssh_probe, self.power.read(name))
+        else:
+            facts = await ssh_probe
         self.publish(carry_forward(settled, facts, complete=True))  # what it could not learn: stale or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)

@@ -155,7 +155,7 @@ class PlanPane(Screen[None]):
 
     def typed_confirmation(self, step: Step) -> bool:
         """Whether this step needs the host name typed (an override)."""
-        return step.override
+        return step.override or step.typed
 
     def idle_hint(self) -> Text:
         t = Text()
