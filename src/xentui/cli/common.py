@@ -37,7 +37,7 @@ def with_overrides(config: Config, args: argparse.Namespace) -> Config:
 
 async def probe(
     config: Config, pool: PoolConfig, early: bool, end_at: float | None = None, ask: bool = True,
-    lease_out: list[Any] | None = None,
+    lease_out: list[Any] | None = None, then: Any = None,
 ) -> BoundedProbe:
     """One probe; with `end_at` (monotonic), it ends then at the latest, or at the verdict's speed (engine/deadline.py).
 
@@ -71,6 +71,8 @@ async def probe(
                 r = await probe_within(engine, deadline, on_diagnosis if early else None)
         if lease_out is not None:  # who holds the pool's lease, read on every host that answered
             lease_out.append(await read_lease(engine, end_at))
+        if then is not None:  # more reads through the same sessions (`plan`: the stranded VMs), before they close
+            await then(engine, r)
         return r
     finally:
         await engine.stop()

@@ -77,7 +77,7 @@ def parse_vms(stdout: str) -> list[StrandedVM]:
 def lost_hosts(facts: FactsLike, diagnosis: Diagnosis) -> list[str]:
     """Configured hosts the jump box does not reach, whose UUID is known (what the master's DB calls them)."""
     fs = facts_by_name(facts)
-    return [n for n, f in fs.items() if not f.reachable and f.uuid and n not in diagnosis.masters]
+    return [n for n, f in fs.items() if not f.reachable and f.uuid]
 
 
 def serving_master(facts: FactsLike, diagnosis: Diagnosis) -> str | None:
