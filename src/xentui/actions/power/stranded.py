@@ -114,14 +114,14 @@ def _live_uuids(fs: Mapping[str, HostFacts], lost: str) -> dict[str, str]:
 
 def plan_stranded_vms(
     facts: FactsLike, diagnosis: Diagnosis, master: str | None, lost: str, vms: list[StrandedVM],
-    *, start_on: Mapping[str, str] | None = None, read_error: str | None = None,
+    *, start_on: Mapping[str, str] | None = None, read_error: str | None = None, now: float | None = None,
 ) -> StrandedPlan:
     """Per VM: reset (gated by the lost host's fence or attestation), start, read back (see the module doc)."""
     fs = facts_by_name(facts)
     header = plan_header(diagnosis, fs)
     title = f"Start the VMs stranded on {lost} elsewhere"
     lost_uuid = fs[lost].uuid if lost in fs else None
-    gate = off_gate(fs, lost)
+    gate = off_gate(fs, lost, now)
     ha_enabled = bool(master and fs.get(master) and fs[master].ha_enabled)
     touched = [v for v in vms if not (ha_enabled and v.ha_protected)]
     ha_left = [v for v in vms if ha_enabled and v.ha_protected]

@@ -32,6 +32,7 @@ from xentui.ui.panes.recover import RECOVER_PANE
 from xentui.ui.panes.splitbrain import SPLIT_BRAIN_PANE
 from xentui.ui.panes.designate import DESIGNATE_PANE
 from xentui.ui.panes.timeline import TIMELINE_PANE
+from xentui.ui.panes.stranded import STRANDED_PANE
 
 __all__ = ["PANES", "PaneContext", "PaneSpec", "always", "pane", "register"]
 
@@ -45,6 +46,7 @@ PANES: list[PaneSpec] = [
     SPLIT_BRAIN_PANE,
     DESIGNATE_PANE,
     TIMELINE_PANE,
+    STRANDED_PANE,
 ]
 
 

@@ -34,6 +34,8 @@ class HostTable(DataTable[object]):
         self._views: dict[str, RowView] = {}
         self._built_tier: int | None = None
         self.tier = 0
+        self.power = False  # a POWER column: the pool has a BMC
+        self._built_power = False
         self.cell_updates = 0  # how many update_cell calls were made (tests, debugging)
         self.rebuilds = 0
 
@@ -74,10 +76,10 @@ class HostTable(DataTable[object]):
 
     def sync(self, views: dict[str, RowView]) -> int:
         """Show `views` (host -> row), touching only the cells that changed. Returns the cell updates made."""
-        if self._built_tier != self.tier:
+        if self._built_tier != self.tier or self._built_power != self.power:
             self._rebuild(views)
             return 0
-        columns = [c.key for c in columns_for_tier(self.tier)]
+        columns = [c.key for c in columns_for_tier(self.tier, self.power)]
         updates = 0
         for name in [n for n in self._views if n not in views]:
             self.remove_row(name)
@@ -100,7 +102,8 @@ class HostTable(DataTable[object]):
         self.clear(columns=True)
         self.rebuilds += 1
         self._built_tier = self.tier
-        columns = columns_for_tier(self.tier)
+        self._built_power = self.power
+        columns = columns_for_tier(self.tier, self.power)
         for c in columns:
             self.add_column(c.label, key=c.key)
         for name, view in views.items():
