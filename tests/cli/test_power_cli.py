@@ -87,3 +87,36 @@ async def test_plan_json_fence_first_then_stranded_vms_refused_then_planned(sim_
     web1 = stable_uuid("vm", "web1")
     assert f"/opt/xensource/bin/xe vm-reset-powerstate uuid={web1} --force" in commands
     assert f"/opt/xensource/bin/xe vm-start uuid={web1}" in commands
+
+
+async def xentui_power(sim: Simulator, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    rc = await asyncio.to_thread(main, ["power", *argv, "--config", str(sim.dir / "pools.toml"),
+                                        "--connect-timeout", "2", "--command-timeout", "2", "--reach-timeout", "1"])
+    return rc, capsys.readouterr().out
+
+
+async def test_power_cli_status_off_on_and_a_refused_vm_reset(sim_factory, capsys, monkeypatch):
+    sim = await sim_factory("healthy", hosts=3, bmc=True, vms=VMS)
+    await sim.fault("bmc-unreachable", "plot3")
+    rc, out = await xentui_power(sim, capsys, "status")
+    assert rc == 0
+    assert "plot1      On" in out and "plot3      unknown" in out and "plot3: BMC http://127.0.0.1:" in out
+    await sim.fault("bmc-reachable", "plot3")
+    # dry run: nothing sent to the BMC
+    rc, out = await xentui_power(sim, capsys, "off", "plot3", "--dry-run")
+    assert rc == 0 and "dry run" in out and sim.pool.host("plot3").powered
+    rc, out = await xentui_power(sim, capsys, "off", "plot3", "--yes")
+    assert rc == 0, out
+    assert "the BMC reads PowerState Off" in out and not sim.pool.host("plot3").powered
+    # the cable of plot1 (master) pulled: its VMs cannot be reset from here (no master reachable: refused)
+    await sim.fault("cable-pull", "plot1")
+    rc, out = await xentui_power(sim, capsys, "vms", "plot1", "--yes")
+    assert rc == 6 and "no reachable master the pool follows" in out
+    assert sim.pool.ledger.where(stable_uuid("vm", "web1")) == {"plot1"}
+    # an attestation is never given by --yes: it asks for the host's name (none typed here: declined)
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("\n"))
+    rc, out = await xentui_power(sim, capsys, "attest", "plot1", "--yes")
+    assert rc == 1 and "declined" in out
+    rc, out = await xentui_power(sim, capsys, "on", "plot3", "--yes")
+    assert rc == 0, out
+    assert sim.pool.host("plot3").powered

@@ -106,6 +106,8 @@ async def watch_return(run: Any, host: str, deadline: float) -> tuple[bool, str]
                               f"follows (`xentui plan` proposes it)")
             if f.xapi is XapiView.SLAVE:
                 return True, f"{host} is back as a slave of {f.xapi_master_address or f.master_address}"
+            return True, (f"{host} is back, its toolstack in emergency mode ({f.xapi_detail or 'its master unreachable'}): "
+                          f"it follows {f.master_address or '?'} per pool.conf")
         if time.monotonic() >= deadline:
             said = "answers SSH" if f.reachable else "does not answer SSH"
             return False, f"{host} powered on but not back yet: it {said} (toolstack: {f.xapi})"
