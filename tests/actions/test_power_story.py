@@ -208,3 +208,38 @@ async def test_bmc_still_on_after_forceoff_refuses_the_fence_and_the_reset(sim_f
         assert sim.pool.ledger.ran_twice() == []
     finally:
         await engine.stop()
+
+
+async def test_a_vm_no_longer_where_the_list_said_is_refused_and_on_places_a_vm(sim_factory, tmp_path):
+    from helpers.sim import run_on
+
+    sim = await sim_factory("healthy", hosts=3, bmc=True, vms=VMS)
+    engine = engine_for(sim, **POWER_FAST)
+    run = runner(engine, tmp_path, [])
+    try:
+        await watched_then_cut(sim, engine)
+        await promote_and_recover(engine, run, fence=True)
+        d = await probe_until(engine, lambda d: serving_master(engine.facts, d) == "plot2", "plot2 serves")
+        vms, err = await read_stranded(engine, "plot2", "plot1")
+        web1, db1 = stable_uuid("vm", "web1"), stable_uuid("vm", "db1")
+        plan = plan_stranded_vms(engine.facts, d, "plot2", "plot1", vms, start_on={db1: host_uuid("plot3")})
+        # someone else handled web1 since the list was read: reset and started by hand
+        xe = "/opt/xensource/bin/xe"
+        await run_on(sim, "plot2", f"{xe} vm-reset-powerstate uuid={web1} --force")
+        await run_on(sim, "plot2", f"{xe} vm-start uuid={web1} on={host_uuid('plot2')}")
+        steps = [s for s in plan.steps if s.vm_uuid in (web1, db1)]
+        report = await run.run(plan.model_copy(update={"steps": steps}))
+        first = [r for r, s in zip(report.results, steps) if s.vm_uuid == web1][0]
+        assert first.status is StepStatus.FAILED
+        assert "no longer where the list said" in first.explanation and "nothing was changed" in first.explanation
+        rec = sim.pool.host("plot2").db.vms[web1]
+        assert (rec.power_state, rec.resident_on) == ("running", host_uuid("plot2"))  # untouched
+        # db1 alone, started where the plan said (on= plot3)
+        steps = [s for s in plan.steps if s.vm_uuid == db1]
+        assert steps[1].command.endswith(f"on={host_uuid('plot3')}")
+        report = await run.run(plan.model_copy(update={"steps": steps}))
+        assert report.complete, report.text()
+        assert sim.pool.ledger.where(db1) == {"plot3"} and "running on plot3" in report.results[1].verification
+        assert sim.pool.ledger.ran_twice() == []
+    finally:
+        await engine.stop()
