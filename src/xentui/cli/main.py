@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
     pw.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
     pw.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
-    pw.add_argument("action", choices=["status", "on", "off", "cycle", "attest", "vms"])
+    pw.add_argument("action", choices=["status", "on", "off", "cycle", "attest", "vms"],
+                    help="status: every BMC; on/off/cycle: through the BMC; attest: type the host off; vms: its stranded VMs")
     pw.add_argument("host", nargs="?", help="the host (every action but status)")
     pw.add_argument("--yes", action="store_true", help="confirm every step (scripts); never an attestation")
     pw.add_argument("--dry-run", action="store_true", default=argparse.SUPPRESS, help="show the steps, run none")

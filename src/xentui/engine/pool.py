@@ -100,6 +100,7 @@ class PoolEngine:
         self.power.listeners.append(lambda host: self.publish(self.facts[host]) if host in self.facts else None)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
+        self._power_reads: dict[str, asyncio.Task[object]] = {}
 
     def add_host(self, entry: HostEntry) -> HostFacts:
         """Start watching one more host (a host that just joined): its session, its facts row,
@@ -173,6 +174,7 @@ class PoolEngine:
             self.listeners.append(on_update)
         try:
             await asyncio.gather(*(self.probe_host(name) for name in self.sessions))
+            await self.read_power()
             if ask_password is not None and self.needs_password:
                 password = await ask_password()
                 if password:
@@ -192,15 +194,28 @@ class PoolEngine:
             self.publish(carry_forward(settled, f, complete=False))
 
         hint = settled.master_address if settled is not None else None
-        ssh_probe = probe_host(self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint)
-        if name in self.power.hosts:  # the BMC beside SSH: its own timeout, never slowing the probe's verdict
-            facts, _ = await asyncio.gather(ssh_probe, self.power.read(name))
-        else:
-            facts = await ssh_probe
+        self._read_power(name)
+        facts = await probe_host(
+            self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
+        )
         self.publish(carry_forward(settled, facts, complete=True))  # what it could not learn: stale or unknown
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
         return facts
+
+    def _read_power(self, name: str) -> None:
+        """The BMC beside SSH: its own task and timeout (it publishes the host's facts when it has read),
+        so a BMC that does not answer never slows the probe; one read per host in flight."""
+        if name not in self.power.hosts:
+            return
+        running = self._power_reads.get(name)
+        if running is not None and not running.done():
+            return
+        self._power_reads[name] = asyncio.create_task(self.power.read(name), name=f"power:{name}")
+
+    async def read_power(self) -> None:
+        """Wait for the BMC reads in flight (a one-shot command prints them with the probe)."""
+        await asyncio.gather(*(t for t in self._power_reads.values() if not t.done()), return_exceptions=True)
 
     # ------------------------------------------------------------------ supervisors (the console)
     def start(self) -> None:
@@ -234,8 +249,9 @@ class PoolEngine:
                 pass
 
     async def stop(self) -> None:
-        await cancel_until_done(self._tasks)
+        await cancel_until_done(self._tasks + list(self._power_reads.values()))  # type: ignore[operator]
         self._tasks = []
+        self._power_reads = {}
         # the XenAPI sessions held on masters between polls: ended, each within the reach timeout
         await asyncio.gather(*(xenapi_logout(s.conn, self.settings.reach_timeout) for s in self.sessions.values()))
         await asyncio.gather(*(s.close() for s in self.sessions.values()))
