@@ -120,3 +120,8 @@ async def test_power_cli_status_off_on_and_a_refused_vm_reset(sim_factory, capsy
     rc, out = await xentui_power(sim, capsys, "on", "plot3", "--yes")
     assert rc == 0, out
     assert sim.pool.host("plot3").powered
+    rc, out = await xentui_power(sim, capsys, "cycle", "plot2", "--yes")
+    assert rc == 0, out
+    assert "the BMC reads PowerState On" in out
+    assert sim.pool.host("plot2").powered
+    assert ("POST", "/redfish/v1/Systems/1/Actions/ComputerSystem.Reset", 204) in sim.bmcs["plot2"].requests

@@ -118,3 +118,24 @@ async def test_a_bmc_that_never_answers_costs_one_timeout(sim_factory):
     assert fact is not None and fact.error is not None
     assert "no answer in 1 s" in fact.error or "unreachable" in fact.error
     assert time.monotonic() - started < 6
+
+
+async def test_an_ipmi_bmc_that_does_not_answer_is_a_clear_error_within_its_bound(sim_factory):
+    """pyghmi's RMCP+ client to a UDP port where nothing answers: bounded, said in words, nothing sent."""
+    import socket
+
+    sim = await sim_factory("healthy", hosts=2)
+    quiet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    quiet.bind(("127.0.0.1", 0))  # receives, never answers
+    port = quiet.getsockname()[1]
+    (sim.dir / "bmc-password").write_text("secret\n")
+    text = (f'[[pool]]\nname = "sim"\nhosts = ["plot1", "plot2"]\n[pool.bmc.plot1]\nipmi = "127.0.0.1"\n'
+            f'ipmi_port = {port}\nuser = "admin"\npassword_command = "cat {sim.dir / "bmc-password"}"\n')
+    started = time.monotonic()
+    try:
+        fact = await power_of(sim, text).read("plot1")
+    finally:
+        quiet.close()
+    assert fact is not None and fact.state is PowerState.UNKNOWN and fact.error is not None
+    assert fact.error.startswith(f"plot1: BMC ipmi://127.0.0.1:{port}") and "nothing was changed" in fact.error
+    assert time.monotonic() - started < 2 * 1.0 + 1 + 1
