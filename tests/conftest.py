@@ -33,8 +33,11 @@ async def sim_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[S
     started: list[Simulator] = []
 
     async def make(scenario: str = "healthy", hosts: int = 8, release: str = "xcpng-8.2", **timing: Any) -> Simulator:
+        # keys that are not Timing's are the Simulator's own options (bmc=True, vms=…)
+        options = {k: timing.pop(k) for k in list(timing) if k not in Timing.__dataclass_fields__}
         t = Timing(**{**FAST, **timing})
-        sim = Simulator(tmp_path / f"sim{len(started)}", hosts=hosts, scenario=scenario, timing=t, release=release)
+        sim = Simulator(tmp_path / f"sim{len(started)}", hosts=hosts, scenario=scenario, timing=t, release=release,
+                        **options)
         started.append(sim)
         return await sim.start()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .releases import release
 from .state import ERROR_TEXT, HostRec, PBDRec, PoolDB, SRRec, UpdateRec
+from .vms import VMRec, all_vms
 
 
 @dataclass
@@ -229,7 +230,8 @@ def host_record(db: PoolDB, h: HostRec, listing: bool = True) -> Record:
         "guest_VCPUs_params": "",
         "virtual-hardware-platform-versions": "0; 1; 2",
         "control-domain-uuid": h.control_domain_uuid,
-        "resident-vms": "; ".join([h.control_domain_uuid, *h.resident_vms]),
+        "resident-vms": "; ".join([h.control_domain_uuid, *h.resident_vms,
+                                   *(v.uuid for v in db.vms.values() if v.resident_on == h.uuid)]),
         "updates-requiring-reboot": "",
         "features": "",
         "iscsi_iqn": f"iqn.2023-01.com.example:{h.hostname}",
@@ -337,6 +339,7 @@ DEFAULT_COLUMNS = {
     "sr": ["uuid", "name-label", "name-description", "host", "type", "content-type"],
     "pbd": ["uuid", "host-uuid", "sr-uuid", "device-config", "currently-attached"],
     "update": ["uuid", "name-label", "name-description", "version", "installation-size", "hosts", "after-apply-guidance"],
+    "vm": ["uuid", "name-label", "power-state"],  # cli_operations.ml vm-list defaults
     "patch": ["uuid", "name-label", "name-description", "version", "hosts", "after-apply-guidance"],
 }
 
@@ -357,7 +360,15 @@ ERROR_PARAMS = {
     "UPDATE_ALREADY_EXISTS": ["uuid"],
     "UPDATE_ALREADY_APPLIED": ["update"],
     "INVALID_UPDATE": ["info"],
+    "VM_BAD_POWER_STATE": ["vm", "expected", "actual"],
+    "DOMAIN_EXISTS": ["vm", "domid"],
+    "CANNOT_RESET_CONTROL_DOMAIN": ["vm"],
+    "HOST_NOT_LIVE": [],
+    "NO_HOSTS_AVAILABLE": [],
 }
+
+# Errors whose first parameter is a VM reference: cli_util.ml ref_convert prints `uuid (name-label)`.
+VM_REF_ERRORS = {"VM_BAD_POWER_STATE", "DOMAIN_EXISTS", "CANNOT_RESET_CONTROL_DOMAIN"}
 
 HOST_REF_ERRORS = {"HOST_OFFLINE", "HOST_IS_LIVE", "CANNOT_CONTACT_HOST"}
 
@@ -374,5 +385,39 @@ def format_error(code: str, params: list[str], db: PoolDB | None) -> str:
             break
         if code in HOST_REF_ERRORS and db is not None:
             value = host_display(db, value)
+        if code in VM_REF_ERRORS and i == 0 and db is not None:
+            value = vm_display(db, value)
         lines.append(f"{names[i]}: {value}")
+    # cli_util.ml get_server_error pp_params: a declared parameter not passed prints <unknown>
+    lines += [f"{n}: <unknown>" for n in names[len(params):]]
     return "\n".join(lines) + "\n"
+
+
+def vm_display(db: PoolDB, uuid: str) -> str:
+    for vm in all_vms(db):
+        if vm.uuid == uuid:
+            return f"{uuid} ({vm.name_label})"
+    return uuid
+
+
+# The VM fields the simulator models, in records.ml vm_record order (v24.40.0:ocaml/xapi-cli-server/
+# records.ml; the same names and order at v1.249.42 and v25.39.0). A subset: `params=all` prints these.
+VM_FIELDS = (
+    ("uuid", "( RO)"), ("name-label", "( RW)"), ("name-description", "( RW)"), ("is-a-template", "( RW)"),
+    ("is-control-domain", "( RO)"), ("power-state", "( RO)"), ("resident-on", "( RO)"),
+    ("ha-restart-priority", "( RW)"),
+)
+
+
+def vm_record(db: PoolDB, vm: VMRec) -> Record:
+    v = {
+        "uuid": vm.uuid,
+        "name-label": vm.name_label,
+        "name-description": vm.name_description,
+        "is-a-template": "false",
+        "is-control-domain": fmt_bool(vm.is_control_domain),
+        "power-state": vm.power_state,
+        "resident-on": _uuid_or_nid(vm.resident_on, db.hosts),
+        "ha-restart-priority": vm.ha_restart_priority,
+    }
+    return [Field(name, marker, v[name]) for name, marker in VM_FIELDS]

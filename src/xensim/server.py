@@ -25,7 +25,9 @@ from . import scenarios
 from .releases import DEFAULT_RELEASE
 from .network import HostFront
 from .shell import Shell
+from .bmc import RedfishBMC, self_signed_certificate
 from .state import SimHost, SimPool, Timing
+from .vms import add_vm
 from .xapi import XapiHandler, make_certificate, server_tls_context
 
 DEFAULT_PASSWORD = "xenroot"
@@ -44,7 +46,13 @@ FAULTS = (
     "rekey",
     "ha-enable",  # the pool as pool-ha-enable leaves it (every host armed; HOST is ignored)
     "ha-wedge",  # the master lock stays with its holder when it is lost: no survivor can be elected
+    "bmc-unreachable",
+    "bmc-reachable",
+    "bmc-stuck-on",
+    "bmc-honest",
+    "bmc-delay",
 )
+DEFAULT_BMC_PASSWORD = "bmc-secret"
 
 
 class HostSSHServer(asyncssh.SSHServer):
@@ -140,6 +148,15 @@ class Simulator:
     base_port: int = 0
     seed: int = 1
     release: str = DEFAULT_RELEASE
+    # Out-of-band power: every host gets a Redfish BMC on loopback (https with a self-signed
+    # certificate when bmc_tls; the pool config then trusts it by ca_file, or turns the check
+    # off when bmc_verify_tls is False).
+    bmc: bool = False
+    bmc_tls: bool = False
+    bmc_verify_tls: bool = True
+    bmc_password: str = field(default=DEFAULT_BMC_PASSWORD, repr=False)
+    # Guest VMs running at start: (name-label, host, ha-restart-priority)
+    vms: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self.dir = Path(self.dir)
@@ -157,6 +174,7 @@ class Simulator:
         # host -> SSH connections open now (a client that ended must leave none behind)
         self.open_connections: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.bmcs: dict[str, RedfishBMC] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> "Simulator":
@@ -180,6 +198,14 @@ class Simulator:
                 await front.close()
             h.ssh_port = front.port
         self.pool.listeners.append(self._on_physical_change)
+        for name, on, ha in self.vms:
+            add_vm(self.pool, name, on, scenarios.stable_uuid("vm", name), ha)
+        if self.bmc:
+            for h in self.pool.hosts.values():
+                tls = self_signed_certificate(self.dir / "bmc", h.name) if self.bmc_tls else None
+                b = RedfishBMC(self.pool, h, self.bmc_password, tls=tls)
+                await b.start()
+                self.bmcs[h.name] = b
         await scenarios.settle(self.pool, self.scenario)
         self.pool.truth.record(self.pool, "started")
         self.write_client_files()
@@ -189,6 +215,8 @@ class Simulator:
     async def stop(self) -> None:
         if self.control is not None:
             self.control.close()
+        for b in self.bmcs.values():
+            await b.stop()
         for front in self.fronts.values():
             await front.close()
             front.release()
@@ -257,6 +285,7 @@ class Simulator:
             f'name = "sim"\n'
             f"hosts = [{hosts}]\n"
             f'ssh_config = "{self.dir / "ssh_config"}"\n'
+            + self._bmc_config(members)
         )
         # The vendor's update files for the pool's updates, as an admin keeps them on the jump box.
         updates = self.dir / "updates"
@@ -264,6 +293,26 @@ class Simulator:
         for up in first.db.updates.values():
             (updates / f"{up.name_label}.iso").write_bytes(R.update_package(up))
         (self.dir / "ports.json").write_text(json.dumps({n: h.ssh_port for n, h in self.pool.hosts.items()}))
+
+    def _bmc_config(self, members: list[str]) -> str:
+        """`[pool.bmc.<host>]` for every member with a BMC; the secret through password_command."""
+        if not self.bmcs:
+            return ""
+        secret = self.dir / "bmc-password"
+        secret.write_text(self.bmc_password + "\n")
+        secret.chmod(0o600)
+        out = []
+        for n in members:
+            b = self.bmcs.get(n)
+            if b is None:
+                continue
+            out.append(f"\n[pool.bmc.{n}]\nredfish = \"{b.url}\"\nuser = \"{b.user}\"\n"
+                       f"password_command = \"cat {secret}\"\n")
+            if b.tls and self.bmc_verify_tls:
+                out.append(f'ca_file = "{b.tls[0]}"\n')
+            elif b.tls:
+                out.append("verify_tls = false\n")
+        return "".join(out)
 
     # ------------------------------------------------------------------ SSH plumbing
     def _ssh_starter(self, h: SimHost) -> Any:
@@ -430,6 +479,12 @@ class Simulator:
                 raise ValueError("HA is not enabled on the simulated pool (fault ha-enable first)")
             pool.ha.stuck_lock = True
             pool.notify("ha wedged")
+        elif fault in ("bmc-unreachable", "bmc-reachable"):
+            await self.bmcs[host].set_reachable(fault == "bmc-reachable")
+        elif fault in ("bmc-stuck-on", "bmc-honest"):
+            self.bmcs[host].stuck_on = fault == "bmc-stuck-on"
+        elif fault == "bmc-delay":
+            self.bmcs[host].delay = float(args[0]) if args else 0.0
         elif fault == "deny-auth":
             self.auth_denied.add(host)
         elif fault == "allow-auth":
@@ -454,6 +509,8 @@ class Simulator:
                 "ha": None if self.pool.ha is None else {
                     "daemon": name in self.pool.ha.daemon, "lock": self.pool.ha.lock == name,
                 },
+                "domains": sorted(h.domains),
+                "bmc": self.bmcs[name].url if name in self.bmcs else None,
             }
             for name, h in self.pool.hosts.items()
         }

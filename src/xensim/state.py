@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from .ha import HA_ERRORS, local_armed
 from .truth import TruthLog
+from .vms import RunLedger, VMRec, stop_domains
 
 # Calls a slave serves itself, never forwarding them to its master (reference §2).
 LOCAL_CALLS = frozenset(
@@ -72,6 +73,13 @@ ERROR_TEXT = {
     "UPDATE_ALREADY_APPLIED": "This update has already been applied.",
     "INVALID_UPDATE": "The uploaded update package is invalid.",
     **HA_ERRORS,  # ha.py: HA_NOT_ENABLED, HA_HOST_CANNOT_ACCESS_STATEFILE, ...
+    # VM power state (sim/vms.py); datamodel_errors.ml, the same text at v1.249.42, v24.40.0, v25.39.0
+    "VM_BAD_POWER_STATE": "You attempted an operation on a VM that was not in an appropriate power state at the time; for example, you attempted to start a VM that was already running. The parameters returned are the VM's handle, and the expected and actual VM state at the time of the call.",
+    "DOMAIN_EXISTS": "The operation could not be performed because a domain still exists for the specified VM.",
+    "CANNOT_RESET_CONTROL_DOMAIN": "The power-state of a control domain cannot be reset.",
+    "HOST_NOT_LIVE": "This operation cannot be completed as the server is not live.",
+    "NO_HOSTS_AVAILABLE": "There were no servers available to complete the specified operation.",
+    "INTERNAL_ERROR": "The server failed to handle your request, due to an internal error. The given message may give details useful for debugging the problem.",
 }
 
 
@@ -174,6 +182,7 @@ class PoolDB:
     default_sr: str = ""
     generation: int = 1
     release: str = "xcpng-8.2"  # which xapi prints this database's records (sim/releases.py)
+    vms: dict[str, VMRec] = field(default_factory=dict)  # guest VMs (control domains derive from hosts)
 
     def host_by_address(self, address: str) -> HostRec | None:
         for h in self.hosts.values():
@@ -214,6 +223,9 @@ class SimHost:
     # so a toolstack restart forgets them): logins made on it as master, and slave-local logins.
     sessions: set[str] = field(default_factory=set)
     local_sessions: set[str] = field(default_factory=set)
+    # The domains this host really runs (the truth, not the database): kept through a pulled
+    # cable, gone with the power (sim/vms.py).
+    domains: set[str] = field(default_factory=set)
 
     # -- files
     def path(self, p: str) -> Path:
@@ -285,6 +297,7 @@ class SimPool:
         self._version = 0
         self.truth = TruthLog()  # every real state, timestamped (the checker's oracle)
         self.ha: Any = None  # ha.SimHA once the pool has HA enabled
+        self.ledger = RunLedger()  # where each VM really ran, and when (sim/vms.py)
 
     # -- lookup
     def host(self, name: str) -> SimHost:
@@ -436,6 +449,7 @@ class SimPool:
         # /run is a tmpfs on dom0: what was kept there (xentui's lease) is gone with the power
         shutil.rmtree(h.path("/run"), ignore_errors=True)
         h.xapi_state = "stopped"
+        stop_domains(self, h, "power off")
         if h.restart_task:
             h.restart_task.cancel()
         self.refresh_liveness()
@@ -684,6 +698,16 @@ class SimPool:
         for pbd in [p for p in m.db.pbds.values() if p.host_uuid == host_uuid]:
             del m.db.pbds[pbd.uuid]
         self.commit(m)
+
+    async def op_VM_power_state_reset(self, m: SimHost, vm_uuid: str) -> None:
+        from . import vms
+
+        await vms.power_state_reset(self, m, vm_uuid)
+
+    async def op_VM_start(self, m: SimHost, vm_uuid: str, on: str | None = None) -> None:
+        from . import vms
+
+        await vms.start(self, m, vm_uuid, on)
 
     async def op_SR_create(
         self, m: SimHost, host_uuid: str, device_config: dict[str, str], name_label: str,

@@ -11,6 +11,7 @@ from . import records as R
 from .error_texts import ERROR_TEXTS
 from .ha import NO_FORCE
 from .state import PoolDB, SimHost, SimPool, XapiFailure, XapiUnavailable
+from .vms import all_vms
 
 UNABLE_TO_CONTACT = "Unable to contact server. Please check server and port settings.\n"
 
@@ -292,3 +293,77 @@ class XeCli:
         force = (args.take("force") or "false").lower() == "true"
         await self.pool.call(self.host, "pool.join", address, user, password, force, self.root_password)
         return ok(f"Host agent will restart and attempt to join pool in {ocaml_float(self.pool.timing.fuse)} seconds...\n")
+
+    # ---------------------------------------------------------------- VMs (sim/vms.py)
+    async def cmd_vm_list(self, args: Args) -> Result:
+        # cli_operations.ml vm-list: the generic lister, default filter is-a-template=false;
+        # control domains are listed.
+        return await self._list(args, "vm", lambda db: [R.vm_record(db, v) for v in all_vms(db)])
+
+    async def _select_vms(self, args: Args, include_control_vms: bool) -> list[str]:
+        """cli_operations.ml select_vms + do_vm_op: the one VM the selectors name (uuid=, vm=, any field)."""
+        db = await self.db()
+        records = [R.vm_record(db, v) for v in all_vms(db)]
+        filters = dict(args.params)
+        if not include_control_vms:
+            filters.setdefault("is-control-domain", "false")
+        filters.setdefault("is-a-template", "false")
+        name_or_uuid = filters.pop("vm", None)
+        if name_or_uuid is not None:
+            records = [r for r in records if name_or_uuid in (R.value_of(r, "uuid"), R.value_of(r, "name-label"))]
+        for key, value in filters.items():
+            if R.value_of(records[0] if records else R.vm_record(db, all_vms(db)[0]), key) is None:
+                raise XapiFailure(
+                    "INTERNAL_ERROR",
+                    f"Failure: Parameter '{key}' is not a field of the VM class. Failed to select VM for operation.",
+                )
+            records = [r for r in records if R.value_of(r, key) == value]
+        if not records:
+            raise XapiFailure("INTERNAL_ERROR", "Failure: No matching VMs found")
+        if len(records) > 1 and "--multiple" not in args.flags:
+            raise XapiFailure(
+                "INTERNAL_ERROR", "Failure: Multiple matches VMs found. --multiple required to complete the operation"
+            )
+        return [R.value_of(r, "uuid") or "" for r in records]
+
+    async def cmd_vm_reset_powerstate(self, args: Args) -> Result:
+        # cli_operations.ml vm_reset_powerstate: fail_without_force first (v24.40.0:4394, v25.39.0:4488,
+        # get_bool_param "force"); v1.249.42:4140 says "extremely dangerous" and only asks that a
+        # force parameter be there.
+        force = args.take("force")
+        if is_xapi_1_249(self.host.db.release):
+            forced = "--force" in args.flags or force is not None
+            text = "This operation is extremely dangerous and may cause data loss. This operation must be forced (use --force)."
+        else:
+            forced = "--force" in args.flags or (force or "").lower() in ("true", "yes", "on", "1")
+            text = "This operation is dangerous and may cause data loss. This operation must be forced (use --force)."
+        if not forced:
+            raise XapiFailure("INTERNAL_ERROR", f"Failure: {text}")
+        for vm in await self._select_vms(args, include_control_vms=False):
+            await self.pool.call(self.host, "VM.power_state_reset", vm)
+        return ok()
+
+    async def cmd_vm_start(self, args: Args) -> Result:
+        # cli_operations.ml vm_start: do_vm_op ~include_control_vms:true, ignoring on/paused/progress;
+        # `on=` is a host name-label or UUID (get_host_by_name_or_id); prints nothing on success.
+        on = args.take("on")
+        args.take("paused")
+        args.take("progress")
+        args.take("force")
+        host_uuid = None
+        if on is not None:
+            db = await self.db()
+            found = [u for u, h in db.hosts.items() if on in (u, h.name_label)]
+            if not found:
+                raise XapiFailure("INTERNAL_ERROR", f"Failure: Host {on} not found")
+            host_uuid = found[0]
+        for vm in await self._select_vms(args, include_control_vms=True):
+            await self.pool.call(self.host, "VM.start", vm, host_uuid)
+        return ok()
+
+
+def is_xapi_1_249(release_key: str) -> bool:
+    """A release on xapi 1.249.x (XCP-ng / Citrix Hypervisor 8.2)."""
+    from .releases import release
+
+    return release(release_key).xapi_tag.startswith("v1.249.")

@@ -36,8 +36,9 @@ def test_static_source_publishes_and_counts_refreshes() -> None:
 
 def test_tiers_by_width() -> None:
     assert tier_for_width(78) == 0 and tier_for_width(101) == 1 and tier_for_width(130) == 2
-    assert [c.key for c in columns_for_tier(2, ha=True)] == list(COLUMN_KEYS)
-    assert "ha" not in [c.key for c in columns_for_tier(2)]  # the HA column only where HA is configured
+    assert [c.key for c in columns_for_tier(2, ha=True, power=True)] == list(COLUMN_KEYS)
+    assert "ha" not in [c.key for c in columns_for_tier(2, power=True)]  # the HA column only where HA is configured
+    assert "power" not in [c.key for c in columns_for_tier(2, ha=True)]  # POWER only for a pool with a BMC
     assert "address" not in [c.key for c in columns_for_tier(1)]
 
 

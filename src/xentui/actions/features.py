@@ -18,6 +18,7 @@ FEATURES = (
     "storage",     # a spare disk as local storage
     "onboard",     # a new host: checks, updates, join
     "ha",          # HA wedged: disarm every survivor, read back, then the normal promote + recover
+    "power",       # BMC power, fence before promote, stranded VMs started elsewhere
 )
 
 

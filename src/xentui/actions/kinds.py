@@ -17,7 +17,13 @@ can hold (`StepAction` is the vocabulary, a feature registers what it does):
   line ("" for nothing more);
 * `performed`: the feature does the step itself (onboarding: an SFTP upload, a
   known_hosts line, a join with the password on stdin): it hands the runner a
-  performer for it, and there is no command to rebuild.
+  performer for it, and there is no command to rebuild;
+* `perform(run, step)`: the performer itself, when it needs nothing but the
+  runner (`run.engine`, `run.audit`): power through a BMC, a stranded VM's
+  re-read / reset / read-back. The runner uses it when no performer was handed;
+* `out_of_band`: the step reaches its host through the host's BMC, not over
+  SSH (power on / off): the pool's lease is not asked of that host (it may be
+  the lost one).
 
 The runner names no feature: a feature's package registers its kinds when it
 is imported (`actions.features` imports every feature), and deleting the
@@ -88,6 +94,8 @@ class StepKind:
     explain: Callable[[Step, CommandResult, Mapping[str, HostFacts]], str | None] | None = None
     detail: Callable[[Step, str], str] | None = None
     performed: bool = False
+    perform: Callable[[Any, Step], Awaitable[Any]] | None = None
+    out_of_band: bool = False
 
 
 #: every kind of step the runner may run, registered by the feature that plans it
@@ -104,11 +112,15 @@ def register_step(
     explain: Callable[[Step, CommandResult, Mapping[str, HostFacts]], str | None] | None = None,
     detail: Callable[[Step, str], str] | None = None,
     performed: bool = False,
+    perform: Callable[[Any, Step], Awaitable[Any]] | None = None,
+    out_of_band: bool = False,
 ) -> None:
     """A feature declares its kind of step (one call per kind, made when its package is imported)."""
     if (command is None) != performed:
         raise ValueError(f"{action}: a kind has a command builder, or is performed by its feature, not both")
-    KINDS[action] = StepKind(action, command, early, late, verify, explain, detail, performed)
+    if perform is not None and not performed:
+        raise ValueError(f"{action}: only a performed kind has a performer")
+    KINDS[action] = StepKind(action, command, early, late, verify, explain, detail, performed, perform, out_of_band)
 
 
 def kind_of(action: StepAction | str) -> StepKind | None:

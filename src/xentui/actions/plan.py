@@ -57,6 +57,14 @@ class StepAction(StrEnum):
     UPDATE_APPLY = "update-apply"  # xe update-apply, read back from update-list
     POOL_JOIN = "pool-join"  # xe pool-join (password on stdin), read back from both sides
     HA_DISABLE = "ha-disable"  # xe host-emergency-ha-disable --force, read back: local.db ha.armed=false (actions/ha)
+    # Out-of-band power and stranded VMs (actions/power/ performs the BMC steps, reads each back)
+    FENCE = "fence"  # BMC ForceOff of a lost host, Off read back, before anything takes over its work
+    ATTEST_OFF = "attest-off"  # no BMC: the admin types the host's name to attest it is physically off
+    POWER_ON = "power-on"  # BMC On, On read back, then the host watched coming back
+    POWER_OFF = "power-off"  # BMC ForceOff, Off read back
+    POWER_CYCLE = "power-cycle"  # BMC PowerCycle (or ForceRestart), On read back
+    VM_RESET_POWERSTATE = "vm-reset-powerstate"  # xe vm-reset-powerstate uuid=… --force (host fenced/attested)
+    VM_START = "vm-start"  # xe vm-start uuid=… [on=…], running on a live host read back
 
 
 class Step(BaseModel):
@@ -92,6 +100,13 @@ class Step(BaseModel):
     name_label: str | None = None  # sr-create: the new SR's name-label
     override: bool = False
     timeout: float = 60.0  # bound of the remote command (seconds)
+    # the confirmation is the host's name typed by the admin, never a blanket yes (`--yes`)
+    typed: bool = False
+    # stranded VMs: the VM, the lost host whose fence (or attestation) gates its reset, where to start it
+    vm_uuid: str | None = None
+    lost_host: str | None = None
+    lost_uuid: str | None = None
+    start_on: str | None = None  # host UUID for `on=`
 
 
 class Check(BaseModel):

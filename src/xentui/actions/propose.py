@@ -36,6 +36,7 @@ from xentui.actions.plan import (
     forbidden_checks,
 )
 from xentui.actions.ha import plan_ha_disable
+from xentui.actions.power import fence_first
 from xentui.actions.recover import plan_promote_and_recover
 from xentui.actions.splitbrain import plan_heal_split_brain
 
@@ -112,7 +113,7 @@ def propose_plan(facts: FactsLike, diagnosis: Diagnosis) -> Plan:
             **plan_header(diagnosis, facts_by_name(facts)),
         )
     if diagnosis.verdict is Verdict.MASTER_LOST:
-        promote = plan_promote_and_recover(facts, diagnosis)
+        promote = fence_first(plan_promote_and_recover(facts, diagnosis), facts)  # the lost master fenced first
         if rec is not None and rec.action is Action.RESTART_TOOLSTACK and rec.command:
             first = plan_from_recommendation(facts, diagnosis)
             first.notes = [f"Promote only if it stays silent: {c.name}: {c.detail}" for c in promote.preconditions if not c.ok]

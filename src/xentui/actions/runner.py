@@ -40,6 +40,7 @@ keeps the report so far).
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable
@@ -348,7 +349,9 @@ class PlanRunner:
             self._finish(report, plan)
             return report
         lease = self.lease or PoolLease(self.engine, self.audit)
-        touched = [s.host for s in plan.steps if s.host in self.engine.sessions]
+        # a step through a host's BMC does not change it over SSH: its host need not hold the lease
+        touched = [s.host for s in plan.steps if s.host in self.engine.sessions
+                   and not getattr(KINDS.get(s.action), "out_of_band", False)]
         await self.progress(None, "lease", "taking the pool's lease on every reachable host")
         try:
             await lease.acquire(plan.title, touched, self.take_over)
@@ -440,6 +443,9 @@ class PlanRunner:
         diagnosis = self.engine.diagnose()
         self._before = (dict(facts), diagnosis)  # what was known when the step was sent
         performer = self.performers.get(step.action)
+        own = KINDS.get(step.action)
+        if performer is None and own is not None and own.perform is not None:
+            performer = functools.partial(own.perform, self)  # the feature's own performer (run, step)
         if performer is not None:
             refusal = None  # its own module built and checked it; it runs on its own session
         else:

@@ -98,9 +98,11 @@ def _ask(prompt: str) -> str | None:
 
 def confirm_step(yes: bool):  # type: ignore[no-untyped-def]
     async def confirm(step: Step) -> bool:
-        if yes:
+        if yes and not step.typed:
             _say(f"confirmed by --yes: on {step.host}: {step.command}")
             return True
+        if yes:  # an attestation is the admin's own word: --yes does not give it
+            _say(f"--yes does not cover this step: type {step.host} yourself ({step.command})")
         typed = await asyncio.to_thread(
             _ask, f"About to run on {step.host}:\n  {step.command}\n  {step.why}\nType {step.host} to run it: "
         )

@@ -37,7 +37,7 @@ def with_overrides(config: Config, args: argparse.Namespace) -> Config:
 
 async def probe(
     config: Config, pool: PoolConfig, early: bool, end_at: float | None = None, ask: bool = True,
-    lease_out: list[Any] | None = None,
+    lease_out: list[Any] | None = None, then: Any = None,
 ) -> BoundedProbe:
     """One probe; with `end_at` (monotonic), it ends then at the latest, or at the verdict's speed (engine/deadline.py).
 
@@ -69,8 +69,21 @@ async def probe(
                 engine.use_password(password)
                 deadline = None if end_at is None else max(0.5, end_at - time.monotonic())
                 r = await probe_within(engine, deadline, on_diagnosis if early else None)
+        if engine.power.hosts:  # the BMC reads started beside SSH: waited for within the deadline, then shown
+            import asyncio
+
+            left = None if end_at is None else max(0.05, end_at - time.monotonic())
+            try:
+                await asyncio.wait_for(engine.read_power(), left)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+            r.facts = [f.model_copy(update={"power": engine.facts[f.name].power,
+                                            "off_attested": engine.facts[f.name].off_attested})
+                       if f.name in engine.facts else f for f in r.facts]
         if lease_out is not None:  # who holds the pool's lease, read on every host that answered
             lease_out.append(await read_lease(engine, end_at))
+        if then is not None:  # more reads through the same sessions (`plan`: the stranded VMs), before they close
+            await then(engine, r)
         return r
     finally:
         await engine.stop()

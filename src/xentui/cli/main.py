@@ -68,6 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse (exit 5)")
     ap.add_argument("--take-over", metavar="WHO", help="take over a live lease held by WHO (their login or "
                     "login@jumpbox, as the refusal names them); audited")
+    pw = sub.add_parser("power", help="out-of-band power through each host's BMC, an attestation, the stranded VMs: "
+                        "status | on | off | cycle | attest | vms HOST (exit 0 done, 1 incomplete, 6 refused)")
+    pw.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
+    pw.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
+    pw.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
+    pw.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
+    pw.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+    pw.add_argument("action", choices=["status", "on", "off", "cycle", "attest", "vms"],
+                    help="status: every BMC; on/off/cycle: through the BMC; attest: type the host off; vms: its stranded VMs")
+    pw.add_argument("host", nargs="?", help="the host (every action but status)")
+    pw.add_argument("--yes", action="store_true", help="confirm every step (scripts); never an attestation")
+    pw.add_argument("--dry-run", action="store_true", default=argparse.SUPPRESS, help="show the steps, run none")
     wt = sub.add_parser("watch", help="the console's engine without a screen: one line per event until interrupted")
     timeouts(wt)
     wt.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -33,6 +33,11 @@ def host_json(f: HostFacts, diagnosis: Diagnosis) -> dict[str, Any]:
         "flags": [str(x) for x in hv.flags] if hv else [],
         "ha": ha_json(f),
         "error": _host_error(f),
+        # out-of-band power (issue 28): the BMC's last reading with its time, or why it could not be read
+        "power": None if f.power is None else {
+            "state": f.power.state.value, "said": f.power.raw, "at": f.power.at, "bmc": f.power.bmc,
+            "error": f.power.error, "warning": f.power.warning},
+        "off_attested": None if f.off_attested is None else f.off_attested.model_dump(mode="json"),
     }
 
 
@@ -101,6 +106,15 @@ def _cell(v: Any, alarm_when: bool = False) -> str:
     return str(v)
 
 
+def _power_cell(h: dict[str, Any]) -> str:
+    p = h.get("power")
+    if p is None:
+        return "-"
+    if p["error"]:
+        return "BMC?"
+    return {"on": "On", "off": "Off"}.get(p["state"], p["said"] or "?")
+
+
 def status_table(doc: dict[str, Any]) -> str:
     cols = ["name", "ssh", "role", "follows", "xapi", "emergency_mode", "reaches_master", "db_generation", "latency_ms"]
     heads = ["HOST", "SSH", "ROLE", "MASTER", "TOOLSTACK", "EMERG", "REACHES", "DB GEN", "MS"]
@@ -109,11 +123,20 @@ def status_table(doc: dict[str, Any]) -> str:
         heads.insert(7, "HA")
         for r, h in zip(rows, doc["hosts"]):
             r.insert(7, _ha_cell(h))
+    if any(h.get("power") is not None for h in doc["hosts"]):  # a POWER column when the pool has a BMC
+        heads.insert(2, "POWER")
+        for row, h in zip(rows, doc["hosts"]):
+            row.insert(2, _power_cell(h))
     widths = [max(len(x) for x in col) for col in zip(heads, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [heads, *rows]]
     for h in doc["hosts"]:
         if h["error"]:
             lines.append(f"  ! {h['error']}")
+        p = h.get("power")
+        if p is not None and p["error"]:
+            lines.append(f"  ! {p['error']}")
+        if p is not None and p["warning"]:
+            lines.append(f"  ! {h['name']}: {p['warning']}")
     lines.extend(f"  … {x}" for x in doc.get("outstanding", []))
     lines.append("")
     summary = doc["summary"].removeprefix(f"Pool {doc['pool']}: ")

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xentui.core.power import OffAttestation, PowerFact
+
 
 class SshState(StrEnum):
     """How the SSH connection to a host stands, as the jump box sees it."""
@@ -151,6 +153,10 @@ class HostFacts(BaseModel):
     # --- the probe's own first read (pool.conf etc.) has had no answer for this long (seconds),
     # while the SSH session is still held: a stalled link, said long before the command times out
     silent_for: float | None = None
+
+    # --- out-of-band power (core/power.py): the BMC's last reading, and an operator's attestation
+    power: PowerFact | None = None
+    off_attested: OffAttestation | None = None
 
     # --- bookkeeping
     probed_at: float | None = None

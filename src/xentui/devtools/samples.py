@@ -23,7 +23,7 @@ from xentui.ui.source import StaticSource
 
 __all__ = [
     "FIXED_NOW", "SAMPLE_SETTINGS", "STATES", "sample_activity", "sample_app", "sample_facts", "sample_source",
-    "sample_storage",
+    "sample_storage", "sample_stranded",
 ]
 
 FIXED_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
@@ -191,6 +191,22 @@ def ha_wedged() -> list[HostFacts]:
     """HA pool, plot1 (master) lost 5 minutes ago and still holds the master lock: nobody can be elected."""
     view = {"plot1": (False, True), **{n: (True, False) for n in HOSTS[1:]}}
     return [_armed(f, view, FIXED_NOW - 300) for f in master_lost()]
+def _bmc(f: HostFacts, on: bool, age: float = 4.0) -> HostFacts:
+    """The BMC's reading of a sample host (simulated Redfish BMCs on loopback ports 18441…)."""
+    from xentui.core.power import PowerFact, PowerState
+
+    url = f"https://127.0.0.1:{18440 + _index(f.name)}"
+    f.power = PowerFact(state=PowerState.ON if on else PowerState.OFF, raw="On" if on else "Off", at=FIXED_NOW - age,
+                        how=f"Redfish GET {url} ComputerSystem PowerState", bmc=url)
+    return f
+
+
+def fenced() -> list[HostFacts]:
+    """plot1 lost its cable and was fenced through its BMC (Off); plot2 promoted and recovered the rest."""
+    lost = _host("plot1", role=Role.MASTER, ssh=SshState.NO_ANSWER)
+    return [_bmc(lost, on=False, age=12.0), _bmc(_host("plot2", role=Role.MASTER, gen=4816), on=True)] + [
+        _bmc(_host(n, role=Role.SLAVE, master="plot2", gen=4816), on=True) for n in HOSTS[2:]
+    ]
 
 
 STATES: dict[str, Callable[[], list[HostFacts]]] = {
@@ -200,7 +216,18 @@ STATES: dict[str, Callable[[], list[HostFacts]]] = {
     "degraded": degraded,
     "ha-electing": ha_electing,
     "ha-wedged": ha_wedged,
+    "fenced": fenced,
 }
+
+
+def sample_stranded() -> Any:
+    """What `read_stranded` reads on plot2 after the fence: plot1's three VMs, one HA-protected."""
+    from xensim.scenarios import stable_uuid
+
+    from xentui.actions.power import StrandedVM
+
+    return [StrandedVM(uuid=stable_uuid("vm", n), name=n, ha_restart_priority=ha, resident_on=host_uuid("plot1"))
+            for n, ha in (("web1", ""), ("db1", ""), ("mail1", "restart"))]
 
 
 def sample_facts(state: str) -> list[HostFacts]:

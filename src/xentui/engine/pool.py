@@ -24,6 +24,7 @@ from xentui.core.config import HostEntry, PoolConfig, Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
 from xentui.core.model import HostFacts, Source, SshState
 from xentui.engine.observed import BurstDiagnosis, publish_fact
+from xentui.engine.bmc import PoolPower
 from xentui.engine.carry import carry_forward
 from xentui.engine.probe import ProbeTimeouts, probe_host
 from xentui.engine.secrets import hold_password, pool_password
@@ -97,8 +98,12 @@ class PoolEngine:
         self.listeners: list[FactsListener] = []
         # one diagnosis per burst of facts, the same event for every face (subscribe to .observers)
         self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval, judge=self.diagnose_facts)
+        # out-of-band power (engine/bmc.py): each reading or attestation is published with the host's facts
+        self.power = PoolPower(pool, settings)
+        self.power.listeners.append(lambda host: self.publish(self.facts[host]) if host in self.facts else None)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
+        self._power_reads: dict[str, asyncio.Task[object]] = {}
 
     def add_host(self, entry: HostEntry) -> HostFacts:
         """Start watching one more host (a host that just joined): its session, its facts row,
@@ -147,6 +152,11 @@ class PoolEngine:
     # ------------------------------------------------------------------ facts
     def publish(self, facts: HostFacts) -> None:
         """`facts` are now what the engine knows of that host: stored, and told to every listener."""
+        power = getattr(self, "power", None)
+        if power is not None:  # the BMC's last reading and an attestation travel with the host's facts
+            reading, attested = power.readings.get(facts.name), power.attestations.get(facts.name)
+            if (reading, attested) != (facts.power, facts.off_attested):
+                facts = facts.model_copy(update={"power": reading, "off_attested": attested})
         publish_fact(facts, self.facts, self.listeners, self.observed)
 
     def diagnose(self) -> Diagnosis:
@@ -169,6 +179,7 @@ class PoolEngine:
             self.listeners.append(on_update)
         try:
             await asyncio.gather(*(self.probe_host(name) for name in self.sessions))
+            await self.read_power()
             if ask_password is not None and self.needs_password:
                 password = await ask_password()
                 if password:
@@ -188,6 +199,7 @@ class PoolEngine:
             self.publish(carry_forward(settled, f, complete=False))
 
         hint = settled.master_address if settled is not None else None
+        self._read_power(name)
         facts = await probe_host(
             self.sessions[name], self.timeouts, on_update=partial, password=self.password, master_hint=hint
         )
@@ -195,6 +207,20 @@ class PoolEngine:
         if facts.reachable and (facts.uuid or facts.own_addresses):
             self.address_book.remember(facts)
         return facts
+
+    def _read_power(self, name: str) -> None:
+        """The BMC beside SSH: its own task and timeout (it publishes the host's facts when it has read),
+        so a BMC that does not answer never slows the probe; one read per host in flight."""
+        if name not in self.power.hosts:
+            return
+        running = self._power_reads.get(name)
+        if running is not None and not running.done():
+            return
+        self._power_reads[name] = asyncio.create_task(self.power.read(name), name=f"power:{name}")
+
+    async def read_power(self) -> None:
+        """Wait for the BMC reads in flight (a one-shot command prints them with the probe)."""
+        await asyncio.gather(*(t for t in self._power_reads.values() if not t.done()), return_exceptions=True)
 
     # ------------------------------------------------------------------ supervisors (the console)
     def start(self) -> None:
@@ -228,9 +254,10 @@ class PoolEngine:
                 pass
 
     async def stop(self) -> None:
-        await cancel_until_done(self._tasks)
+        await cancel_until_done(self._tasks + list(self._power_reads.values()))  # type: ignore[operator]
         self._tasks = []
         self.observed.close()  # the last facts reach every observer
+        self._power_reads = {}
         # the XenAPI sessions held on masters between polls: ended, each within the reach timeout
         await asyncio.gather(*(xenapi_logout(s.conn, self.settings.reach_timeout) for s in self.sessions.values()))
         await asyncio.gather(*(s.close() for s in self.sessions.values()))

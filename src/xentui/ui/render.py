@@ -66,12 +66,14 @@ class Column:
     key: str
     label: str
     tier: int  # 0: always shown; 1: from MEDIUM width; 2: only at FULL width
+    power: bool = False  # shown only when the pool has a BMC configured (issue 28)
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("host", "HOST", 0),
     Column("address", "ADDRESS", 2),
     Column("ssh", "SSH", 0),
+    Column("power", "POWER", 0, power=True),
     Column("role", "ROLE", 0),
     Column("master", "MASTER", 0),
     Column("toolstack", "TOOLSTACK", 0),
@@ -92,8 +94,10 @@ def tier_for_width(width: int) -> int:
     return max(t for t, w in TIER_WIDTH.items() if width >= w)
 
 
-def columns_for_tier(tier: int, ha: bool = False) -> list[Column]:
-    return [c for c in COLUMNS if c.tier <= tier and (ha or c.key != "ha")]
+def columns_for_tier(tier: int, ha: bool = False, power: bool = False) -> list[Column]:
+    """The columns of a width tier; HA only where some host has HA configured (`ha`), POWER only for a
+    pool with a BMC (`power`)."""
+    return [c for c in COLUMNS if c.tier <= tier and (ha or c.key != "ha") and (power or not c.power)]
 
 
 def ha_text(f: HostFacts) -> Text:
@@ -112,6 +116,24 @@ def ha_text(f: HostFacts) -> Text:
     me = f.ha_liveset.get(f.uuid or "") if f.uuid else None
     lock = " M" if me is not None and me.master and me.liveness else ""
     return Text("armed" + lock, style=STALE if stale else GOOD)
+
+
+def power_text(f: HostFacts, now: float, wide: bool = True) -> Text:
+    """The POWER cell: what the BMC said and how long ago (at 80 columns the age only once it is a
+    minute old: the poll re-reads it every few seconds); an attestation says so; an error is `BMC?`."""
+    p = f.power
+
+    def aged(label: str, seconds: float) -> str:
+        return f"{label} {age_text(seconds)}" if wide or seconds >= 60 else label
+
+    if p is None:
+        if f.off_attested is not None:  # attested: a word, not a reading
+            return Text(aged("off*", now - f.off_attested.at), style=WARN)
+        return Text("-", style=MUTED)
+    if p.error:
+        return Text("BMC?", style=WARN)
+    label = {"on": "On", "off": "Off", "changing": p.raw or "…"}.get(p.state.value, "?")
+    return Text(aged(label, p.age(now)), style="bold" if p.state.value == "off" else "")
 
 
 # --------------------------------------------------------------------------- small texts
@@ -280,6 +302,7 @@ def row_view(
     if f.ssh not in (SshState.UP, SshState.UNKNOWN) or not f.reachable and f.ssh is SshState.UP:
         flagged.add("ssh")
     cells["ssh"] = fact_cell(f, "ssh", settings, now, wide)
+    cells["power"] = power_text(f, now, wide)
 
     # role (pool.conf)
     holds = f.role is Role.MASTER or (hv is not None and hv.role == "master")

@@ -60,6 +60,11 @@ __all__ = [
     "update_list",
     "update_pool_apply",
     "update_upload",
+    "VM_FIELDS",
+    "vm_list_one",
+    "vm_list_resident",
+    "vm_reset_powerstate",
+    "vm_start",
     "validate_address",
     "validate_device",
     "validate_uuid",
@@ -566,3 +571,39 @@ def section_marker(label: str) -> str:
     if "<==" in label:
         raise ValueError("label must not contain '<=='")
     return _join(["printf", "\\n==> %s <==\\n", label])
+
+
+# --------------------------------------------------------------------------
+# VMs (stranded after a lost host: issue 28)
+
+#: the fields xentui reads of a VM, records.ml vm_record names (v1.249.42, v24.40.0, v25.39.0)
+VM_FIELDS = ("uuid", "name-label", "power-state", "resident-on", "is-control-domain", "ha-restart-priority")
+
+
+def vm_list_resident(host_uuid: str, params: Iterable[str] = VM_FIELDS) -> str:
+    """``xe vm-list resident-on=<uuid> power-state=running is-control-domain=false params=…``:
+    the VMs the database says run on that host (filters compare the printed value: the UUID)."""
+    kv = {"resident-on": validate_uuid(host_uuid), "power-state": "running", "is-control-domain": "false"}
+    return _list_command("vm-list", params, False, kv)
+
+
+def vm_list_one(uuid: str, params: Iterable[str] = VM_FIELDS) -> str:
+    """``xe vm-list uuid=<uuid> params=…``: one VM read back (nothing printed: it is gone)."""
+    return _list_command("vm-list", params, False, {"uuid": validate_uuid(uuid)})
+
+
+def vm_reset_powerstate(uuid: str, force: bool) -> str:
+    """``xe vm-reset-powerstate uuid=<uuid> --force`` — marks the VM halted in the database only.
+
+    Safe only when the host it was resident on is really off (fenced, or attested): xapi refuses
+    only while that host answers (HOST_IS_LIVE); a cut-off host that still runs the VM passes.
+    ``force`` has no default: without it xe refuses ("This operation must be forced")."""
+    return xe("vm-reset-powerstate", *(("--force",) if force else ()), kv={"uuid": validate_uuid(uuid)})
+
+
+def vm_start(uuid: str, on: str | None = None) -> str:
+    """``xe vm-start uuid=<uuid> [on=<host uuid>]`` — prints nothing on success."""
+    kv = {"uuid": validate_uuid(uuid)}
+    if on is not None:
+        kv["on"] = validate_uuid(on)
+    return xe("vm-start", kv=kv)

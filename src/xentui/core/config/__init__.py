@@ -44,10 +44,11 @@ from xentui.core.config.files import (
     write_text_atomically,
 )
 from xentui.core.config.messages import ConfigError, UnknownPoolError
-from xentui.core.config.schema import APP_NAME, CONFIG_ENV, Config, HostEntry, PoolConfig, Settings, default_audit_path, host_entry
+from xentui.core.config.schema import APP_NAME, CONFIG_ENV, BmcEntry, Config, HostEntry, PoolConfig, Settings, default_audit_path, host_entry
 
 __all__ = [
     "APP_NAME",
+    "BmcEntry",
     "CONFIG_ENV",
     "Config",
     "ConfigError",

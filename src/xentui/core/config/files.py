@@ -183,11 +183,19 @@ def dump_config(config: Config) -> str:
         lines += ["", "[[pool]]", f"name = {_toml_value(pool.name)}",
                   f"hosts = {_toml_raw_array([_host_toml(h) for h in pool.hosts])}"]
         for name in PoolConfig.model_fields:
-            if name in ("name", "hosts"):
+            if name in ("name", "hosts", "bmc"):
                 continue
             value = getattr(pool, name)
             if value is not None:
                 lines.append(f"{name} = {_toml_value(value)}")
+        for host, bmc in pool.bmc.items():  # [pool.bmc.<host>]: one table per host with a BMC
+            lines += ["", f"[pool.bmc.{_toml_value(host)}]"]
+            for name in type(bmc).model_fields:
+                value = getattr(bmc, name)
+                if value is not None and value != type(bmc).model_fields[name].default:
+                    lines.append(f"{name} = {_toml_value(value)}")
+                elif name == "user":
+                    lines.append(f"{name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 

@@ -145,6 +145,13 @@ class Settings(_Model):
     ha_election_margin: PositiveSeconds = 60.0
     # Watch only: every change key of the console and `xentui apply` refuse (also --read-only).
     read_only: StrictBool = False
+    # Out-of-band power (a host's `bmc`): the bound of every single BMC request (connect + read),
+    # how long a power action may take to be read back (ForceOff until Off, On until On), how often
+    # the power state is read while waiting, and how long a host powered on may take to come back.
+    bmc_timeout: PositiveSeconds = 10.0
+    power_settle_timeout: PositiveSeconds = 60.0
+    power_poll_interval: PositiveSeconds = 1.0
+    power_on_timeout: PositiveSeconds = 600.0
 
     @field_validator("audit_file", "update_dir", mode="before")
     @classmethod
@@ -318,6 +325,89 @@ HostItem = Annotated[HostEntry, BeforeValidator(_host_item)]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_REDFISH_URL = re.compile(r"https?://[^/\s?#]+(/[^\s?#]*)?")
+
+
+class BmcEntry(_Model):
+    """A host's out-of-band controller (``[pool.bmc.<host>]``): Redfish or IPMI, and how to log in.
+
+    ``redfish = "https://10.0.0.101"`` (the service's base URL; the system is found
+    through ``/redfish/v1/Systems`` unless ``system`` names its path) or
+    ``ipmi = "10.0.0.101"`` (RMCP+, UDP 623, or ``ipmi_port``). The secret comes
+    from ``password_env``, ``password_command`` (as for SSH), else a prompt.
+    ``verify_tls`` (Redfish over https) is on unless set to false; ``ca_file``
+    trusts a BMC's own certificate instead of turning the check off.
+    """
+
+    redfish: StrictStr | None = None
+    ipmi: StrictStr | None = None
+    ipmi_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 623
+    system: StrictStr | None = None
+    user: StrictStr
+    password_env: StrictStr | None = None
+    password_command: StrictStr | None = None
+    verify_tls: StrictBool = True
+    ca_file: StrictStr | None = None
+
+    @field_validator("redfish")
+    @classmethod
+    def _url_ok(cls, value: str | None) -> str | None:
+        if value is not None and not _REDFISH_URL.fullmatch(value):
+            raise ValueError("redfish must be the BMC's base URL, e.g. \"https://10.0.0.101\" (http:// or https://, no spaces)")
+        return value
+
+    @field_validator("ipmi")
+    @classmethod
+    def _address_ok(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_text(value, "ipmi")
+            if any(c.isspace() or c == "/" for c in value):
+                raise ValueError("ipmi must be the BMC's address (a name or an IP, no scheme, no path)")
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _user_ok(cls, value: str) -> str:
+        return _check_text(value, "user")
+
+    @field_validator("password_env")
+    @classmethod
+    def _env_ok(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError("not an environment variable name (letters, digits, '_'); it names the variable holding the secret")
+        return value
+
+    @model_validator(mode="after")
+    def _one_protocol(self) -> BmcEntry:
+        if (self.redfish is None) == (self.ipmi is None):
+            raise _custom("bmc_protocol", "give exactly one of redfish = \"https://…\" or ipmi = \"<address>\"")
+        if self.ipmi is not None and (self.system is not None or self.ca_file is not None):
+            raise _custom("bmc_protocol", "system and ca_file are Redfish options; this BMC is ipmi")
+        return self
+
+    @property
+    def protocol(self) -> str:
+        return "redfish" if self.redfish is not None else "ipmi"
+
+    @property
+    def address(self) -> str:
+        """What the audit and the screen name: the URL or the IPMI address."""
+        return self.redfish if self.redfish is not None else f"ipmi://{self.ipmi}:{self.ipmi_port}"
+
+    @property
+    def tls_warning(self) -> str | None:
+        """Said wherever this BMC is used: its certificate is not checked."""
+        if self.redfish is not None and self.redfish.startswith("https://") and not self.verify_tls:
+            return f"TLS verification is off for {self.redfish} (verify_tls = false in the config): anyone on the path could pose as this BMC"
+        return None
+
+    def password(self, environ: Mapping[str, str] | None = None) -> str | None:
+        if self.password_env is None:
+            return None
+        env = os.environ if environ is None else environ
+        return env.get(self.password_env) or None
+
+
 class PoolConfig(_Model):
     """One ``[[pool]]``: its name, its hosts and how to SSH to them."""
 
@@ -330,11 +420,22 @@ class PoolConfig(_Model):
     ssh_config: StrictStr | None = None
     password_env: StrictStr | None = None
     password_command: StrictStr | None = None
+    # out-of-band power per host (optional): host name -> its BMC
+    bmc: dict[StrictStr, BmcEntry] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name_ok(cls, value: str) -> str:
         return _check_text(value, "pool name")
+
+    @model_validator(mode="after")
+    def _bmc_of_known_hosts(self) -> PoolConfig:
+        names = {h.name for h in self.hosts}
+        for host in self.bmc:
+            if host not in names:
+                known = ", ".join(sorted(names))
+                raise _custom("bmc_host", f"bmc for {host!r}, which is not one of this pool's hosts ({known})", loc=("bmc", host))
+        return self
 
     @field_validator("user")
     @classmethod

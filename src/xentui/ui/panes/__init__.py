@@ -43,6 +43,7 @@ PANE_MODULES = (
     "designate",
     "timeline",
     "ha",          # HA wedged: disarm every survivor, read back
+    "stranded",    # the lost host's VMs: reset and started elsewhere once it is fenced
 )
 
 PANES: list[PaneSpec] = [

@@ -149,7 +149,7 @@ class PlanPane(PaneScreen):
 
     def typed_confirmation(self, step: Step) -> bool:
         """Whether this step needs the host name typed (an override)."""
-        return step.override
+        return step.override or step.typed
 
     def idle_hint(self) -> Text:
         t = Text()

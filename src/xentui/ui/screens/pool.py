@@ -156,6 +156,7 @@ class PoolScreen(Screen[None]):
             now = app.clock()
             wide = table.tier >= 1
             settings = slot.source.settings
+            table.power = any(f.power is not None for f in facts.values())
             table.sync({name: row_view(f, dd, facts, settings, now, wide) for name, f in facts.items()})
         self._render_side()
         refresh_footer(self)

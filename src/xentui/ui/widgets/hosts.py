@@ -35,6 +35,8 @@ class HostTable(DataTable[object]):
         self._built_tier: int | None = None
         self._built_ha = False  # the HA column is shown only when some host has HA configured
         self.tier = 0
+        self.power = False  # a POWER column: the pool has a BMC
+        self._built_power = False
         self.cell_updates = 0  # how many update_cell calls were made (tests, debugging)
         self.rebuilds = 0
 
@@ -76,10 +78,10 @@ class HostTable(DataTable[object]):
     def sync(self, views: dict[str, RowView]) -> int:
         """Show `views` (host -> row), touching only the cells that changed. Returns the cell updates made."""
         ha = any(v.cells["ha"].plain for v in views.values() if "ha" in v.cells)
-        if self._built_tier != self.tier or ha != self._built_ha:
+        if self._built_tier != self.tier or ha != self._built_ha or self._built_power != self.power:
             self._rebuild(views)
             return 0
-        columns = [c.key for c in columns_for_tier(self.tier, ha)]
+        columns = [c.key for c in columns_for_tier(self.tier, ha, self.power)]
         updates = 0
         for name in [n for n in self._views if n not in views]:
             self.remove_row(name)
@@ -103,7 +105,8 @@ class HostTable(DataTable[object]):
         self.rebuilds += 1
         self._built_tier = self.tier
         self._built_ha = any(v.cells["ha"].plain for v in views.values() if "ha" in v.cells)
-        columns = columns_for_tier(self.tier, self._built_ha)
+        self._built_power = self.power
+        columns = columns_for_tier(self.tier, self._built_ha, self.power)
         for c in columns:
             self.add_column(c.label, key=c.key)
         for name, view in views.items():
