@@ -42,6 +42,8 @@ FAULTS = (
     "silent-banner",
     "restore-banner",
     "rekey",
+    "remove-command",
+    "restore-command",
 )
 
 
@@ -154,6 +156,8 @@ class Simulator:
         self.xapi_calls: Counter[tuple[str, str]] = Counter()
         # host -> SSH connections open now (a client that ended must leave none behind)
         self.open_connections: Counter[str] = Counter()
+        # host -> commands its root login cannot run (a restricted PATH: `sh: command not found`)
+        self.missing_commands: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle
@@ -304,7 +308,8 @@ class Simulator:
                 proc.stderr.write(err)
 
         shell = Shell(
-            self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)), on_output=output
+            self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)), on_output=output,
+            missing=frozenset(self.missing_commands.get(h.name, ())),
         )
         work = asyncio.ensure_future(shell.run_line(command))
         closed = asyncio.ensure_future(proc.wait_closed())
@@ -417,6 +422,10 @@ class Simulator:
             path = self.dir / "host_keys" / f"{host}_ed25519"
             path.unlink(missing_ok=True)
             self.host_keys[host] = self._host_key(host)
+        elif fault == "remove-command":  # a restricted login (rbash, a trimmed PATH): not found
+            self.missing_commands.setdefault(host, set()).update(args)
+        elif fault == "restore-command":
+            self.missing_commands.get(host, set()).difference_update(args)
         elif fault == "deny-auth":
             self.auth_denied.add(host)
         elif fault == "allow-auth":

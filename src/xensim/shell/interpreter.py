@@ -284,8 +284,10 @@ class Shell:
         read_stdin: Callable[[], Awaitable[str]],
         on_argv: Callable[[list[str]], None] | None = None,
         on_output: Callable[[bytes, bytes], None] | None = None,
+        missing: frozenset[str] = frozenset(),
     ) -> None:
         self.pool = pool
+        self.missing = missing  # commands this login cannot run (a restricted PATH)
         self.host = host
         self.root_password = root_password
         self.read_stdin = read_stdin
@@ -311,7 +313,7 @@ class Shell:
 
     def child(self) -> "Shell":
         """A subshell (pipeline stage, `( )`, `$( )`, `bash -c`): its variables and exit stay its own."""
-        sub = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv)
+        sub = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv, missing=self.missing)
         sub.vars = dict(self.vars)
         sub.status = self.status
         sub.filter_timeout = self.filter_timeout
@@ -682,6 +684,8 @@ class Shell:
         if self.on_argv:
             self.on_argv(list(argv))
         cmd, args = argv[0], argv[1:]
+        if cmd in self.missing or cmd.rsplit("/", 1)[-1] in self.missing:
+            return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
         if cmd in XE_PATHS:
             return await XeCli(self.pool, self.host, self.root_password, self.stdin.readline).run(args)
         handler = {

@@ -128,6 +128,12 @@ class HostFacts(BaseModel):
     # while the SSH session is still held: a stalled link, said long before the command times out
     silent_for: float | None = None
 
+    # --- how the engine follows the host: "stream" (its watcher loop runs on the held session,
+    # engine/watcher.py) or "polled" (the loop cannot run there: probed every poll_interval);
+    # None for a one-shot probe. `watch_detail` says why a host is polled.
+    watch: str | None = None
+    watch_detail: str | None = None
+
     # --- bookkeeping
     probed_at: float | None = None
     probe_seconds: float | None = None
