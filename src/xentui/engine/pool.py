@@ -97,7 +97,8 @@ class PoolEngine:
                 self.facts[name] = seed
         self.listeners: list[FactsListener] = []
         # one diagnosis per burst of facts, the same event for every face (subscribe to .observers)
-        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval)
+        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval,
+                                       quiet_interval=settings.watch_period)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
         # the watcher loop of each host while the supervisors run with settings.watch_stream
@@ -148,7 +149,7 @@ class PoolEngine:
             self.on_command(result)
 
     # ------------------------------------------------------------------ facts
-    def publish(self, facts: HostFacts) -> None:
+    def publish(self, facts: HostFacts, quiet: bool = False) -> None:
         """`facts` are now what the engine knows of that host: stored, and told to every listener.
 
         With the host's watcher loop running, what the loop observed later than these facts
@@ -159,7 +160,7 @@ class PoolEngine:
         self.facts[facts.name] = facts
         for listener in list(self.listeners):
             listener(facts)
-        self.observed.note(facts)
+        self.observed.note(facts, quiet=quiet)
 
     def diagnose(self) -> Diagnosis:
         return diagnose_pool(list(self.facts.values()), pool=self.pool.name)
@@ -223,8 +224,8 @@ class PoolEngine:
 
     def _watch_for(self, name: str) -> HostWatch:
         if name not in self.watches:
-            def republish() -> None:
-                self.publish(self.watches[name].stream_facts(self.facts[name]))
+            def republish(quiet: bool = False) -> None:
+                self.publish(self.watches[name].stream_facts(self.facts[name]), quiet=quiet)
 
             self.watches[name] = HostWatch(self.sessions[name], self.settings, republish,
                                            lambda: self._stream_changed(name))

@@ -68,13 +68,15 @@ class HostWatch:
         self,
         session: HostSession,
         settings: Settings,
-        publish: Callable[[], None],
+        publish: Callable[..., None],
         wants_read: Callable[[], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.session = session
         self.settings = settings
-        self.publish = publish  # the engine publishes this host's facts again (through `overlay`)
+        # the engine publishes this host's facts again (through `overlay`); publish(quiet=True):
+        # nothing but the observation times moved (a heartbeat), diagnosed at a slower pace
+        self.publish = publish
         self.wants_read = wants_read  # the loop reported a change: the xe / XenAPI reads are due
         self.clock = clock
         self.mode = WatchMode.STARTING
@@ -286,7 +288,8 @@ class HostWatch:
             changed = True  # heard again: what the toolstack says now is read again
         self.last_line_mono, self.last_line_at = now, wall
         if self.live:
-            self.publish()
+            quiet = not changed and not any(isinstance(ev, Change) for ev in events)
+            self.publish(quiet=True) if quiet else self.publish()
         if changed:
             self.wants_read()
         return None

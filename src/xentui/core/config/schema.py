@@ -140,7 +140,7 @@ class Settings(_Model):
     watch_period: PositiveSeconds = 1.0
     watch_toolstack_timeout: PositiveSeconds = 1.0  # the loop's local `GET /` to xapi
     # the xe / XenAPI reads of a streamed host: on a change, on refresh, and at least this often
-    watch_read_interval: PositiveSeconds = 30.0
+    watch_read_interval: PositiveSeconds = 60.0
     watch_start_timeout: PositiveSeconds = 5.0  # the loop's first line, else the host is polled
     # a heartbeat later than the loop's longest gap plus this is silence (plus the host's own slack)
     watch_silence_margin: PositiveSeconds = 0.5
