@@ -259,10 +259,13 @@ class PoolEngine:
                     pass
             if end is StreamEnd.CANNOT_RUN:
                 return
-            # lost: the next probe reconnects (and says why it could not); a moment first when it keeps failing
+            # lost: the next probe reconnects (and says why it could not); a moment first (longer when
+            # connecting keeps failing), so a loop that keeps ending never spins
+            delay = self.settings.watch_period
             if session.failures:
-                await self._pause(name, session.backoff(self.settings.reconnect_backoff_min,
-                                                        self.settings.reconnect_backoff_max))
+                delay = max(delay, session.backoff(self.settings.reconnect_backoff_min,
+                                                   self.settings.reconnect_backoff_max))
+            await self._pause(name, delay)
 
     async def _reads(self, name: str) -> None:
         event = self._refresh[name]
