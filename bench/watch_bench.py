@@ -447,6 +447,10 @@ def section(res: dict[str, Any]) -> str:
                      f"(pass ≤ {h['orphans']['bound_s']:g} s) | median {h['orphans']['gone_median_s']} s, max "
                      f"{h['orphans']['gone_max_s']} s over {h['orphans']['kills']} kills | "
                      f"{met(h['orphans']['gone_max_s'] <= h['orphans']['bound_s'] + 3)} |")
+    for row in res.get("status_vs_parallel_ssh", []):
+        lines.append(f"| healthy `xentui status` / parallel-ssh, {row['hosts']} host(s), paired whole-process wall times "
+                     f"| ≤ 1.2 | {row['ratio']} (status {row['status_s']} s, parallel-ssh {row['pssh_s']} s) "
+                     f"| {met(row['ratio'] <= 1.2)} |")
     lines += ["", "Details (bench/watch_results.json has every figure):", ""]
     for key in ("pulls8", "pulls64"):
         p = res.get(key)
@@ -531,7 +535,13 @@ def main() -> int:
     p.add_argument("--host-seconds", type=float, default=30.0)
     p.add_argument("--kills", type=int, default=10)
     p.add_argument("--out", type=Path, default=HERE / "results.md")
+    p.add_argument("--report-only", action="store_true", help="rewrite the section from bench/watch_results.json")
     args = p.parse_args()
+    if args.report_only:
+        res = json.loads((HERE / "watch_results.json").read_text())
+        write_section(section(res), args.out)
+        print(section(res))
+        return 0
     if args.mode == "serve":
         try:
             asyncio.run(serve(args.hosts))
