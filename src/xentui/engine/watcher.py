@@ -104,7 +104,15 @@ class HostWatch:
 
     # ------------------------------------------------------------------ facts
     def overlay(self, facts: HostFacts) -> HostFacts:
-        """`facts` with what the loop observed later than they did (changed in place)."""
+        """`facts` with what the loop says (changed in place).
+
+        pool.conf and the generation: the loop's value stands while it runs and is heard, with the
+        time of the pass that read it. It reads them every pass; a probe's read of the same file
+        is dated when its answer arrived, which may be after a later pass of the loop read a newer
+        value: taken as newer, it would put an old role back for a pass. The reach check: the
+        newer of the two (both are dated when the check began). Nothing is laid over facts that
+        say the host is not reachable (silent, or its session lost): the loop's values are then
+        memories, kept stale as the probe left them."""
         facts.watch = self.mode.value
         facts.watch_detail = self.detail
         if not self.live:
@@ -114,12 +122,14 @@ class HostWatch:
                 facts.silent_for = self.silent_for
                 facts.sources["silent_for"] = Source(how=f"no heartbeat from the {HOW}", at=self.last_line_at or 0.0)
             return facts
+        if not facts.reachable:
+            return facts
         values = self.view.values
-        if "conf" in values and self._newer(facts, "role", "conf"):
+        if "conf" in values and "conf" in self.observed:
             conf = parse_pool_conf(values["conf"] + "\n" if values["conf"] else None)
             facts.role, facts.pool_conf_raw, facts.master_address = Role(conf.role), conf.raw, conf.master_address
             facts.sources["role"] = Source(how=f"{HOW}: pool.conf", at=self.observed["conf"])
-        if "gen" in values and self._newer(facts, "db_generation", "gen"):
+        if "gen" in values and "gen" in self.observed:
             try:
                 facts.db_generation = int(values["gen"])
             except ValueError:
@@ -145,7 +155,7 @@ class HostWatch:
         if at is None:
             return False
         src = facts.sources.get(source)
-        return src is None or src.stale or src.carried or src.at <= at
+        return src is None or src.at <= at
 
     def stream_facts(self, current: HostFacts) -> HostFacts:
         """What the engine publishes when only the loop spoke: the last facts with the loop's newer
