@@ -51,6 +51,8 @@ FAULTS = (
     "bmc-stuck-on",
     "bmc-honest",
     "bmc-delay",
+    "remove-command",
+    "restore-command",
 )
 DEFAULT_BMC_PASSWORD = "bmc-secret"
 
@@ -173,6 +175,8 @@ class Simulator:
         self.xapi_calls: Counter[tuple[str, str]] = Counter()
         # host -> SSH connections open now (a client that ended must leave none behind)
         self.open_connections: Counter[str] = Counter()
+        # host -> commands its root login cannot run (a restricted PATH: `sh: command not found`)
+        self.missing_commands: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.bmcs: dict[str, RedfishBMC] = {}
 
@@ -357,7 +361,8 @@ class Simulator:
                 proc.stderr.write(err)
 
         shell = Shell(
-            self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)), on_output=output
+            self.pool, h, self.password, read_stdin, on_argv=lambda argv: self.received.append((h.name, argv)), on_output=output,
+            missing=frozenset(self.missing_commands.get(h.name, ())),
         )
         work = asyncio.ensure_future(shell.run_line(command))
         closed = asyncio.ensure_future(proc.wait_closed())
@@ -485,6 +490,10 @@ class Simulator:
             self.bmcs[host].stuck_on = fault == "bmc-stuck-on"
         elif fault == "bmc-delay":
             self.bmcs[host].delay = float(args[0]) if args else 0.0
+        elif fault == "remove-command":  # a restricted login (rbash, a trimmed PATH): not found
+            self.missing_commands.setdefault(host, set()).update(args)
+        elif fault == "restore-command":
+            self.missing_commands.get(host, set()).difference_update(args)
         elif fault == "deny-auth":
             self.auth_denied.add(host)
         elif fault == "allow-auth":

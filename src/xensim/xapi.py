@@ -109,6 +109,10 @@ class XapiHandler:
                         break
                     k, _, v = line.decode("latin-1").partition(":")
                     headers[k.strip().lower()] = v.strip()
+                if request.split(b" ", 1)[0] == b"GET":
+                    writer.write(await self.get(request, headers))
+                    await writer.drain()
+                    return  # Connection: close
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 response = await self.dispatch(body)
                 writer.write(
@@ -124,6 +128,36 @@ class XapiHandler:
                 writer.close()
             except Exception:
                 pass
+
+    async def get(self, request: bytes, headers: dict[str, str]) -> bytes:
+        """A GET on xapi's plain-HTTP port: `get_root` (ocaml/xapi/fileserver.ml `send_file "/"`).
+
+        Over TCP without TLS the request is external: forbidden when the website is https-only,
+        redirected to https when it names a Host, else the file under the web directory
+        (/opt/xensource/www, `index.html` for a directory) or xapi's 404 page. A hung toolstack
+        accepts the connection and never answers, as it does every call here."""
+        if self.host.xapi_hung:
+            await self.pool.wait_for(lambda: not self.host.xapi_hung)
+        parts = request.decode("latin-1").split()
+        uri = parts[1] if len(parts) > 1 else "/"
+        if "host" in headers:
+            dest = f"https://{headers['host']}{uri}"
+            return (f"HTTP/1.1 301 Moved Permanently\r\nLocation: {dest}\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n").encode()
+        page = self.host.path("/opt/xensource/www" + uri.split("?", 1)[0])
+        if page.is_dir():
+            page = page / "index.html"
+        try:
+            body = page.read_bytes() if uri.startswith("/") and ".." not in uri else None
+        except OSError:
+            body = None
+        if body is not None:
+            return (f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n").encode() + body
+        missing = (f"<html><body><h1>HTTP 404 Not Found</h1><p>The requested URL {uri} was not found on this "
+                   "server.</p> <hr><address>Xapi Server</address></body></html>").encode()
+        return (f"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {len(missing)}\r\n"
+                "Connection: close\r\n\r\n").encode() + missing
 
     async def dispatch(self, body: bytes) -> bytes:
         try:

@@ -47,10 +47,14 @@ def _explain(r: TimelineResult) -> str:
     return f"seed {r.seed} ({r.claims} claims), replay: tools/truth_check.py --seed {r.seed}\n{steps}\n{wrong}"
 
 
+@pytest.mark.parametrize("stream", [True, False], ids=["streaming", "polling"])
 @pytest.mark.parametrize("name,seed,steps", ISSUE_SEQUENCES, ids=[s[0] for s in ISSUE_SEQUENCES])
-async def test_issue_sequence_makes_no_wrong_claim(name: str, seed: int, steps: list[Step], tmp_path: Path) -> None:
-    r = await run_timeline(seed, steps=steps, workdir=tmp_path)
-    assert r.claims > 2, _explain(r)
+async def test_issue_sequence_makes_no_wrong_claim(name: str, seed: int, steps: list[Step], tmp_path: Path,
+                                                   stream: bool) -> None:
+    """Both engines: the watcher loops' (issue 24) and the poll's. A healthy pool under load may be
+    one steady `healthy` for the streaming engine (no poll to show a slow host's latency)."""
+    r = await run_timeline(seed, steps=steps, workdir=tmp_path, settings={"watch_stream": stream})
+    assert r.claims > (1 if stream and name == "false-degraded-under-load" else 2), _explain(r)
     assert not r.wrong, _explain(r)
 
 

@@ -3,8 +3,8 @@
 healthy -> master's cable pulled -> promote plot7 -> recover-slaves on plot7 (plot1 still cut
 off) -> plot1 back, still claiming master -> heal from plot7 -> plot7's toolstack hangs.
 
-After each step the long-running engine (supervisors, carried facts, the console's engine)
-must settle on a verdict, and a fresh one-shot probe (what `xentui status` runs) must agree
+After each step the long-running engine (supervisors, carried facts, the console's engine),
+both as it streams (a watcher loop per host, issue 24) and as it polls, must settle on a verdict, and a fresh one-shot probe (what `xentui status` runs) must agree
 on the verdict and the master: any difference may only be last-seen context.  Commands are
 real `xe` calls over SSH.  While plot1 is cut off, nothing may say it answers, and no
 recommendation may target it.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+
+import pytest
 
 from helpers.engines import until
 from xentui.actions.propose import plan_from_recommendation
@@ -45,17 +47,21 @@ def agree(live: Diagnosis, fresh: Diagnosis) -> None:
     assert lr == fr, (la, fa)
 
 
-async def test_the_story_has_one_verdict_per_state(sim_factory):
+@pytest.mark.parametrize("stream", [True, False], ids=["streaming", "polling"])
+async def test_the_story_has_one_verdict_per_state(sim_factory, stream: bool):
     sim = await sim_factory("healthy")
     config = load_config(sim.dir / "pools.toml")
     config = config.model_copy(update={"settings": config.settings.model_copy(update=FAST)})
-    engine = PoolEngine(config.pools[0], config.settings)
+    live_settings = config.settings.model_copy(update={"watch_stream": stream})
+    engine = PoolEngine(config.pools[0], live_settings)
     seen: list[Diagnosis] = []
     engine.listeners.append(lambda f: seen.append(engine.diagnose()))
     engine.start()
     try:
         d = await until(engine, lambda d: d.verdict is Verdict.HEALTHY, "healthy")
         agree(d, await one_shot(config))
+        if stream:  # the streaming engine hears every host through its loop
+            await until(engine, lambda d: all(f.watch == "stream" for f in engine.facts.values()), "streaming")
 
         # cable pull: master lost, within poll + reach + 1 s (plus slack for a shared 2-core box)
         await sim.fault("cable-pull", "plot1")

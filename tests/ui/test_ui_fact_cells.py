@@ -83,3 +83,22 @@ async def test_table_row_and_host_pane_agree_on_a_silent_host() -> None:
             i = next(i for i, line in enumerate(lines) if line.startswith("toolstack"))
             assert "was no answer · 1m" in lines[i], lines[i]
             assert lines[i + 1].rstrip().endswith("last seen"), lines[i + 1]  # its age cell
+
+
+def test_a_polled_host_says_so_in_its_row_and_in_status() -> None:
+    """A host whose watcher loop cannot run (issue 24) is probed every poll: its SSH cell says it."""
+    from xentui.cli.status import status_json, status_table
+
+    facts = sample_facts("healthy")
+    f = facts[2]
+    f.watch, f.watch_detail = "polled", "the watcher loop cannot run here: bash: sh: command not found (exit 127)"
+    assert fact_cell(f, "ssh", SAMPLE_SETTINGS, FIXED_NOW).plain == "up (polled)"
+    assert fact_cell(f, "ssh", SAMPLE_SETTINGS, FIXED_NOW, wide=False).plain == "polled"
+    streamed = facts[1]
+    streamed.watch = "stream"
+    assert fact_cell(streamed, "ssh", SAMPLE_SETTINGS, FIXED_NOW).plain == "up"
+    d = diagnose_pool(facts, pool="sample")
+    doc = status_json("sample", facts, d, 0.1)
+    row = next(h for h in doc["hosts"] if h["name"] == f.name)
+    assert row["watch"] == "polled" and "command not found" in row["watch_detail"]
+    assert f"{f.name}" in status_table(doc) and "up (polled)" in status_table(doc)

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fnmatch
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -44,7 +46,8 @@ from xensim.ha import TOOL_DIR as HA_TOOL_DIR, run_ha_tool
 from xensim.state import SimHost, SimPool
 from xensim.xe import Result, XeCli
 
-from xensim.shell.lexer import ASSIGN_RE, UNSUPPORTED_WORDS, Redir, ShellSyntaxError, Word
+from xensim.shell.lexer import ASSIGN_RE, PARAM_RE, UNSUPPORTED_WORDS, Redir, ShellSyntaxError, Word
+from xensim.xapi import XapiHandler
 from xensim.shell.parser import AndOr, Command, For, Group, If, Pipeline, Seq, Simple, While, parse
 
 XE_PATHS = {"xe", "/opt/xensource/bin/xe", "/usr/bin/xe"}
@@ -95,6 +98,70 @@ class Stdin:
         rest = self.data[self.pos :]
         self.pos = len(self.data)
         return rest
+
+
+Stream = Callable[[bytes, bytes], None]
+
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE: how a shell killed by a write to a closed channel ends
+
+
+def _emit(stream: Stream, out: bytes, err: bytes) -> None:
+    """Hand output to the session; a closed channel kills the shell as SIGPIPE does (no message)."""
+    if not out and not err:
+        return
+    try:
+        stream(out, err)
+    except (BrokenPipeError, ConnectionError, OSError):
+        raise ShellExit(SIGPIPE_STATUS) from None
+
+
+class TcpStream:
+    """A descriptor opened by `exec N<>/dev/tcp/HOST/PORT`: what is written is sent, reads get the peer's answer.
+
+    Port 80 of a host whose xapi listens is answered by the simulated xapi (`XapiHandler`) once
+    a whole request head was written; any other peer accepts and sends nothing (a read waits
+    until the caller's `timeout` ends it), as stunnel or an idle TCP server does."""
+
+    def __init__(self, pool: SimPool, peer: SimHost, port: str, password: str) -> None:
+        self.pool, self.peer, self.port, self.password = pool, peer, port, password
+        self.sent = bytearray()
+        self.answer: asyncio.StreamReader | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def write(self, data: bytes) -> None:
+        self.sent += data
+
+    async def readline(self) -> str:
+        if self.answer is None:
+            if self.port != "80" or b"\r\n\r\n" not in self.sent and b"\n\n" not in self.sent:
+                await asyncio.Event().wait()  # nothing will ever come: the caller's timeout ends it
+            request, answer = asyncio.StreamReader(), asyncio.StreamReader()
+            request.feed_data(bytes(self.sent))
+            request.feed_eof()
+            self.answer = answer
+            handler = XapiHandler(self.pool, self.peer, self.password, via_unix=False)
+            self.task = asyncio.ensure_future(handler.serve(request, _Into(answer)))
+        return (await self.answer.readline()).decode(errors="replace")
+
+
+class _Into:
+    """The writer half of an in-memory stream (what XapiHandler writes its answer to)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+
+    def write(self, data: bytes) -> None:
+        self.reader.feed_data(data)
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        if not self.reader.at_eof():
+            self.reader.feed_eof()
+
+
+_UPTIME_ORIGIN: dict[tuple[int, str], float] = {}
 
 
 class Output:
@@ -218,8 +285,10 @@ class Shell:
         read_stdin: Callable[[], Awaitable[str]],
         on_argv: Callable[[list[str]], None] | None = None,
         on_output: Callable[[bytes, bytes], None] | None = None,
+        missing: frozenset[str] = frozenset(),
     ) -> None:
         self.pool = pool
+        self.missing = missing  # commands this login cannot run (a restricted PATH)
         self.host = host
         self.root_password = root_password
         self.read_stdin = read_stdin
@@ -236,13 +305,20 @@ class Shell:
         self.filter_timeout = FILTER_TIMEOUT
         self.subst_status: int | None = None  # status of the last $(...) of the command being expanded
         self.subst_err = bytearray()  # what $(...) printed on stderr: the shell's stderr, not redirected
+        # where the shell's own descriptors point, as `exec 2>&1` / `exec 3<>/dev/tcp/..` leave them:
+        # "out"/"err" = the session's stdout/stderr, "null", or a TcpStream
+        self.fds: dict[int, object] = {1: "out", 2: "err"}
+        # while a simple command runs with its output going straight to the session: that sink
+        # (a `bash -c` child streams its own output there too)
+        self.stream: Stream | None = None
 
     def child(self) -> "Shell":
         """A subshell (pipeline stage, `( )`, `$( )`, `bash -c`): its variables and exit stay its own."""
-        sub = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv)
+        sub = Shell(self.pool, self.host, self.root_password, self.read_stdin, self.on_argv, missing=self.missing)
         sub.vars = dict(self.vars)
         sub.status = self.status
         sub.filter_timeout = self.filter_timeout
+        sub.fds = dict(self.fds)  # descriptors are inherited
         return sub
 
     async def run_line(self, line: str) -> Result:
@@ -254,40 +330,52 @@ class Shell:
             return await self.exec_seq(seq, self.stdin, stream=self.on_output)
         except ShellExit as e:
             if self.on_output is not None:
-                self.on_output(e.partial.stdout, e.partial.stderr)
+                try:
+                    _emit(self.on_output, e.partial.stdout, e.partial.stderr)
+                except ShellExit as gone:
+                    return Result(b"", b"", gone.status)
                 return Result(b"", b"", e.status)
             return Result(e.partial.stdout, e.partial.stderr, e.status)
 
-    async def run_subshell(self, seq: Seq, stdin: Stdin) -> Result:
+    async def run_subshell(self, seq: Seq, stdin: Stdin, stream: Stream | None = None) -> Result:
         try:
-            return await self.child().exec_seq(seq, stdin)
+            return await self.child().exec_seq(seq, stdin, stream)
         except ShellExit as e:
+            if stream is not None:
+                _emit(stream, e.partial.stdout, e.partial.stderr)
+                return Result(b"", b"", e.status)
             return Result(e.partial.stdout, e.partial.stderr, e.status)
 
     # -- execution of the tree
-    async def exec_seq(self, seq: Seq, stdin: Stdin, stream: Callable[[bytes, bytes], None] | None = None) -> Result:
-        """Run a list; with ``stream``, each pipeline's output is handed to it as soon as it ends."""
+    async def exec_seq(self, seq: Seq, stdin: Stdin, stream: Stream | None = None) -> Result:
+        """Run a list; with ``stream``, output goes to it as each command writes it: a simple
+        command's when it ends, a loop's or an `if`'s from inside it (a loop that never ends still
+        streams), and a write to a closed session ends the shell as SIGPIPE does."""
         acc = Output()
         for and_or in seq.items:
             for op, pipeline in and_or.items:
                 if (op == "&&" and self.status != 0) or (op == "||" and self.status == 0):
                     continue
                 try:
-                    r = await self.exec_pipeline(pipeline, stdin)
+                    r = await self.exec_pipeline(pipeline, stdin, stream)
                 except (ShellExit, LoopControl) as e:
+                    if stream is not None:
+                        _emit(stream, e.partial.stdout, e.partial.stderr)
+                        e.partial = Result(b"", b"", getattr(e, "status", 0))
+                        raise
                     acc.add(e.partial)
                     e.partial = acc.result(getattr(e, "status", 0))
                     raise
                 if stream is not None:
-                    stream(r.stdout, r.stderr)
+                    _emit(stream, r.stdout, r.stderr)
                 else:
                     acc.add(r)
                 self.status = r.status
         return acc.result(self.status)
 
-    async def exec_pipeline(self, pipeline: Pipeline, stdin: Stdin) -> Result:
+    async def exec_pipeline(self, pipeline: Pipeline, stdin: Stdin, stream: Stream | None = None) -> Result:
         if len(pipeline.commands) == 1:
-            r = await self.exec_command(pipeline.commands[0], stdin)
+            r = await self.exec_command(pipeline.commands[0], stdin, stream)
         else:
             err = bytearray()
             feed = stdin
@@ -300,17 +388,21 @@ class Shell:
             r = Result(r.stdout, r.stderr, 0 if r.status else 1)
         return r
 
-    async def exec_command(self, cmd: Command, stdin: Stdin) -> Result:
+    async def exec_command(self, cmd: Command, stdin: Stdin, stream: Stream | None = None) -> Result:
         try:
             if isinstance(cmd, Simple):
-                return await self.exec_simple(cmd, stdin)
+                return await self.exec_simple(cmd, stdin, stream)
+            if stream is not None and not cmd.redirs:
+                return await self.exec_compound(cmd, stdin, stream)
             return await self.with_redirs(cmd.redirs, lambda sin: self.exec_compound(cmd, sin), stdin)
         except ShellSyntaxError as e:
             return _syntax_error(e)
 
-    async def exec_compound(self, cmd: Command, stdin: Stdin) -> Result:
+    async def exec_compound(self, cmd: Command, stdin: Stdin, stream: Stream | None = None) -> Result:
         if isinstance(cmd, Group):
-            return await (self.run_subshell(cmd.body, stdin) if cmd.subshell else self.exec_seq(cmd.body, stdin))
+            if cmd.subshell:
+                return await self.run_subshell(cmd.body, stdin, stream)
+            return await self.exec_seq(cmd.body, stdin, stream)
         acc = Output()
         status = 0
         try:
@@ -321,30 +413,30 @@ class Shell:
                 self.subst_err.clear()
                 for value in values:
                     self.vars[cmd.name] = value
-                    status, stop = await self.loop_body(cmd.body, stdin, acc)
+                    status, stop = await self.loop_body(cmd.body, stdin, acc, stream)
                     if stop:
                         break
             elif isinstance(cmd, While):
                 while True:
-                    r = await self.exec_seq(cmd.cond, stdin)
+                    r = await self.exec_seq(cmd.cond, stdin, stream)
                     acc.add(r)
                     if (r.status == 0) == cmd.until:
                         break
-                    status, stop = await self.loop_body(cmd.body, stdin, acc)
+                    status, stop = await self.loop_body(cmd.body, stdin, acc, stream)
                     if stop:
                         break
             elif isinstance(cmd, If):
                 for cond, body in cmd.branches:
-                    r = await self.exec_seq(cond, stdin)
+                    r = await self.exec_seq(cond, stdin, stream)
                     acc.add(r)
                     if r.status == 0:
-                        r = await self.exec_seq(body, stdin)
+                        r = await self.exec_seq(body, stdin, stream)
                         acc.add(r)
                         status = r.status
                         break
                 else:
                     if cmd.otherwise is not None:
-                        r = await self.exec_seq(cmd.otherwise, stdin)
+                        r = await self.exec_seq(cmd.otherwise, stdin, stream)
                         acc.add(r)
                         status = r.status
         except (ShellExit, LoopControl) as e:
@@ -354,11 +446,11 @@ class Shell:
         self.status = status
         return acc.result(status)
 
-    async def loop_body(self, body: Seq, stdin: Stdin, acc: Output) -> tuple[int, bool]:
+    async def loop_body(self, body: Seq, stdin: Stdin, acc: Output, stream: Stream | None = None) -> tuple[int, bool]:
         """One pass of a loop body, its output added to ``acc``: (its status, whether the loop stops here)."""
         self.loops += 1
         try:
-            r = await self.exec_seq(body, stdin)
+            r = await self.exec_seq(body, stdin, stream)
             acc.add(r)
             return r.status, False
         except LoopControl as e:
@@ -370,13 +462,57 @@ class Shell:
         finally:
             self.loops -= 1
 
-    async def exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
+    async def exec_simple(self, cmd: Simple, stdin: Stdin, stream: Stream | None = None) -> Result:
         self.subst_err.clear()
-        r = await self._exec_simple(cmd, stdin)
+        self.stream = stream if not cmd.redirs else None
+        try:
+            r = await self._exec_simple(cmd, stdin)
+        finally:
+            self.stream = None
         if self.subst_err:
             r = Result(r.stdout, bytes(self.subst_err) + r.stderr, r.status)
             self.subst_err.clear()
-        return r
+        return self.route(r)
+
+    def route(self, r: Result) -> Result:
+        """A command's output sent where the shell's own descriptors point (after `exec 2>&1` ...)."""
+        if self.fds[1] == "out" and self.fds[2] == "err":
+            return r
+        out, err = bytearray(), bytearray()
+        for data, sink in ((r.stdout, self.fds[1]), (r.stderr, self.fds[2])):
+            if sink == "out":
+                out += data
+            elif sink == "err":
+                err += data
+            elif isinstance(sink, TcpStream):
+                sink.write(data)
+        return Result(bytes(out), bytes(err), r.status)
+
+    async def exec_redirs(self, redirs: list[Redir]) -> Result:
+        """`exec` with redirections only: they stay for the rest of the shell (bash's persistent form)."""
+        for rd in redirs:
+            assert rd.target is not None
+            target = await self.expand_one(rd.target)
+            fd = rd.fd if rd.fd is not None else (0 if rd.op in ("<", "<>", "<&") else 1)
+            if target.startswith("/dev/tcp/") and rd.op in ("<>", "<", ">"):
+                host_part, _, port = target.removeprefix("/dev/tcp/").rpartition("/")
+                r = await self.tcp_connect(host_part, port, target)
+                if r.status != 0:
+                    return r
+                peer = self.peer_for(host_part)
+                assert peer is not None
+                self.fds[fd] = TcpStream(self.pool, peer, port, self.root_password)
+            elif rd.op in (">&", "<&") and target.isdigit():
+                if int(target) not in self.fds:
+                    return Result(b"", f"bash: {target}: Bad file descriptor\n".encode(), 1)
+                self.fds[fd] = self.fds[int(target)]
+            elif rd.op in (">&", "<&") and target == "-":
+                self.fds.pop(fd, None) if fd > 2 else self.fds.__setitem__(fd, "null")
+            elif target == "/dev/null" and rd.op in (">", ">>"):
+                self.fds[fd] = "null"
+            else:
+                raise ShellSyntaxError(f"sim: exec {rd.op}{target} (a lasting redirection to it) is not simulated")
+        return Result()
 
     async def _exec_simple(self, cmd: Simple, stdin: Stdin) -> Result:
         words = list(cmd.words)
@@ -388,6 +524,8 @@ class Shell:
         self.subst_status = None
         argv = await self.expand_words(words)
         values = [(name, await self.expand_one(value)) for name, value in assignments]
+        if argv == ["exec"] and cmd.redirs:
+            return await self.exec_redirs(cmd.redirs)
         if not argv:
             for name, value in values:  # NAME=value alone: a shell variable
                 self.vars[name] = value
@@ -417,11 +555,15 @@ class Shell:
         return "".join(parts)
 
     def lookup(self, name: str) -> str:
-        if name == "?":
-            return str(self.status)
-        if name not in self.vars:
-            raise ShellSyntaxError(f"sim: variable {name} is not set")
-        return self.vars[name]
+        m = PARAM_RE.fullmatch(name)
+        base, op, pattern = (m.group(1), m.group(2), m.group(3)) if m else (name, None, "")
+        if base == "?":
+            value = str(self.status)
+        elif base not in self.vars:
+            raise ShellSyntaxError(f"sim: variable {base} is not set")
+        else:
+            value = self.vars[base]
+        return value if op is None else remove_pattern(value, op, pattern)
 
     async def expand_words(self, words: list[Word]) -> list[str]:
         """Words to fields: unquoted expansions are split on blanks, as with the default IFS."""
@@ -468,6 +610,16 @@ class Shell:
     ) -> Result:
         fds: dict[int, object] = {1: "out", 2: "err"}
         for rd in redirs:
+            assert rd.target is not None
+            if rd.op in (">&", "<&") and rd.target.raw.isdigit() and int(rd.target.raw) > 2:
+                opened = self.fds.get(int(rd.target.raw))
+                if not isinstance(opened, TcpStream):
+                    return Result(b"", f"bash: {rd.target.raw}: Bad file descriptor\n".encode(), 1)
+                if rd.op == "<&":
+                    stdin = Stdin(session=opened.readline)
+                else:
+                    fds[rd.fd if rd.fd is not None else 1] = opened
+                continue
             assert rd.target is not None
             target = await self.expand_one(rd.target)
             if target.startswith("/dev/tcp/") and rd.op in ("<>", "<", ">"):
@@ -519,6 +671,8 @@ class Shell:
                 out += data
             elif sink == "err":
                 err += data
+            elif isinstance(sink, TcpStream):
+                sink.write(data)
             elif isinstance(sink, Path):
                 with sink.open("ab") as f:
                     f.write(data)
@@ -531,6 +685,8 @@ class Shell:
         if self.on_argv:
             self.on_argv(list(argv))
         cmd, args = argv[0], argv[1:]
+        if cmd in self.missing or cmd.rsplit("/", 1)[-1] in self.missing:
+            return Result(b"", f"bash: {cmd}: command not found\n".encode(), 127)
         if cmd in XE_PATHS:
             return await XeCli(self.pool, self.host, self.root_password, self.stdin.readline).run(args)
         handler = {
@@ -543,6 +699,7 @@ class Shell:
             "false": lambda a: _const(1),
             ":": lambda a: _const(0),
             "timeout": self.timeout,
+            "sleep": self.sleep,
             "bash": self.bash,
             "sh": self.bash,
             "exec": self.exec_builtin,
@@ -693,12 +850,35 @@ class Shell:
 
     # ---------------------------------------------------------------- builtins and coreutils
     async def builtin_read(self, args: list[str]) -> Result:
-        names = [a for a in args if not a.startswith("-")]
+        """read [-r] [NAME...]: one line split on blanks (default IFS), the last name taking the rest."""
+        names = [a for a in args if not a.startswith("-")] or ["REPLY"]
         line = await self.stdin.readline()
         value = line[:-1] if line.endswith("\n") else line
-        for name in names[:1]:
-            self.vars[name] = value
+        if names == ["REPLY"]:
+            self.vars["REPLY"] = value
+        else:
+            fields = value.strip(" \t").split(None, len(names) - 1) if value.strip(" \t") else []
+            for k, name in enumerate(names):
+                self.vars[name] = fields[k].strip(" \t") if k < len(fields) else ""
         return Result(b"", b"", 0 if line.endswith("\n") else 1)
+
+    async def sleep(self, args: list[str]) -> Result:
+        """coreutils sleep NUMBER[smhd]...: the sum of its operands (fractions allowed)."""
+        if not args:
+            return Result(b"", b"sleep: missing operand\nTry 'sleep --help' for more information.\n", 1)
+        total = 0.0
+        for a in args:
+            unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(a[-1:], None)
+            try:
+                n = float(a[:-1] if unit else a)
+                if n < 0 or n != n:
+                    raise ValueError
+            except ValueError:
+                return Result(b"", f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more "
+                              f"information.\n".encode(), 1)
+            total += n * (unit or 1)
+        await asyncio.sleep(total)
+        return Result()
 
     async def builtin_test(self, args: list[str]) -> Result:
         if args and args[-1] == "]":
@@ -867,6 +1047,10 @@ class Shell:
         raise ShellExit(int(args[0]) if args and args[0].isdigit() else 0)
 
     def _read(self, path: str) -> bytes | str:
+        if path == "/proc/uptime":  # seconds since the host booted, and its CPUs' idle time
+            origin = _UPTIME_ORIGIN.setdefault((id(self.pool), self.host.name), time.monotonic() - 4242.0)
+            up = time.monotonic() - origin
+            return f"{up:.2f} {up * 15.5:.2f}\n".encode()
         try:
             with open(self.host_path(path), "rb") as f:  # the open says "directory" itself: no stat first
                 return f.read(MAX_READ)
@@ -945,7 +1129,7 @@ class Shell:
         """printf FORMAT [ARG...] with %s and the usual backslash escapes."""
         if not args:
             return Result(b"", b"printf: usage: printf format [arguments]\n", 2)
-        fmt = args[0].replace("\\n", "\n").replace("\\t", "\t")
+        fmt = args[0].replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
         values = args[1:]
         out, i = [], 0
         parts = fmt.split("%s")
@@ -1004,9 +1188,19 @@ class Shell:
             return Result(b"", b"", 124)
 
     async def bash(self, args: list[str]) -> Result:
+        """bash [--norc] [--noprofile] [--posix] -c SCRIPT [ARG0 [ARG...]]: a child shell; ARG0 is its $0,
+        the rest $1, $2, ... (what an rc file would set up is not simulated: --norc changes nothing)."""
+        while args and args[0] in ("--norc", "--noprofile", "--posix"):
+            args = args[1:]
         if len(args) >= 2 and args[0] == "-c":
             child = self.child()  # a child shell: its exec, exit and variables stay its own
             child.stdin = self.stdin
+            for key in [k for k in child.vars if k.isdigit()]:
+                del child.vars[key]
+            child.vars["0"] = args[2] if len(args) > 2 else "bash"
+            for k, value in enumerate(args[3:], start=1):
+                child.vars[str(k)] = value
+            child.on_output = self.stream  # run straight into the session: its output streams too
             return await child.run_line(args[1])
         return Result(b"", b"sim: only `bash -c SCRIPT` is simulated\n", 2)
 
@@ -1017,11 +1211,13 @@ class Shell:
         r = await self.run_argv(args, self.stdin)
         raise ShellExit(r.status, r)
 
-    async def tcp_connect(self, address: str, port: str, target: str) -> Result:
+    def peer_for(self, address: str) -> SimHost | None:
         if address in ("127.0.0.1", "localhost", "::1", self.host.address):
-            peer = self.host
-        else:
-            peer = self.pool.by_address(address)
+            return self.host
+        return self.pool.by_address(address)
+
+    async def tcp_connect(self, address: str, port: str, target: str) -> Result:
+        peer = self.peer_for(address)
         if peer is None or not self.pool.can_reach(self.host, peer):
             # Packets dropped: the connect never completes (the caller's timeout ends it).
             await asyncio.Event().wait()
@@ -1068,3 +1264,19 @@ INT_TESTS: dict[str, Callable[[int, int], bool]] = {
     "-eq": lambda a, b: a == b, "-ne": lambda a, b: a != b, "-lt": lambda a, b: a < b,
     "-le": lambda a, b: a <= b, "-gt": lambda a, b: a > b, "-ge": lambda a, b: a >= b,
 }
+
+
+def remove_pattern(value: str, op: str, pattern: str) -> str:
+    """${v#p} ${v##p} ${v%p} ${v%%p}: the shortest/longest prefix/suffix matching the glob `pattern` removed."""
+    n = len(value)
+    if op in ("#", "##"):
+        ends = range(0, n + 1) if op == "#" else range(n, -1, -1)
+        for k in ends:
+            if fnmatch.fnmatchcase(value[:k], pattern):
+                return value[k:]
+        return value
+    starts = range(n, -1, -1) if op == "%" else range(0, n + 1)
+    for k in starts:
+        if fnmatch.fnmatchcase(value[k:], pattern):
+            return value[:k]
+    return value

@@ -35,6 +35,9 @@ REDIR_OPS = ("&>>", "&>", ">>", ">&", ">|", "<>", "<&", ">", "<")
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ASSIGN_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
+# inside ${...}: a name, a positional parameter or $?, optionally with a prefix/suffix removal
+PARAM_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*|[0-9]+|\?)(?:(##|#|%%|%)(.*))?", re.S)
+PATTERN_EXPANSIONS = set("$`'\"\\")  # a pattern with quotes or expansions in it is not simulated
 UNSUPPORTED_WORDS = {
     "case": "case ... esac",
     "select": "select loops",
@@ -102,11 +105,16 @@ def _dollar(line: str, i: int, quoted: bool) -> tuple[tuple[str, str], int]:
     if ch == "{":
         j = line.find("}", i)
         name = line[i + 1 : j] if j > 0 else ""
-        if name == "?" or NAME_RE.fullmatch(name):
+        m = PARAM_RE.fullmatch(name)
+        if m is not None and (m.group(2) is None or not set(m.group(3)) & PATTERN_EXPANSIONS):
             return (q + "var", name), j + 1
-        raise ShellSyntaxError("sim: only ${NAME} parameter expansion is simulated")
+        raise ShellSyntaxError(
+            "sim: only ${NAME}, ${N} and ${NAME#pattern} (#, ##, %, %% with a literal pattern) are simulated"
+        )
     if ch == "?":
         return (q + "var", "?"), i + 1
+    if ch.isdigit():  # $0 .. $9: positional parameters (bash -c SCRIPT ARG0 ARG1 ...)
+        return (q + "var", ch), i + 1
     m = NAME_RE.match(line, i)
     if m is None:
         if not ch or ch in " \t\n\"'":

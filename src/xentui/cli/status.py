@@ -30,6 +30,10 @@ def host_json(f: HostFacts, diagnosis: Diagnosis) -> dict[str, Any]:
         "reaches_master": f.reaches_master,
         "db_generation": f.db_generation,
         "latency_ms": f.latency_ms,
+        # how the engine follows it: "stream" (watcher loop), "polled" (the loop cannot run; why),
+        # null for a one-shot `status`
+        "watch": f.watch,
+        "watch_detail": f.watch_detail,
         "flags": [str(x) for x in hv.flags] if hv else [],
         "ha": ha_json(f),
         "error": _host_error(f),
@@ -127,6 +131,9 @@ def status_table(doc: dict[str, Any]) -> str:
         heads.insert(2, "POWER")
         for row, h in zip(rows, doc["hosts"]):
             row.insert(2, _power_cell(h))
+    for row, h in zip(rows, doc["hosts"]):
+        if h.get("watch") == "polled" and h["ssh"] == "up":  # its watcher loop cannot run: polled
+            row[1] = "up (polled)"
     widths = [max(len(x) for x in col) for col in zip(heads, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [heads, *rows]]
     for h in doc["hosts"]:

@@ -157,6 +157,11 @@ class HostFacts(BaseModel):
     # --- out-of-band power (core/power.py): the BMC's last reading, and an operator's attestation
     power: PowerFact | None = None
     off_attested: OffAttestation | None = None
+    # --- how the engine follows the host: "stream" (its watcher loop runs on the held session,
+    # engine/watcher.py) or "polled" (the loop cannot run there: probed every poll_interval);
+    # None for a one-shot probe. `watch_detail` says why a host is polled.
+    watch: str | None = None
+    watch_detail: str | None = None
 
     # --- bookkeeping
     probed_at: float | None = None

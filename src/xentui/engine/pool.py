@@ -22,7 +22,7 @@ import platformdirs
 
 from xentui.core.config import HostEntry, PoolConfig, Settings
 from xentui.diagnosis import Diagnosis, diagnose_pool
-from xentui.core.model import HostFacts, Source, SshState
+from xentui.core.model import HostFacts, Role, Source, SshState
 from xentui.engine.observed import BurstDiagnosis, publish_fact
 from xentui.engine.bmc import PoolPower
 from xentui.engine.carry import carry_forward
@@ -30,6 +30,7 @@ from xentui.engine.probe import ProbeTimeouts, probe_host
 from xentui.engine.secrets import hold_password, pool_password
 from xentui.core.model import CommandResult
 from xentui.engine.sessions import HostSession, HostTarget
+from xentui.engine.watcher import HostWatch, StreamEnd
 from xentui.engine.xenapi_login import xenapi_logout
 
 FactsListener = Callable[[HostFacts], None]
@@ -97,13 +98,16 @@ class PoolEngine:
                 self.facts[name] = seed
         self.listeners: list[FactsListener] = []
         # one diagnosis per burst of facts, the same event for every face (subscribe to .observers)
-        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval, judge=self.diagnose_facts)
+        self.observed = BurstDiagnosis(pool.name, self.facts, settings.diagnosis_interval, judge=self.diagnose_facts,
+                                       quiet_interval=settings.watch_period)
         # out-of-band power (engine/bmc.py): each reading or attestation is published with the host's facts
         self.power = PoolPower(pool, settings)
         self.power.listeners.append(lambda host: self.publish(self.facts[host]) if host in self.facts else None)
         self._refresh: dict[str, asyncio.Event] = {name: asyncio.Event() for name in self.sessions}
         self._tasks: list[asyncio.Task[None]] = []
         self._power_reads: dict[str, asyncio.Task[object]] = {}
+        # the watcher loop of each host while the supervisors run with settings.watch_stream
+        self.watches: dict[str, HostWatch] = {}
 
     def add_host(self, entry: HostEntry) -> HostFacts:
         """Start watching one more host (a host that just joined): its session, its facts row,
@@ -150,14 +154,21 @@ class PoolEngine:
             self.on_command(result)
 
     # ------------------------------------------------------------------ facts
-    def publish(self, facts: HostFacts) -> None:
-        """`facts` are now what the engine knows of that host: stored, and told to every listener."""
+    def publish(self, facts: HostFacts, quiet: bool = False) -> None:
+        """`facts` are now what the engine knows of that host: stored, and told to every listener.
+
+        With the host's watcher loop running, what the loop observed later than these facts
+        stands over them (`HostWatch.overlay`); the BMC's last reading and an attestation
+        travel with them. `quiet`: a heartbeat that confirms nothing new (diagnosed less often)."""
+        watch = self.watches.get(facts.name)
+        if watch is not None:
+            facts = watch.overlay(facts)
         power = getattr(self, "power", None)
-        if power is not None:  # the BMC's last reading and an attestation travel with the host's facts
+        if power is not None:
             reading, attested = power.readings.get(facts.name), power.attestations.get(facts.name)
             if (reading, attested) != (facts.power, facts.off_attested):
                 facts = facts.model_copy(update={"power": reading, "off_attested": attested})
-        publish_fact(facts, self.facts, self.listeners, self.observed)
+        publish_fact(facts, self.facts, self.listeners, self.observed, quiet=quiet)
 
     def diagnose(self) -> Diagnosis:
         return self.diagnose_facts(list(self.facts.values()))
@@ -224,7 +235,8 @@ class PoolEngine:
 
     # ------------------------------------------------------------------ supervisors (the console)
     def start(self) -> None:
-        """One supervisor task per host: probe, wait poll_interval (or a refresh), repeat."""
+        """One supervisor task per host: its watcher loop (settings.watch_stream), else probe, wait
+        poll_interval (or a refresh), repeat."""
         if not self._tasks:
             self._tasks = [asyncio.create_task(self._supervise(name), name=f"supervise:{name}") for name in self.sessions]
 
@@ -234,6 +246,84 @@ class PoolEngine:
                 event.set()
 
     async def _supervise(self, name: str) -> None:
+        if self.settings.watch_stream:
+            await self._follow(name)
+        await self._poll(name)
+
+    def _watch_for(self, name: str) -> HostWatch:
+        if name not in self.watches:
+            def republish(quiet: bool = False) -> None:
+                self.publish(self.watches[name].stream_facts(self.facts[name]), quiet=quiet)
+
+            self.watches[name] = HostWatch(self.sessions[name], self.settings, republish,
+                                           lambda: self._stream_changed(name))
+        return self.watches[name]
+
+    def _stream_changed(self, name: str) -> None:
+        """A host's loop reported a change: its reads are due; a master's change is every host's
+        (its slaves' `xe pool-list` is what says whether its toolstack still serves them)."""
+        f = self.facts.get(name)
+        self.refresh(None if f is not None and f.role is Role.MASTER else name)
+
+    async def _follow(self, name: str) -> None:
+        """Follow one host through its watcher loop; return when the loop cannot run there (then it
+        is polled). The xe / XenAPI reads (the probe) run first, whenever the loop reports a
+        change or the operator refreshes, and every watch_read_interval."""
+        session = self.sessions[name]
+        watch = self._watch_for(name)
+        while True:
+            await self._probe_guarded(name)
+            if not self.facts[name].reachable:
+                await self._pause(name, self.settings.poll_interval)
+                continue
+            reads = asyncio.create_task(self._reads(name), name=f"reads:{name}")
+            try:
+                end = await watch.run()
+            finally:
+                reads.cancel()
+                try:
+                    await reads
+                except BaseException:
+                    pass
+            if end is StreamEnd.CANNOT_RUN:
+                return
+            # lost: the next probe reconnects (and says why it could not); a moment first (longer when
+            # connecting keeps failing), so a loop that keeps ending never spins
+            delay = self.settings.watch_period
+            if session.failures:
+                delay = max(delay, session.backoff(self.settings.reconnect_backoff_min,
+                                                   self.settings.reconnect_backoff_max))
+            await self._pause(name, delay)
+
+    async def _reads(self, name: str) -> None:
+        event = self._refresh[name]
+        while True:
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), self.settings.watch_read_interval)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+            await self._probe_guarded(name)
+
+    async def _pause(self, name: str, delay: float) -> None:
+        event = self._refresh[name]
+        event.clear()
+        try:
+            await asyncio.wait_for(event.wait(), delay)
+        except (asyncio.TimeoutError, TimeoutError):
+            pass
+
+    async def _probe_guarded(self, name: str) -> None:
+        session = self.sessions[name]
+        try:
+            await self.probe_host(name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a bug in one probe must not end the host's supervisor
+            f = HostFacts(name=name, address=session.target.host, ssh_error=f"{name}: probe failed: {e}")
+            self.publish(carry_forward(self.facts.get(name), f, complete=True))
+
+    async def _poll(self, name: str) -> None:
         session = self.sessions[name]
         event = self._refresh[name]
         while True:

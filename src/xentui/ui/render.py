@@ -150,6 +150,8 @@ def ssh_text(f: HostFacts, settings: Settings, wide: bool = True) -> str:
     s = f.ssh
     if f.silent:  # session held, but the host has gone quiet
         return f"no answer for {f.silent_for:.0f} s" if wide else f"silent {f.silent_for:.0f}s"
+    if s is SshState.UP and f.watch == "polled":  # the watcher loop cannot run there: probed every poll
+        return "up (polled)" if wide else "polled"
     if s is SshState.NO_ANSWER:
         secs = _ssh_seconds(f, settings)
         return f"no answer in {secs:g} s" if wide else f"no answer {secs:g}s"

@@ -132,6 +132,18 @@ class Settings(_Model):
     # published to the console, the journal, `watch` and the exporter alike (engine/observed.py)
     diagnosis_interval: PositiveSeconds = 0.2
     max_concurrency: Annotated[StrictInt, Field(gt=0)] = 64
+    # The long-running engine (console, `watch`, exporter) follows each host through a watcher loop
+    # on its held session (engine/watcher.py): a heartbeat every `watch_period`, a line when pool.conf,
+    # the master's reach, the local toolstack or the DB generation changes. False: poll every
+    # poll_interval as before. A host where the loop cannot run is polled either way.
+    watch_stream: StrictBool = True
+    watch_period: PositiveSeconds = 1.0
+    watch_toolstack_timeout: PositiveSeconds = 1.0  # the loop's local `GET /` to xapi
+    # the xe / XenAPI reads of a streamed host: on a change, on refresh, and at least this often
+    watch_read_interval: PositiveSeconds = 60.0
+    watch_start_timeout: PositiveSeconds = 5.0  # the loop's first line, else the host is polled
+    # a heartbeat later than the loop's longest gap plus this is silence (plus the host's own slack)
+    watch_silence_margin: PositiveSeconds = 0.5
     password_command_timeout: PositiveSeconds = 30.0  # a password manager may ask to be unlocked
     audit_file: Path | None = None
     # Where this jump box keeps the vendor's update files: onboarding proposes
