@@ -42,11 +42,14 @@ def installed(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     wheelhouse = request.config.cache.mkdir("wheelhouse")
+    for old in wheelhouse.glob("xentui-*.whl"):  # `pip download` copies the product's wheel there too: a
+        old.unlink()  # stale copy would answer for the new one, with yesterday's dependencies
     install = [*PIP, "--python", str(python), "install", "-q", "--no-compile", "--no-index",
                "--find-links", str(wheelhouse), str(wheel)]
     first = subprocess.run(install, capture_output=True, text=True, timeout=240)
     if first.returncode != 0:  # a dependency not in the wheelhouse yet: fetch them all once (pip's cache)
         run([*PIP, "download", "-q", "-d", str(wheelhouse), str(wheel)])
+        (wheelhouse / wheel.name).unlink(missing_ok=True)
         run(install)
     return venv / "bin"
 

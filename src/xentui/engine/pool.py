@@ -295,12 +295,19 @@ class PoolEngine:
                                                    self.settings.reconnect_backoff_max))
             await self._pause(name, delay)
 
+    def _read_interval(self, name: str) -> float:
+        """How long a streamed host's reads may wait: the slow cadence, but the poll interval where HA
+        is configured: its daemon's liveset and the election it runs are not in the loop's stream."""
+        f = self.facts.get(name)
+        ha = f is not None and (bool(f.ha_armed) or "ha_config" in f.sources)
+        return self.settings.poll_interval if ha else self.settings.watch_read_interval
+
     async def _reads(self, name: str) -> None:
         event = self._refresh[name]
         while True:
             event.clear()
             try:
-                await asyncio.wait_for(event.wait(), self.settings.watch_read_interval)
+                await asyncio.wait_for(event.wait(), self._read_interval(name))
             except (asyncio.TimeoutError, TimeoutError):
                 pass
             await self._probe_guarded(name)
