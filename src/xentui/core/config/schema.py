@@ -79,6 +79,30 @@ def _check_text(value: str, what: str) -> str:
     return value
 
 
+def _check_word(value: str, what: str, also: str, why: str) -> str:
+    """_check_text, and one word: no whitespace, nor any character of `also`, inside (a user, an address)."""
+    _check_text(value, what)
+    if any(c.isspace() or c in also for c in value):
+        raise ValueError(why)
+    return value
+
+
+def _check_env_name(value: str | None, holds: str) -> str | None:
+    """A ``password_env``: the name of an environment variable. The value is deliberately not
+    echoed: it may be the password itself."""
+    if value is not None and not _ENV_NAME.fullmatch(value):
+        raise ValueError(f"not an environment variable name (letters, digits, '_'); {holds}")
+    return value
+
+
+def _password_from_env(name: str | None, environ: Mapping[str, str] | None) -> str | None:
+    """The password from ``$name`` (``None`` if unset, empty or not configured)."""
+    if name is None:
+        return None
+    env = os.environ if environ is None else environ
+    return env.get(name) or None
+
+
 def _check_path_text(value: str, what: str) -> str:
     # Paths may legitimately have surrounding spaces; only emptiness and control
     # characters are refused.
@@ -371,11 +395,8 @@ class BmcEntry(_Model):
     @field_validator("ipmi")
     @classmethod
     def _address_ok(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_text(value, "ipmi")
-            if any(c.isspace() or c == "/" for c in value):
-                raise ValueError("ipmi must be the BMC's address (a name or an IP, no scheme, no path)")
-        return value
+        why = "ipmi must be the BMC's address (a name or an IP, no scheme, no path)"
+        return None if value is None else _check_word(value, "ipmi", "/", why)
 
     @field_validator("user")
     @classmethod
@@ -385,9 +406,7 @@ class BmcEntry(_Model):
     @field_validator("password_env")
     @classmethod
     def _env_ok(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.fullmatch(value):
-            raise ValueError("not an environment variable name (letters, digits, '_'); it names the variable holding the secret")
-        return value
+        return _check_env_name(value, "it names the variable holding the secret")
 
     @model_validator(mode="after")
     def _one_protocol(self) -> BmcEntry:
@@ -414,10 +433,7 @@ class BmcEntry(_Model):
         return None
 
     def password(self, environ: Mapping[str, str] | None = None) -> str | None:
-        if self.password_env is None:
-            return None
-        env = os.environ if environ is None else environ
-        return env.get(self.password_env) or None
+        return _password_from_env(self.password_env, environ)
 
 
 class PoolConfig(_Model):
@@ -452,11 +468,7 @@ class PoolConfig(_Model):
     @field_validator("user")
     @classmethod
     def _user_ok(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_text(value, "user")
-            if any(c.isspace() or c == "@" for c in value):
-                raise ValueError("user must not contain whitespace or '@'")
-        return value
+        return None if value is None else _check_word(value, "user", "@", "user must not contain whitespace or '@'")
 
     @field_validator("identity", "known_hosts", "ssh_config")
     @classmethod
@@ -473,13 +485,7 @@ class PoolConfig(_Model):
     @field_validator("password_env")
     @classmethod
     def _env_name_ok(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.fullmatch(value):
-            # The value is deliberately not echoed: it may be the password itself.
-            raise ValueError(
-                "not an environment variable name (letters, digits, '_'); password_env names "
-                "the variable holding the password, it is never the password itself"
-            )
-        return value
+        return _check_env_name(value, "password_env names the variable holding the password, it is never the password itself")
 
     @model_validator(mode="after")
     def _no_duplicate_hosts(self) -> PoolConfig:
@@ -504,10 +510,7 @@ class PoolConfig(_Model):
 
     def password(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The password from ``$password_env`` (``None`` if unset or not configured)."""
-        if self.password_env is None:
-            return None
-        env = os.environ if environ is None else environ
-        return env.get(self.password_env) or None
+        return _password_from_env(self.password_env, environ)
 
 
 class Config(_Model):
