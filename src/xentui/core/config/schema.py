@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -87,12 +88,19 @@ def _check_word(value: str, what: str, also: str, why: str) -> str:
     return value
 
 
-def _check_env_name(value: str | None, holds: str) -> str | None:
+def _check_env_name(value: str) -> str:
     """A ``password_env``: the name of an environment variable. The value is deliberately not
     echoed: it may be the password itself."""
-    if value is not None and not _ENV_NAME.fullmatch(value):
-        raise ValueError(f"not an environment variable name (letters, digits, '_'); {holds}")
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "not an environment variable name (letters, digits, '_'); password_env names "
+            "the variable holding the password, it is never the password itself"
+        )
     return value
+
+
+# where a pool's or a BMC's password is read from (``password_env = "SOME_VAR"``)
+PasswordEnv = Annotated[StrictStr, AfterValidator(_check_env_name)]
 
 
 def _password_from_env(name: str | None, environ: Mapping[str, str] | None) -> str | None:
@@ -380,7 +388,7 @@ class BmcEntry(_Model):
     ipmi_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 623
     system: StrictStr | None = None
     user: StrictStr
-    password_env: StrictStr | None = None
+    password_env: PasswordEnv | None = None
     password_command: StrictStr | None = None
     verify_tls: StrictBool = True
     ca_file: StrictStr | None = None
@@ -402,11 +410,6 @@ class BmcEntry(_Model):
     @classmethod
     def _user_ok(cls, value: str) -> str:
         return _check_text(value, "user")
-
-    @field_validator("password_env")
-    @classmethod
-    def _env_ok(cls, value: str | None) -> str | None:
-        return _check_env_name(value, "it names the variable holding the secret")
 
     @model_validator(mode="after")
     def _one_protocol(self) -> BmcEntry:
@@ -446,7 +449,7 @@ class PoolConfig(_Model):
     identity: StrictStr | None = None
     known_hosts: StrictStr | None = None
     ssh_config: StrictStr | None = None
-    password_env: StrictStr | None = None
+    password_env: PasswordEnv | None = None
     password_command: StrictStr | None = None
     # out-of-band power per host (optional): host name -> its BMC
     bmc: dict[StrictStr, BmcEntry] = Field(default_factory=dict)
@@ -481,11 +484,6 @@ class PoolConfig(_Model):
         """A path option (identity, known_hosts, ssh_config) with ``~`` expanded."""
         value = getattr(self, field)
         return None if value is None else Path(value).expanduser()
-
-    @field_validator("password_env")
-    @classmethod
-    def _env_name_ok(cls, value: str | None) -> str | None:
-        return _check_env_name(value, "password_env names the variable holding the password, it is never the password itself")
 
     @model_validator(mode="after")
     def _no_duplicate_hosts(self) -> PoolConfig:
