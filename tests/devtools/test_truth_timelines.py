@@ -54,7 +54,9 @@ async def test_issue_sequence_makes_no_wrong_claim(name: str, seed: int, steps: 
     """Both engines: the watcher loops' (issue 24) and the poll's. A healthy pool under load may be
     one steady `healthy` for the streaming engine (no poll to show a slow host's latency)."""
     r = await run_timeline(seed, steps=steps, workdir=tmp_path, settings={"watch_stream": stream})
-    assert r.claims > (1 if stream and name == "false-degraded-under-load" else 2), _explain(r)
+    # the run made claims (more than the first): one diagnosis per burst of facts, so a healthy pool
+    # under load may hold one claim from its first healthy verdict to the end
+    assert r.claims > (1 if name == "false-degraded-under-load" else 2), _explain(r)
     assert not r.wrong, _explain(r)
 
 

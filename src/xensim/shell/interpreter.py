@@ -144,6 +144,23 @@ class TcpStream:
         return (await self.answer.readline()).decode(errors="replace")
 
 
+def _deliver(r: Result, stdout_sink: object, stderr_sink: object) -> Result:
+    """A command's output sent where its descriptors 1 and 2 point: the shell's own stdout / stderr
+    ("out", "err"), a /dev/tcp stream, a file (appended), or nowhere ("null")."""
+    out, err = bytearray(), bytearray()
+    for data, sink in ((r.stdout, stdout_sink), (r.stderr, stderr_sink)):
+        if sink == "out":
+            out += data
+        elif sink == "err":
+            err += data
+        elif isinstance(sink, TcpStream):
+            sink.write(data)
+        elif isinstance(sink, Path):
+            with sink.open("ab") as f:
+                f.write(data)
+    return Result(bytes(out), bytes(err), r.status)
+
+
 class _Into:
     """The writer half of an in-memory stream (what XapiHandler writes its answer to)."""
 
@@ -478,15 +495,7 @@ class Shell:
         """A command's output sent where the shell's own descriptors point (after `exec 2>&1` ...)."""
         if self.fds[1] == "out" and self.fds[2] == "err":
             return r
-        out, err = bytearray(), bytearray()
-        for data, sink in ((r.stdout, self.fds[1]), (r.stderr, self.fds[2])):
-            if sink == "out":
-                out += data
-            elif sink == "err":
-                err += data
-            elif isinstance(sink, TcpStream):
-                sink.write(data)
-        return Result(bytes(out), bytes(err), r.status)
+        return _deliver(r, self.fds[1], self.fds[2])
 
     async def exec_redirs(self, redirs: list[Redir]) -> Result:
         """`exec` with redirections only: they stay for the rest of the shell (bash's persistent form)."""
@@ -663,20 +672,7 @@ class Shell:
                 fd = rd.fd if rd.fd is not None else 1
                 if fd in fds:
                     fds[fd] = sink
-        r = await run(stdin)
-        out, err = bytearray(), bytearray()
-        for fd, data in ((1, r.stdout), (2, r.stderr)):
-            sink = fds[fd]
-            if sink == "out":
-                out += data
-            elif sink == "err":
-                err += data
-            elif isinstance(sink, TcpStream):
-                sink.write(data)
-            elif isinstance(sink, Path):
-                with sink.open("ab") as f:
-                    f.write(data)
-        return Result(bytes(out), bytes(err), r.status)
+        return _deliver(await run(stdin), fds[1], fds[2])
 
     # -- commands
     async def run_argv(self, argv: list[str], stdin: Stdin | None = None) -> Result:

@@ -31,12 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="watch only: every change key and `apply` refuse (also read_only = true in [settings])")
     sub = p.add_subparsers(dest="command")
 
-    def timeouts(sp: argparse.ArgumentParser, deadline: float | None = None) -> None:
+    def connection(sp: argparse.ArgumentParser, pool_help: str = "which pool of the config") -> None:
         sp.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
-        sp.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
+        sp.add_argument("--pool", default=argparse.SUPPRESS, help=pool_help)
         sp.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
         sp.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
         sp.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+
+    def timeouts(sp: argparse.ArgumentParser, deadline: float | None = None) -> None:
+        connection(sp)
         sp.add_argument(
             "--deadline", type=float, default=deadline,
             help="end the probe after this many seconds, or as soon as a master-lost/split-brain verdict is settled "
@@ -56,11 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = sub.add_parser("apply", help="run a plan saved by `plan --json` (re-checked first): lease, confirmation, "
                         "read-back; exit 0 done, 1 incomplete, 2 bad file, 3 pool changed, 4 lease held, "
                         "5 read-only, 6 refused")
-    ap.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
-    ap.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config (default: the plan's)")
-    ap.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
-    ap.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
-    ap.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+    connection(ap, pool_help="which pool of the config (default: the plan's)")
     ap.add_argument("planfile", help="the JSON `xentui plan --json` printed")
     ap.add_argument("--yes", action="store_true", help="confirm every step (scripts); else type each dangerous "
                     "step's host name")
@@ -70,11 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "login@jumpbox, as the refusal names them); audited")
     pw = sub.add_parser("power", help="out-of-band power through each host's BMC, an attestation, the stranded VMs: "
                         "status | on | off | cycle | attest | vms HOST (exit 0 done, 1 incomplete, 6 refused)")
-    pw.add_argument("--config", default=argparse.SUPPRESS, help="pool config file")
-    pw.add_argument("--pool", default=argparse.SUPPRESS, help="which pool of the config")
-    pw.add_argument("--connect-timeout", type=float, help="SSH connect timeout (s)")
-    pw.add_argument("--command-timeout", type=float, help="remote command timeout (s)")
-    pw.add_argument("--reach-timeout", type=float, help="the hosts' own TCP check of the master (s)")
+    connection(pw)
     pw.add_argument("action", choices=["status", "on", "off", "cycle", "attest", "vms"],
                     help="status: every BMC; on/off/cycle: through the BMC; attest: type the host off; vms: its stranded VMs")
     pw.add_argument("host", nargs="?", help="the host (every action but status)")

@@ -63,8 +63,8 @@ def _redfish_state(raw: str) -> PowerState:
             "poweringoff": PowerState.CHANGING}.get(raw.lower(), PowerState.UNKNOWN)
 
 
-class RedfishClient:
-    """sushy, Basic auth per request (no session to leak), the system found through the collection."""
+class _BmcAccess:
+    """What both protocols' clients hold: the host, its [pool.bmc.<host>] entry, the password, the timeout."""
 
     def __init__(self, host: str, entry: BmcEntry, password: str, timeout: float) -> None:
         self.host = host
@@ -72,6 +72,13 @@ class RedfishClient:
         self.address = entry.address
         self._password = password
         self.timeout = timeout
+
+
+class RedfishClient(_BmcAccess):
+    """sushy, Basic auth per request (no session to leak), the system found through the collection."""
+
+    def __init__(self, host: str, entry: BmcEntry, password: str, timeout: float) -> None:
+        super().__init__(host, entry, password, timeout)
         self._system_path = entry.system
 
     def _system(self) -> Any:
@@ -118,15 +125,8 @@ class RedfishClient:
         raise BmcError(f"{self.host}: BMC {self.address} does not offer {wanted} (it allows: {', '.join(sorted(allowed))})")
 
 
-class IpmiClient:
+class IpmiClient(_BmcAccess):
     """pyghmi, one RMCP+ session per call (no keepalive thread)."""
-
-    def __init__(self, host: str, entry: BmcEntry, password: str, timeout: float) -> None:
-        self.host = host
-        self.entry = entry
-        self.address = entry.address
-        self._password = password
-        self.timeout = timeout
 
     def _command(self) -> Any:
         from pyghmi.ipmi import command

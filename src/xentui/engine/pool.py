@@ -303,13 +303,8 @@ class PoolEngine:
         return self.settings.poll_interval if ha else self.settings.watch_read_interval
 
     async def _reads(self, name: str) -> None:
-        event = self._refresh[name]
         while True:
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), self._read_interval(name))
-            except (asyncio.TimeoutError, TimeoutError):
-                pass
+            await self._pause(name, self._read_interval(name))
             await self._probe_guarded(name)
 
     async def _pause(self, name: str, delay: float) -> None:
@@ -332,23 +327,12 @@ class PoolEngine:
 
     async def _poll(self, name: str) -> None:
         session = self.sessions[name]
-        event = self._refresh[name]
         while True:
-            try:
-                await self.probe_host(name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # a bug in one probe must not end the host's supervisor
-                f = HostFacts(name=name, address=session.target.host, ssh_error=f"{name}: probe failed: {e}")
-                self.publish(carry_forward(self.facts.get(name), f, complete=True))
+            await self._probe_guarded(name)
             delay = self.settings.poll_interval
             if session.failures:
                 delay = min(delay, session.backoff(self.settings.reconnect_backoff_min, self.settings.reconnect_backoff_max))
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), delay)
-            except (asyncio.TimeoutError, TimeoutError):
-                pass
+            await self._pause(name, delay)
 
     async def stop(self) -> None:
         await cancel_until_done(self._tasks + list(self._power_reads.values()))  # type: ignore[operator]

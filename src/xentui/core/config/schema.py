@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -77,6 +78,37 @@ def _check_text(value: str, what: str) -> str:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise ValueError(f"{what} must not contain control characters")
     return value
+
+
+def _check_word(value: str, what: str, also: str, why: str) -> str:
+    """_check_text, and one word: no whitespace, nor any character of `also`, inside (a user, an address)."""
+    _check_text(value, what)
+    if any(c.isspace() or c in also for c in value):
+        raise ValueError(why)
+    return value
+
+
+def _check_env_name(value: str) -> str:
+    """A ``password_env``: the name of an environment variable. The value is deliberately not
+    echoed: it may be the password itself."""
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "not an environment variable name (letters, digits, '_'); password_env names "
+            "the variable holding the password, it is never the password itself"
+        )
+    return value
+
+
+# where a pool's or a BMC's password is read from (``password_env = "SOME_VAR"``)
+PasswordEnv = Annotated[StrictStr, AfterValidator(_check_env_name)]
+
+
+def _password_from_env(name: str | None, environ: Mapping[str, str] | None) -> str | None:
+    """The password from ``$name`` (``None`` if unset, empty or not configured)."""
+    if name is None:
+        return None
+    env = os.environ if environ is None else environ
+    return env.get(name) or None
 
 
 def _check_path_text(value: str, what: str) -> str:
@@ -356,7 +388,7 @@ class BmcEntry(_Model):
     ipmi_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 623
     system: StrictStr | None = None
     user: StrictStr
-    password_env: StrictStr | None = None
+    password_env: PasswordEnv | None = None
     password_command: StrictStr | None = None
     verify_tls: StrictBool = True
     ca_file: StrictStr | None = None
@@ -371,23 +403,13 @@ class BmcEntry(_Model):
     @field_validator("ipmi")
     @classmethod
     def _address_ok(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_text(value, "ipmi")
-            if any(c.isspace() or c == "/" for c in value):
-                raise ValueError("ipmi must be the BMC's address (a name or an IP, no scheme, no path)")
-        return value
+        why = "ipmi must be the BMC's address (a name or an IP, no scheme, no path)"
+        return None if value is None else _check_word(value, "ipmi", "/", why)
 
     @field_validator("user")
     @classmethod
     def _user_ok(cls, value: str) -> str:
         return _check_text(value, "user")
-
-    @field_validator("password_env")
-    @classmethod
-    def _env_ok(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.fullmatch(value):
-            raise ValueError("not an environment variable name (letters, digits, '_'); it names the variable holding the secret")
-        return value
 
     @model_validator(mode="after")
     def _one_protocol(self) -> BmcEntry:
@@ -414,10 +436,7 @@ class BmcEntry(_Model):
         return None
 
     def password(self, environ: Mapping[str, str] | None = None) -> str | None:
-        if self.password_env is None:
-            return None
-        env = os.environ if environ is None else environ
-        return env.get(self.password_env) or None
+        return _password_from_env(self.password_env, environ)
 
 
 class PoolConfig(_Model):
@@ -430,7 +449,7 @@ class PoolConfig(_Model):
     identity: StrictStr | None = None
     known_hosts: StrictStr | None = None
     ssh_config: StrictStr | None = None
-    password_env: StrictStr | None = None
+    password_env: PasswordEnv | None = None
     password_command: StrictStr | None = None
     # out-of-band power per host (optional): host name -> its BMC
     bmc: dict[StrictStr, BmcEntry] = Field(default_factory=dict)
@@ -452,11 +471,7 @@ class PoolConfig(_Model):
     @field_validator("user")
     @classmethod
     def _user_ok(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_text(value, "user")
-            if any(c.isspace() or c == "@" for c in value):
-                raise ValueError("user must not contain whitespace or '@'")
-        return value
+        return None if value is None else _check_word(value, "user", "@", "user must not contain whitespace or '@'")
 
     @field_validator("identity", "known_hosts", "ssh_config")
     @classmethod
@@ -469,17 +484,6 @@ class PoolConfig(_Model):
         """A path option (identity, known_hosts, ssh_config) with ``~`` expanded."""
         value = getattr(self, field)
         return None if value is None else Path(value).expanduser()
-
-    @field_validator("password_env")
-    @classmethod
-    def _env_name_ok(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.fullmatch(value):
-            # The value is deliberately not echoed: it may be the password itself.
-            raise ValueError(
-                "not an environment variable name (letters, digits, '_'); password_env names "
-                "the variable holding the password, it is never the password itself"
-            )
-        return value
 
     @model_validator(mode="after")
     def _no_duplicate_hosts(self) -> PoolConfig:
@@ -504,10 +508,7 @@ class PoolConfig(_Model):
 
     def password(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The password from ``$password_env`` (``None`` if unset or not configured)."""
-        if self.password_env is None:
-            return None
-        env = os.environ if environ is None else environ
-        return env.get(self.password_env) or None
+        return _password_from_env(self.password_env, environ)
 
 
 class Config(_Model):
