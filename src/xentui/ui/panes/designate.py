@@ -27,7 +27,7 @@ from xentui.actions.designate import DesignatePlan, plan_designate_master
 from xentui.core.facts_rules import host_is_live
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
-from xentui.ui.panes.plan_render import checks_text, hosts_in, key_hint
+from xentui.ui.panes.plan_render import hosts_in, key_hint
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -103,6 +103,8 @@ class DesignateScreen(PlanPane):
 
     PANE_TITLE = "Move the master role before shutting this host down"
     PICKER = "targets"
+    CHECKS_HEADING = "Checked before trying (every host must answer)"
+    CHECKED_PLAN = DesignatePlan
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -117,7 +119,6 @@ class DesignateScreen(PlanPane):
         yield Static(id="dg-intro", classes="-tight")
         yield OptionList(id="targets")
         yield Static(id="dg-target")
-        yield Static(id="pane-checks")
 
     def update_top(self) -> None:
         plan = self.plan
@@ -134,7 +135,6 @@ class DesignateScreen(PlanPane):
         self.query_one("#dg-intro", Static).update(intro)
         self._sync_options(plan.target, master)
         self.query_one("#dg-target", Static).update(target_text(plan, dict(self.facts)))
-        self.query_one("#pane-checks", Static).update(checks_text(plan, "Checked before trying (every host must answer)"))
 
     def _sync_options(self, chosen: str, master: str | None) -> None:
         ol = self.query_one("#targets", OptionList)
@@ -158,7 +158,7 @@ class DesignateScreen(PlanPane):
             self.notify(failed[0].explanation, title="handover aborted", severity="error", timeout=10)
 
     def idle_hint(self) -> Text:
-        return key_hint(f"moves the master role to {self.target or '?'} (asks: F8)", "picks")
+        return key_hint(("r", f"moves the master role to {self.target or '?'} (asks: F8)"), ("Enter", "picks"))
 
 
 def _available(d: Diagnosis) -> bool:

@@ -24,7 +24,7 @@ from xentui.actions.recover import CandidateOption, PromoteAndRecoverPlan, plan_
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import checks_text, key_hint, natural_key
+from xentui.ui.panes.plan_render import key_hint, natural_key
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -80,6 +80,8 @@ class RecoverScreen(PlanPane):
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
     PICKER = "candidates"
+    CHECKS_FIRST = True
+    CHECKED_PLAN = PromoteAndRecoverPlan
     PICK_BUSY = "A run is in progress: the candidate cannot change now."
     PROBLEM = (Verdict.MASTER_LOST, "Recovered", "Master no longer lost")
 
@@ -117,20 +119,16 @@ class RecoverScreen(PlanPane):
 
     # ------------------------------------------------------------------ layout
     def compose_top(self) -> ComposeResult:
-        yield Static(id="pane-checks")
         yield Static(id="rec-head", classes="-tight")
         yield OptionList(id="candidates")
         yield Static(id="rec-tradeoff")
 
     def update_top(self) -> None:
         plan = self.plan
-        checks = self.query_one("#pane-checks", Static)
         head = self.query_one("#rec-head", Static)
         if not isinstance(plan, PromoteAndRecoverPlan):
-            checks.update("")
             head.update("")
             return
-        checks.update(checks_text(plan))
         proposed = self.proposed
         t = Text()
         t.append("Promote ", style="bold underline")
@@ -183,7 +181,7 @@ class RecoverScreen(PlanPane):
     }
 
     def idle_hint(self) -> Text:
-        return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")
+        return key_hint(("r", f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)"), ("Enter", "pick"))
 
 
 RECOVER_PANE = PaneSpec(

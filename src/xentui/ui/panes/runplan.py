@@ -51,8 +51,10 @@ from xentui.ui.errors import guarded
 from xentui.ui.footer import refresh_footer
 from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE
 from xentui.ui.panes.plan_render import (
+    checks_text,
     follows_text,
     guards_text,
+    key_hint,
     progress_text,
     report_text,
     resolved_text,
@@ -107,6 +109,13 @@ class PlanPane(PaneScreen):
     PROBLEM: tuple[Verdict, str, str] | None = None
     #: the confirmation's title for a kind of step, `{host}` its host (other kinds: "Run this on <host>?")
     CONFIRM_TITLES: dict[StepAction, str] = {}
+    #: what `r` does, in the idle line (`idle_hint`)
+    RUN_HINT = "runs the plan (every dangerous step asks first: F8)"
+    #: the plan's checks (`#pane-checks`): their heading, whether they stand above the pane's own part
+    #: (`compose_top`) or below it, and the kind of plan they are shown for (not a follow-up's)
+    CHECKS_HEADING = "Checked before anything runs"
+    CHECKS_FIRST = False
+    CHECKED_PLAN: type[Plan] = Plan
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -152,12 +161,11 @@ class PlanPane(PaneScreen):
         return step.override or step.typed
 
     def idle_hint(self) -> Text:
-        t = Text()
-        t.append("r", style="bold")
-        t.append(" runs the plan (every dangerous step asks first: F8) · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
+        return key_hint(("r", self.RUN_HINT))
+
+    def checked_plan(self) -> Plan | None:
+        """The plan whose checks the pane shows: the current one when it is of the pane's kind."""
+        return self.plan if isinstance(self.plan, self.CHECKED_PLAN) else None
 
     # ------------------------------------------------------------------ state
     @property
@@ -187,7 +195,11 @@ class PlanPane(PaneScreen):
         with VerticalScroll(id="pane-body"):
             with Vertical(id="pane-left", classes="pane-col"):
                 yield Static(id="pane-headline")  # only when the pane's problem is gone
+                if self.CHECKS_FIRST:
+                    yield Static(id="pane-checks")
                 yield from self.compose_top()
+                if not self.CHECKS_FIRST:
+                    yield Static(id="pane-checks")
             with Vertical(id="pane-right", classes="pane-col"):
                 yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
                 yield Static(id="pane-steps")
@@ -256,6 +268,8 @@ class PlanPane(PaneScreen):
         box.display = headline is not None
         box.update(headline or "")
         self.update_top()
+        checked = self.checked_plan()
+        self.query_one("#pane-checks", Static).update(checks_text(checked, self.CHECKS_HEADING) if checked is not None else "")
         plan = self.plan
         steps = self.query_one("#pane-steps", Static)
         guards = self.query_one("#pane-guards", Static)

@@ -28,7 +28,7 @@ from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.core.model import HostFacts
 from xentui.xe import commands as xc
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import checks_text, key_hint
+from xentui.ui.panes.plan_render import key_hint
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -119,7 +119,6 @@ class SplitBrainScreen(PlanPane):
         yield Static(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED), id="sb-pick", classes="-tight")
         yield OptionList(id="masters")
         yield Static(id="sb-target")
-        yield Static(id="pane-checks")
 
     def update_top(self) -> None:
         if isinstance(self.plan, HealSplitBrainPlan):
@@ -131,7 +130,9 @@ class SplitBrainScreen(PlanPane):
         self._masters = list(plan.masters)
         self._sync_options(plan.target)
         self.query_one("#sb-target", Static).update(self._target_text(plan))
-        self.query_one("#pane-checks", Static).update(checks_text(plan))
+
+    def checked_plan(self) -> Plan | None:
+        return self.heal_plan  # (while a follow-up runs, the heal it follows)
 
     def _target_text(self, plan: HealSplitBrainPlan) -> Text:
         t = Text()
@@ -240,7 +241,7 @@ class SplitBrainScreen(PlanPane):
         self.update_top()
 
     def idle_hint(self) -> Text:
-        return key_hint(f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)", "picks")
+        return key_hint(("r", f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)"), ("Enter", "picks"))
 
 
 SPLIT_BRAIN_PANE = PaneSpec(
