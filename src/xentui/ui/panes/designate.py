@@ -27,7 +27,7 @@ from xentui.actions.designate import DesignatePlan, plan_designate_master
 from xentui.core.facts_rules import host_is_live
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
-from xentui.ui.panes.plan_render import hosts_in, key_hint
+from xentui.ui.panes.plan_render import hosts_in
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -98,13 +98,14 @@ def target_text(plan: DesignatePlan, facts: dict[str, HostFacts]) -> Text:
     return t
 
 
-class DesignateScreen(PlanPane):
+class DesignateScreen(PlanPane[DesignatePlan]):
     """Planned maintenance: hand the master role over while the master is alive."""
 
     PANE_TITLE = "Move the master role before shutting this host down"
     PICKER = "targets"
     CHECKS_HEADING = "Checked before trying (every host must answer)"
     CHECKED_PLAN = DesignatePlan
+    RUN_HINT = "moves the master role to {chosen} (asks: F8)"
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -121,8 +122,8 @@ class DesignateScreen(PlanPane):
         yield Static(id="dg-target")
 
     def update_top(self) -> None:
-        plan = self.plan
-        if not isinstance(plan, DesignatePlan):
+        plan = self.checked_plan()
+        if plan is None:
             return
         intro = Text()
         master = plan.current_master
@@ -142,6 +143,10 @@ class DesignateScreen(PlanPane):
         items = [(n, _target_prompt(facts[n], n == chosen, master)) for n in hosts_in(facts)]
         sync_options(ol, items, chosen)
 
+    @property
+    def chosen(self) -> str | None:
+        return self.target
+
     def pick(self, name: str) -> None:
         self.target = name
         self.start_over()
@@ -156,9 +161,6 @@ class DesignateScreen(PlanPane):
         failed = [r for r in report.results if r.status is StepStatus.FAILED]
         if failed:
             self.notify(failed[0].explanation, title="handover aborted", severity="error", timeout=10)
-
-    def idle_hint(self) -> Text:
-        return key_hint(("r", f"moves the master role to {self.target or '?'} (asks: F8)"), ("Enter", "picks"))
 
 
 def _available(d: Diagnosis) -> bool:

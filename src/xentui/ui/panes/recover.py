@@ -24,7 +24,7 @@ from xentui.actions.recover import CandidateOption, PromoteAndRecoverPlan, plan_
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import key_hint, natural_key
+from xentui.ui.panes.plan_render import natural_key
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -75,13 +75,16 @@ def tradeoff_text(c: CandidateOption | None, proposed: str | None) -> Text:
     return t
 
 
-class RecoverScreen(PlanPane):
+class RecoverScreen(PlanPane[PromoteAndRecoverPlan]):
     """Promote the candidate (or the host picked) and recover the slaves onto it."""
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
     PICKER = "candidates"
     CHECKS_FIRST = True
     CHECKED_PLAN = PromoteAndRecoverPlan
+    RUN_HINT = "promote {chosen} + recover the others (F8 each)"
+    UNCHOSEN = "the candidate"
+    PICK_HINT = "pick"
     PICK_BUSY = "A run is in progress: the candidate cannot change now."
     PROBLEM = (Verdict.MASTER_LOST, "Recovered", "Master no longer lost")
 
@@ -112,8 +115,8 @@ class RecoverScreen(PlanPane):
 
     @property
     def chosen(self) -> str | None:
-        plan = self.plan
-        if isinstance(plan, PromoteAndRecoverPlan):
+        plan = self.checked_plan()
+        if plan is not None:
             return plan.candidate
         return self.candidate or self.diagnosis.candidate
 
@@ -124,9 +127,9 @@ class RecoverScreen(PlanPane):
         yield Static(id="rec-tradeoff")
 
     def update_top(self) -> None:
-        plan = self.plan
+        plan = self.checked_plan()
         head = self.query_one("#rec-head", Static)
-        if not isinstance(plan, PromoteAndRecoverPlan):
+        if plan is None:
             head.update("")
             return
         proposed = self.proposed
@@ -179,9 +182,6 @@ class RecoverScreen(PlanPane):
         StepAction.PROMOTE: "Promote {host} to master?",
         StepAction.RECOVER_SLAVES: "Point every other host at {host}?",
     }
-
-    def idle_hint(self) -> Text:
-        return key_hint(("r", f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)"), ("Enter", "pick"))
 
 
 RECOVER_PANE = PaneSpec(

@@ -32,7 +32,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from rich.text import Text
 from textual import on
@@ -67,12 +67,15 @@ __all__ = ["PlanPane", "sync_options"]
 
 # --------------------------------------------------------------------------- the base screen
 
+#: the kind of plan a pane makes (`PlanPane[DesignatePlan]`)
+PlanT = TypeVar("PlanT", bound=Plan)
+
 
 #: the plan's commands listed above the footer, every one readable before F8 (more: the steps below)
 NEXT_STEPS_SHOWN = 4
 
 
-class PlanPane(PaneScreen):
+class PlanPane(PaneScreen, Generic[PlanT]):
     """A plan shown truth-first, run step by step with confirmations, then its report."""
 
     DEFAULT_CSS = """
@@ -109,13 +112,16 @@ class PlanPane(PaneScreen):
     PROBLEM: tuple[Verdict, str, str] | None = None
     #: the confirmation's title for a kind of step, `{host}` its host (other kinds: "Run this on <host>?")
     CONFIRM_TITLES: dict[StepAction, str] = {}
-    #: what `r` does, in the idle line (`idle_hint`)
+    #: the idle line (`idle_hint`): what `r` does, `{chosen}` what the picker chose (`chosen`, else
+    #: UNCHOSEN); and with a picker, what Enter does
     RUN_HINT = "runs the plan (every dangerous step asks first: F8)"
+    UNCHOSEN = "?"
+    PICK_HINT = "picks"
     #: the plan's checks (`#pane-checks`): their heading, whether they stand above the pane's own part
     #: (`compose_top`) or below it, and the kind of plan they are shown for (not a follow-up's)
     CHECKS_HEADING = "Checked before anything runs"
     CHECKS_FIRST = False
-    CHECKED_PLAN: type[Plan] = Plan
+    CHECKED_PLAN: type[Plan] = Plan  # PlanT's class
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -160,12 +166,19 @@ class PlanPane(PaneScreen):
         """Whether this step needs the host name typed (an override)."""
         return step.override or step.typed
 
-    def idle_hint(self) -> Text:
-        return key_hint(("r", self.RUN_HINT))
+    @property
+    def chosen(self) -> str | None:
+        """What the pane's picker chose (a candidate, a target): `{chosen}` in RUN_HINT."""
+        return None
 
-    def checked_plan(self) -> Plan | None:
-        """The plan whose checks the pane shows: the current one when it is of the pane's kind."""
-        return self.plan if isinstance(self.plan, self.CHECKED_PLAN) else None
+    def idle_hint(self) -> Text:
+        run = ("r", self.RUN_HINT.format(chosen=self.chosen or self.UNCHOSEN))
+        return key_hint(run, ("Enter", self.PICK_HINT)) if self.PICKER is not None else key_hint(run)
+
+    def checked_plan(self) -> PlanT | None:
+        """The plan the pane shows (its checks, its own part): the current one when it is of the pane's
+        kind, not a follow-up's."""
+        return cast(PlanT, self.plan) if isinstance(self.plan, self.CHECKED_PLAN) else None
 
     # ------------------------------------------------------------------ state
     @property

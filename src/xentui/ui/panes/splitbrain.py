@@ -28,7 +28,6 @@ from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.core.model import HostFacts
 from xentui.xe import commands as xc
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import key_hint
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -80,11 +79,13 @@ def masters_text(plan: HealSplitBrainPlan, hosts: int, now: bool = True) -> Text
     return t
 
 
-class SplitBrainScreen(PlanPane):
+class SplitBrainScreen(PlanPane[HealSplitBrainPlan]):
     """Heal a split brain: recover-slaves on the majority master only."""
 
     PANE_TITLE = "Split brain — heal from the master the pool follows"
     PICKER = "masters"
+    RUN_HINT = "runs recover-slaves on {chosen} (asks: F8)"
+    UNCHOSEN = "the majority master"
     PROBLEM = (Verdict.SPLIT_BRAIN, "Healed", "No split brain now")
 
     BINDINGS = [
@@ -239,9 +240,6 @@ class SplitBrainScreen(PlanPane):
 
     def after_run(self, report: RunReport | None) -> None:
         self.update_top()
-
-    def idle_hint(self) -> Text:
-        return key_hint(("r", f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)"), ("Enter", "picks"))
 
 
 SPLIT_BRAIN_PANE = PaneSpec(

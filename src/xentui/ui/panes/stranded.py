@@ -69,7 +69,7 @@ def vms_text(plan: StrandedPlan, facts: dict[str, HostFacts], now: float) -> Tex
     return t
 
 
-class StrandedScreen(PlanPane):
+class StrandedScreen(PlanPane[StrandedPlan]):
     """The lost host's VMs: reset (only when it is fenced or attested) and started on the survivors."""
 
     PANE_TITLE = "Stranded VMs: start them elsewhere, never twice"
@@ -123,8 +123,8 @@ class StrandedScreen(PlanPane):
         yield Static(id="sv-vms")
 
     def update_top(self) -> None:
-        plan = self.plan
-        if not isinstance(plan, StrandedPlan):
+        plan = self.checked_plan()
+        if plan is None:
             return
         now = self.xapp.clock() if hasattr(self.xapp, "clock") else 0.0
         self.query_one("#sv-vms", Static).update(vms_text(plan, dict(self.facts), now))
