@@ -19,7 +19,6 @@ orderly handover while the master is alive.  The pane shows:
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
 from xentui.actions import Plan, RunReport, Step, StepStatus
@@ -116,11 +115,6 @@ class DesignateScreen(PlanPane[DesignatePlan]):
         return plan_designate_master(facts, diagnosis, target)
 
     # ------------------------------------------------------------------ layout
-    def compose_top(self) -> ComposeResult:
-        yield Static(id="dg-intro", classes="-tight")
-        yield OptionList(id="targets")
-        yield Static(id="dg-target")
-
     def update_top(self) -> None:
         plan = self.checked_plan()
         if plan is None:
@@ -133,9 +127,9 @@ class DesignateScreen(PlanPane[DesignatePlan]):
             intro.append(f" ({master} is master now)")
         intro.append(". A master simply switched off leaves its slaves waiting: they never elect another.", style=MUTED)
         intro.append("\nNew master (↑↓, Enter picks):", style=MUTED)
-        self.query_one("#dg-intro", Static).update(intro)
+        self.query_one("#targets-head", Static).update(intro)
         self._sync_options(plan.target, master)
-        self.query_one("#dg-target", Static).update(target_text(plan, dict(self.facts)))
+        self.query_one("#targets-chosen", Static).update(target_text(plan, dict(self.facts)))
 
     def _sync_options(self, chosen: str, master: str | None) -> None:
         ol = self.query_one("#targets", OptionList)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
 from xentui.actions import Plan, StepAction
@@ -121,14 +120,9 @@ class RecoverScreen(PlanPane[PromoteAndRecoverPlan]):
         return self.candidate or self.diagnosis.candidate
 
     # ------------------------------------------------------------------ layout
-    def compose_top(self) -> ComposeResult:
-        yield Static(id="rec-head", classes="-tight")
-        yield OptionList(id="candidates")
-        yield Static(id="rec-tradeoff")
-
     def update_top(self) -> None:
         plan = self.checked_plan()
-        head = self.query_one("#rec-head", Static)
+        head = self.query_one("#candidates-head", Static)
         if plan is None:
             head.update("")
             return
@@ -165,7 +159,7 @@ class RecoverScreen(PlanPane[PromoteAndRecoverPlan]):
         return self._options[idx] if idx < len(self._options) else None
 
     def _show_tradeoff(self) -> None:
-        self.query_one("#rec-tradeoff", Static).update(tradeoff_text(self._highlighted(), self.proposed))
+        self.query_one("#candidates-chosen", Static).update(tradeoff_text(self._highlighted(), self.proposed))
 
     @on(OptionList.OptionHighlighted, "#candidates")
     @guarded("showing the candidate")

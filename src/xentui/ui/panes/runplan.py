@@ -103,7 +103,9 @@ class PlanPane(PaneScreen, Generic[PlanT]):
 
     #: shown in the title bar; subclasses override
     PANE_TITLE = "Plan"
-    #: the id of the pane's picker (an OptionList), focused when the pane opens
+    #: the id of the pane's picker (an OptionList), focused when the pane opens; PlanPane places it below
+    #: the pane's own part, between `#<PICKER>-head` (a line above it) and `#<PICKER>-chosen` (what the
+    #: choice means), which the pane fills in `update_top`
     PICKER: str | None = None
     #: said when the admin picks while a run is in progress (nothing changes)
     PICK_BUSY = "A run is in progress."
@@ -211,6 +213,10 @@ class PlanPane(PaneScreen, Generic[PlanT]):
                 if self.CHECKS_FIRST:
                     yield Static(id="pane-checks")
                 yield from self.compose_top()
+                if self.PICKER is not None:
+                    yield Static(id=f"{self.PICKER}-head", classes="-tight")
+                    yield OptionList(id=self.PICKER)
+                    yield Static(id=f"{self.PICKER}-chosen")
                 if not self.CHECKS_FIRST:
                     yield Static(id="pane-checks")
             with Vertical(id="pane-right", classes="pane-col"):

@@ -117,11 +117,9 @@ class SplitBrainScreen(PlanPane[HealSplitBrainPlan]):
     # ------------------------------------------------------------------ layout
     def compose_top(self) -> ComposeResult:
         yield Static(id="sb-masters")
-        yield Static(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED), id="sb-pick", classes="-tight")
-        yield OptionList(id="masters")
-        yield Static(id="sb-target")
 
     def update_top(self) -> None:
+        self.query_one("#masters-head", Static).update(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED))
         if isinstance(self.plan, HealSplitBrainPlan):
             self.heal_plan = self.plan
         plan = self.heal_plan  # (while a follow-up runs, the heal it follows)
@@ -130,7 +128,7 @@ class SplitBrainScreen(PlanPane[HealSplitBrainPlan]):
         self.query_one("#sb-masters", Static).update(masters_text(plan, len(self.ctx.source.facts), now=self.resolved() is None))
         self._masters = list(plan.masters)
         self._sync_options(plan.target)
-        self.query_one("#sb-target", Static).update(self._target_text(plan))
+        self.query_one("#masters-chosen", Static).update(self._target_text(plan))
 
     def checked_plan(self) -> Plan | None:
         return self.heal_plan  # (while a follow-up runs, the heal it follows)
