@@ -1,9 +1,12 @@
 """Shared by the recovery panes: show a plan, run it through `PlanRunner`, show the report.
 
-`PlanPane` is the base screen of `recover.py`, `splitbrain.py` and
-`designate.py`.  A pane subclass says how to make its plan from the current
-facts and diagnosis (`make_plan`) and composes its own top part (the truth
-first: what was checked, the choice of host); the base class does the rest:
+`PlanPane` is the base screen of the plan panes (`recover.py`, `splitbrain.py`,
+`designate.py`, `ha.py`, `stranded.py`).  A pane subclass says how to make its
+plan from the current facts and diagnosis (`make_plan`) and composes its own top
+part (the truth first); the base class places the plan's checks
+(`CHECKS_HEADING`, `CHECKS_FIRST`) and the pane's picker (`PICKER`, with a line
+above it and what the choice means below it), writes the idle line (`RUN_HINT`)
+and does the rest:
 
 * re-plans whenever new facts arrive (until a run starts: then the plan shown
   is the plan that ran), so a refused plan turns runnable by itself once the
