@@ -55,7 +55,7 @@ async def test_designate_refused_while_plot7_is_down_then_every_host_follows_plo
         pane = await open_pane(app, "m", DesignateScreen)
         assert "move the master role before shutting this host down" in (pane.title or "").lower()
         await until(lambda: pane.plan is not None and pane.plan.target == "plot5", 10, "plot5 as the target")
-        target = shown(pane, "#dg-target")
+        target = shown(pane, "#targets-chosen")
         assert uuid5 in target and "OWN" in target and "/etc/xensource-inventory" in target
         assert "not from name resolution" in target
         checks = shown(pane, "#pane-checks")

@@ -68,7 +68,7 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         assert "host-forget on plot1" in guards and "orphans it" in guards and "reinstalled" in guards
         await pick(app, "candidates", "plot2", lambda: pane.candidate == "plot2")
         await until(lambda: pane.plan.candidate == "plot2" and not pane.plan.blocked, 10, "plot2 as the candidate")
-        assert "Promote plot2" in shown(pane, "#rec-head")
+        assert "Promote plot2" in shown(pane, "#candidates-head")
         steps = shown(pane, "#pane-steps")
         assert f"{XE} pool-emergency-transition-to-master" in steps and f"{XE} pool-recover-slaves" in steps
 
@@ -147,7 +147,7 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         # recover-slaves on plot2 (the old master) is refused, with the reason; nothing reaches plot2
         before = xe_sent(sim, "pool-recover-slaves", "plot2")
         await pick(app, "masters", "plot2", lambda: pane.chosen == "plot2")
-        assert "refused" in shown(pane, "#sb-target")
+        assert "refused" in shown(pane, "#masters-chosen")
         assert pane.check_action("override", ()) is True  # only behind the typed confirmation
         send_key(app, "r")
         await until(lambda: pane.refusal is not None, 5, "the refusal")
@@ -169,7 +169,7 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         assert report.offers == []
         assert sim.pool.host("plot2").pool_conf == f"slave:{addr(sim, 'plot3')}"
         assert pane.after is not None and pane.after.hosts["plot2"].follows == "plot3"
-        assert "plot2 (the old master) now follows plot3" in shown(pane, "#sb-target")
+        assert "plot2 (the old master) now follows plot3" in shown(pane, "#masters-chosen")
         assert xe_sent(sim, "pool-recover-slaves", "plot2") == before
 
         # ------------------------------------------------------------ 4. the activity log's actions view

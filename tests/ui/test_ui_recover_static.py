@@ -56,11 +56,11 @@ async def test_recover_pane_truth_first_at_80x24_and_static_facts_run_nothing() 
         assert "HA not armed" in text and "candidate" in text
         # the proposed candidate (freshest database), the others with what they cost
         assert pane.plan.candidate == "plot4"
-        assert "proposed by the diagnosis" in _shown(pane, "#rec-head")
-        assert "freshest copy of the pool database" in _shown(pane, "#rec-tradeoff")
+        assert "proposed by the diagnosis" in _shown(pane, "#candidates-head")
+        assert "freshest copy of the pool database" in _shown(pane, "#candidates-chosen")
         await pilot.press("down")
         await pilot.pause()
-        assert "older database" in _shown(pane, "#rec-tradeoff")
+        assert "older database" in _shown(pane, "#candidates-chosen")
         # guard rails: host-forget is never offered for the unreachable old master, with why
         guards = _shown(pane, "#pane-guards")
         assert "host-forget on plot1" in guards and "orphans it" in guards and "until it is reinstalled" in guards
@@ -81,7 +81,7 @@ async def test_picking_another_candidate_replans_with_the_trade_off() -> None:
         await pilot.pause(0.2)
         assert pane.candidate is not None and pane.candidate != "plot4"
         assert pane.plan.candidate == pane.candidate
-        assert "picked instead of plot4" in _shown(pane, "#rec-head")
+        assert "picked instead of plot4" in _shown(pane, "#candidates-head")
         assert any(c.warning and "older database" in c.detail for c in pane.plan.preconditions)
         steps = _shown(pane, "#pane-steps")
         assert f"1. on {pane.candidate}" in steps and f"2. on {pane.candidate}" in steps
@@ -103,7 +103,7 @@ async def test_split_brain_pane_refuses_the_minority_master_and_audits_it() -> N
         await pilot.press("down", "enter")
         await pilot.pause(0.2)
         assert pane.chosen == "plot1" and pane.plan.blocked
-        assert "recover-slaves on plot1 is refused" in _shown(pane, "#sb-target")
+        assert "recover-slaves on plot1 is refused" in _shown(pane, "#masters-chosen")
         assert "o" in pane.active_bindings
         await pilot.press("r")
         await pilot.pause(0.2)
@@ -118,7 +118,7 @@ async def test_designate_pane_names_the_host_that_is_not_live() -> None:
         assert pane.plan.target not in ("plot1", "plot7")
         assert pane.plan.blocked and pane.plan.not_live == ["plot7"]
         assert "plot7 would abort it with HOST_OFFLINE" in _shown(pane, "#pane-checks")
-        target = _shown(pane, "#dg-target")
+        target = _shown(pane, "#targets-chosen")
         assert host_uuid(pane.plan.target) in target and "INSTALLATION_UUID in /etc/xensource-inventory" in target
         guards = _shown(pane, "#pane-guards")
         assert "host-forget on plot7" in guards and "orphans it" in guards

@@ -70,7 +70,7 @@ async def test_old_master_still_partitioned_gets_the_reset_master_follow_up(sim_
         assert (offer.host, offer.command) == ("plot1", f"{XE} pool-emergency-reset-master master-address={addr(sim, 'plot2')}")
         text = shown(pane, "#pane-report")
         assert "Offered next" in text and "f runs it" in text
-        assert "plot1 (the old master) does not follow plot2 yet" in shown(pane, "#sb-target")
+        assert "plot1 (the old master) does not follow plot2 yet" in shown(pane, "#masters-chosen")
         assert pane.check_action("follow_up", ()) is True
 
         send_key(app, "f")
@@ -79,7 +79,7 @@ async def test_old_master_still_partitioned_gets_the_reset_master_follow_up(sim_
         again = pane.report
         assert again is not None and again.complete, again.text()
         assert sim.pool.host("plot1").pool_conf == f"slave:{addr(sim, 'plot2')}"
-        await until(lambda: "plot1 (the old master) now follows plot2" in shown(pane, "#sb-target"), 5, "the check")
+        await until(lambda: "plot1 (the old master) now follows plot2" in shown(pane, "#masters-chosen"), 5, "the check")
     assert list(app.errors) == []
     assert [(h, o) for h, _, o in audit_log(sim)] == [("plot2", "ok"), ("plot1", "ok")]
 
@@ -94,7 +94,7 @@ async def test_override_on_the_minority_master_needs_its_name_typed_and_is_audit
         assert pane.check_action("override", ()) is False  # the majority master needs no override
         await pick(app, "masters", "plot1", lambda: pane.chosen == "plot1")
         assert pane.plan.blocked and "not the master the pool follows" in (pane.plan.blocked_reason or "")
-        assert "refused" in shown(pane, "#sb-target") and "o overrides" in shown(pane, "#sb-target")
+        assert "refused" in shown(pane, "#masters-chosen") and "o overrides" in shown(pane, "#masters-chosen")
 
         # r on the minority master: refused, the reason shown, nothing sent
         send_key(app, "r")
@@ -196,7 +196,7 @@ async def test_every_count_of_a_masters_followers_is_the_headers(sim_factory: Si
         masters = shown(pane, "#sb-masters")
         picker = [str(o.prompt.plain) for o in pane.query_one("#masters").options]  # type: ignore[attr-defined]
         notes = shown(pane, "#pane-guards")
-        target = shown(pane, "#sb-target")
+        target = shown(pane, "#masters-chosen")
         assert "plot2 the pool follows it (7 of 8 hosts)" in masters, masters
         assert any(p.startswith("▶ plot2") and "7 of 8 follow" in p for p in picker), picker
         assert "plot2 (generation" in notes and "7 of 8 hosts follow it, the majority" in notes, notes

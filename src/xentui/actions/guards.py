@@ -36,6 +36,7 @@ __all__ = [
     "forget_step",
     "ha_check",
     "host_is_live",
+    "plan_fields",
     "plan_header",
     "planned_step",
     "ssh_cause",
@@ -119,6 +120,27 @@ def plan_header(
         verdict=str(diagnosis.verdict),
         summary=diagnosis.summary,
         forbidden=merge_forbidden(from_diagnosis, forget_forbidden(facts)),
+    )
+
+
+def plan_fields(
+    diagnosis: Diagnosis,
+    facts: Mapping[str, HostFacts],
+    title: str,
+    steps: list[Step],
+    checks: list[Check],
+    notes: list[str],
+    *,
+    shown_as_checks: str | None = None,
+) -> dict[str, Any]:
+    """The fields every feature's plan is made of: `plan_header`, its title, its steps, the checks that
+    allow them (`preconditions`) and its notes; the plan adds only what is its own."""
+    return dict(
+        title=title,
+        **plan_header(diagnosis, facts, shown_as_checks=shown_as_checks),
+        steps=steps,
+        preconditions=checks,
+        notes=notes,
     )
 
 

@@ -157,35 +157,33 @@ def apply_ha(base: Diagnosis, facts: Sequence[HostFacts], margin: float = HA_ELE
     if base.verdict is Verdict.MASTER_LOST:
         if electing_now:
             chose = f" Its daemons show {elected} as the new master; its toolstack is restarting." if elected and elected != lost_master else ""
-            d.verdict = Verdict.HA_ELECTING
-            d.summary = (
-                f"{prefix}HA ELECTING: {lost_master} (master) is lost and HA is armed on "
-                f"{len(armed)} of {len(facts)} hosts: HA is electing a master; change nothing {window}.{chose}"
-            )
-            d.recommendation = Recommendation(
-                action=Action.WAIT, host=None, command=None,
-                reason=f"HA is electing a master; change nothing {window}. The old master fences itself "
-                "(watchdog reboot) and rejoins as a slave.",
-            )
             d.candidate = None
-            return d
+            return _conclude(
+                d, Verdict.HA_ELECTING,
+                f"{prefix}HA ELECTING: {lost_master} (master) is lost and HA is armed on "
+                f"{len(armed)} of {len(facts)} hosts: HA is electing a master; change nothing {window}.{chose}",
+                Recommendation(
+                    action=Action.WAIT, host=None, command=None,
+                    reason=f"HA is electing a master; change nothing {window}. The old master fences itself "
+                    "(watchdog reboot) and rejoins as a slave.",
+                ),
+            )
         why = "; ".join(broken) if broken else (
             f"no master elected within the window, which ended at {_clock(until)} UTC" if until else "no master"
         )
         first = sorted(armed, key=lambda f: f.name)[0]
-        d.verdict = Verdict.HA_WEDGED
-        d.summary = (
+        return _conclude(
+            d, Verdict.HA_WEDGED,
             f"{prefix}HA WEDGED: {lost_master} (master) is lost and HA cannot elect ({why}); "
             f"{len(armed)} surviving host{'s are' if len(armed) != 1 else ' is'} still armed "
-            f"({', '.join(f.name for f in armed)})."
+            f"({', '.join(f.name for f in armed)}).",
+            Recommendation(
+                action=Action.HA_DISABLE, host=first.name, command=ha_disable_command(),
+                reason=f"HA is stuck: run host-emergency-ha-disable --force on every surviving host "
+                f"({', '.join(f.name for f in armed)}) and read back ha.armed=false on each; then promote "
+                f"{d.candidate or 'a survivor'} and recover the slaves. {reenable_advice(t)}.",
+            ),
         )
-        d.recommendation = Recommendation(
-            action=Action.HA_DISABLE, host=first.name, command=ha_disable_command(),
-            reason=f"HA is stuck: run host-emergency-ha-disable --force on every surviving host "
-            f"({', '.join(f.name for f in armed)}) and read back ha.armed=false on each; then promote "
-            f"{d.candidate or 'a survivor'} and recover the slaves. {reenable_advice(t)}.",
-        )
-        return d
     m = d.master.name if d.master is not None else None
     # hosts out of the liveset: dead in a survivor's view, and not a host the jump box reaches (a host never
     # read is named in the liveset by its ha_peers address, not by its configured name)
@@ -193,16 +191,24 @@ def apply_ha(base: Diagnosis, facts: Sequence[HostFacts], margin: float = HA_ELE
     reached = {f.name for f in facts if f.reachable}
     out = sorted(f.name for f in facts if f.name != m and not f.reachable) if dead - reached else []
     if m is not None and m in live_masters and out and d.verdict in (Verdict.DEGRADED, Verdict.UNKNOWN):
-        d.verdict = Verdict.HA_RECOVERED
-        d.summary = (
+        return _conclude(
+            d, Verdict.HA_RECOVERED,
             f"{prefix}HA RECOVERED: {m} is master with HA's lock, live in every survivor's liveset; "
             f"{', '.join(out)} {'is' if len(out) == 1 else 'are'} out of the liveset (fenced by the watchdog, or "
-            f"rebooting) and rejoin{'s as a slave' if len(out) == 1 else ' as slaves'} when back. Nothing to do."
+            f"rebooting) and rejoin{'s as a slave' if len(out) == 1 else ' as slaves'} when back. Nothing to do.",
+            Recommendation(
+                action=Action.NONE, host=None, command=None,
+                reason=f"HA elected {m} by itself; nothing to do. Do not promote, recover or forget anything.",
+            ),
         )
-        d.recommendation = Recommendation(
-            action=Action.NONE, host=None, command=None,
-            reason=f"HA elected {m} by itself; nothing to do. Do not promote, recover or forget anything.",
-        )
+    return d
+
+
+def _conclude(d: Diagnosis, verdict: Verdict, summary: str, recommendation: Recommendation) -> Diagnosis:
+    """`d` with the verdict HA reaches, its one-line summary and the one safe next step."""
+    d.verdict = verdict
+    d.summary = summary
+    d.recommendation = recommendation
     return d
 
 

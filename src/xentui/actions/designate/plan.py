@@ -8,7 +8,7 @@ from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.facts_rules import host_is_live
 from xentui.xe import commands as xc
 
-from xentui.actions.guards import ha_check, plan_header, planned_step
+from xentui.actions.guards import ha_check, plan_fields, planned_step
 from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["DesignatePlan", "plan_designate_master"]
@@ -31,18 +31,16 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
         checks.append(
             Check(name="one master", ok=False, detail="two hosts hold master: heal the split brain with pool-recover-slaves first.")
         )
-    if current is None or diagnosis.verdict not in (Verdict.HEALTHY, Verdict.DEGRADED):
-        checks.append(
-            Check(
-                name="live master",
-                ok=False,
-                detail=f"the handover needs a live master to run it, and the diagnosis is {diagnosis.verdict}"
-                + (f" ({diagnosis.summary})" if diagnosis.summary else "")
-                + ".",
-            )
+    live_master = current is not None and diagnosis.verdict in (Verdict.HEALTHY, Verdict.DEGRADED)
+    said = f" ({diagnosis.summary})" if diagnosis.summary else ""
+    checks.append(
+        Check(
+            name="live master",
+            ok=live_master,
+            detail=f"{current} is master and answers." if live_master
+            else f"the handover needs a live master to run it, and the diagnosis is {diagnosis.verdict}{said}.",
         )
-    else:
-        checks.append(Check(name="live master", ok=True, detail=f"{current} is master and answers."))
+    )
     target_uuid: str | None = None
     tf = fs.get(target_host)
     if tf is None:
@@ -51,28 +49,17 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
         if target_host == current:
             checks.append(Check(name="target", ok=False, detail=f"{target_host} is already the master."))
         src = tf.sources.get("uuid")
+        stale = src is not None and src.stale
         try:
             target_uuid = xc.validate_uuid(tf.uuid or "")
         except ValueError:
-            checks.append(
-                Check(
-                    name="target UUID from its own inventory",
-                    ok=False,
-                    detail=f"{target_host}'s INSTALLATION_UUID is not known"
-                    + (f" ({tf.uuid!r} is not a UUID)" if tf.uuid else "")
-                    + ": probe it first (the UUID is never looked up by name).",
-                )
-            )
+            not_uuid = f" ({tf.uuid!r} is not a UUID)" if tf.uuid else ""
+            detail = f"{target_host}'s INSTALLATION_UUID is not known{not_uuid}: probe it first (the UUID is never looked up by name)."
         else:
-            stale = src is not None and src.stale
-            checks.append(
-                Check(
-                    name="target UUID from its own inventory",
-                    ok=not stale,
-                    detail=f"{target_uuid} (INSTALLATION_UUID in {target_host}'s /etc/xensource-inventory)"
-                    + (": kept from an earlier probe, re-read it first" if stale else ""),
-                )
+            detail = f"{target_uuid} (INSTALLATION_UUID in {target_host}'s /etc/xensource-inventory)" + (
+                ": kept from an earlier probe, re-read it first" if stale else ""
             )
+        checks.append(Check(name="target UUID from its own inventory", ok=target_uuid is not None and not stale, detail=detail))
     not_live: list[str] = []
     reasons: list[str] = []
     for name, f in fs.items():
@@ -108,17 +95,13 @@ def plan_designate_master(facts: FactsLike, diagnosis: Diagnosis, target_host: s
         )
     # designate-new-master forbidden by the diagnosis (split brain, master not up, a host unreachable, HA)
     # shows up as the failed checks above, naming the hosts, rather than as a "Do NOT".
-    header = plan_header(diagnosis, fs, shown_as_checks="designate-new-master")
     title = f"Move the master role to {target_host}" + (f" (before shutting {current} down)" if current else "")
+    notes = [
+        "Move the master role before shutting this host down: a master that is simply switched off leaves "
+        "its slaves waiting (they do not elect a new one)."
+    ]
     return DesignatePlan(
-        title=title,
-        **header,
-        steps=steps,
-        preconditions=checks,
-        notes=[
-            "Move the master role before shutting this host down: a master that is simply switched off leaves "
-            "its slaves waiting (they do not elect a new one)."
-        ],
+        **plan_fields(diagnosis, fs, title, steps, checks, notes, shown_as_checks="designate-new-master"),
         current_master=current,
         target=target_host,
         target_uuid=target_uuid,

@@ -7,7 +7,7 @@ from pydantic import Field
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.diagnosis.ha import reenable_advice
 
-from xentui.actions.guards import plan_header, planned_step, verdict_check
+from xentui.actions.guards import plan_fields, planned_step, verdict_check
 from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 
 __all__ = ["HaDisablePlan", "plan_ha_disable"]
@@ -67,11 +67,7 @@ def plan_ha_disable(facts: FactsLike, diagnosis: Diagnosis) -> HaDisablePlan:
         )
     title = f"Disarm HA on {len(armed)} surviving host{'s' if len(armed) != 1 else ''}" if armed else "Disarm HA"
     return HaDisablePlan(
-        title=title,
-        **plan_header(diagnosis, fs),
-        steps=steps,
-        preconditions=checks,
-        notes=notes,
+        **plan_fields(diagnosis, fs, title, steps, checks, notes),
         survivors=armed,
         candidate=diagnosis.candidate,
     )

@@ -27,7 +27,7 @@ from xentui.diagnosis import Diagnosis
 from xentui.xe import commands as xc
 from xentui.xe.records import XeParseError, parse_records
 
-from xentui.actions.guards import plan_header
+from xentui.actions.guards import plan_fields
 from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from xentui.actions.power.gate import off_gate
 
@@ -118,7 +118,6 @@ def plan_stranded_vms(
 ) -> StrandedPlan:
     """Per VM: reset (gated by the lost host's fence or attestation), start, read back (see the module doc)."""
     fs = facts_by_name(facts)
-    header = plan_header(diagnosis, fs)
     title = f"Start the VMs stranded on {lost} elsewhere"
     lost_uuid = fs[lost].uuid if lost in fs else None
     gate = off_gate(fs, lost, now)
@@ -162,7 +161,7 @@ def plan_stranded_vms(
             verify="power-state running, resident on a live host, read back", action=StepAction.VM_START,
             start_on=on, **common))
     return StrandedPlan(
-        title=title, **header, steps=steps, preconditions=checks, notes=notes, lost_host=lost, master=master,
-        vms=vms, ha_left=ha_left, gate=gate.why, read_error=read_error,
+        **plan_fields(diagnosis, fs, title, steps, checks, notes),
+        lost_host=lost, master=master, vms=vms, ha_left=ha_left, gate=gate.why, read_error=read_error,
     )
 

@@ -9,7 +9,7 @@ from xentui.core.facts_rules import ssh_cause
 from xentui.core.model import HostFacts, QueryState
 from xentui.xe import commands as xc
 
-from xentui.actions.guards import ha_check, plan_header, planned_step, verdict_check
+from xentui.actions.guards import ha_check, plan_fields, planned_step, verdict_check
 from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name, forbidden_checks
 from xentui.actions.recover.candidates import CandidateOption, candidate_options
 
@@ -210,11 +210,7 @@ def plan_promote_and_recover(
         notes.insert(0, f"The diagnosis recommends: {diagnosis.recommendation.reason}")
     title = f"Promote {chosen} and recover the slaves" if chosen else "Promote a slave and recover the others"
     return PromoteAndRecoverPlan(
-        title=title,
-        **plan_header(diagnosis, fs),
-        steps=steps,
-        preconditions=checks,
-        notes=notes,
+        **plan_fields(diagnosis, fs, title, steps, checks, notes),
         old_master=old,
         candidate=chosen,
         expected=expected,

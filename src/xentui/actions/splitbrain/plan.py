@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.core.facts_rules import host_is_live
 
-from xentui.actions.guards import ha_check, plan_header, planned_step, verdict_check
+from xentui.actions.guards import ha_check, plan_fields, planned_step, verdict_check
 from xentui.actions.plan import Check, FactsLike, Plan, Step, StepAction, facts_by_name
 from xentui.actions.recover import expected_recovered
 from xentui.actions.splitbrain.target import check_recover_slaves_target, followers_of, master_address_for
@@ -125,12 +125,9 @@ def plan_heal_split_brain(
                 )
             )
     # recover-slaves forbidden on a non-majority master is the "recover-slaves target" check above.
+    title = f"Heal the split brain from {target}" if target else "Heal the split brain"
     return HealSplitBrainPlan(
-        title=f"Heal the split brain from {target}" if target else "Heal the split brain",
-        **plan_header(diagnosis, fs),
-        steps=steps,
-        preconditions=checks,
-        notes=notes,
+        **plan_fields(diagnosis, fs, title, steps, checks, notes),
         contingency=contingency,
         majority_master=maj,
         masters=masters,

@@ -19,7 +19,6 @@ orderly handover while the master is alive.  The pane shows:
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
 from xentui.actions import Plan, RunReport, Step, StepStatus
@@ -27,7 +26,7 @@ from xentui.actions.designate import DesignatePlan, plan_designate_master
 from xentui.core.facts_rules import host_is_live
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
-from xentui.ui.panes.plan_render import checks_text, hosts_in, key_hint
+from xentui.ui.panes.plan_render import hosts_in
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -98,11 +97,14 @@ def target_text(plan: DesignatePlan, facts: dict[str, HostFacts]) -> Text:
     return t
 
 
-class DesignateScreen(PlanPane):
+class DesignateScreen(PlanPane[DesignatePlan]):
     """Planned maintenance: hand the master role over while the master is alive."""
 
     PANE_TITLE = "Move the master role before shutting this host down"
     PICKER = "targets"
+    CHECKS_HEADING = "Checked before trying (every host must answer)"
+    CHECKED_PLAN = DesignatePlan
+    RUN_HINT = "moves the master role to {chosen} (asks: F8)"
 
     def __init__(self, ctx: PaneContext) -> None:
         super().__init__(ctx)
@@ -113,15 +115,9 @@ class DesignateScreen(PlanPane):
         return plan_designate_master(facts, diagnosis, target)
 
     # ------------------------------------------------------------------ layout
-    def compose_top(self) -> ComposeResult:
-        yield Static(id="dg-intro", classes="-tight")
-        yield OptionList(id="targets")
-        yield Static(id="dg-target")
-        yield Static(id="pane-checks")
-
     def update_top(self) -> None:
-        plan = self.plan
-        if not isinstance(plan, DesignatePlan):
+        plan = self.checked_plan()
+        if plan is None:
             return
         intro = Text()
         master = plan.current_master
@@ -131,16 +127,19 @@ class DesignateScreen(PlanPane):
             intro.append(f" ({master} is master now)")
         intro.append(". A master simply switched off leaves its slaves waiting: they never elect another.", style=MUTED)
         intro.append("\nNew master (↑↓, Enter picks):", style=MUTED)
-        self.query_one("#dg-intro", Static).update(intro)
+        self.query_one("#targets-head", Static).update(intro)
         self._sync_options(plan.target, master)
-        self.query_one("#dg-target", Static).update(target_text(plan, dict(self.facts)))
-        self.query_one("#pane-checks", Static).update(checks_text(plan, "Checked before trying (every host must answer)"))
+        self.query_one("#targets-chosen", Static).update(target_text(plan, dict(self.facts)))
 
     def _sync_options(self, chosen: str, master: str | None) -> None:
         ol = self.query_one("#targets", OptionList)
         facts = self.facts
         items = [(n, _target_prompt(facts[n], n == chosen, master)) for n in hosts_in(facts)]
         sync_options(ol, items, chosen)
+
+    @property
+    def chosen(self) -> str | None:
+        return self.target
 
     def pick(self, name: str) -> None:
         self.target = name
@@ -156,9 +155,6 @@ class DesignateScreen(PlanPane):
         failed = [r for r in report.results if r.status is StepStatus.FAILED]
         if failed:
             self.notify(failed[0].explanation, title="handover aborted", severity="error", timeout=10)
-
-    def idle_hint(self) -> Text:
-        return key_hint(f"moves the master role to {self.target or '?'} (asks: F8)", "picks")
 
 
 def _available(d: Diagnosis) -> bool:

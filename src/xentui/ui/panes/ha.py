@@ -17,7 +17,6 @@ from xentui.actions import Plan, StepAction
 from xentui.actions.ha import plan_ha_disable
 from xentui.core.model import HostFacts
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.ui.panes.plan_render import checks_text
 from xentui.ui.theme import BAD, MUTED, OK
 from xentui.ui.panes.runplan import PlanPane
 from xentui.ui.panes.spec import PaneSpec
@@ -51,26 +50,17 @@ class HaScreen(PlanPane):
     PANE_TITLE = "HA wedged — disarm every survivor, then promote and recover"
     PROBLEM = (Verdict.HA_WEDGED, "HA no longer wedged", "HA is not wedged now")
     CONFIRM_TITLES = {StepAction.HA_DISABLE: "Disarm HA on {host}?"}
+    RUN_HINT = "disarms every survivor (each asks: F8)"
+    CHECKS_FIRST = True
 
     def make_plan(self, facts: dict[str, HostFacts], diagnosis: Diagnosis) -> Plan:
         return plan_ha_disable(facts, diagnosis)
 
     def compose_top(self) -> ComposeResult:
-        yield Static(id="pane-checks")
         yield Static(id="ha-liveset")
 
     def update_top(self) -> None:
-        if self.plan is not None:
-            self.query_one("#pane-checks", Static).update(checks_text(self.plan))
         self.query_one("#ha-liveset", Static).update(liveset_text(self.diagnosis))
-
-    def idle_hint(self) -> Text:
-        t = Text()
-        t.append("r", style="bold")
-        t.append(" disarms every survivor (each asks: F8) · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
 
 
 HA_PANE = PaneSpec(

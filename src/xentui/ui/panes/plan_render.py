@@ -237,12 +237,15 @@ def resolved_text(diagnosis: Diagnosis, problem: Verdict, healed: str, gone: str
     return t
 
 
-def key_hint(run: str, pick: str = "pick") -> Text:
-    """The idle line of a plan pane: `r <run> · Enter <pick> · Esc back`."""
+def key_hint(*keys: tuple[str, str]) -> Text:
+    """The idle line of a plan pane: each key with what it does, then `Esc back`:
+    `key_hint(("r", "runs it"), ("Enter", "picks"))` is `r runs it · Enter picks · Esc back`."""
     t = Text()
-    for key, words in (("r", f" {run} · "), ("Enter", f" {pick} · "), ("Esc", " back")):
+    for key, words in keys:
         t.append(key, style="bold")
-        t.append(words)
+        t.append(f" {words} · ")
+    t.append("Esc", style="bold")
+    t.append(" back")
     return t
 
 

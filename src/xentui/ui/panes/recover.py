@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 
 from xentui.actions import Plan, StepAction
@@ -24,7 +23,7 @@ from xentui.actions.recover import CandidateOption, PromoteAndRecoverPlan, plan_
 from xentui.diagnosis import Diagnosis, Verdict
 from xentui.core.model import HostFacts
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import checks_text, key_hint, natural_key
+from xentui.ui.panes.plan_render import natural_key
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -75,11 +74,16 @@ def tradeoff_text(c: CandidateOption | None, proposed: str | None) -> Text:
     return t
 
 
-class RecoverScreen(PlanPane):
+class RecoverScreen(PlanPane[PromoteAndRecoverPlan]):
     """Promote the candidate (or the host picked) and recover the slaves onto it."""
 
     PANE_TITLE = "Master lost — promote a slave, recover the others"
     PICKER = "candidates"
+    CHECKS_FIRST = True
+    CHECKED_PLAN = PromoteAndRecoverPlan
+    RUN_HINT = "promote {chosen} + recover the others (F8 each)"
+    UNCHOSEN = "the candidate"
+    PICK_HINT = "pick"
     PICK_BUSY = "A run is in progress: the candidate cannot change now."
     PROBLEM = (Verdict.MASTER_LOST, "Recovered", "Master no longer lost")
 
@@ -110,27 +114,18 @@ class RecoverScreen(PlanPane):
 
     @property
     def chosen(self) -> str | None:
-        plan = self.plan
-        if isinstance(plan, PromoteAndRecoverPlan):
+        plan = self.checked_plan()
+        if plan is not None:
             return plan.candidate
         return self.candidate or self.diagnosis.candidate
 
     # ------------------------------------------------------------------ layout
-    def compose_top(self) -> ComposeResult:
-        yield Static(id="pane-checks")
-        yield Static(id="rec-head", classes="-tight")
-        yield OptionList(id="candidates")
-        yield Static(id="rec-tradeoff")
-
     def update_top(self) -> None:
-        plan = self.plan
-        checks = self.query_one("#pane-checks", Static)
-        head = self.query_one("#rec-head", Static)
-        if not isinstance(plan, PromoteAndRecoverPlan):
-            checks.update("")
+        plan = self.checked_plan()
+        head = self.query_one("#candidates-head", Static)
+        if plan is None:
             head.update("")
             return
-        checks.update(checks_text(plan))
         proposed = self.proposed
         t = Text()
         t.append("Promote ", style="bold underline")
@@ -164,7 +159,7 @@ class RecoverScreen(PlanPane):
         return self._options[idx] if idx < len(self._options) else None
 
     def _show_tradeoff(self) -> None:
-        self.query_one("#rec-tradeoff", Static).update(tradeoff_text(self._highlighted(), self.proposed))
+        self.query_one("#candidates-chosen", Static).update(tradeoff_text(self._highlighted(), self.proposed))
 
     @on(OptionList.OptionHighlighted, "#candidates")
     @guarded("showing the candidate")
@@ -181,9 +176,6 @@ class RecoverScreen(PlanPane):
         StepAction.PROMOTE: "Promote {host} to master?",
         StepAction.RECOVER_SLAVES: "Point every other host at {host}?",
     }
-
-    def idle_hint(self) -> Text:
-        return key_hint(f"promote {self.chosen or 'the candidate'} + recover the others (F8 each)")
 
 
 RECOVER_PANE = PaneSpec(

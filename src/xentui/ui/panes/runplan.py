@@ -1,9 +1,12 @@
 """Shared by the recovery panes: show a plan, run it through `PlanRunner`, show the report.
 
-`PlanPane` is the base screen of `recover.py`, `splitbrain.py` and
-`designate.py`.  A pane subclass says how to make its plan from the current
-facts and diagnosis (`make_plan`) and composes its own top part (the truth
-first: what was checked, the choice of host); the base class does the rest:
+`PlanPane` is the base screen of the plan panes (`recover.py`, `splitbrain.py`,
+`designate.py`, `ha.py`, `stranded.py`).  A pane subclass says how to make its
+plan from the current facts and diagnosis (`make_plan`) and composes its own top
+part (the truth first); the base class places the plan's checks
+(`CHECKS_HEADING`, `CHECKS_FIRST`) and the pane's picker (`PICKER`, with a line
+above it and what the choice means below it), writes the idle line (`RUN_HINT`)
+and does the rest:
 
 * re-plans whenever new facts arrive (until a run starts: then the plan shown
   is the plan that ran), so a refused plan turns runnable by itself once the
@@ -32,7 +35,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from rich.text import Text
 from textual import on
@@ -51,8 +54,10 @@ from xentui.ui.errors import guarded
 from xentui.ui.footer import refresh_footer
 from xentui.ui.render import VERDICT_LABEL, VERDICT_STYLE
 from xentui.ui.panes.plan_render import (
+    checks_text,
     follows_text,
     guards_text,
+    key_hint,
     progress_text,
     report_text,
     resolved_text,
@@ -65,12 +70,15 @@ __all__ = ["PlanPane", "sync_options"]
 
 # --------------------------------------------------------------------------- the base screen
 
+#: the kind of plan a pane makes (`PlanPane[DesignatePlan]`)
+PlanT = TypeVar("PlanT", bound=Plan)
+
 
 #: the plan's commands listed above the footer, every one readable before F8 (more: the steps below)
 NEXT_STEPS_SHOWN = 4
 
 
-class PlanPane(PaneScreen):
+class PlanPane(PaneScreen, Generic[PlanT]):
     """A plan shown truth-first, run step by step with confirmations, then its report."""
 
     DEFAULT_CSS = """
@@ -98,7 +106,9 @@ class PlanPane(PaneScreen):
 
     #: shown in the title bar; subclasses override
     PANE_TITLE = "Plan"
-    #: the id of the pane's picker (an OptionList), focused when the pane opens
+    #: the id of the pane's picker (an OptionList), focused when the pane opens; PlanPane places it below
+    #: the pane's own part, between `#<PICKER>-head` (a line above it) and `#<PICKER>-chosen` (what the
+    #: choice means), which the pane fills in `update_top`
     PICKER: str | None = None
     #: said when the admin picks while a run is in progress (nothing changes)
     PICK_BUSY = "A run is in progress."
@@ -107,6 +117,16 @@ class PlanPane(PaneScreen):
     PROBLEM: tuple[Verdict, str, str] | None = None
     #: the confirmation's title for a kind of step, `{host}` its host (other kinds: "Run this on <host>?")
     CONFIRM_TITLES: dict[StepAction, str] = {}
+    #: the idle line (`idle_hint`): what `r` does, `{chosen}` what the picker chose (`chosen`, else
+    #: UNCHOSEN); and with a picker, what Enter does
+    RUN_HINT = "runs the plan (every dangerous step asks first: F8)"
+    UNCHOSEN = "?"
+    PICK_HINT = "picks"
+    #: the plan's checks (`#pane-checks`): their heading, whether they stand above the pane's own part
+    #: (`compose_top`) or below it, and the kind of plan they are shown for (not a follow-up's)
+    CHECKS_HEADING = "Checked before anything runs"
+    CHECKS_FIRST = False
+    CHECKED_PLAN: type[Plan] = Plan  # PlanT's class
 
     BINDINGS = [
         Binding("escape", "back", "Back / stop"),
@@ -151,13 +171,19 @@ class PlanPane(PaneScreen):
         """Whether this step needs the host name typed (an override)."""
         return step.override or step.typed
 
+    @property
+    def chosen(self) -> str | None:
+        """What the pane's picker chose (a candidate, a target): `{chosen}` in RUN_HINT."""
+        return None
+
     def idle_hint(self) -> Text:
-        t = Text()
-        t.append("r", style="bold")
-        t.append(" runs the plan (every dangerous step asks first: F8) · ")
-        t.append("Esc", style="bold")
-        t.append(" back")
-        return t
+        run = ("r", self.RUN_HINT.format(chosen=self.chosen or self.UNCHOSEN))
+        return key_hint(run, ("Enter", self.PICK_HINT)) if self.PICKER is not None else key_hint(run)
+
+    def checked_plan(self) -> PlanT | None:
+        """The plan the pane shows (its checks, its own part): the current one when it is of the pane's
+        kind, not a follow-up's."""
+        return cast(PlanT, self.plan) if isinstance(self.plan, self.CHECKED_PLAN) else None
 
     # ------------------------------------------------------------------ state
     @property
@@ -187,7 +213,15 @@ class PlanPane(PaneScreen):
         with VerticalScroll(id="pane-body"):
             with Vertical(id="pane-left", classes="pane-col"):
                 yield Static(id="pane-headline")  # only when the pane's problem is gone
+                if self.CHECKS_FIRST:
+                    yield Static(id="pane-checks")
                 yield from self.compose_top()
+                if self.PICKER is not None:
+                    yield Static(id=f"{self.PICKER}-head", classes="-tight")
+                    yield OptionList(id=self.PICKER)
+                    yield Static(id=f"{self.PICKER}-chosen")
+                if not self.CHECKS_FIRST:
+                    yield Static(id="pane-checks")
             with Vertical(id="pane-right", classes="pane-col"):
                 yield Static(id="pane-report")  # after a run: the report first, then the plan that ran
                 yield Static(id="pane-steps")
@@ -256,6 +290,8 @@ class PlanPane(PaneScreen):
         box.display = headline is not None
         box.update(headline or "")
         self.update_top()
+        checked = self.checked_plan()
+        self.query_one("#pane-checks", Static).update(checks_text(checked, self.CHECKS_HEADING) if checked is not None else "")
         plan = self.plan
         steps = self.query_one("#pane-steps", Static)
         guards = self.query_one("#pane-guards", Static)

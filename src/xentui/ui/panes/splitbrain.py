@@ -28,7 +28,6 @@ from xentui.diagnosis import Diagnosis, Verdict, hosts_following
 from xentui.core.model import HostFacts
 from xentui.xe import commands as xc
 from xentui.ui.errors import guarded
-from xentui.ui.panes.plan_render import checks_text, key_hint
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane, sync_options
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -80,11 +79,13 @@ def masters_text(plan: HealSplitBrainPlan, hosts: int, now: bool = True) -> Text
     return t
 
 
-class SplitBrainScreen(PlanPane):
+class SplitBrainScreen(PlanPane[HealSplitBrainPlan]):
     """Heal a split brain: recover-slaves on the majority master only."""
 
     PANE_TITLE = "Split brain — heal from the master the pool follows"
     PICKER = "masters"
+    RUN_HINT = "runs recover-slaves on {chosen} (asks: F8)"
+    UNCHOSEN = "the majority master"
     PROBLEM = (Verdict.SPLIT_BRAIN, "Healed", "No split brain now")
 
     BINDINGS = [
@@ -116,12 +117,9 @@ class SplitBrainScreen(PlanPane):
     # ------------------------------------------------------------------ layout
     def compose_top(self) -> ComposeResult:
         yield Static(id="sb-masters")
-        yield Static(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED), id="sb-pick", classes="-tight")
-        yield OptionList(id="masters")
-        yield Static(id="sb-target")
-        yield Static(id="pane-checks")
 
     def update_top(self) -> None:
+        self.query_one("#masters-head", Static).update(Text("Run pool-recover-slaves on: (↑↓, Enter picks)", style=MUTED))
         if isinstance(self.plan, HealSplitBrainPlan):
             self.heal_plan = self.plan
         plan = self.heal_plan  # (while a follow-up runs, the heal it follows)
@@ -130,8 +128,10 @@ class SplitBrainScreen(PlanPane):
         self.query_one("#sb-masters", Static).update(masters_text(plan, len(self.ctx.source.facts), now=self.resolved() is None))
         self._masters = list(plan.masters)
         self._sync_options(plan.target)
-        self.query_one("#sb-target", Static).update(self._target_text(plan))
-        self.query_one("#pane-checks", Static).update(checks_text(plan))
+        self.query_one("#masters-chosen", Static).update(self._target_text(plan))
+
+    def checked_plan(self) -> Plan | None:
+        return self.heal_plan  # (while a follow-up runs, the heal it follows)
 
     def _target_text(self, plan: HealSplitBrainPlan) -> Text:
         t = Text()
@@ -238,9 +238,6 @@ class SplitBrainScreen(PlanPane):
 
     def after_run(self, report: RunReport | None) -> None:
         self.update_top()
-
-    def idle_hint(self) -> Text:
-        return key_hint(f"runs recover-slaves on {self.chosen or 'the majority master'} (asks: F8)", "picks")
 
 
 SPLIT_BRAIN_PANE = PaneSpec(

@@ -27,7 +27,7 @@ from xentui.actions.plan import StepAction
 from xentui.actions.power import StrandedPlan, StrandedVM, lost_hosts, plan_stranded_vms, read_stranded, serving_master
 from xentui.core.model import HostFacts
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.ui.panes.plan_render import checks_text
+from xentui.ui.panes.plan_render import key_hint
 from xentui.ui.theme import BAD, MUTED, OK, WARN
 from xentui.ui.panes.runplan import PlanPane
 from xentui.ui.panes.spec import PaneContext, PaneSpec
@@ -69,7 +69,7 @@ def vms_text(plan: StrandedPlan, facts: dict[str, HostFacts], now: float) -> Tex
     return t
 
 
-class StrandedScreen(PlanPane):
+class StrandedScreen(PlanPane[StrandedPlan]):
     """The lost host's VMs: reset (only when it is fenced or attested) and started on the survivors."""
 
     PANE_TITLE = "Stranded VMs: start them elsewhere, never twice"
@@ -77,6 +77,8 @@ class StrandedScreen(PlanPane):
         StepAction.VM_RESET_POWERSTATE: "Mark this VM halted in {host}'s database?",
         StepAction.VM_START: "Start this VM?",
     }
+    CHECKS_HEADING = "Before any reset"
+    CHECKED_PLAN = StrandedPlan
     BINDINGS = [Binding("R", "reread", "Re-read VMs")]
 
     def __init__(self, ctx: PaneContext, lost: str | None = None) -> None:
@@ -119,26 +121,20 @@ class StrandedScreen(PlanPane):
 
     def compose_top(self) -> ComposeResult:
         yield Static(id="sv-vms")
-        yield Static(id="pane-checks")
 
     def update_top(self) -> None:
-        plan = self.plan
-        if not isinstance(plan, StrandedPlan):
+        plan = self.checked_plan()
+        if plan is None:
             return
         now = self.xapp.clock() if hasattr(self.xapp, "clock") else 0.0
         self.query_one("#sv-vms", Static).update(vms_text(plan, dict(self.facts), now))
-        self.query_one("#pane-checks", Static).update(checks_text(plan, "Before any reset"))
 
     def after_run(self, report: RunReport | None) -> None:
         if report is not None and report.stopped:
             self.notify(report.stopped, title="stranded VMs", severity="warning", timeout=10)
 
     def idle_hint(self) -> Text:
-        t = Text()
-        for key, words in (("r", " resets and starts each VM (each asks: F8) · "), ("R", " re-reads · "), ("Esc", " back")):
-            t.append(key, style="bold")
-            t.append(words)
-        return t
+        return key_hint(("r", "resets and starts each VM (each asks: F8)"), ("R", "re-reads"))
 
 
 def _available(d: Diagnosis) -> bool:
