@@ -158,6 +158,10 @@ ROWS = [
     Row("no read swapped under a running level", LEVELLING, read(LEVEL), [], running=Work.LEVEL),
     Row("re-check", CHECKED_LEVEL, Press.RECHECK, [Do.READ_HOSTS], running=Work.READ),
     Row("no re-check without a connection", FAILED, Press.RECHECK, []),
+    # a session that drops while a read runs: the read's own outcome says so (hypothesis found
+    # `[LinkSeen(up), RECHECK, LinkSeen(None)]` leaving a read running without a connection)
+    Row("the link dropping under a running read changes nothing yet", READING, LinkSeen(None), [], running=Work.READ,
+        holds={"link": UP}),
     # level
     Row("a file not typed", CHECKED_BEHIND, LevelPressed((EMPTY,)),
         [Notice("ob-level-log", "XS82ECU1003: type the path of its file")]),

@@ -290,8 +290,10 @@ class LinkSeen:
     link: Link | None
 
     def apply(self, w: Wizard) -> Transition:
-        if w.running is Work.CONNECT:
-            return w, []  # the attempt's outcome says what the new link is
+        if w.running is not None:
+            # the work's own outcome says what became of the link (a read, a trust, a join on a
+            # session that dropped fails and says so); the pane sends the link again once it redraws
+            return w, []
         return w._set(link=self.link) if self.link != w.link else w, []
 
 
