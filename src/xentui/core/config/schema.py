@@ -80,6 +80,11 @@ def _check_text(value: str, what: str) -> str:
     return value
 
 
+def plain_text(what: str) -> AfterValidator:
+    """A field's check that its text is plain (not empty, no outer blanks, no control characters)."""
+    return AfterValidator(lambda value: _check_text(value, what))
+
+
 def _check_word(value: str, what: str, also: str, why: str) -> str:
     """_check_text, and one word: no whitespace, nor any character of `also`, inside (a user, an address)."""
     _check_text(value, what)
@@ -387,7 +392,7 @@ class BmcEntry(_Model):
     ipmi: StrictStr | None = None
     ipmi_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 623
     system: StrictStr | None = None
-    user: StrictStr
+    user: Annotated[StrictStr, plain_text("user")]
     password_env: PasswordEnv | None = None
     password_command: StrictStr | None = None
     verify_tls: StrictBool = True
@@ -405,11 +410,6 @@ class BmcEntry(_Model):
     def _address_ok(cls, value: str | None) -> str | None:
         why = "ipmi must be the BMC's address (a name or an IP, no scheme, no path)"
         return None if value is None else _check_word(value, "ipmi", "/", why)
-
-    @field_validator("user")
-    @classmethod
-    def _user_ok(cls, value: str) -> str:
-        return _check_text(value, "user")
 
     @model_validator(mode="after")
     def _one_protocol(self) -> BmcEntry:
@@ -442,7 +442,7 @@ class BmcEntry(_Model):
 class PoolConfig(_Model):
     """One ``[[pool]]``: its name, its hosts and how to SSH to them."""
 
-    name: StrictStr
+    name: Annotated[StrictStr, plain_text("pool name")]
     hosts: Annotated[tuple[HostItem, ...], Field(min_length=1)]
     user: StrictStr | None = None
     port: Annotated[StrictInt, Field(ge=1, le=65535)] | None = None
@@ -453,11 +453,6 @@ class PoolConfig(_Model):
     password_command: StrictStr | None = None
     # out-of-band power per host (optional): host name -> its BMC
     bmc: dict[StrictStr, BmcEntry] = Field(default_factory=dict)
-
-    @field_validator("name")
-    @classmethod
-    def _name_ok(cls, value: str) -> str:
-        return _check_text(value, "pool name")
 
     @model_validator(mode="after")
     def _bmc_of_known_hosts(self) -> PoolConfig:
