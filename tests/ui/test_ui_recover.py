@@ -74,7 +74,7 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
 
         send_key(app, "r")
         await confirm_f8(app, "plot2", f"{XE} pool-emergency-transition-to-master")
-        await confirm_f8(app, "plot2", f"{XE} pool-recover-slaves")
+        await confirm_f8(app, "plot2", f"{XE} pool-recover-slaves", timeout=30.0)  # after the promotion is read back
         await run_done(pane, 1)
         report = pane.report
         assert report is not None and report.complete, report.text() if report else pane.error
@@ -119,7 +119,7 @@ async def test_field_story_promote_recover_then_heal_the_split_brain(sim_factory
         await until(lambda: pane.plan.candidate == "plot3" and not pane.plan.blocked, 15, "plot3, unblocked")
         send_key(app, "r")
         await confirm_f8(app, "plot3", f"{XE} pool-emergency-transition-to-master")
-        await confirm_f8(app, "plot3", f"{XE} pool-recover-slaves")
+        await confirm_f8(app, "plot3", f"{XE} pool-recover-slaves", timeout=30.0)  # after the promotion is read back
         await run_done(pane, 1)
         report = pane.report
         assert report is not None and report.complete, report.text() if report else pane.error
