@@ -14,27 +14,19 @@ import asyncio
 from pathlib import Path
 from typing import Any, Callable
 
-import pytest
 
 from helpers.sim import run_on
-from helpers.engines import engine_for
+from helpers.engines import engine_for, probe_until
 from xentui.actions import Plan, PlanRunner, Step, StepStatus
 from xentui.actions.designate import plan_designate_master
 from xentui.actions.recover import plan_promote_and_recover
 from xentui.actions.splitbrain import check_recover_slaves_target, plan_heal_split_brain
 from xentui.trail.audit import AuditLog
 from xentui.diagnosis import Diagnosis, Verdict
-from xentui.engine.pool import PoolEngine
 from xentui.core.model import QueryState
 from xensim.server import Simulator
 
 XE = "/opt/xensource/bin/xe"
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine remembers addresses in the user cache dir: give each test its own (a fresh jump box)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 HOSTS = [f"plot{i}" for i in range(1, 9)]
@@ -49,18 +41,6 @@ async def pool_conf(sim: Simulator, host: str) -> str:
     r = await run_on(sim, host, "cat /etc/xensource/pool.conf")
     assert r.exit_status == 0, r.stderr
     return str(r.stdout).strip()
-
-
-async def probe_until(eng: PoolEngine, pred: Callable[[Diagnosis], bool], what: str, timeout: float = 10.0) -> Diagnosis:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        d = await eng.probe_once()
-        if pred(d):
-            return d
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}; last: {d.summary}")
-        await asyncio.sleep(0.1)
 
 
 async def until(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:

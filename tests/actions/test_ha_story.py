@@ -11,13 +11,12 @@ HA's clock is shortened (helpers.settings.HA_FAST, T 2 s) and so is xentui's ele
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from pathlib import Path
-from typing import Callable
 
-import pytest
 
 from helpers.engines import engine_for
+from helpers.engines import probe_until as probe_pool
 from helpers.settings import ENGINE_FAST, HA_FAST
 from helpers.sim import run_on
 from xentui.actions import PlanRunner, Step, StepStatus
@@ -29,27 +28,12 @@ from xentui.engine.pool import PoolEngine
 from xentui.trail.audit import AuditLog
 from xensim.server import Simulator
 
+probe_until = functools.partial(probe_pool, timeout=20.0, every=0.2)  # this story's bound for a whole-pool wait
+
 HOSTS = ["plot1", "plot2", "plot3", "plot4"]
 EMERGENCY_VERBS = ("pool-emergency-transition-to-master", "pool-emergency-reset-master", "pool-recover-slaves",
                    "host-emergency-ha-disable", "pool-designate-new-master")
 SETTINGS = dict(ENGINE_FAST, ha_election_margin=3.0, poll_interval=0.3)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
-async def probe_until(eng: PoolEngine, pred: Callable[[Diagnosis], bool], what: str, timeout: float = 20.0) -> Diagnosis:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        d = await eng.probe_once()
-        if pred(d):
-            return d
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}; last: {d.verdict}: {d.summary}")
-        await asyncio.sleep(0.2)
 
 
 def emergency_commands_sent(sim: Simulator) -> list[tuple[str, str]]:

@@ -42,11 +42,6 @@ FAST = dict(connect_timeout=2.0, command_timeout=3.0, reach_timeout=1.0, keepali
 T = 3.0
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def pool_without_plot9(sim):
     config = load_config(sim.dir / "pools.toml")
     assert "plot9" not in config.pools[0].host_names  # a standalone host is not a pool member yet

@@ -7,42 +7,28 @@ The same story without a fence: the reset is refused with the reason, nothing ru
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import pytest
 
 from helpers.engines import engine_for
+from helpers.engines import probe_until as probe_pool
 from helpers.settings import ENGINE_FAST
 from xentui.actions import PlanRunner, StepAction, StepStatus, propose_plan
 from xentui.actions.power import lost_hosts, plan_power, plan_stranded_vms, read_stranded, serving_master
 from xentui.core.power import PowerState
-from xentui.diagnosis import Diagnosis, Verdict
+from xentui.diagnosis import Verdict
 from xentui.engine.pool import PoolEngine
 from xentui.trail.audit import AuditLog
 from xensim.scenarios import host_uuid, stable_uuid
+
+probe_until = functools.partial(probe_pool, timeout=15.0)  # this story's bound for a whole-pool wait
 
 VMS = (("web1", "plot1", ""), ("db1", "plot1", ""), ("mail1", "plot1", ""), ("app2", "plot2", ""))
 STRANDED = ("web1", "db1", "mail1")
 POWER_FAST: dict[str, Any] = dict(ENGINE_FAST, toolstack_fuse=0.3, power_settle_timeout=3.0, power_poll_interval=0.1,
                                   power_on_timeout=20.0, bmc_timeout=2.0)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
-async def probe_until(eng: PoolEngine, pred: Callable[[Diagnosis], bool], what: str, timeout: float = 15.0) -> Diagnosis:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        d = await eng.probe_once()
-        if pred(d):
-            return d
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}; last: {d.summary}")
-        await asyncio.sleep(0.1)
 
 
 def runner(engine: PoolEngine, tmp_path: Path, confirmed: list[Any]) -> PlanRunner:

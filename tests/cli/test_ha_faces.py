@@ -22,11 +22,6 @@ EMERGENCY = ("pool-emergency-transition-to-master", "pool-emergency-reset-master
 TIMEOUTS = ["--connect-timeout", "2", "--command-timeout", "2", "--reach-timeout", "1"]
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def with_settings(sim: Simulator, tmp_path: Path, margin: float) -> Path:
     conf = sim.dir / "pools.toml"
     text = conf.read_text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +19,6 @@ from xensim.scenarios import stable_uuid
 from xensim.server import Simulator
 
 VMS = (("web1", "plot1", ""), ("db1", "plot1", ""), ("mail1", "plot1", "restart"))
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 async def plan_json(sim: Simulator, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ each bad input is one clear sentence, the fact keeps its age, and nothing is cha
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,11 +17,6 @@ from xentui.engine.bmc import BmcError, PoolPower
 from xentui.trail.audit import AuditLog
 
 FAST = dict(ENGINE_FAST, bmc_timeout=1.0, power_settle_timeout=1.5, power_poll_interval=0.1, power_on_timeout=10.0)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def power_of(sim, config_text: str | None = None) -> PoolPower:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from xensim.server import Simulator
 
 from .settings import ENGINE_FAST
 
-__all__ = ["ENGINE_FAST", "engine_for", "until"]
+__all__ = ["ENGINE_FAST", "engine_for", "probe_until", "until"]
 
 
 
@@ -34,3 +34,18 @@ async def until(engine: PoolEngine, check: Callable[[Diagnosis], bool], what: st
             return d
         await asyncio.sleep(0.1)
     raise AssertionError(f"{what}: still {d.verdict}: {d.summary}")
+
+
+async def probe_until(eng: PoolEngine, pred: Callable[[Diagnosis], bool], what: str, timeout: float = 10.0,
+                      every: float = 0.1) -> Diagnosis:
+    """Probe the whole pool every `every` s until its diagnosis passes `pred` (AssertionError naming the
+    last verdict after `timeout` s): the engine's supervisors are not running, the test drives it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        d = await eng.probe_once()
+        if pred(d):
+            return d
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}; last: {d.verdict}: {d.summary}")
+        await asyncio.sleep(every)
